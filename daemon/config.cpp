@@ -1,0 +1,127 @@
+#include "config.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+
+#include "paths.hpp"
+
+namespace shoal {
+namespace {
+
+status usage_error(std::string message) {
+  return {errc::bad_request, std::move(message) + " (see 'shoald --help')"};
+}
+
+std::string absolute(const std::string& path) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path, ec);
+  return ec ? path : abs.lexically_normal().string();
+}
+
+bool parse_size(std::string_view text, std::size_t& out) {
+  std::size_t multiplier = 1;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'K': case 'k': multiplier = std::size_t{1} << 10; break;
+      case 'M': case 'm': multiplier = std::size_t{1} << 20; break;
+      case 'G': case 'g': multiplier = std::size_t{1} << 30; break;
+      default: break;
+    }
+    if (multiplier != 1) text.remove_suffix(1);
+  }
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n == 0) return false;
+  if (n > SIZE_MAX / multiplier) return false;
+  out = n * multiplier;
+  return true;
+}
+
+}  // namespace
+
+const char* usage_text() {
+  return "usage: shoald [--socket PATH] [--state-dir DIR] [--log-level LEVEL]\n"
+         "              [--stop-timeout SECONDS] [--shm-size BYTES] [--fresh] [--cleanup]\n"
+         "\n"
+         "Runs the Shoal supervisor in the foreground, logging one line per event to stderr.\n"
+         "\n"
+         "  --socket PATH        listen here (default: /run/shoal/shoal.sock as root,\n"
+         "                       $XDG_RUNTIME_DIR/shoal/shoal.sock otherwise)\n"
+         "  --state-dir DIR      process logs and state (default: /var/lib/shoal as root,\n"
+         "                       $XDG_RUNTIME_DIR/shoal/state otherwise)\n"
+         "  --log-level LEVEL    debug, info, warning or error (default: info)\n"
+         "  --stop-timeout SECS  grace period between SIGTERM and SIGKILL (default: 10)\n"
+         "  --shm-size BYTES     size of the shared segment, K/M/G suffixes (default: 1M)\n"
+         "  --fresh              start with an empty segment, discarding an earlier one\n"
+         "  --cleanup            remove this instance's segment and lock, then exit\n"
+         "  --version            print the version and exit\n"
+         "  --help               print this help and exit\n";
+}
+
+result<config> parse_config(const std::vector<std::string>& args) {
+  config c;
+  std::string socket, state_dir;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    std::string value;
+    bool has_inline = false;
+    std::string key = arg;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      key = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_inline = true;
+    }
+    auto take = [&](std::string& out) -> bool {
+      if (has_inline) {
+        out = value;
+        return true;
+      }
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    if (key == "--help" || key == "-h") {
+      c.show_help = true;
+    } else if (key == "--version") {
+      c.show_version = true;
+    } else if (key == "--fresh") {
+      c.fresh = true;
+    } else if (key == "--cleanup") {
+      c.cleanup = true;
+    } else if (key == "--socket") {
+      if (!take(socket) || socket.empty()) return usage_error("--socket needs a path");
+    } else if (key == "--state-dir") {
+      if (!take(state_dir) || state_dir.empty()) return usage_error("--state-dir needs a directory");
+    } else if (key == "--log-level") {
+      std::string lvl;
+      if (!take(lvl) || !log::parse_level(lvl, c.log_level))
+        return usage_error("--log-level takes debug, info, warning or error");
+    } else if (key == "--stop-timeout") {
+      std::string s;
+      char* end = nullptr;
+      if (!take(s)) return usage_error("--stop-timeout needs a number of seconds");
+      double v = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end != '\0' || !(v >= 0) || v > 86400)
+        return usage_error("--stop-timeout needs a number of seconds between 0 and 86400");
+      c.stop_grace_seconds = v;
+    } else if (key == "--shm-size") {
+      std::string s;
+      if (!take(s) || !parse_size(s, c.shm_size) || c.shm_size < 4096 ||
+          c.shm_size > (std::size_t{1} << 34))
+        return usage_error("--shm-size needs a size between 4K and 16G, e.g. 1M");
+    } else {
+      return usage_error("unknown option '" + arg + "'");
+    }
+  }
+  c.socket_path = absolute(socket.empty() ? default_socket_path() : socket);
+  c.state_dir = absolute(state_dir.empty() ? default_state_dir() : state_dir);
+  if (c.socket_path.size() >= 108)
+    return usage_error("socket path '" + c.socket_path + "' is longer than 107 bytes");
+  return c;
+}
+
+}  // namespace shoal

@@ -1,0 +1,33 @@
+// shoald's command line, turned into the settings every component reads.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "log.hpp"
+#include "status.hpp"
+
+namespace shoal {
+
+struct config {
+  std::string socket_path;  // absolute
+  std::string state_dir;    // absolute; logs live in state_dir/logs
+  log::level log_level = log::level::info;
+  double stop_grace_seconds = 10;  // stop: SIGTERM, then SIGKILL after this long
+  std::size_t max_exited_records = 1000;
+
+  // Shared state (docs/segment-layout.md).
+  std::size_t shm_size = std::size_t{1} << 20;
+  bool fresh = false;    // discard a segment left by an earlier daemon instead of adopting it
+  bool cleanup = false;  // remove this instance's segment and lock, then exit
+
+  bool show_help = false;
+  bool show_version = false;
+};
+
+// Parses argv; the status is bad_request with a message fit for "shoald: <message>".
+result<config> parse_config(const std::vector<std::string>& args);
+const char* usage_text();
+
+}  // namespace shoal

@@ -1,0 +1,59 @@
+#include "dispatcher.hpp"
+
+#include <exception>
+
+#include "log.hpp"
+
+namespace shoal {
+
+responder::responder(json id, peer from, send_fn send)
+    : state_(std::make_shared<state>(state{std::move(id), from, std::move(send)})) {}
+
+void responder::ok(json result) const {
+  if (state_->answered) return;
+  state_->answered = true;
+  state_->send(make_ok_reply(state_->id, std::move(result)));
+}
+
+void responder::fail(const status& error) const {
+  if (state_->answered) return;
+  state_->answered = true;
+  state_->send(make_error_reply(state_->id, error));
+}
+
+void dispatcher::add(std::string op, handler fn) { handlers_[std::move(op)] = std::move(fn); }
+
+void dispatcher::on_session_closed(session_closed_hook hook) {
+  close_hooks_.push_back(std::move(hook));
+}
+
+void dispatcher::dispatch(std::string_view line, const peer& from,
+                          const responder::send_fn& send) {
+  json id;
+  auto parsed = parse_request(line, id);
+  if (!parsed) {
+    send(make_error_reply(id, parsed.error()));
+    return;
+  }
+  responder reply(parsed->id, from, send);
+  auto it = handlers_.find(parsed->op);
+  if (it == handlers_.end()) {
+    reply.fail(errc::unknown_op, "unknown op '" + parsed->op + "'; see docs/protocol.md");
+    return;
+  }
+  try {
+    it->second(parsed->body, reply);
+  } catch (const json::exception& e) {
+    // A handler read a field with the wrong type; the request, not the daemon, is at fault.
+    reply.fail(errc::bad_request, std::string("malformed '") + parsed->op + "' request: " + e.what());
+  } catch (const std::exception& e) {
+    log::error("op '{}' failed: {}", parsed->op, e.what());
+    reply.fail(errc::internal, std::string("internal error in '") + parsed->op + "': " + e.what());
+  }
+}
+
+void dispatcher::session_closed(std::uint64_t session) {
+  for (auto& hook : close_hooks_) hook(session);
+}
+
+}  // namespace shoal

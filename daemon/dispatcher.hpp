@@ -1,0 +1,69 @@
+// Routes one request line to the handler registered for its op. Knows nothing of sockets:
+// a session hands it a line and a way to send a reply, and gets told nothing back.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol.hpp"
+
+namespace shoal {
+
+// Who sent a request: the session it came on and the peer's credentials (SO_PEERCRED).
+struct peer {
+  std::uint64_t session = 0;
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// The promise of one reply. Handlers answer at once or keep the responder (it is cheap to
+// copy) and answer later, e.g. when a process is reaped. The first answer wins; later ones
+// and answers to a session that has gone are dropped.
+class responder {
+ public:
+  using send_fn = std::function<void(const json& reply)>;
+  responder(json id, peer from, send_fn send);
+
+  void ok(json result) const;
+  void fail(const status& error) const;
+  void fail(errc code, std::string message) const { fail(status{code, std::move(message)}); }
+  bool answered() const { return state_->answered; }
+  const peer& from() const { return state_->from; }
+
+ private:
+  struct state {
+    json id;
+    peer from;
+    send_fn send;
+    bool answered = false;
+  };
+  std::shared_ptr<state> state_;
+};
+
+using handler = std::function<void(const json& body, const responder& reply)>;
+// Called when a session closes, so components drop what they keep for it (joiners, waiters).
+using session_closed_hook = std::function<void(std::uint64_t session)>;
+
+class dispatcher {
+ public:
+  void add(std::string op, handler fn);
+  void on_session_closed(session_closed_hook hook);
+
+  // Parses and routes one line; every failure becomes an error reply, never an exception.
+  void dispatch(std::string_view line, const peer& from, const responder::send_fn& send);
+  void session_closed(std::uint64_t session);
+
+ private:
+  std::unordered_map<std::string, handler> handlers_;
+  std::vector<session_closed_hook> close_hooks_;
+};
+
+}  // namespace shoal

@@ -1,0 +1,83 @@
+#include "log.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace shoal::log {
+namespace {
+
+level threshold = level::info;
+
+std::string_view name_of(level l) {
+  switch (l) {
+    case level::debug: return "debug";
+    case level::info: return "info";
+    case level::warning: return "warning";
+    case level::error: return "error";
+  }
+  return "info";
+}
+
+std::string_view colour_of(level l) {
+  switch (l) {
+    case level::debug: return "\033[2m";
+    case level::info: return "";
+    case level::warning: return "\033[33m";
+    case level::error: return "\033[31m";
+  }
+  return "";
+}
+
+std::string timestamp() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  std::time_t secs = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s.%03lld", buf, static_cast<long long>(ms));
+  return out;
+}
+
+}  // namespace
+
+void set_threshold(level lowest) { threshold = lowest; }
+
+bool parse_level(std::string_view text, level& out) {
+  for (level l : {level::debug, level::info, level::warning, level::error}) {
+    if (text == name_of(l)) {
+      out = l;
+      return true;
+    }
+  }
+  if (text == "warn") {
+    out = level::warning;
+    return true;
+  }
+  return false;
+}
+
+bool enabled(level l) { return static_cast<int>(l) <= static_cast<int>(threshold); }
+
+void write(level l, std::string_view message) {
+  static const bool tty = isatty(STDERR_FILENO) == 1;
+  std::string line;
+  if (tty) {
+    line = timestamp() + " shoald " + std::string(colour_of(l)) + std::string(name_of(l)) +
+           (colour_of(l).empty() ? "" : "\033[0m") + ": ";
+  } else {
+    line = "<" + std::to_string(static_cast<int>(l)) + ">shoald: " + std::string(name_of(l)) + ": ";
+  }
+  line += message;
+  line += '\n';
+  // One write per line, so lines from a crash handler or a child never interleave mid-line.
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace shoal::log
