@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what building and testing Shoal need on Debian 12. Safe to run again: when every
+# package is already installed it does nothing, so it also works offline.
+set -euo pipefail
+
+packages=(
+  cmake g++ make
+  libasio-dev nlohmann-json3-dev doctest-dev
+  python3 python3-pytest
+  procps
+  systemd   # systemd-analyze and systemd-socket-activate, used by the service tests
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+as_root=()
+if ((EUID != 0)); then
+  if command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo -n)
+  else
+    echo "install-deps: cannot install ${missing[*]}: not root and sudo is not available;" \
+         "run this script as root" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update </dev/null
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y --no-install-recommends "${missing[@]}" </dev/null

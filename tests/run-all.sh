@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the dependencies, then builds and tests two trees: build/release (RelWithDebInfo)
+# and build/sanitize (Debug with AddressSanitizer + UndefinedBehaviorSanitizer, where any
+# report aborts the process and so fails its test). Exits non-zero if anything fails.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo_root"
+
+bash tests/install-deps.sh </dev/null
+
+jobs=${SHOAL_BUILD_JOBS:-2}
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:print_stacktrace=1"
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
+
+failed=()
+run_tree() {
+  local name=$1
+  shift
+  local dir="build/$name"
+  echo "=== run-all: configuring and building $dir ($*)"
+  if ! cmake -S . -B "$dir" "$@" </dev/null; then
+    failed+=("$name (configure)")
+    return
+  fi
+  if ! cmake --build "$dir" -j "$jobs" </dev/null; then
+    failed+=("$name (build)")
+    return
+  fi
+  echo "=== run-all: testing $dir"
+  if ! (cd "$dir" && ctest --output-on-failure -j2 --timeout 600 </dev/null); then
+    failed+=("$name (tests)")
+  fi
+}
+
+run_tree release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHOAL_SANITIZE=OFF
+run_tree sanitize -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON
+
+if ((${#failed[@]} > 0)); then
+  echo "=== run-all: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "=== run-all: every tree built and passed"
