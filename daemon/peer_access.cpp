@@ -1,0 +1,164 @@
+#include "peer_access.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace shoal {
+namespace {
+
+std::string user_name(uid_t uid) {
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found)
+    return found->pw_name;
+  return {};
+}
+
+std::string describe(const peer_credentials& peer) {
+  std::string name = user_name(peer.uid);
+  std::string out = "pid " + std::to_string(peer.pid) + " uid " + std::to_string(peer.uid);
+  if (!name.empty()) out += " (" + name + ")";
+  return out;
+}
+
+// The groups the group database gives the peer's user, primary included.
+bool user_listed_in_group(uid_t uid, gid_t wanted) {
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || !found) return false;
+  if (found->pw_gid == wanted) return true;
+  int count = 64;
+  std::vector<gid_t> groups(count);
+  // getgrouplist reports the size it needs when the buffer is too small; a user in more
+  // groups than that between two calls is not worth a loop.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int n = count;
+    if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &n) >= 0) {
+      groups.resize(n);
+      return std::find(groups.begin(), groups.end(), wanted) != groups.end();
+    }
+    count = n;
+    groups.resize(count);
+  }
+  return false;
+}
+
+std::vector<gid_t> groups_from_proc(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  if (!in) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_status_groups(text.str());
+}
+
+}  // namespace
+
+std::vector<gid_t> parse_status_groups(std::string_view text) {
+  std::vector<gid_t> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    if (line.rfind("Groups:", 0) != 0) continue;
+    line.remove_prefix(7);
+    while (!line.empty()) {
+      std::size_t skip = line.find_first_not_of(" \t");
+      if (skip == std::string_view::npos) break;
+      line.remove_prefix(skip);
+      gid_t gid = 0;
+      auto [next, ec] = std::from_chars(line.data(), line.data() + line.size(), gid);
+      if (ec != std::errc{}) break;
+      out.push_back(gid);
+      line.remove_prefix(static_cast<std::size_t>(next - line.data()));
+    }
+    break;
+  }
+  return out;
+}
+
+result<peer_credentials> read_peer_credentials(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+    return status::from_errno(errc::internal, "unable to read the credentials of a peer", errno);
+  peer_credentials peer;
+  peer.pid = cred.pid;
+  peer.uid = cred.uid;
+  peer.gid = cred.gid;
+#ifdef SO_PEERGROUPS
+  std::vector<gid_t> groups(64);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) == 0) {
+      groups.resize(len / sizeof(gid_t));
+      peer.groups = std::move(groups);
+      return peer;
+    }
+    // ERANGE tells the size needed in len; anything else means the kernel lacks it.
+    if (errno != ERANGE) break;
+    groups.resize(len / sizeof(gid_t) + 1);
+  }
+#endif
+  peer.groups = groups_from_proc(peer.pid);
+  return peer;
+}
+
+result<access_policy> make_access_policy(uid_t daemon_uid, const std::string& group) {
+  access_policy policy;
+  policy.daemon_uid = daemon_uid;
+  if (group.empty()) return policy;
+  std::vector<char> buffer(16384);
+  ::group entry{};
+  ::group* found = nullptr;
+  int err = getgrnam_r(group.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  if (!found) {
+    gid_t gid = 0;
+    auto [end, ec] = std::from_chars(group.data(), group.data() + group.size(), gid);
+    if (ec == std::errc{} && end == group.data() + group.size())
+      err = getgrgid_r(gid, &entry, buffer.data(), buffer.size(), &found);
+  }
+  if (!found) {
+    if (err != 0)
+      return status::from_errno(errc::bad_request, "unable to look up group '" + group + "'",
+                                err);
+    return status(errc::bad_request,
+                  "unable to allow group '" + group + "': no such group (create it with "
+                  "'groupadd --system " + group + "')");
+  }
+  policy.allowed_gid = found->gr_gid;
+  policy.allowed_group = found->gr_name;
+  return policy;
+}
+
+access_decision check_access(const access_policy& policy, const peer_credentials& peer) {
+  std::string who = describe(peer);
+  if (peer.uid == 0) return {true, who + " allowed: root"};
+  if (peer.uid == policy.daemon_uid) return {true, who + " allowed: the daemon's own uid"};
+  if (policy.allowed_gid) {
+    gid_t wanted = *policy.allowed_gid;
+    std::string group = "'" + policy.allowed_group + "'";
+    if (peer.gid == wanted) return {true, who + " allowed: primary group " + group};
+    if (std::find(peer.groups.begin(), peer.groups.end(), wanted) != peer.groups.end())
+      return {true, who + " allowed: supplementary group " + group};
+    if (user_listed_in_group(peer.uid, wanted))
+      return {true, who + " allowed: its user is a member of " + group};
+    return {false, who + " refused: not root, not uid " + std::to_string(policy.daemon_uid) +
+                       " and not a member of group " + group};
+  }
+  return {false, who + " refused: not root and not uid " + std::to_string(policy.daemon_uid) +
+                     " (no --allow-group given)"};
+}
+
+}  // namespace shoal
