@@ -46,6 +46,7 @@ bool parse_size(std::string_view text, std::size_t& out) {
 const char* usage_text() {
   return "usage: shoald [--socket PATH] [--state-dir DIR] [--log-level LEVEL]\n"
          "              [--stop-timeout SECONDS] [--shm-size BYTES] [--fresh] [--cleanup]\n"
+         "              [--allow-group GROUP]\n"
          "\n"
          "Runs the Shoal supervisor in the foreground, logging one line per event to stderr.\n"
          "\n"
@@ -58,6 +59,8 @@ const char* usage_text() {
          "  --shm-size BYTES     size of the shared segment, K/M/G suffixes (default: 1M)\n"
          "  --fresh              start with an empty segment, discarding an earlier one\n"
          "  --cleanup            remove this instance's segment and lock, then exit\n"
+         "  --allow-group GROUP  also serve members of GROUP (root and the daemon's own\n"
+         "                       user are always served; everyone else is refused)\n"
          "  --version            print the version and exit\n"
          "  --help               print this help and exit\n";
 }
@@ -96,6 +99,9 @@ result<config> parse_config(const std::vector<std::string>& args) {
       if (!take(socket) || socket.empty()) return usage_error("--socket needs a path");
     } else if (key == "--state-dir") {
       if (!take(state_dir) || state_dir.empty()) return usage_error("--state-dir needs a directory");
+    } else if (key == "--allow-group") {
+      if (!take(c.allow_group) || c.allow_group.empty())
+        return usage_error("--allow-group needs a group name or gid");
     } else if (key == "--log-level") {
       std::string lvl;
       if (!take(lvl) || !log::parse_level(lvl, c.log_level))

@@ -22,6 +22,10 @@ struct config {
   bool fresh = false;    // discard a segment left by an earlier daemon instead of adopting it
   bool cleanup = false;  // remove this instance's segment and lock, then exit
 
+  // Access control (daemon/peer_access.hpp): root and the daemon's own uid are always
+  // allowed; members of this group too. A name or a numeric gid; "" for none.
+  std::string allow_group;
+
   bool show_help = false;
   bool show_version = false;
 };
