@@ -16,7 +16,7 @@ std::string to_rfc3339(std::chrono::system_clock::time_point t) {
   }
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char out[40];
+  char out[64];
   std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return out;

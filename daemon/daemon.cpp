@@ -1,0 +1,133 @@
+#include "daemon.hpp"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "log.hpp"
+#include "process_ops.hpp"
+#include "signals.hpp"
+
+namespace shoal {
+namespace {
+
+// mkdir -p with 0700 for what we create; an existing directory is left as it is.
+status make_private_dir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p(path);
+  std::filesystem::path built;
+  for (const auto& part : p) {
+    built /= part;
+    if (::mkdir(built.c_str(), 0700) != 0 && errno != EEXIST)
+      return status::from_errno(errc::internal, "unable to create directory '" + built.string() + "'", errno);
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return {errc::internal, "'" + path + "' is not a directory"};
+  return {};
+}
+
+// Every connection costs a descriptor; the soft limit of 1024 would cap clients too early.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+}  // namespace
+
+daemon::daemon(config cfg) : cfg_(std::move(cfg)), signals_(io_) {}
+
+daemon::~daemon() = default;
+
+status daemon::prepare() {
+  if (auto st = make_private_dir(cfg_.state_dir); !st) return st;
+  if (auto st = make_private_dir(cfg_.state_dir + "/logs"); !st) return st;
+  if (auto st = make_private_dir(std::filesystem::path(cfg_.socket_path).parent_path().string()); !st)
+    return st;
+  // Orphaned grandchildren are reparented to us, so we reap them and none stays a zombie.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+    return status::from_errno(errc::internal, "unable to become a child subreaper", errno);
+  raise_descriptor_limit();
+  ::signal(SIGPIPE, SIG_IGN);
+  // Registered before the first spawn, so no child's exit can go unnoticed.
+  signals_.add(SIGCHLD);
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+
+  supervisor_options opts;
+  opts.log_dir = cfg_.state_dir + "/logs";
+  opts.socket_path = cfg_.socket_path;
+  opts.stop_grace_seconds = cfg_.stop_grace_seconds;
+  opts.max_exited_records = cfg_.max_exited_records;
+  supervisor_ = std::make_unique<supervisor>(io_, spawner_, opts);
+  // shared state: open the segment here, before listening; pass its child_env() to the
+  // supervisor and register its ops.
+
+  register_process_ops(dispatcher_, *supervisor_);
+  register_daemon_ops();
+
+  server_ = std::make_unique<server>(io_, dispatcher_);
+  if (auto st = server_->listen(cfg_.socket_path); !st) return st;
+  return {};
+}
+
+void daemon::register_daemon_ops() {
+  dispatcher_.add("hello", [this](const json&, const responder& reply) {
+    json result = {{"protocol", protocol_version},
+                   {"version", SHOAL_VERSION},
+                   {"pid", ::getpid()},
+                   {"socket", cfg_.socket_path},
+                   {"state_dir", cfg_.state_dir}};
+    // shared state: merge its describe() here.
+    reply.ok(std::move(result));
+  });
+}
+
+void daemon::wait_for_signals() {
+  signals_.async_wait([this](const std::error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == SIGCHLD) supervisor_->reap();
+    else begin_shutdown(signo);
+    wait_for_signals();
+  });
+}
+
+void daemon::begin_shutdown(int signo) {
+  if (stopping_) {
+    supervisor_->shutdown(nullptr);  // second signal: kill what is left now
+    return;
+  }
+  stopping_ = true;
+  log::info("{} received: stopping {} running process(es)", signal_name(signo), supervisor_->running_count());
+  server_->stop_accepting();
+  supervisor_->shutdown([this] {
+    server_->close_sessions();
+    signals_.cancel();
+    io_.stop();
+  });
+}
+
+int daemon::run() {
+  if (auto st = prepare(); !st) {
+    log::error("{}", st.message());
+    return 1;
+  }
+  log::info("shoald {} listening on '{}' (pid {}, state in '{}')", SHOAL_VERSION, cfg_.socket_path,
+            ::getpid(), cfg_.state_dir);
+  server_->start_accepting();
+  wait_for_signals();
+  io_.run();
+  supervisor_->reap();
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace shoal

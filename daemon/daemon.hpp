@@ -1,0 +1,46 @@
+// Owns the event loop and every component, and the order in which they start and stop.
+//
+// Start-up: state directories, child-subreaper, shared state, supervisor and ops, then the
+// socket. Anything failing until then is fatal with a message. From the first request on,
+// nothing is: failures are answered and logged.
+// Shutdown (SIGTERM/SIGINT): stop accepting, stop every child (grace, then SIGKILL), reap
+// them, answer their joiners, close the sessions, exit 0. A second signal kills at once.
+#pragma once
+
+#include <memory>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
+#include "config.hpp"
+#include "dispatcher.hpp"
+#include "server.hpp"
+#include "spawner.hpp"
+#include "supervisor.hpp"
+
+namespace shoal {
+
+class daemon {
+ public:
+  explicit daemon(config cfg);
+  ~daemon();
+  // Returns the process exit code.
+  int run();
+
+ private:
+  status prepare();
+  void register_daemon_ops();
+  void wait_for_signals();
+  void begin_shutdown(int signo);
+
+  config cfg_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  dispatcher dispatcher_;
+  posix_spawner spawner_;
+  std::unique_ptr<supervisor> supervisor_;
+  std::unique_ptr<server> server_;
+  bool stopping_ = false;
+};
+
+}  // namespace shoal

@@ -1,0 +1,27 @@
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "daemon.hpp"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto cfg = shoal::parse_config(args);
+  if (!cfg) {
+    std::fprintf(stderr, "shoald: %s\n", cfg.error().message().c_str());
+    return 2;
+  }
+  if (cfg->show_help) {
+    std::fputs(shoal::usage_text(), stdout);
+    return 0;
+  }
+  if (cfg->show_version) {
+    std::printf("shoald %s\n", SHOAL_VERSION);
+    return 0;
+  }
+  shoal::log::set_threshold(cfg->log_level);
+  // shared state: --cleanup removes this instance's segment and lock, then exits.
+  shoal::daemon d(std::move(*cfg));
+  return d.run();
+}

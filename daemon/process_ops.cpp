@@ -1,0 +1,155 @@
+#include "process_ops.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "fields.hpp"
+#include "signals.hpp"
+#include "unique_fd.hpp"
+
+namespace shoal {
+namespace {
+
+constexpr long long default_log_bytes = 64 * 1024;
+constexpr long long max_log_bytes = 1024 * 1024;
+
+void handle_start(supervisor& s, const json& body, const responder& reply) {
+  auto name = optional_name(body, "name");
+  if (!name) return reply.fail(name.error());
+  auto argv = optional_string_array(body, "argv");
+  if (!argv) return reply.fail(argv.error());
+  if (argv->empty() || (*argv)[0].empty())
+    return reply.fail(errc::bad_request, "field 'argv' must be a non-empty array of strings");
+  auto cwd = optional_string(body, "cwd");
+  if (!cwd) return reply.fail(cwd.error());
+  if (*cwd && !cwd->value().empty() && cwd->value()[0] != '/')
+    return reply.fail(errc::bad_request, "field 'cwd' must be an absolute path");
+  start_params p;
+  p.name = *name;
+  p.argv = std::move(*argv);
+  p.cwd = cwd->value_or("");
+  if (auto env = body.find("env"); env != body.end() && !env->is_null()) {
+    if (!env->is_object())
+      return reply.fail(errc::bad_request, "field 'env' must be an object of strings");
+    for (const auto& [k, v] : env->items()) {
+      if (!v.is_string())
+        return reply.fail(errc::bad_request, "field 'env' must be an object of strings ('" + k + "' is not)");
+      p.env.emplace_back(k, v.get<std::string>());
+    }
+  }
+  auto started = s.start(std::move(p));
+  if (!started) return reply.fail(started.error());
+  reply.ok(std::move(*started));
+}
+
+void handle_join(supervisor& s, const json& body, const responder& reply) {
+  auto name = required_name(body, "name");
+  if (!name) return reply.fail(name.error());
+  auto timeout = optional_seconds(body, "timeout");
+  if (!timeout) return reply.fail(timeout.error());
+  s.join(*name, *timeout, reply);
+}
+
+void handle_status(supervisor& s, const json& body, const responder& reply) {
+  auto names = optional_string_array(body, "names");
+  if (!names) return reply.fail(names.error());
+  auto listed = s.list(*names);
+  if (!listed) return reply.fail(listed.error());
+  reply.ok(std::move(*listed));
+}
+
+void handle_stop(supervisor& s, const json& body, const responder& reply) {
+  auto name = required_name(body, "name");
+  if (!name) return reply.fail(name.error());
+  auto timeout = optional_seconds(body, "timeout");
+  if (!timeout) return reply.fail(timeout.error());
+  s.stop(*name, *timeout, reply);
+}
+
+void handle_kill(supervisor& s, const json& body, const responder& reply) {
+  auto name = required_name(body, "name");
+  if (!name) return reply.fail(name.error());
+  int signo = SIGKILL;
+  if (auto sig = body.find("signal"); sig != body.end() && !sig->is_null()) {
+    std::optional<int> parsed;
+    if (sig->is_string()) parsed = parse_signal(sig->get<std::string>());
+    else if (sig->is_number_integer()) parsed = parse_signal(std::to_string(sig->get<long long>()));
+    if (!parsed)
+      return reply.fail(errc::bad_request,
+                        "field 'signal' must be a signal name like \"SIGTERM\" or \"TERM\", or its number");
+    signo = *parsed;
+  }
+  auto group = optional_bool(body, "group");
+  if (!group) return reply.fail(group.error());
+  auto killed = s.kill(*name, signo, group->value_or(false));
+  if (!killed) return reply.fail(killed.error());
+  reply.ok(std::move(*killed));
+}
+
+void handle_remove(supervisor& s, const json& body, const responder& reply) {
+  auto name = required_name(body, "name");
+  if (!name) return reply.fail(name.error());
+  if (auto st = s.remove(*name); !st) return reply.fail(st);
+  reply.ok({{"removed", *name}});
+}
+
+void handle_logs(supervisor& s, const json& body, const responder& reply) {
+  auto name = required_name(body, "name");
+  if (!name) return reply.fail(name.error());
+  const process_record* r = s.find(*name);
+  if (!r) return reply.fail(errc::not_found, "no process named '" + *name + "'");
+  auto stream = optional_string(body, "stream");
+  if (!stream) return reply.fail(stream.error());
+  std::string which = stream->value_or("stdout");
+  if (which != "stdout" && which != "stderr")
+    return reply.fail(errc::bad_request, "field 'stream' must be \"stdout\" or \"stderr\"");
+  auto offset = optional_integer(body, "offset");
+  if (!offset) return reply.fail(offset.error());
+  auto max_bytes = optional_integer(body, "max_bytes");
+  if (!max_bytes) return reply.fail(max_bytes.error());
+  long long limit = max_bytes->value_or(default_log_bytes);
+  if (limit < 0 || limit > max_log_bytes)
+    return reply.fail(errc::out_of_range, "field 'max_bytes' must be between 0 and 1048576");
+  if (*offset && **offset < 0) return reply.fail(errc::out_of_range, "field 'offset' must not be negative");
+
+  std::string path = s.log_path(*name, which == "stderr");
+  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  long long size = 0;
+  std::string data;
+  long long start = 0;
+  if (fd) {
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0) size = st.st_size;
+    start = *offset ? std::min(**offset, size) : std::max(0LL, size - limit);
+    long long want = std::min(limit, size - start);
+    data.resize(static_cast<std::size_t>(want));
+    ssize_t got = want > 0 ? ::pread(fd.get(), data.data(), data.size(), start) : 0;
+    data.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  } else if (errno != ENOENT) {
+    return reply.fail(status::from_errno(errc::internal, "unable to read log '" + path + "'", errno));
+  }
+  long long next = start + static_cast<long long>(data.size());
+  reply.ok({{"data", std::move(data)},
+            {"offset", next},
+            {"size", size},
+            {"stream", which},
+            {"state", to_string(r->state)}});
+}
+
+}  // namespace
+
+void register_process_ops(dispatcher& d, supervisor& s) {
+  d.add("start", [&s](const json& b, const responder& r) { handle_start(s, b, r); });
+  d.add("join", [&s](const json& b, const responder& r) { handle_join(s, b, r); });
+  d.add("status", [&s](const json& b, const responder& r) { handle_status(s, b, r); });
+  d.add("stop", [&s](const json& b, const responder& r) { handle_stop(s, b, r); });
+  d.add("kill", [&s](const json& b, const responder& r) { handle_kill(s, b, r); });
+  d.add("remove", [&s](const json& b, const responder& r) { handle_remove(s, b, r); });
+  d.add("logs", [&s](const json& b, const responder& r) { handle_logs(s, b, r); });
+  d.on_session_closed([&s](std::uint64_t session) { s.session_closed(session); });
+}
+
+}  // namespace shoal

@@ -1,0 +1,34 @@
+#include "process_record.hpp"
+
+#include "signals.hpp"
+#include "time_format.hpp"
+
+namespace shoal {
+
+std::string_view to_string(process_state s) {
+  switch (s) {
+    case process_state::running: return "running";
+    case process_state::stopping: return "stopping";
+    case process_state::exited: return "exited";
+  }
+  return "exited";
+}
+
+json to_json(const process_record& r) {
+  json j = {
+      {"name", r.name},
+      {"pid", r.pid},
+      {"state", to_string(r.state)},
+      {"exitcode", r.exitcode ? json(*r.exitcode) : json(nullptr)},
+      {"signal", r.term_signal ? json(signal_name(*r.term_signal)) : json(nullptr)},
+      {"core_dumped", r.core_dumped},
+      {"escalated", r.escalated},
+      {"argv", r.argv},
+      {"cwd", r.cwd},
+      {"started_at", to_rfc3339(r.started_at)},
+      {"ended_at", r.ended_at ? json(to_rfc3339(*r.ended_at)) : json(nullptr)},
+  };
+  return j;
+}
+
+}  // namespace shoal

@@ -1,0 +1,151 @@
+#include "server.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log.hpp"
+#include "unique_fd.hpp"
+
+namespace shoal {
+namespace {
+
+void set_cloexec(int fd) {
+  int flags = ::fcntl(fd, F_GETFD);
+  if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+// 0: nobody listens (stale); 1: a live daemon answered; -1: could not tell (errno set).
+int probe(const std::string& path) {
+  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return -1;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return 1;
+  return errno == ECONNREFUSED ? 0 : -1;
+}
+
+peer credentials_of(int fd, std::uint64_t session) {
+  peer p;
+  p.session = session;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+    p.pid = cred.pid;
+    p.uid = cred.uid;
+    p.gid = cred.gid;
+  }
+  return p;
+}
+
+}  // namespace
+
+server::server(asio::io_context& io, dispatcher& d)
+    : io_(io), dispatcher_(d), acceptor_(io), retry_timer_(io) {}
+
+server::~server() {
+  stop_accepting();
+  close_sessions();
+}
+
+status server::listen(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode))
+      return {errc::internal, "'" + path + "' exists and is not a socket; refusing to replace it"};
+    int live = probe(path);
+    if (live == 1)
+      return {errc::already_exists, "another shoald is already serving '" + path +
+                                        "'; stop it first or choose another --socket"};
+    if (live < 0 && errno != ENOENT)
+      return status::from_errno(errc::internal, "unable to probe existing socket '" + path + "'", errno);
+    log::info("replacing stale socket '{}' left by a daemon that is gone", path);
+    ::unlink(path.c_str());
+  }
+
+  std::error_code ec;
+  acceptor_.open(asio::local::stream_protocol(), ec);
+  if (ec) return {errc::internal, "unable to create socket: " + ec.message()};
+  set_cloexec(acceptor_.native_handle());
+  // Created 0600 from the start: no window in which another user could connect.
+  mode_t old_mask = ::umask(0177);
+  acceptor_.bind(asio::local::stream_protocol::endpoint(path), ec);
+  ::umask(old_mask);
+  if (ec) {
+    acceptor_.close();
+    return {errc::internal, "unable to bind '" + path + "': " + ec.message()};
+  }
+  owns_path_ = true;
+  path_ = path;
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return {errc::internal, "unable to listen on '" + path + "': " + ec.message()};
+  return {};
+}
+
+status server::adopt(int fd, const std::string& path) {
+  std::error_code ec;
+  acceptor_.assign(asio::local::stream_protocol(), fd, ec);
+  if (ec) return {errc::internal, "unable to use the inherited socket: " + ec.message()};
+  set_cloexec(fd);
+  path_ = path;
+  owns_path_ = false;
+  return {};
+}
+
+void server::start_accepting() { accept_next(); }
+
+void server::accept_next() {
+  if (!acceptor_.is_open()) return;
+  acceptor_.async_accept([this](const std::error_code& ec, asio::local::stream_protocol::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of descriptors, most likely: back off instead of spinning on the error.
+      log::warning("accept on '{}' failed: {}; retrying in 100 ms", path_, ec.message());
+      retry_timer_.expires_after(std::chrono::milliseconds(100));
+      retry_timer_.async_wait([this](const std::error_code& e) {
+        if (!e) accept_next();
+      });
+      return;
+    }
+    set_cloexec(socket.native_handle());
+    std::uint64_t id = next_session_++;
+    peer who = credentials_of(socket.native_handle(), id);
+    auto s = std::make_shared<session>(std::move(socket), dispatcher_, who,
+                                       [this](std::uint64_t gone) { sessions_.erase(gone); });
+    sessions_.emplace(id, s);
+    if (access_check_) {
+      if (status verdict = access_check_(who); !verdict) {
+        log::warning("refused connection from pid {} uid {}: {}", who.pid, who.uid, verdict.message());
+        s->refuse(verdict);
+        accept_next();
+        return;
+      }
+    }
+    s->start();
+    accept_next();
+  });
+}
+
+void server::stop_accepting() {
+  std::error_code ignored;
+  retry_timer_.cancel();
+  if (acceptor_.is_open()) acceptor_.close(ignored);
+  if (owns_path_) {
+    ::unlink(path_.c_str());
+    owns_path_ = false;
+  }
+}
+
+void server::close_sessions() {
+  auto all = std::move(sessions_);
+  sessions_.clear();
+  for (auto& [id, s] : all) s->close();
+}
+
+}  // namespace shoal

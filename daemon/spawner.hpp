@@ -1,0 +1,45 @@
+// Starting a child, behind an interface so the supervisor's state machine can be unit-tested
+// with a fake. The real one uses posix_spawn: the daemon never forks itself and never runs
+// C++ in a child.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "status.hpp"
+#include "unique_fd.hpp"
+
+namespace shoal {
+
+struct spawn_request {
+  std::vector<std::string> argv;  // argv[0] without '/' is looked up in the daemon's PATH
+  std::string cwd;                // empty: the daemon's own
+  std::vector<std::string> env;   // complete environment, KEY=VALUE
+  int stdout_fd = -1;             // dup'ed onto 1 and 2 in the child; stdin is /dev/null
+  int stderr_fd = -1;
+};
+
+struct spawned_child {
+  pid_t pid = -1;
+  unique_fd pidfd;  // opened before anything can reap the child, so it names this process only
+};
+
+class spawner {
+ public:
+  virtual ~spawner() = default;
+  // spawn_failed names the errno when the program cannot be executed; nothing is left running.
+  virtual result<spawned_child> spawn(const spawn_request& request) = 0;
+};
+
+class posix_spawner final : public spawner {
+ public:
+  result<spawned_child> spawn(const spawn_request& request) override;
+};
+
+// pidfd syscalls; glibc 2.36's <sys/pidfd.h> cannot be included from C++.
+int pidfd_open(pid_t pid);
+int pidfd_send_signal(int pidfd, int signo);
+
+}  // namespace shoal

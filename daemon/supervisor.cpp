@@ -1,0 +1,375 @@
+#include "supervisor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+
+#include <asio/post.hpp>
+
+#include "log.hpp"
+#include "names.hpp"
+#include "signals.hpp"
+
+extern char** environ;
+
+namespace shoal {
+namespace {
+
+using std::chrono::duration;
+using std::chrono::duration_cast;
+using std::chrono::steady_clock;
+
+steady_clock::duration seconds(double s) {
+  return duration_cast<steady_clock::duration>(duration<double>(s));
+}
+
+std::string describe_argv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    out += a;
+  }
+  return out;
+}
+
+std::string describe_exit(const process_record& r) {
+  std::string out;
+  if (r.term_signal) {
+    out = "was killed by " + signal_name(*r.term_signal);
+    if (r.core_dumped) out += " (core dumped)";
+  } else {
+    out = "exited with status " + std::to_string(r.exitcode.value_or(0));
+  }
+  if (r.escalated) out += " after stop escalated to SIGKILL";
+  return out;
+}
+
+bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+}  // namespace
+
+supervisor::supervisor(asio::io_context& io, spawner& spawn, supervisor_options options)
+    : io_(io), spawner_(spawn), options_(std::move(options)) {}
+
+supervisor::~supervisor() {
+  for (auto& [name, r] : records_)
+    if (r->kill_timer) r->kill_timer->cancel();
+}
+
+void supervisor::add_child_env(std::string entry) { child_env_.push_back(std::move(entry)); }
+
+void supervisor::changed() {
+  if (on_change_) on_change_();
+}
+
+process_record* supervisor::lookup(const std::string& name) {
+  auto it = records_.find(name);
+  return it == records_.end() ? nullptr : it->second.get();
+}
+
+const process_record* supervisor::find(const std::string& name) const {
+  auto it = records_.find(name);
+  return it == records_.end() ? nullptr : it->second.get();
+}
+
+std::string supervisor::log_path(const std::string& name, bool stderr_stream) const {
+  return options_.log_dir + "/" + name + (stderr_stream ? ".err" : ".out");
+}
+
+std::string supervisor::next_default_name() {
+  // Like Python's Process-N: the counter only goes up, and skips names already taken.
+  for (;;) {
+    std::string name = "Process-" + std::to_string(next_default_++);
+    if (!records_.count(name)) return name;
+  }
+}
+
+result<json> supervisor::start(start_params params) {
+  if (shutting_down_) return status{errc::invalid_state, "the daemon is shutting down"};
+  if (params.argv.empty() || params.argv[0].empty())
+    return status{errc::bad_request, "field 'argv' must be a non-empty array of strings"};
+  for (const auto& a : params.argv)
+    if (has_nul(a)) return status{errc::bad_request, "field 'argv' must not contain NUL bytes"};
+  if (has_nul(params.cwd)) return status{errc::bad_request, "field 'cwd' must not contain NUL bytes"};
+  for (const auto& [k, v] : params.env)
+    if (k.empty() || k.find('=') != std::string::npos || has_nul(k) || has_nul(v))
+      return status{errc::bad_request,
+                    "field 'env' has an invalid variable name '" + k + "' (empty, or has '=' or NUL)"};
+
+  std::string name = params.name ? *params.name : next_default_name();
+  if (const process_record* old = find(name); old && old->alive())
+    return status{errc::already_exists,
+                  "a process named '" + name + "' is already running (pid " + std::to_string(old->pid) + ")"};
+
+  auto open_log = [&](bool err_stream) -> result<unique_fd> {
+    std::string path = log_path(name, err_stream);
+    unique_fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) return status::from_errno(errc::spawn_failed, "unable to open log file '" + path + "'", errno);
+    return fd;
+  };
+  auto out = open_log(false);
+  if (!out) return out.error();
+  auto err = open_log(true);
+  if (!err) return err.error();
+
+  std::set<std::string> overridden;
+  for (const auto& [k, v] : params.env) overridden.insert(k);
+  for (const char* fixed : {"SHOAL_SOCKET", "SHOAL_NAME"}) overridden.insert(fixed);
+  for (const auto& e : child_env_) overridden.insert(e.substr(0, e.find('=')));
+  spawn_request req;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    if (!overridden.count(entry.substr(0, entry.find('=')))) req.env.push_back(std::move(entry));
+  }
+  for (const auto& [k, v] : params.env) req.env.push_back(k + "=" + v);
+  req.env.push_back("SHOAL_SOCKET=" + options_.socket_path);
+  req.env.push_back("SHOAL_NAME=" + name);
+  for (const auto& e : child_env_) req.env.push_back(e);
+  req.argv = params.argv;
+  req.cwd = params.cwd;
+  req.stdout_fd = out->get();
+  req.stderr_fd = err->get();
+
+  auto child = spawner_.spawn(req);
+  if (!child) {
+    log::warning("{}", child.error().message());
+    return child.error();
+  }
+
+  auto r = std::make_unique<process_record>();
+  r->name = name;
+  r->pid = child->pid;
+  r->pidfd = std::move(child->pidfd);
+  r->argv = std::move(params.argv);
+  r->cwd = params.cwd;
+  r->started_at = std::chrono::system_clock::now();
+  r->start_order = next_start_order_++;
+  process_record& rec = *r;
+  records_[name] = std::move(r);  // replaces an exited record of the same name
+  by_pid_[rec.pid] = &rec;
+  log::info("started '{}' (pid {}): {}", name, rec.pid, describe_argv(rec.argv));
+  changed();
+  return to_json(rec);
+}
+
+void supervisor::join(const std::string& name, std::optional<double> timeout, const responder& reply) {
+  process_record* r = lookup(name);
+  if (!r) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  if (!r->alive()) return reply.ok(to_json(*r));
+  join_waiter w{next_waiter_id_++, reply, nullptr};
+  if (timeout) {
+    w.deadline = std::make_shared<asio::steady_timer>(io_, seconds(*timeout));
+    double limit = *timeout;
+    w.deadline->async_wait([this, name, id = w.id, limit](const std::error_code& ec) {
+      if (ec) return;  // answered or dropped before the deadline
+      process_record* rec = lookup(name);
+      if (!rec) return;
+      auto& js = rec->joiners;
+      auto it = std::find_if(js.begin(), js.end(), [&](const join_waiter& j) { return j.id == id; });
+      if (it == js.end()) return;
+      responder waiting = it->reply;
+      js.erase(it);
+      waiting.fail(errc::timeout, log::format("process '{}' still running after {} s", name, limit));
+    });
+  }
+  r->joiners.push_back(std::move(w));
+}
+
+result<json> supervisor::list(const std::vector<std::string>& names) const {
+  json list = json::array();
+  if (names.empty()) {
+    for (const auto& [name, r] : records_) list.push_back(to_json(*r));
+  } else {
+    for (const auto& name : names) {
+      const process_record* r = find(name);
+      if (!r) return status{errc::not_found, "no process named '" + name + "'"};
+      list.push_back(to_json(*r));
+    }
+  }
+  return json{{"processes", std::move(list)}};
+}
+
+void supervisor::signal_group(process_record& r, int signo) {
+  // While the leader is unreaped its pid, and so the group id, cannot be reused.
+  ::kill(-r.pid, signo);
+  // The leader may have left its group (setsid); the pidfd reaches it wherever it is.
+  if (r.pidfd) pidfd_send_signal(r.pidfd.get(), signo);
+}
+
+void supervisor::begin_stop(process_record& r, double grace) {
+  auto deadline = steady_clock::now() + seconds(grace);
+  if (r.state == process_state::running) {
+    r.state = process_state::stopping;
+    log::info("stopping '{}' (pid {}): SIGTERM, SIGKILL in {} s", r.name, r.pid, grace);
+    signal_group(r, SIGTERM);
+    changed();
+  } else if (r.kill_timer && r.kill_timer->expiry() <= deadline) {
+    return;  // an earlier escalation is already scheduled
+  }
+  if (!r.kill_timer) r.kill_timer = std::make_unique<asio::steady_timer>(io_);
+  r.kill_timer->expires_at(deadline);
+  r.kill_timer->async_wait([this, name = r.name, pid = r.pid](const std::error_code& ec) {
+    if (ec) return;
+    process_record* rec = lookup(name);
+    if (!rec || rec->pid != pid || !rec->alive()) return;
+    rec->escalated = true;
+    log::warning("'{}' (pid {}) still alive after the grace period: SIGKILL", name, pid);
+    signal_group(*rec, SIGKILL);
+  });
+}
+
+void supervisor::stop(const std::string& name, std::optional<double> grace, const responder& reply) {
+  process_record* r = lookup(name);
+  if (!r) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  if (!r->alive()) return reply.ok(to_json(*r));
+  r->stop_waiters.push_back(reply);
+  begin_stop(*r, grace.value_or(options_.stop_grace_seconds));
+}
+
+result<json> supervisor::kill(const std::string& name, int signo, bool group) {
+  process_record* r = lookup(name);
+  if (!r) return status{errc::not_found, "no process named '" + name + "'"};
+  if (!r->alive())
+    return status{errc::invalid_state, "process '" + name + "' has already exited; nothing to signal"};
+  int rc = group ? ::kill(-r->pid, signo) : pidfd_send_signal(r->pidfd.get(), signo);
+  if (rc != 0 && errno != ESRCH)
+    return status::from_errno(errc::internal, "unable to send " + signal_name(signo) + " to '" + name + "'", errno);
+  log::info("sent {} to '{}' (pid {}{})", signal_name(signo), name, r->pid, group ? ", whole group" : "");
+  return to_json(*r);
+}
+
+status supervisor::remove(const std::string& name) {
+  process_record* r = lookup(name);
+  if (!r) return {errc::not_found, "no process named '" + name + "'"};
+  if (r->alive())
+    return {errc::invalid_state, "process '" + name + "' is still running; stop it first"};
+  records_.erase(name);
+  ::unlink(log_path(name, false).c_str());
+  ::unlink(log_path(name, true).c_str());
+  changed();
+  return {};
+}
+
+void supervisor::reap() {
+  // SIGCHLD merges, so one delivery may stand for many children: loop until none is left.
+  for (int round = 0; round < 100000; ++round) {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+      if (errno == EINTR) continue;
+      return;  // ECHILD: no children at all
+    }
+    if (info.si_pid == 0) return;
+    pid_t pid = info.si_pid;
+    auto it = by_pid_.find(pid);
+    process_record* r = it == by_pid_.end() ? nullptr : it->second;
+    // The zombie leader still pins the group id: this is the last moment a stopped
+    // process's stragglers (grandchildren that ignored SIGTERM) can be killed safely.
+    if (r && r->state == process_state::stopping) ::kill(-pid, SIGKILL);
+    int wait_status = 0;
+    pid_t got;
+    do got = ::waitpid(pid, &wait_status, WNOHANG);
+    while (got < 0 && errno == EINTR);
+    if (got != pid) return;
+    if (r) on_reaped(*r, wait_status);
+    else log::debug("reaped orphaned descendant (pid {})", pid);
+  }
+}
+
+void supervisor::on_reaped(process_record& r, int wait_status) {
+  if (WIFSIGNALED(wait_status)) {
+    r.term_signal = WTERMSIG(wait_status);
+    r.exitcode = -*r.term_signal;
+    r.core_dumped = WCOREDUMP(wait_status);
+  } else {
+    r.exitcode = WEXITSTATUS(wait_status);
+  }
+  r.state = process_state::exited;
+  r.ended_at = std::chrono::system_clock::now();
+  r.pidfd.reset();
+  if (r.kill_timer) r.kill_timer->cancel();
+  by_pid_.erase(r.pid);
+  log::info("'{}' (pid {}) {}", r.name, r.pid, describe_exit(r));
+  answer_waiters(r);
+  changed();
+  evict_exited();
+  check_shutdown_done();
+}
+
+void supervisor::answer_waiters(process_record& r) {
+  json record = to_json(r);
+  auto joiners = std::move(r.joiners);
+  auto stoppers = std::move(r.stop_waiters);
+  r.joiners.clear();
+  r.stop_waiters.clear();
+  for (auto& j : joiners) {
+    if (j.deadline) j.deadline->cancel();
+    j.reply.ok(record);
+  }
+  for (auto& s : stoppers) s.ok(record);
+}
+
+void supervisor::evict_exited() {
+  while (exited_count() > options_.max_exited_records) {
+    auto oldest = records_.end();
+    for (auto it = records_.begin(); it != records_.end(); ++it)
+      if (!it->second->alive() &&
+          (oldest == records_.end() || it->second->start_order < oldest->second->start_order))
+        oldest = it;
+    if (oldest == records_.end()) return;
+    std::string name = oldest->first;
+    records_.erase(oldest);
+    ::unlink(log_path(name, false).c_str());
+    ::unlink(log_path(name, true).c_str());
+  }
+}
+
+void supervisor::session_closed(std::uint64_t session) {
+  for (auto& [name, r] : records_) {
+    auto& js = r->joiners;
+    for (auto it = js.begin(); it != js.end();) {
+      if (it->reply.from().session == session) {
+        if (it->deadline) it->deadline->cancel();
+        it = js.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    auto& ss = r->stop_waiters;
+    ss.erase(std::remove_if(ss.begin(), ss.end(),
+                            [&](const responder& s) { return s.from().session == session; }),
+             ss.end());
+  }
+}
+
+void supervisor::shutdown(std::function<void()> done) {
+  if (shutting_down_) {
+    log::warning("second shutdown request: killing every child now");
+    for (auto& [name, r] : records_)
+      if (r->alive()) {
+        r->escalated = true;
+        signal_group(*r, SIGKILL);
+      }
+    return;
+  }
+  shutting_down_ = true;
+  shutdown_done_ = std::move(done);
+  for (auto& [name, r] : records_)
+    if (r->alive()) begin_stop(*r, options_.stop_grace_seconds);
+  check_shutdown_done();
+}
+
+void supervisor::check_shutdown_done() {
+  if (!shutting_down_ || !shutdown_done_ || running_count() > 0) return;
+  asio::post(io_, std::exchange(shutdown_done_, nullptr));
+}
+
+std::size_t supervisor::running_count() const { return by_pid_.size(); }
+
+std::size_t supervisor::exited_count() const { return records_.size() - by_pid_.size(); }
+
+}  // namespace shoal

@@ -1,0 +1,98 @@
+// The process table and each child's state machine (process_record.hpp). Passive: the daemon
+// feeds it requests and "children may have exited" (SIGCHLD); it never reads a socket.
+// Transitions happen in three places only: start(), begin_stop(), and on_reaped().
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include "dispatcher.hpp"
+#include "process_record.hpp"
+#include "spawner.hpp"
+
+namespace shoal {
+
+struct supervisor_options {
+  std::string log_dir;       // NAME.out / NAME.err live here
+  std::string socket_path;   // given to children as SHOAL_SOCKET
+  double stop_grace_seconds = 10;
+  std::size_t max_exited_records = 1000;
+};
+
+struct start_params {
+  std::optional<std::string> name;
+  std::vector<std::string> argv;
+  std::string cwd;
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+class supervisor {
+ public:
+  supervisor(asio::io_context& io, spawner& spawn, supervisor_options options);
+  ~supervisor();
+  supervisor(const supervisor&) = delete;
+  supervisor& operator=(const supervisor&) = delete;
+
+  // Extra KEY=VALUE entries every child gets (the shared segment's names).
+  void add_child_env(std::string entry);
+  // Told about every start and exit (for logs, readiness status, events).
+  void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
+
+  result<json> start(start_params params);
+  void join(const std::string& name, std::optional<double> timeout, const responder& reply);
+  result<json> list(const std::vector<std::string>& names) const;
+  void stop(const std::string& name, std::optional<double> grace, const responder& reply);
+  result<json> kill(const std::string& name, int signo, bool group);
+  status remove(const std::string& name);
+  const process_record* find(const std::string& name) const;
+  std::string log_path(const std::string& name, bool stderr_stream) const;
+
+  // SIGCHLD: reap everything that has exited (children and adopted orphans), then return.
+  void reap();
+  // Drop joiners of a client that went away.
+  void session_closed(std::uint64_t session);
+
+  // Daemon shutdown: refuse new starts, stop every child (grace, then SIGKILL); `done` runs
+  // once nothing is left alive. A second call kills what is left at once.
+  void shutdown(std::function<void()> done);
+
+  std::size_t running_count() const;
+  std::size_t exited_count() const;
+
+ private:
+  process_record* lookup(const std::string& name);
+  std::string next_default_name();
+  void begin_stop(process_record& r, double grace);
+  void signal_group(process_record& r, int signo);
+  void on_reaped(process_record& r, int wait_status);
+  void answer_waiters(process_record& r);
+  void evict_exited();
+  void check_shutdown_done();
+  void changed();
+
+  asio::io_context& io_;
+  spawner& spawner_;
+  supervisor_options options_;
+  std::vector<std::string> child_env_;
+  std::map<std::string, std::unique_ptr<process_record>> records_;  // sorted: status lists by name
+  std::unordered_map<pid_t, process_record*> by_pid_;               // alive records only
+  std::uint64_t next_default_ = 1;
+  std::uint64_t next_start_order_ = 1;
+  std::uint64_t next_waiter_id_ = 1;
+  bool shutting_down_ = false;
+  std::function<void()> shutdown_done_;
+  std::function<void()> on_change_;
+};
+
+}  // namespace shoal
