@@ -1,0 +1,136 @@
+"""Start-up and shutdown of shoald: socket ownership, SIGTERM, SIGINT."""
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import time
+
+import pytest
+
+from harness import SHOALD, Client, clean_env, ok, pid_alive, wait_until
+
+
+def test_socket_file_is_mode_0600(shoal):
+    mode = os.stat(shoal.socket).st_mode
+    assert stat.S_ISSOCK(mode)
+    assert stat.S_IMODE(mode) == 0o600, oct(stat.S_IMODE(mode))
+
+
+def test_socket_is_0600_whatever_the_umask(daemons):
+    daemon = daemons.create()
+    old = os.umask(0)
+    try:
+        daemon.launch()
+    finally:
+        os.umask(old)
+    daemon.wait_ready()
+    assert stat.S_IMODE(os.stat(daemon.socket).st_mode) == 0o600
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_children_removes_the_socket_and_exits_0(daemons, tmp_dir, sig):
+    daemon = daemons(stop_timeout=1)
+    polite = daemon.spawn(["sleep", "60"], name="polite")
+    ready = os.path.join(tmp_dir, "ready")
+    stubborn = daemon.spawn(["/bin/sh", "-c", f"trap '' TERM; echo $$ > {ready}; "
+                             "while :; do sleep 0.05; done"], name="stubborn")
+    wait_until(lambda: os.path.exists(ready) and open(ready).read().endswith("\n"), 10,
+               what="the stubborn child to set its trap")
+
+    began = time.monotonic()
+    daemon.proc.send_signal(sig)
+    code = daemon.proc.wait(15)
+    elapsed = time.monotonic() - began
+    assert code == 0, daemon.stderr()
+    # The grace period is 1 s; the stubborn child needed SIGKILL after it.
+    assert elapsed < 8, elapsed
+    for record in (polite, stubborn):
+        assert not pid_alive(record["pid"]), f"{record['name']} survived the daemon"
+    assert not os.path.exists(daemon.socket)
+
+
+def test_second_daemon_on_a_live_socket_refuses_to_start(daemons, shoal):
+    second = subprocess.run([SHOALD, "--socket", shoal.socket, "--state-dir",
+                             os.path.join(shoal.dir, "state2")],
+                            capture_output=True, timeout=30, env=clean_env(),
+                            stdin=subprocess.DEVNULL)
+    assert second.returncode != 0
+    message = second.stderr.decode(errors="replace")
+    assert shoal.socket in message, message
+    assert any(w in message.lower() for w in ("already", "in use", "running", "live")), message
+    # The first daemon is untouched and still serving on its socket.
+    assert shoal.proc.poll() is None
+    with Client(shoal.socket) as c:
+        assert ok(c.request({"op": "hello"}))["pid"] == shoal.pid
+
+
+def test_stale_socket_file_is_replaced(daemons):
+    daemon = daemons.create()
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(daemon.socket)
+    stale.close()
+    assert os.path.exists(daemon.socket)
+    daemon.start()
+    assert ok(daemon.request({"op": "hello"}))["pid"] == daemon.pid
+
+
+def test_socket_path_that_is_not_a_socket_is_left_alone(daemons):
+    daemon = daemons.create()
+    with open(daemon.socket, "w") as f:
+        f.write("precious")
+    daemon.expected_exit = None
+    proc = daemon.launch()
+    code = proc.wait(15)
+    assert code != 0
+    with open(daemon.socket) as f:
+        assert f.read() == "precious"
+
+
+def test_daemon_restarts_on_the_same_socket_after_a_clean_stop(daemons):
+    first = daemons()
+    socket_dir = first.dir
+    code, killed = first.terminate()
+    assert code == 0 and not killed
+    second = daemons.create(directory=socket_dir)
+    second.start()
+    assert ok(second.request({"op": "hello"}))["pid"] == second.pid
+
+
+def test_daemon_survives_sigkill_of_a_previous_instance(daemons):
+    first = daemons()
+    first.proc.kill()
+    first.proc.wait(10)
+    first.expected_exit = -9
+    assert os.path.exists(first.socket)
+    second = daemons.create(directory=first.dir)
+    second.start()
+    assert ok(second.request({"op": "hello"}))["pid"] == second.pid
+
+
+def test_daemon_reaps_orphaned_grandchildren(shoal, tmp_dir):
+    gc_file = os.path.join(tmp_dir, "orphan")
+    # The child exits at once, orphaning a grandchild that the subreaper daemon inherits.
+    record = shoal.spawn(["/bin/sh", "-c", f"sleep 0.3 & echo $! > {gc_file}"], name="orphaner")
+    shoal.join("orphaner")
+    grandchild = wait_until(lambda: open(gc_file).read().strip() if os.path.exists(gc_file)
+                            else None, 5, what="the grandchild pid")
+    grandchild = int(grandchild)
+    wait_until(lambda: not os.path.exists(f"/proc/{grandchild}"), 10,
+               what=f"orphan {grandchild} to be reaped")
+    assert record["pid"] != grandchild
+    assert [c for c in shoal.children() if c[1] == "Z"] == []
+
+
+def test_help_and_version(daemons):
+    helped = subprocess.run([SHOALD, "--help"], capture_output=True, timeout=30,
+                            env=clean_env(), stdin=subprocess.DEVNULL)
+    assert helped.returncode == 0
+    assert b"--socket" in helped.stdout
+    version = subprocess.run([SHOALD, "--version"], capture_output=True, timeout=30,
+                             env=clean_env(), stdin=subprocess.DEVNULL)
+    assert version.returncode == 0 and b"0.1.0" in version.stdout
+    bad = subprocess.run([SHOALD, "--no-such-option"], capture_output=True, timeout=30,
+                         env=clean_env(), stdin=subprocess.DEVNULL)
+    assert bad.returncode != 0 and b"--no-such-option" in bad.stderr

@@ -1,0 +1,96 @@
+"""What a child starts with: descriptors, environment, argv, signals, process group."""
+
+import os
+import re
+
+from harness import ok, wait_until
+
+
+def start_sleeper(shoal, name, **fields):
+    record = shoal.spawn(["sleep", "60"], name=name, **fields)
+    # The pid is the exec'd program once its command line is sleep's.
+    wait_until(lambda: open(f"/proc/{record['pid']}/cmdline", "rb").read() == b"sleep\x0060\x00",
+               10, what="the child to exec sleep")
+    return record
+
+
+def test_child_has_exactly_descriptors_0_1_2(shoal):
+    record = start_sleeper(shoal, "fds")
+    pid = record["pid"]
+    fds = sorted(int(fd) for fd in os.listdir(f"/proc/{pid}/fd"))
+    links = {fd: os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds}
+    assert fds == [0, 1, 2], f"the child inherited descriptors: {links}"
+    assert links[0] == "/dev/null"
+    assert links[1] == os.path.realpath(shoal.log_path("fds", "out"))
+    assert links[2] == os.path.realpath(shoal.log_path("fds", "err"))
+
+
+def test_child_has_a_clean_signal_state_and_its_own_group(shoal):
+    record = start_sleeper(shoal, "clean")
+    pid = record["pid"]
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    assert int(fields["SigBlk"], 16) == 0, fields["SigBlk"]
+    assert int(fields["SigIgn"], 16) == 0, fields["SigIgn"]
+    assert os.getpgid(pid) == pid
+    assert os.getpgid(pid) != os.getpgid(shoal.pid)
+
+
+def test_child_environment_names_the_daemon_and_itself(shoal):
+    record = start_sleeper(shoal, "envy", env={"EXTRA_ONE": "1", "WITH SPACE": "a b=c"})
+    with open(f"/proc/{record['pid']}/environ", "rb") as f:
+        entries = f.read().split(b"\0")
+    env = dict(e.decode().split("=", 1) for e in entries if e)
+    assert env["SHOAL_SOCKET"] == shoal.socket
+    assert env["SHOAL_NAME"] == "envy"
+    assert env["EXTRA_ONE"] == "1"
+    assert env["WITH SPACE"] == "a b=c"
+    assert "PATH" in env, "the child gets the daemon's environment too"
+
+
+def test_cli_env_flag_reaches_the_child(shoal):
+    result = shoal.cli("start", "--name", "flagged", "--env", "GREETING=hi there",
+                       "--env", "EMPTY=", "--", "/bin/sh", "-c",
+                       'printf "%s|%s|%s\\n" "$GREETING" "${EMPTY-unset}" "$SHOAL_NAME"')
+    assert result.returncode == 0, result
+    assert shoal.join("flagged")["exitcode"] == 0
+    with open(shoal.log_path("flagged")) as f:
+        assert f.read() == "hi there||flagged\n"
+
+
+def test_argv_is_passed_verbatim_without_a_shell(shoal, tmp_dir):
+    marker = os.path.join(tmp_dir, "must-survive")
+    open(marker, "w").close()
+    args = ["; rm -rf " + marker, "$HOME", "*", "a b", "'quoted'", "back\\slash", "",
+            "tab\there", "ünïcode"]
+    argv = ["/usr/bin/printf", "[%s]\\n", *args]
+    record = shoal.spawn(argv, name="verbatim")
+    assert record["argv"] == argv
+    assert shoal.join("verbatim")["exitcode"] == 0
+    with open(shoal.log_path("verbatim"), encoding="utf-8") as f:
+        assert f.read() == "".join(f"[{a}]\n" for a in args)
+    assert os.path.exists(marker)
+
+    via_cli = shoal.cli("start", "--name", "verbatim2", "--json", "--", *argv)
+    assert via_cli.returncode == 0, via_cli
+    assert via_cli.json()["argv"] == argv
+    assert shoal.join("verbatim2")["exitcode"] == 0
+    with open(shoal.log_path("verbatim2"), encoding="utf-8") as f:
+        assert f.read() == "".join(f"[{a}]\n" for a in args)
+
+
+def test_record_fields_while_running(shoal, tmp_dir):
+    record = ok(shoal.request({"op": "start", "name": "fields", "argv": ["sleep", "60"],
+                               "cwd": tmp_dir}))
+    assert record["name"] == "fields"
+    assert isinstance(record["pid"], int) and record["pid"] > 1
+    assert record["state"] == "running"
+    assert record["exitcode"] is None and record["signal"] is None
+    assert record["core_dumped"] is False and record["escalated"] is False
+    assert record["argv"] == ["sleep", "60"]
+    assert record["cwd"] == tmp_dir
+    assert isinstance(record["started_at"], str) and record["ended_at"] is None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["started_at"])

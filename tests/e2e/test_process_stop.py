@@ -1,0 +1,124 @@
+"""stop: SIGTERM to the whole group, SIGKILL after the grace period, grandchildren included."""
+
+import os
+import time
+
+from harness import error_code, ok, pid_alive, wait_until
+
+
+def read_pid(path):
+    def ready():
+        try:
+            with open(path) as f:
+                text = f.read()
+        except FileNotFoundError:
+            return None
+        return int(text) if text.endswith("\n") else None
+    return wait_until(ready, 10, what=f"a pid in {path}")
+
+
+def test_stop_ends_a_process_with_sigterm(shoal):
+    shoal.spawn(["sleep", "60"], name="polite")
+    result = shoal.cli("stop", "polite", "--timeout", "5", "--json")
+    assert result.returncode == 0, result
+    record = result.json()
+    assert record["state"] == "exited"
+    assert record["exitcode"] == -15 and record["signal"] == "SIGTERM"
+    assert record["escalated"] is False
+
+
+def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(shoal, tmp_dir):
+    ready = os.path.join(tmp_dir, "ready")
+    # The shell ignores SIGTERM and announces it only once the trap is in place.
+    record = shoal.spawn(["/bin/sh", "-c", f"trap '' TERM; echo $$ > {ready}; "
+                          "while :; do sleep 0.05; done"], name="stubborn")
+    assert read_pid(ready) == record["pid"]
+
+    began = time.monotonic()
+    stopped = ok(shoal.request({"op": "stop", "name": "stubborn", "timeout": 0.5}, timeout=15))
+    elapsed = time.monotonic() - began
+    assert stopped["escalated"] is True
+    assert stopped["exitcode"] == -9 and stopped["signal"] == "SIGKILL"
+    assert stopped["state"] == "exited"
+    assert 0.4 <= elapsed < 10, elapsed
+    assert not pid_alive(record["pid"])
+    assert shoal.record("stubborn")["escalated"] is True
+
+
+def test_stop_kills_grandchildren(shoal, tmp_dir):
+    gc_file = os.path.join(tmp_dir, "grandchild")
+    shoal.spawn(["/bin/sh", "-c", f"sleep 300 & echo $! > {gc_file}; wait"], name="parent")
+    grandchild = read_pid(gc_file)
+    assert pid_alive(grandchild)
+
+    result = shoal.cli("stop", "parent", "--timeout", "2")
+    assert result.returncode == 0, result
+    wait_until(lambda: not pid_alive(grandchild), 5, what=f"grandchild {grandchild} to die")
+    assert not os.path.exists(f"/proc/{grandchild}"), "the grandchild was left as a zombie"
+
+
+def test_stop_kills_a_grandchild_that_ignores_sigterm_after_the_leader_exits(shoal, tmp_dir):
+    gc_file = os.path.join(tmp_dir, "grandchild")
+    # The leader exits on SIGTERM at once; its child ignores SIGTERM and stays in the group.
+    script = (f"sh -c 'trap \"\" TERM; echo $$ > {gc_file}; "
+              "while :; do sleep 0.05; done' & wait")
+    shoal.spawn(["/bin/sh", "-c", script], name="leader")
+    grandchild = read_pid(gc_file)
+    assert pid_alive(grandchild)
+
+    stopped = ok(shoal.request({"op": "stop", "name": "leader", "timeout": 0.5}, timeout=15))
+    assert stopped["state"] == "exited"
+    wait_until(lambda: not pid_alive(grandchild), 5, what=f"grandchild {grandchild} to die")
+
+
+def test_stop_of_an_exited_process_answers_its_record_at_once(shoal):
+    shoal.spawn(["/bin/sh", "-c", "exit 4"], name="gone")
+    shoal.join("gone")
+    stopped = ok(shoal.request({"op": "stop", "name": "gone", "timeout": 5}, timeout=3))
+    assert stopped["exitcode"] == 4 and stopped["escalated"] is False
+    assert shoal.cli("stop", "gone").returncode == 0
+
+
+def test_status_shows_stopping_while_a_stop_is_in_progress(shoal, tmp_dir):
+    ready = os.path.join(tmp_dir, "ready")
+    shoal.spawn(["/bin/sh", "-c", f"trap '' TERM; echo $$ > {ready}; "
+                 "while :; do sleep 0.05; done"], name="lingering")
+    read_pid(ready)
+    with shoal.connect() as c:
+        stop_id = c.send({"op": "stop", "name": "lingering", "timeout": 2})
+        status = ok(c.request({"op": "status", "names": ["lingering"]}))
+        assert status["processes"][0]["state"] == "stopping"
+        assert ok(c.reply_for(stop_id, timeout=15))["escalated"] is True
+
+
+def test_stop_of_an_unknown_name_is_not_found(shoal):
+    assert error_code(shoal.request({"op": "stop", "name": "nobody"})) == "not_found"
+    result = shoal.cli("stop", "nobody")
+    assert result.returncode == 1, result
+    assert result.stderr.startswith("shoal: not_found: "), result
+
+
+def test_stop_of_several_names(shoal):
+    shoal.spawn(["sleep", "60"], name="one")
+    shoal.spawn(["sleep", "60"], name="two")
+    result = shoal.cli("stop", "one", "two", "--timeout", "2")
+    assert result.returncode == 0, result
+    for name in ("one", "two"):
+        assert shoal.record(name)["state"] == "exited"
+
+
+def test_remove_forgets_an_exited_process_and_refuses_a_running_one(shoal):
+    shoal.spawn(["sleep", "60"], name="busy")
+    assert error_code(shoal.request({"op": "remove", "name": "busy"})) == "invalid_state"
+    refused = shoal.cli("remove", "busy")
+    assert refused.returncode == 1, refused
+    assert refused.stderr.startswith("shoal: invalid_state: "), refused
+
+    shoal.spawn(["/bin/sh", "-c", "echo out; echo err >&2"], name="finished")
+    shoal.join("finished")
+    assert os.path.exists(shoal.log_path("finished", "out"))
+    assert ok(shoal.request({"op": "remove", "name": "finished"})) == {"removed": "finished"}
+    assert error_code(shoal.request({"op": "status", "names": ["finished"]})) == "not_found"
+    assert not os.path.exists(shoal.log_path("finished", "out"))
+    assert not os.path.exists(shoal.log_path("finished", "err"))
+    assert error_code(shoal.request({"op": "remove", "name": "finished"})) == "not_found"
