@@ -50,13 +50,9 @@ result<spawned_child> posix_spawner::spawn(const spawn_request& request) {
   if (!request.cwd.empty()) {
     struct stat st {};
     if (::stat(request.cwd.c_str(), &st) != 0)
-      return status::from_errno(errc::spawn_failed,
-                                "unable to spawn " + quoted(program) + ": cwd " + quoted(request.cwd),
-                                errno);
+      return status::from_errno(errc::spawn_failed, "cwd " + quoted(request.cwd), errno);
     if (!S_ISDIR(st.st_mode))
-      return status::from_errno(errc::spawn_failed,
-                                "unable to spawn " + quoted(program) + ": cwd " + quoted(request.cwd),
-                                ENOTDIR);
+      return status::from_errno(errc::spawn_failed, "cwd " + quoted(request.cwd), ENOTDIR);
   }
 
   spawn_setup s;
@@ -91,7 +87,7 @@ result<spawned_child> posix_spawner::spawn(const spawn_request& request) {
   int rc = search_path ? ::posix_spawnp(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data())
                        : ::posix_spawn(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
   if (rc != 0)
-    return status::from_errno(errc::spawn_failed, "unable to spawn " + quoted(program), rc);
+    return status::from_errno(errc::spawn_failed, program, rc);
 
   // Nothing reaps before the event loop runs again, so the pid still names our child here.
   unique_fd pidfd(pidfd_open(pid));
@@ -100,8 +96,7 @@ result<spawned_child> posix_spawner::spawn(const spawn_request& request) {
     ::kill(pid, SIGKILL);
     int ignored = 0;
     ::waitpid(pid, &ignored, 0);
-    return status::from_errno(errc::spawn_failed,
-                              "unable to watch " + quoted(program) + " (pidfd_open)", err);
+    return status::from_errno(errc::spawn_failed, "pidfd_open", err);
   }
   return spawned_child{pid, std::move(pidfd)};
 }

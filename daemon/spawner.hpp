@@ -29,7 +29,8 @@ struct spawned_child {
 class spawner {
  public:
   virtual ~spawner() = default;
-  // spawn_failed names the errno when the program cannot be executed; nothing is left running.
+  // spawn_failed ("PROGRAM: No such file or directory") when the program cannot be
+  // executed; the caller adds which process it was. Nothing is left running.
   virtual result<spawned_child> spawn(const spawn_request& request) = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <set>
 
 #include <asio/post.hpp>
@@ -132,13 +133,18 @@ result<json> supervisor::start(start_params params) {
   for (const auto& e : child_env_) req.env.push_back(e);
   req.argv = params.argv;
   req.cwd = params.cwd;
+  if (params.cwd.empty()) {
+    std::error_code ec;
+    params.cwd = std::filesystem::current_path(ec).string();
+  }
   req.stdout_fd = out->get();
   req.stderr_fd = err->get();
 
   auto child = spawner_.spawn(req);
   if (!child) {
-    log::warning("{}", child.error().message());
-    return child.error();
+    status failed{child.error().code(), "unable to spawn '" + name + "': " + child.error().message()};
+    log::warning("{}", failed.message());
+    return failed;
   }
 
   auto r = std::make_unique<process_record>();
