@@ -1,2 +1,3 @@
-// Replaced by the CLI implementation.
-int main() { return 125; }
+#include "client/cli.hpp"
+
+int main(int argc, char** argv) { return shoal::cli::main_entry(argc, argv); }

@@ -1,0 +1,159 @@
+#include "cli.hpp"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <vector>
+
+#include "invocation.hpp"
+#include "paths.hpp"
+#include "verbs.hpp"
+
+namespace shoal::cli {
+namespace {
+
+void print_general_help(std::ostream& out) {
+  out << "usage: shoal [--socket PATH] [--json] VERB [ARG]...\n"
+         "       shoal --help | --version\n\n"
+         "Drives shoald, the Shoal process supervisor, over its Unix socket.\n\n"
+         "Verbs:\n";
+  std::size_t width = 0;
+  for (const auto& v : all_verbs()) width = std::max(width, v.name.size());
+  for (const auto& v : all_verbs())
+    out << "  " << v.name << std::string(width - v.name.size() + 3, ' ') << v.summary << "\n";
+  out << "\nRun 'shoal VERB --help' for a verb's usage and options.\n\n"
+         "Global options (anywhere before '--'):\n"
+         "  --socket PATH   the daemon's socket (default: $SHOAL_SOCKET, else "
+      << default_socket_path()
+      << ")\n"
+         "  --json          print the daemon's raw result as one JSON document\n"
+         "  -h, --help      show help\n"
+         "  --version       show shoal's version\n\n"
+         "Exit status: 0 done, 1 refused by the daemon, 2 usage error, 3 daemon unreachable.\n"
+         "join: the process's own exit status, 128+N when killed by signal N, 124 on timeout,\n"
+         "125 when shoal itself failed.\n";
+}
+
+// "shoal value" when only "value get", "value set"... exist: list them.
+bool print_group(std::ostream& out, std::string_view group) {
+  bool any = false;
+  for (const auto& v : all_verbs()) {
+    if (v.name.size() > group.size() && v.name.substr(0, group.size()) == group &&
+        v.name[group.size()] == ' ') {
+      if (!any) out << "usage:\n";
+      any = true;
+      out << "  shoal " << v.synopsis << "\n";
+    }
+  }
+  return any;
+}
+
+int run_unchecked(std::span<const std::string> args, std::ostream& out, std::ostream& err,
+                  const environment& env) {
+  invocation inv{out, err, env.out_is_tty, env.width, env.color, env.socket_path, false, nullptr, {}};
+
+  auto usage = [&](const std::string& message) {
+    err << "shoal: " << message << "\nTry 'shoal --help'.\n";
+    return exit_usage;
+  };
+
+  // Global options before the verb; after it, the verb's parser takes them.
+  std::size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& w = args[i];
+    if (w.empty() || w[0] != '-') break;
+    if (w == "--help" || w == "-h") {
+      print_general_help(out);
+      return exit_ok;
+    }
+    if (w == "--version") {
+      out << "shoal " << SHOAL_VERSION << "\n";
+      return exit_ok;
+    }
+    if (w == "--json") {
+      inv.json = true;
+    } else if (w == "--socket" || w.rfind("--socket=", 0) == 0) {
+      std::string path;
+      if (w == "--socket") {
+        if (i + 1 >= args.size()) return usage("option '--socket' needs a value");
+        path = args[++i];
+      } else {
+        path = w.substr(std::strlen("--socket="));
+      }
+      if (path.empty()) return usage("--socket needs a path");
+      inv.socket_path = path;
+    } else {
+      return usage("unknown option '" + w + "'");
+    }
+  }
+  if (i >= args.size()) {
+    print_general_help(err);
+    return exit_usage;
+  }
+
+  auto rest = args.subspan(i);
+  std::size_t consumed = 0;
+  const verb* v = find_verb(rest, consumed);
+  if (!v) {
+    bool asks_help = rest.size() == 1 || rest[1] == "--help" || rest[1] == "-h";
+    if (asks_help && print_group(rest.size() == 1 ? err : out, rest[0]))
+      return rest.size() == 1 ? exit_usage : exit_ok;
+    if (rest.size() >= 2 && print_group(err, rest[0]))
+      return usage("unknown command '" + rest[0] + " " + rest[1] + "'");
+    return usage("unknown command '" + rest[0] + "'");
+  }
+  inv.current = v;
+  inv.words.assign(rest.begin() + static_cast<std::ptrdiff_t>(consumed), rest.end());
+  return v->run(inv);
+}
+
+}  // namespace
+
+std::string default_socket(const char* shoal_socket_env) {
+  if (shoal_socket_env && *shoal_socket_env) return shoal_socket_env;
+  return default_socket_path();
+}
+
+environment detect_environment() {
+  environment env;
+  env.socket_path = default_socket(std::getenv("SHOAL_SOCKET"));
+  env.out_is_tty = ::isatty(STDOUT_FILENO) == 1;
+  if (env.out_is_tty) {
+    struct winsize ws {};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) env.width = ws.ws_col;
+    else if (const char* cols = std::getenv("COLUMNS"); cols && std::atoi(cols) > 0)
+      env.width = static_cast<std::size_t>(std::atoi(cols));
+    else env.width = 80;
+    const char* no_color = std::getenv("NO_COLOR");
+    const char* term = std::getenv("TERM");
+    env.color = !(no_color && *no_color) && !(term && std::strcmp(term, "dumb") == 0);
+  }
+  return env;
+}
+
+int run(std::span<const std::string> args, std::ostream& out, std::ostream& err,
+        const environment& env) {
+  // The join convention (125: shoal itself failed) covers a bug here too; other verbs have
+  // no better code for it.
+  try {
+    return run_unchecked(args, out, err, env);
+  } catch (const std::exception& e) {
+    err << "shoal: internal error: " << e.what() << "\n";
+  } catch (...) {
+    err << "shoal: internal error\n";
+  }
+  return exit_join_failed;
+}
+
+int main_entry(int argc, char** argv) {
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  int code = run(args, std::cout, std::cerr, detect_environment());
+  std::cout.flush();
+  return code;
+}
+
+}  // namespace shoal::cli

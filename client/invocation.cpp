@@ -1,0 +1,132 @@
+#include "invocation.hpp"
+
+#include "names.hpp"
+#include "verbs.hpp"
+
+namespace shoal::cli {
+namespace {
+
+constexpr std::string_view global_help =
+    "Global options (anywhere before '--'):\n"
+    "  --socket PATH   the daemon's socket (default: $SHOAL_SOCKET, else the per-user or\n"
+    "                  system default, see docs/cli.md)\n"
+    "  --json          print the daemon's raw result as one JSON document\n"
+    "  -h, --help      show this help\n";
+
+std::string verb_label(const invocation& inv) {
+  return inv.current ? std::string(inv.current->name) : std::string();
+}
+
+}  // namespace
+
+void print_verb_help(const invocation& inv) {
+  if (!inv.current) return;
+  const verb& v = *inv.current;
+  inv.out << "usage: shoal " << v.synopsis << "\n\n" << v.summary << "\n";
+  if (!v.details.empty()) inv.out << "\n" << v.details;
+  inv.out << "\n" << global_help;
+}
+
+int usage_error(invocation& inv, std::string_view message, int code) {
+  std::string label = verb_label(inv);
+  inv.err << "shoal: " << (label.empty() ? "" : label + ": ") << message << "\n"
+          << "Try 'shoal " << (label.empty() ? "" : label + " ") << "--help'.\n";
+  return code;
+}
+
+std::optional<std::string> check_name(std::string_view what, std::string_view name) {
+  if (is_valid_name(name)) return std::nullopt;
+  return std::string(what) + " '" + std::string(name) + "' is not a valid name (it must match " +
+         std::string(name_rule) + ")";
+}
+
+std::optional<int> parse_invocation(invocation& inv, std::span<const option_spec> spec,
+                                    parsed_args& out, operand_mode mode, int usage_exit) {
+  auto parsed = parse_args(inv.words, spec, mode);
+  bool help = parsed && parsed->has("help");
+  if (!parsed) {
+    // --help wins over a mistake elsewhere on the line: the user is asking how to fix it.
+    for (const auto& w : inv.words) {
+      if (w == "--") break;
+      if (w == "--help" || w == "-h") help = true;
+    }
+  }
+  if (help) {
+    print_verb_help(inv);
+    return exit_ok;
+  }
+  if (!parsed) return usage_error(inv, parsed.error().message(), usage_exit);
+  out = std::move(*parsed);
+  if (auto s = out.value("socket")) {
+    if (s->empty()) return usage_error(inv, "--socket needs a path", usage_exit);
+    inv.socket_path = *s;
+  }
+  if (out.has("json")) inv.json = true;
+  return std::nullopt;
+}
+
+void print_json(std::ostream& out, const json& result) {
+  // to_line never throws: invalid UTF-8 becomes U+FFFD.
+  out << to_line(result);
+  out.flush();
+}
+
+int simple_call(invocation& inv, json request,
+                const std::function<void(const json& result)>& print_text) {
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) {
+    auto o = classify(conn.error());
+    print_error(inv.err, o);
+    return exit_code(o);
+  }
+  auto o = classify(conn->call(std::move(request)));
+  if (o.what != outcome::kind::ok) {
+    print_error(inv.err, o);
+    return exit_code(o);
+  }
+  if (inv.json) print_json(inv.out, o.result);
+  else if (print_text) print_text(o.result);
+  return exit_ok;
+}
+
+std::vector<outcome> call_all(connection& conn, std::vector<json> requests) {
+  std::vector<outcome> outcomes(requests.size());
+  std::vector<json> ids(requests.size());
+  std::vector<bool> answered(requests.size(), false);
+  std::size_t pending = 0;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto id = conn.send(std::move(requests[i]));
+    if (!id) {
+      outcomes[i] = classify(id.error());
+      answered[i] = true;
+      continue;
+    }
+    ids[i] = *id;
+    ++pending;
+  }
+  // A reply whose id matches nothing outstanding is ignored; it cannot answer a request.
+  while (pending > 0) {
+    auto reply = conn.receive();
+    if (!reply) {
+      for (std::size_t i = 0; i < requests.size(); ++i)
+        if (!answered[i]) {
+          outcomes[i] = classify(reply.error());
+          answered[i] = true;
+        }
+      break;
+    }
+    auto id = reply->find("id");
+    if (id == reply->end()) continue;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      if (!answered[i] && ids[i] == *id) {
+        outcomes[i] = classify(*reply);
+        answered[i] = true;
+        --pending;
+        break;
+      }
+    }
+  }
+  return outcomes;
+}
+
+}  // namespace shoal::cli

@@ -1,0 +1,63 @@
+#include "time_display.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+namespace shoal::cli {
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.fff...]Z
+  if (text.size() < 20 || text.back() != 'Z') return std::nullopt;
+  auto digits = [&](std::size_t pos, std::size_t n, int& out) {
+    out = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  std::tm tm{};
+  int year, month, day, hour, minute, second;
+  if (!digits(0, 4, year) || text[4] != '-' || !digits(5, 2, month) || text[7] != '-' ||
+      !digits(8, 2, day) || (text[10] != 'T' && text[10] != 't') || !digits(11, 2, hour) ||
+      text[13] != ':' || !digits(14, 2, minute) || text[16] != ':' || !digits(17, 2, second))
+    return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return std::nullopt;
+  std::chrono::milliseconds fraction{0};
+  std::size_t pos = 19;
+  if (text[pos] == '.') {
+    ++pos;
+    int scale = 100, ms = 0;
+    std::size_t start = pos;
+    while (pos < text.size() - 1 && text[pos] >= '0' && text[pos] <= '9') {
+      ms += (text[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+    fraction = std::chrono::milliseconds(ms);
+  }
+  if (pos != text.size() - 1) return std::nullopt;
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  std::time_t t = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(t) + fraction;
+}
+
+std::string format_duration(std::chrono::seconds d) {
+  long long s = d.count();
+  if (s < 0) s = 0;
+  char buf[32];
+  if (s < 60) std::snprintf(buf, sizeof buf, "%llds", s);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  else if (s < 86400) std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+  else std::snprintf(buf, sizeof buf, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+  return buf;
+}
+
+}  // namespace shoal::cli

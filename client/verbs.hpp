@@ -1,0 +1,33 @@
+// The verbs of `shoal`, as a table: each group of verbs lives in its own file and exposes its
+// entries; cli.cpp looks a verb up by name and runs it. A verb name may be two words
+// ("value get"); the longest match wins.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "invocation.hpp"
+
+namespace shoal::cli {
+
+struct verb {
+  std::string_view name;      // "start", "value get"
+  std::string_view synopsis;  // what follows "shoal " in the usage line
+  std::string_view summary;   // one line for `shoal --help`
+  std::string_view details;   // the options and outputs, for `shoal VERB --help`
+  int (*run)(invocation& inv);
+};
+
+// start, join, status, stop, kill, remove, logs, ping: client/verbs_process.cpp
+std::span<const verb> process_verbs();
+// value, array and lock verbs: client/verbs_shared.cpp
+std::span<const verb> shared_verbs();
+
+// Every verb, in the order `shoal --help` lists them.
+const std::vector<verb>& all_verbs();
+
+// The verb named by the first one or two of `words`; `consumed` says how many.
+const verb* find_verb(std::span<const std::string> words, std::size_t& consumed);
+
+}  // namespace shoal::cli

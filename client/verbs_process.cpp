@@ -1,0 +1,466 @@
+// The process verbs: start, join, status, stop, kill, remove, logs, ping.
+#include <unistd.h>
+
+#include <csignal>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "invocation.hpp"
+#include "signals.hpp"
+#include "status_table.hpp"
+#include "verbs.hpp"
+
+namespace shoal::cli {
+namespace {
+
+std::string string_field(const json& j, const char* key, std::string fallback = "?") {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return fallback;
+  return it->get<std::string>();
+}
+
+std::string number_field(const json& j, const char* key) {
+  if (!j.is_object()) return "?";
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return "?";
+  return std::to_string(it->get<long long>());
+}
+
+// The names among the operands, each checked; a usage error message for the first bad one.
+std::optional<std::string> check_names(const std::vector<std::string>& names) {
+  for (const auto& n : names)
+    if (auto bad = check_name("process name", n)) return bad;
+  return std::nullopt;
+}
+
+// "exited with 3", "was killed by SIGKILL (core dumped)".
+std::string describe_end(const json& record) {
+  std::string sig = string_field(record, "signal", "");
+  std::string text;
+  if (!sig.empty()) text = "was killed by " + sig;
+  else text = "exited with " + number_field(record, "exitcode");
+  if (auto core = record.find("core_dumped"); core != record.end() && core->is_boolean() &&
+                                              core->get<bool>())
+    text += " (core dumped)";
+  return text;
+}
+
+result<connection> connect_or_print(invocation& inv) {
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) print_error(inv.err, classify(conn.error()));
+  return conn;
+}
+
+// With several names, --json prints one array: each element the record, or the error.
+void print_json_outcomes(invocation& inv, const std::vector<std::string>& names,
+                         const std::vector<outcome>& outcomes) {
+  if (outcomes.size() == 1) {
+    if (outcomes[0].what == outcome::kind::ok) print_json(inv.out, outcomes[0].result);
+    return;
+  }
+  json all = json::array();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const outcome& o = outcomes[i];
+    if (o.what == outcome::kind::ok) all.push_back(o.result);
+    else
+      all.push_back({{"name", names[i]},
+                     {"error",
+                      {{"code", o.what == outcome::kind::refused ? o.code : "unreachable"},
+                       {"message", o.message}}}});
+  }
+  print_json(inv.out, all);
+}
+
+// Prints each failure once: a lost connection fails every outstanding request alike.
+void print_errors(invocation& inv, const std::vector<outcome>& outcomes) {
+  std::string last_failure;
+  for (const auto& o : outcomes) {
+    if (o.what == outcome::kind::failed) {
+      if (o.message == last_failure) continue;
+      last_failure = o.message;
+    }
+    print_error(inv.err, o);
+  }
+}
+
+// --- start -------------------------------------------------------------------------------
+
+constexpr option_spec start_options[] = {
+    {"name", 0, true},
+    {"cwd", 0, true},
+    {"env", 0, true},
+};
+
+result<std::string> current_directory() {
+  std::string buf(256, '\0');
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    if (::getcwd(buf.data(), buf.size())) return std::string(buf.c_str());
+    if (errno != ERANGE) break;
+    buf.resize(buf.size() * 2);
+  }
+  return status::from_errno(errc::bad_request, "cannot determine the current directory", errno);
+}
+
+int run_start(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, start_options, a, operand_mode::command)) return *done;
+  if (a.command.empty()) return usage_error(inv, "no program to start (put it after '--')");
+
+  json request = {{"op", "start"}, {"argv", a.command}};
+  if (auto name = a.value("name")) {
+    if (auto bad = check_name("process name", *name)) return usage_error(inv, *bad);
+    request["name"] = *name;
+  }
+  // The daemon resolves a relative program against cwd, so `shoal start ./bear.sh` means the
+  // bear.sh next to the caller, not next to the daemon.
+  std::optional<std::string> cwd = a.value("cwd");
+  if (!cwd || cwd->empty() || (*cwd)[0] != '/') {
+    auto here = current_directory();
+    if (!here) return usage_error(inv, here.error().message() + "; pass an absolute --cwd");
+    if (!cwd || cwd->empty()) cwd = *here;
+    else cwd = *here + "/" + *cwd;
+  }
+  request["cwd"] = *cwd;
+  json env = json::object();
+  for (const auto& kv : a.values("env")) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return usage_error(inv, "--env needs KEY=VALUE, not '" + kv + "'");
+    env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (!env.empty()) request["env"] = std::move(env);
+
+  return simple_call(inv, std::move(request), [&](const json& record) {
+    inv.out << "started " << string_field(record, "name") << " (pid "
+            << number_field(record, "pid") << ")\n";
+  });
+}
+
+// --- join --------------------------------------------------------------------------------
+
+constexpr option_spec join_options[] = {
+    {"timeout", 0, true},
+    {"verbose", 'v', false},
+};
+
+int run_join(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, join_options, a, operand_mode::operands, exit_join_failed))
+    return *done;
+  if (a.operands.empty())
+    return usage_error(inv, "name at least one process to join", exit_join_failed);
+  if (auto bad = check_names(a.operands)) return usage_error(inv, *bad, exit_join_failed);
+  std::optional<double> timeout;
+  if (auto t = a.value("timeout")) {
+    auto seconds = parse_seconds("--timeout", *t);
+    if (!seconds) return usage_error(inv, seconds.error().message(), exit_join_failed);
+    timeout = *seconds;
+  }
+
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_join_failed;
+  std::vector<json> requests;
+  for (const auto& name : a.operands) {
+    json r = {{"op", "join"}, {"name", name}};
+    if (timeout) r["timeout"] = *timeout;
+    requests.push_back(std::move(r));
+  }
+  auto outcomes = call_all(*conn, std::move(requests));
+
+  print_errors(inv, outcomes);
+  if (inv.json) print_json_outcomes(inv, a.operands, outcomes);
+  else if (a.has("verbose"))
+    for (const auto& o : outcomes)
+      if (o.what == outcome::kind::ok)
+        inv.out << string_field(o.result, "name") << " " << describe_end(o.result) << "\n";
+
+  for (const auto& o : outcomes)
+    if (int code = join_exit_code(o); code != 0) return code;
+  return exit_ok;
+}
+
+// --- status ------------------------------------------------------------------------------
+
+int run_status(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = check_names(a.operands)) return usage_error(inv, *bad);
+  json request = {{"op", "status"}};
+  if (!a.operands.empty()) request["names"] = a.operands;
+  return simple_call(inv, std::move(request), [&](const json& result) {
+    table_style style;
+    style.color = inv.color;
+    style.width = inv.out_is_tty ? inv.width : 0;
+    inv.out << render_status_table(result.is_object() && result.contains("processes")
+                                       ? result["processes"]
+                                       : json::array(),
+                                   style);
+  });
+}
+
+// --- stop --------------------------------------------------------------------------------
+
+constexpr option_spec stop_options[] = {
+    {"timeout", 0, true},
+};
+
+int run_stop(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, stop_options, a)) return *done;
+  if (a.operands.empty()) return usage_error(inv, "name at least one process to stop");
+  if (auto bad = check_names(a.operands)) return usage_error(inv, *bad);
+  std::optional<double> timeout;
+  if (auto t = a.value("timeout")) {
+    auto seconds = parse_seconds("--timeout", *t);
+    if (!seconds) return usage_error(inv, seconds.error().message());
+    timeout = *seconds;
+  }
+
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
+  std::vector<json> requests;
+  for (const auto& name : a.operands) {
+    json r = {{"op", "stop"}, {"name", name}};
+    if (timeout) r["timeout"] = *timeout;
+    requests.push_back(std::move(r));
+  }
+  // Concurrently, so stopping N processes takes one grace period, not N.
+  auto outcomes = call_all(*conn, std::move(requests));
+
+  print_errors(inv, outcomes);
+  if (inv.json) {
+    print_json_outcomes(inv, a.operands, outcomes);
+  } else {
+    for (const auto& o : outcomes) {
+      if (o.what != outcome::kind::ok) continue;
+      const json& r = o.result;
+      std::string how;
+      if (auto esc = r.find("escalated"); esc != r.end() && esc->is_boolean() && esc->get<bool>())
+        how = "escalated to SIGKILL";
+      else if (std::string sig = string_field(r, "signal", ""); !sig.empty())
+        how = sig;
+      else
+        how = "exited with " + number_field(r, "exitcode");
+      inv.out << "stopped " << string_field(r, "name") << " (" << how << ")\n";
+    }
+  }
+  int worst = exit_ok;
+  for (const auto& o : outcomes) worst = std::max(worst, exit_code(o));
+  return worst;
+}
+
+// --- kill --------------------------------------------------------------------------------
+
+constexpr option_spec kill_options[] = {
+    {"signal", 's', true},
+    {"group", 0, false},
+};
+
+int run_kill(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, kill_options, a)) return *done;
+  if (a.operands.size() != 1) return usage_error(inv, "name exactly one process to signal");
+  const std::string& name = a.operands[0];
+  if (auto bad = check_name("process name", name)) return usage_error(inv, *bad);
+  int signo = SIGKILL;
+  if (auto text = a.value("signal")) {
+    auto parsed = parse_signal(*text);
+    if (!parsed)
+      return usage_error(inv, "--signal needs a signal such as TERM, SIGTERM or 15, not '" +
+                                  *text + "'");
+    signo = *parsed;
+  }
+  bool group = a.has("group");
+  json request = {{"op", "kill"}, {"name", name}, {"group", group}};
+  // The name where there is one (it reads well in the daemon's log), the number otherwise.
+  std::string signame = signal_name(signo);
+  if (signame == "SIG" + std::to_string(signo)) request["signal"] = signo;
+  else request["signal"] = signame;
+
+  return simple_call(inv, std::move(request), [&](const json& record) {
+    inv.out << "sent " << signame << " to " << (group ? "the process group of " : "")
+            << string_field(record, "name", name) << " (pid " << number_field(record, "pid")
+            << ")\n";
+  });
+}
+
+// --- remove ------------------------------------------------------------------------------
+
+int run_remove(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (a.operands.size() != 1) return usage_error(inv, "name exactly one process to remove");
+  if (auto bad = check_name("process name", a.operands[0])) return usage_error(inv, *bad);
+  return simple_call(inv, {{"op", "remove"}, {"name", a.operands[0]}}, [&](const json& result) {
+    inv.out << "removed " << string_field(result, "removed", a.operands[0]) << "\n";
+  });
+}
+
+// --- logs --------------------------------------------------------------------------------
+
+constexpr option_spec logs_options[] = {
+    {"stderr", 0, false},
+    {"follow", 'f', false},
+};
+
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void note_interrupt(int) { interrupted = 1; }
+
+// Catches SIGINT for as long as it lives, so that Ctrl-C ends `--follow` cleanly (and
+// interrupts its sleep: no SA_RESTART), then puts the old disposition back.
+class interrupt_guard {
+ public:
+  interrupt_guard() {
+    interrupted = 0;
+    struct sigaction sa {};
+    sa.sa_handler = note_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    installed_ = ::sigaction(SIGINT, &sa, &old_) == 0;
+  }
+  ~interrupt_guard() {
+    if (installed_) ::sigaction(SIGINT, &old_, nullptr);
+  }
+  interrupt_guard(const interrupt_guard&) = delete;
+  interrupt_guard& operator=(const interrupt_guard&) = delete;
+
+ private:
+  struct sigaction old_ {};
+  bool installed_ = false;
+};
+
+long long integer_or(const json& j, const char* key, long long fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return fallback;
+  return it->get<long long>();
+}
+
+void print_chunk(invocation& inv, const json& result) {
+  if (inv.json) {
+    print_json(inv.out, result);
+    return;
+  }
+  auto data = result.find("data");
+  if (data != result.end() && data->is_string()) {
+    const auto& s = data->get_ref<const std::string&>();
+    inv.out.write(s.data(), static_cast<std::streamsize>(s.size()));
+  }
+  inv.out.flush();
+}
+
+int run_logs(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, logs_options, a)) return *done;
+  if (a.operands.size() != 1) return usage_error(inv, "name exactly one process");
+  const std::string& name = a.operands[0];
+  if (auto bad = check_name("process name", name)) return usage_error(inv, *bad);
+  json request = {{"op", "logs"}, {"name", name},
+                  {"stream", a.has("stderr") ? "stderr" : "stdout"}};
+  if (!a.has("follow")) return simple_call(inv, std::move(request), [&](const json& result) {
+      print_chunk(inv, result);
+    });
+
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
+  interrupt_guard guard;
+  constexpr struct timespec poll_interval = {0, 100'000'000};
+  bool first = true;
+  long long offset = 0;
+  while (!interrupted) {
+    json r = request;
+    if (!first) r["offset"] = offset;
+    auto o = classify(conn->call(std::move(r)));
+    if (o.what != outcome::kind::ok) {
+      print_error(inv.err, o);
+      return exit_code(o);
+    }
+    first = false;
+    const json& result = o.result;
+    auto data = result.find("data");
+    bool got_data = data != result.end() && data->is_string() && !data->empty();
+    if (got_data) print_chunk(inv, result);
+    offset = integer_or(result, "offset", offset);
+    // Done once the process has exited and everything it wrote has been read; the daemon
+    // reports state and size at the same instant, so nothing can follow them.
+    if (string_field(result, "state", "") == "exited" &&
+        offset >= integer_or(result, "size", offset))
+      break;
+    // More may be waiting already (a chunk is at most max_bytes): read on without a pause.
+    if (!got_data) ::nanosleep(&poll_interval, nullptr);
+  }
+  return exit_ok;
+}
+
+// --- ping --------------------------------------------------------------------------------
+
+int run_ping(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (!a.operands.empty()) return usage_error(inv, "ping takes no operands");
+  return simple_call(inv, {{"op", "hello"}}, [&](const json& r) {
+    inv.out << "shoald " << string_field(r, "version") << ", protocol "
+            << number_field(r, "protocol") << ", pid " << number_field(r, "pid") << ", socket "
+            << string_field(r, "socket", inv.socket_path) << "\n";
+  });
+}
+
+constexpr verb table[] = {
+    {"start", "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... -- PROGRAM [ARG]...",
+     "Start PROGRAM under shoald and print its name and pid.",
+     "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
+     "'./script.sh' works), with the daemon's environment plus each --env KEY=VALUE.\n"
+     "Options and words after the first word of PROGRAM belong to PROGRAM.\n"
+     "  --name NAME       the process's name (default: Process-N, chosen by the daemon)\n"
+     "  --cwd DIR         its working directory (relative to this one)\n"
+     "  --env KEY=VALUE   an extra environment variable; repeat for more\n"
+     "Prints: started NAME (pid PID)\n",
+     run_start},
+    {"join", "join NAME... [--timeout SECONDS] [-v]",
+     "Wait for processes to exit; exit with the status of the first that failed.",
+     "Waits for every NAME at once. Exit status: the process's own exit status, 128+N when a\n"
+     "signal N killed it, 124 when --timeout ran out, 125 when shoal itself failed (bad\n"
+     "usage, daemon unreachable, no such process). With several names, the first non-zero\n"
+     "status in the order given. Prints nothing on success.\n"
+     "  --timeout SECONDS   give up after this long (the processes are left alone)\n"
+     "  -v, --verbose       print 'NAME exited with N' for each process\n"
+     "  --json              print the record (with several names: an array, an error\n"
+     "                      object {\"name\", \"error\"} in place of each failure)\n",
+     run_join},
+    {"status", "status [NAME]... [--json]", "Show processes: all of them, or the ones named.",
+     "Columns: NAME PID STATE EXITCODE UPTIME/ENDED COMMAND. On a terminal, running processes\n"
+     "are green and ones that exited non-zero red, and COMMAND is cut to the terminal width.\n"
+     "  --json   print {\"processes\": [record...]} as the daemon sent it\n",
+     run_status},
+    {"stop", "stop NAME... [--timeout SECONDS]",
+     "Stop processes: SIGTERM to the process group, SIGKILL after the grace period.",
+     "Stops every NAME at once and waits until each has been reaped.\n"
+     "  --timeout SECONDS   grace period before SIGKILL (default: the daemon's, 10 s)\n"
+     "Prints: stopped NAME (SIGTERM) | stopped NAME (escalated to SIGKILL) |\n"
+     "        stopped NAME (exited with N)\n",
+     run_stop},
+    {"kill", "kill NAME [--signal SIG] [--group]",
+     "Send one signal to a process (default SIGKILL) and return at once.",
+     "  -s, --signal SIG   TERM, SIGTERM or 15 (default: KILL)\n"
+     "  --group            signal the process's whole process group\n"
+     "Prints: sent SIGNAL to NAME (pid PID)\n",
+     run_kill},
+    {"remove", "remove NAME", "Forget an exited process and delete its logs.",
+     "Prints: removed NAME\n", run_remove},
+    {"logs", "logs NAME [--stderr] [--follow]",
+     "Print the tail of a process's output (the last 64 KiB).",
+     "  --stderr       the process's stderr instead of its stdout\n"
+     "  -f, --follow   keep printing what it writes (polling every 100 ms) until it has\n"
+     "                 exited and everything is printed, or until Ctrl-C; with --json, one\n"
+     "                 JSON line per chunk read\n",
+     run_logs},
+    {"ping", "ping", "Check that shoald answers; print its version, pid and socket.",
+     "Prints: shoald VERSION, protocol N, pid PID, socket PATH\n", run_ping},
+};
+
+}  // namespace
+
+std::span<const verb> process_verbs() { return table; }
+
+}  // namespace shoal::cli
