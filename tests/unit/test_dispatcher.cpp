@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "dispatcher.hpp"
+#include "daemon/dispatcher.hpp"
 
 using namespace shoal;
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "supervisor.hpp"
+#include "daemon/supervisor.hpp"
 
 using namespace shoal;
 
