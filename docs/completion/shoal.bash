@@ -1,0 +1,121 @@
+# bash completion for shoal(1): verbs, their flags, and the names the daemon knows (process
+# names from `shoal status --json`, value and array names from `shoal value list --json`).
+# Installed as /usr/share/bash-completion/completions/shoal; or `source` it.
+
+# Names of the "name" fields in the compact JSON that shoal --json prints. Asks the daemon
+# named by a --socket already on the command line; prints nothing when it cannot be reached.
+_shoal_names() {
+    local socket=() i
+    for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+        case ${COMP_WORDS[i]} in
+            --socket) socket=(--socket "${COMP_WORDS[i + 1]}") ;;
+            --socket=*) socket=(--socket "${COMP_WORDS[i]#--socket=}") ;;
+        esac
+    done
+    timeout 2 "${COMP_WORDS[0]}" "${socket[@]}" "$@" --json 2>/dev/null |
+        grep -o '"name":"[^"]*"' | sed 's/^"name":"//; s/"$//'
+}
+
+_shoal() {
+    local cur prev words cword
+    if declare -F _init_completion >/dev/null; then
+        _init_completion -n = || return
+    else
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD - 1]}
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    fi
+
+    local verbs="start join status stop kill remove logs ping value array lock"
+    local global="--socket --json --help"
+
+    # The verb (one or two words) is the first words that are neither options nor the value
+    # of --socket.
+    local verb="" sub="" i w skip=0 after_dashdash=0
+    for ((i = 1; i < cword; i++)); do
+        w=${words[i]}
+        if ((skip)); then skip=0; continue; fi
+        case $w in
+            --) after_dashdash=1; break ;;
+            --socket) skip=1; continue ;;
+            -*) continue ;;
+        esac
+        if [[ -z $verb ]]; then
+            verb=$w
+        elif [[ -z $sub && $verb =~ ^(value|array|lock)$ ]]; then
+            sub=$w
+            break
+        else
+            break
+        fi
+    done
+
+    case $prev in
+        --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        -s|--signal)
+            COMPREPLY=($(compgen -W "$(kill -l | grep -o 'SIG[A-Z0-9+-]*' | sed 's/^SIG//')" \
+                -- "${cur#SIG}"))
+            return ;;
+        --name|--env|--timeout|--owner|--values) return ;;
+    esac
+
+    # After `start ... --` or `lock run ... --`, complete the command being run.
+    if ((after_dashdash)); then
+        COMPREPLY=($(compgen -c -f -- "$cur"))
+        return
+    fi
+
+    if [[ -z $verb ]]; then
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$global" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+        fi
+        return
+    fi
+
+    local flags="" names=""
+    case $verb in
+        start) flags="--name --cwd --env --" ;;
+        join) flags="--timeout -v"; names=$(_shoal_names status) ;;
+        status) names=$(_shoal_names status) ;;
+        stop) flags="--timeout"; names=$(_shoal_names status) ;;
+        kill) flags="--signal --group"; names=$(_shoal_names status) ;;
+        remove) names=$(_shoal_names status) ;;
+        logs) flags="--stderr --follow"; names=$(_shoal_names status) ;;
+        ping) ;;
+        value)
+            if [[ -z $sub ]]; then
+                COMPREPLY=($(compgen -W "create get set add cas list delete" -- "$cur"))
+                return
+            fi
+            [[ $sub =~ ^(get|set|add|cas|delete)$ ]] && names=$(_shoal_names value list) ;;
+        array)
+            if [[ -z $sub ]]; then
+                COMPREPLY=($(compgen -W "create get set delete" -- "$cur"))
+                return
+            fi
+            [[ $sub == create ]] && flags="--values"
+            [[ $sub =~ ^(get|set|delete)$ ]] && names=$(_shoal_names value list) ;;
+        lock)
+            if [[ -z $sub ]]; then
+                COMPREPLY=($(compgen -W "acquire release status run" -- "$cur"))
+                return
+            fi
+            case $sub in
+                acquire) flags="--nonblock --timeout --owner" ;;
+                release) flags="--owner --force" ;;
+                run) flags="--timeout --" ;;
+            esac ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$flags $global" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -W "$names" -- "$cur"))
+    fi
+}
+
+complete -F _shoal shoal
