@@ -1,0 +1,234 @@
+#include "lock_keeper.hpp"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "log.hpp"
+#include "shoal/lock_record.hpp"
+
+namespace shoal {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto first_backoff = 1ms;
+constexpr auto max_backoff = 8ms;
+constexpr auto tick_interval = 100ms;
+constexpr auto unowned_grace = 1s;
+
+// RFC 3339 UTC with milliseconds, like every other time on the protocol.
+std::string rfc3339(std::uint64_t realtime_ns) {
+  std::time_t secs = static_cast<std::time_t>(realtime_ns / 1000000000ULL);
+  unsigned millis = static_cast<unsigned>((realtime_ns / 1000000ULL) % 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+}  // namespace
+
+int open_pidfd(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+lock_keeper::lock_keeper(asio::io_context& io, named_lock& sem, layout::header& header)
+    : io_(io), sem_(sem), header_(header), retry_timer_(io), tick_timer_(io), backoff_(first_backoff) {}
+
+lock_keeper::~lock_keeper() {
+  *alive_ = false;
+  asio::error_code ec;
+  retry_timer_.cancel();
+  tick_timer_.cancel();
+  if (watch_) watch_->close(ec);
+}
+
+void lock_keeper::start() { tick(); }
+
+void lock_keeper::enqueue(waiter w) {
+  if (waiters_.empty() && sem_.try_acquire()) {
+    w.granted();
+    return;
+  }
+  if (w.deadline && *w.deadline <= clock::now()) {
+    w.expired();
+    return;
+  }
+  if (waiters_.empty()) backoff_ = first_backoff;
+  waiters_.push_back(std::move(w));
+  arm_retry();
+}
+
+void lock_keeper::run_locked(waiter w) {
+  w.granted = [this, fn = std::move(w.granted)] {
+    fn();
+    sem_.release();
+  };
+  enqueue(std::move(w));
+}
+
+void lock_keeper::drop_session(std::uint64_t session) {
+  std::erase_if(waiters_, [&](const waiter& w) { return w.session == session; });
+}
+
+void lock_keeper::pump() {
+  auto now = clock::now();
+  // Take the queue out while calling back, so a callback that enqueues cannot invalidate it.
+  std::deque<waiter> expired;
+  std::erase_if(waiters_, [&](waiter& w) {
+    if (!w.deadline || *w.deadline > now) return false;
+    expired.push_back(std::move(w));
+    return true;
+  });
+  for (auto& w : expired) w.expired();
+  while (!waiters_.empty() && sem_.try_acquire()) {
+    waiter w = std::move(waiters_.front());
+    waiters_.pop_front();
+    w.granted();
+    backoff_ = first_backoff;
+  }
+  if (!waiters_.empty()) {
+    backoff_ = std::min<clock::duration>(backoff_ * 2, max_backoff);
+    arm_retry();
+  }
+}
+
+void lock_keeper::arm_retry() {
+  auto delay = backoff_;
+  auto now = clock::now();
+  for (const auto& w : waiters_)
+    if (w.deadline) delay = std::min<clock::duration>(delay, std::max<clock::duration>(*w.deadline - now, 0ms));
+  retry_timer_.expires_after(delay);
+  retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const asio::error_code& ec) {
+    if (ec || !alive.lock()) return;
+    pump();
+  });
+}
+
+void lock_keeper::kick() {
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.lock()) pump();
+  });
+}
+
+bool lock_keeper::hand_to(pid_t owner, int pidfd) {
+  bool died = lock_record::note_acquired(header_, owner);
+  unowned_.reset();
+  watch(owner, pidfd);
+  return died;
+}
+
+status lock_keeper::release_for(pid_t owner, bool force, pid_t& released) {
+  pid_t holder = lock_record::owner(header_);
+  released = holder;
+  if (!sem_.held()) return {errc::invalid_state, "the lock is not held"};
+  if (!force && holder != owner) {
+    std::string by = holder ? "pid " + std::to_string(holder) : std::string("a process that has not recorded its pid");
+    return {errc::not_owner, "cannot release the lock for pid " + std::to_string(owner) +
+                                 ": it is held by " + by + " (use force to release it anyway)"};
+  }
+  if (holder != 0 && !lock_record::clear_owner(header_, holder))
+    return {errc::invalid_state, "the lock changed hands while releasing it; try again"};
+  if (watched_ == holder) unwatch();
+  unowned_.reset();
+  sem_.release();
+  if (force && holder != owner) log::warning("lock forcibly released from pid {} by request", holder);
+  kick();
+  return {};
+}
+
+json lock_keeper::describe_status() {
+  pid_t holder = lock_record::owner(header_);
+  bool held = sem_.held();
+  json out{{"held", held}, {"owner", nullptr}, {"since", nullptr}};
+  if (held && holder != 0) {
+    out["owner"] = holder;
+    out["since"] = rfc3339(lock_record::since_ns(header_));
+  }
+  return out;
+}
+
+void lock_keeper::tick() {
+  pid_t holder = lock_record::owner(header_);
+  if (holder != 0) {
+    unowned_.reset();
+    if (holder != watched_) watch(holder, -1);
+  } else {
+    if (watched_) unwatch();
+    if (sem_.held()) {
+      auto now = clock::now();
+      auto seq = lock_record::sequence(header_);
+      if (!unowned_ || unowned_->sequence != seq) unowned_ = unowned_sighting{now, seq};
+      else if (now - unowned_->since >= unowned_grace) recover_unowned();
+    } else {
+      unowned_.reset();
+    }
+  }
+  if (!waiters_.empty()) pump();
+  tick_timer_.expires_after(tick_interval);
+  tick_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const asio::error_code& ec) {
+    if (ec || !alive.lock()) return;
+    tick();
+  });
+}
+
+void lock_keeper::watch(pid_t pid, int pidfd) {
+  if (watched_ == pid && watch_) {
+    if (pidfd >= 0) ::close(pidfd);
+    return;
+  }
+  unwatch();
+  if (pidfd < 0) pidfd = open_pidfd(pid);
+  if (pidfd < 0) {
+    if (errno == ESRCH) recover(pid);
+    else log::warning("unable to watch lock holder pid {}: {}", pid, std::strerror(errno));
+    return;
+  }
+  watched_ = pid;
+  watch_.emplace(io_, pidfd);
+  auto generation = ++watch_generation_;
+  watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                     [this, alive = std::weak_ptr<bool>(alive_), generation, pid](const asio::error_code& ec) {
+                       if (ec || !alive.lock() || generation != watch_generation_) return;
+                       recover(pid);
+                     });
+}
+
+void lock_keeper::unwatch() {
+  ++watch_generation_;
+  if (watch_) {
+    asio::error_code ec;
+    watch_->close(ec);
+    watch_.reset();
+  }
+  watched_ = 0;
+}
+
+void lock_keeper::recover(pid_t dead_owner) {
+  unwatch();
+  // Only the recorded holder is cleared; if it changed meanwhile, the lock moved on.
+  if (!lock_record::clear_owner(header_, dead_owner)) return;
+  lock_record::mark_owner_died(header_);
+  if (sem_.held()) sem_.release();
+  log::warning("lock holder pid {} died holding the lock; released it", dead_owner);
+  kick();
+}
+
+void lock_keeper::recover_unowned() {
+  unowned_.reset();
+  if (lock_record::owner(header_) != 0 || !sem_.held()) return;
+  lock_record::mark_owner_died(header_);
+  sem_.release();
+  log::warning("the lock was held for over {} s by a process that never recorded its pid; released it",
+               std::chrono::duration_cast<std::chrono::seconds>(unowned_grace).count());
+  kick();
+}
+
+}  // namespace shoal

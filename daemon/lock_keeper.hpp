@@ -1,0 +1,96 @@
+// Makes the named semaphore a robust lock without ever blocking the daemon's thread:
+//   - waiters (blocking lock_acquire, value_add/value_cas that find the lock held) queue in
+//     FIFO order and are retried on a timer with a small back-off, bounded by their deadline;
+//   - the holder recorded in the segment header is watched through a pidfd, and when it dies
+//     holding the lock the lock is released, marked "previous owner died", and logged;
+//   - a lock held with no recorded holder for over a second (a program that died between
+//     taking the semaphore and writing its pid) is released the same way.
+// See docs/segment-layout.md, "The lock protocol".
+#pragma once
+
+#include <sys/types.h>
+
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "named_lock.hpp"
+#include "protocol.hpp"
+#include "segment_layout.hpp"
+
+namespace shoal {
+
+class lock_keeper {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  struct waiter {
+    std::uint64_t session = 0;                // dropped when this session closes
+    std::optional<clock::time_point> deadline;  // none: wait as long as it takes
+    std::function<void()> granted;            // runs holding the semaphore
+    std::function<void()> expired;            // runs when the deadline passed first
+  };
+
+  lock_keeper(asio::io_context& io, named_lock& sem, layout::header& header);
+  ~lock_keeper();
+  lock_keeper(const lock_keeper&) = delete;
+  lock_keeper& operator=(const lock_keeper&) = delete;
+
+  // Starts watching the holder; call once the event loop is about to run.
+  void start();
+
+  // Runs w.granted at once when the lock is free and nobody queues before it, w.expired at
+  // once when it is held and the deadline has passed, and otherwise queues it.
+  void enqueue(waiter w);
+  // Like enqueue, but releases the lock as soon as w.granted returns: a short critical
+  // section run by the daemon itself (value_add, value_cas).
+  void run_locked(waiter w);
+  void drop_session(std::uint64_t session);
+
+  // Records `owner` as the holder of the semaphore just taken, watching it through `pidfd`
+  // (which this takes over). Returns whether the previous holder died holding the lock.
+  bool hand_to(pid_t owner, int pidfd);
+  // Releases on behalf of `owner` (or whoever holds it, with `force`); `released` gets the
+  // pid that held it (0 when unknown).
+  status release_for(pid_t owner, bool force, pid_t& released);
+  json describe_status();
+
+ private:
+  void pump();
+  void arm_retry();
+  void tick();
+  void watch(pid_t pid, int pidfd);
+  void unwatch();
+  void recover(pid_t dead_owner);
+  void recover_unowned();
+  void kick();
+
+  asio::io_context& io_;
+  named_lock& sem_;
+  layout::header& header_;
+  std::deque<waiter> waiters_;
+  asio::steady_timer retry_timer_;
+  asio::steady_timer tick_timer_;
+  clock::duration backoff_;
+  // The holder being watched, and the pidfd that becomes readable when it exits.
+  pid_t watched_ = 0;
+  std::optional<asio::posix::stream_descriptor> watch_;
+  std::uint64_t watch_generation_ = 0;
+  // "held, nobody recorded" first seen at `since`, with the acquisition sequence then.
+  struct unowned_sighting {
+    clock::time_point since;
+    std::uint64_t sequence;
+  };
+  std::optional<unowned_sighting> unowned_;
+  // Handlers still queued in the io_context check this before touching `this`.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// pidfd_open(2), or -1 with errno set.
+int open_pidfd(pid_t pid);
+
+}  // namespace shoal

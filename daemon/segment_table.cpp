@@ -1,0 +1,161 @@
+#include "segment_table.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "names.hpp"
+
+namespace shoal {
+namespace {
+
+std::uint32_t load_state(const layout::entry& e) {
+  return std::atomic_ref(const_cast<layout::entry&>(e).state).load(std::memory_order_acquire);
+}
+
+std::string_view name_of(const layout::entry& e) {
+  return {e.name, strnlen(e.name, layout::name_capacity)};
+}
+
+std::uint64_t round_up(std::uint64_t n, std::uint64_t to) { return (n + to - 1) / to * to; }
+
+}  // namespace
+
+void segment_table::format(std::byte* base, std::size_t size) {
+  std::memset(base, 0, layout::header_size);
+  auto& h = *reinterpret_cast<layout::header*>(base);
+  h.version = layout::version;
+  h.header_size = layout::header_size;
+  h.size = size;
+  h.entry_capacity = layout::entry_capacity_for(size);
+  h.entry_size = layout::entry_size;
+  h.data_offset = layout::data_offset_for(h.entry_capacity);
+  std::memset(base + layout::entry_table_offset, 0, h.data_offset - layout::entry_table_offset);
+  // A reader that sees the magic sees everything above.
+  std::atomic_ref(h.magic).store(layout::magic, std::memory_order_release);
+}
+
+status segment_table::validate(const std::byte* base, std::size_t size) {
+  auto bad = [](std::string why) { return status{errc::internal, std::move(why)}; };
+  if (size < layout::header_size) return bad("it is smaller than a header");
+  const auto& h = *reinterpret_cast<const layout::header*>(base);
+  if (h.magic != layout::magic) return bad("it does not start with Shoal's magic number");
+  if (h.version != layout::version)
+    return bad("its layout version is " + std::to_string(h.version) + ", this daemon reads " +
+               std::to_string(layout::version));
+  if (h.header_size != layout::header_size || h.entry_size != layout::entry_size)
+    return bad("its header or entry size does not match this layout");
+  if (h.size != size)
+    return bad("its header says " + std::to_string(h.size) + " bytes but it has " +
+               std::to_string(size));
+  if (h.entry_capacity == 0 || h.data_offset != layout::data_offset_for(h.entry_capacity) ||
+      h.data_offset > size)
+    return bad("its entry table does not fit");
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> used;
+  std::vector<std::string_view> names;
+  for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
+    const auto& e = *reinterpret_cast<const layout::entry*>(base + layout::entry_table_offset +
+                                                             std::size_t{i} * layout::entry_size);
+    if (e.state == layout::entry_free) continue;
+    std::string where = "entry " + std::to_string(i);
+    if (e.state != layout::entry_ready) return bad(where + " has an unknown state");
+    auto name = name_of(e);
+    if (name.size() == layout::name_capacity || !is_valid_name(name))
+      return bad(where + " has an invalid name");
+    std::size_t width = layout::typecode_size(e.typecode);
+    if (width == 0) return bad(where + " ('" + std::string(name) + "') has an unknown typecode");
+    if ((e.kind != layout::kind_value && e.kind != layout::kind_array) ||
+        (e.kind == layout::kind_value && e.length != 1) || e.length == 0 ||
+        e.length > size / width)
+      return bad(where + " ('" + std::string(name) + "') has an invalid kind or length");
+    if (e.offset % layout::data_alignment != 0 || e.offset < h.data_offset ||
+        e.capacity < e.length * width || e.capacity > size || e.offset > size - e.capacity)
+      return bad(where + " ('" + std::string(name) + "') points outside the data area");
+    used.emplace_back(e.offset, e.capacity);
+    names.push_back(name);
+  }
+  std::sort(used.begin(), used.end());
+  for (std::size_t i = 1; i < used.size(); ++i)
+    if (used[i - 1].first + used[i - 1].second > used[i].first)
+      return bad("two entries overlap in the data area");
+  std::sort(names.begin(), names.end());
+  if (std::adjacent_find(names.begin(), names.end()) != names.end())
+    return bad("two entries have the same name");
+  return {};
+}
+
+const layout::entry* segment_table::find(std::string_view name) const {
+  auto& h = *reinterpret_cast<const layout::header*>(base_);
+  for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
+    const layout::entry* e = slot(i);
+    if (load_state(*e) == layout::entry_ready && name_of(*e) == name) return e;
+  }
+  return nullptr;
+}
+
+result<const layout::entry*> segment_table::create(std::string_view name, const typecode_info& type,
+                                                   std::uint8_t kind,
+                                                   const std::vector<element_bits>& initial) {
+  auto& h = header();
+  if (find(name)) return status{errc::already_exists, "'" + std::string(name) + "' already exists"};
+  layout::entry* free_slot = nullptr;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> used;
+  for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
+    layout::entry* e = slot(i);
+    if (load_state(*e) == layout::entry_ready) used.emplace_back(e->offset, e->capacity);
+    else if (!free_slot) free_slot = e;
+  }
+  if (!free_slot)
+    return status{errc::no_space, "cannot create '" + std::string(name) + "': all " +
+                                      std::to_string(h.entry_capacity) +
+                                      " entries of the shared segment are in use"};
+  std::uint64_t need = round_up(std::max<std::uint64_t>(initial.size() * type.size, 1),
+                                layout::data_alignment);
+  // First fit between the allocations, in offset order.
+  std::sort(used.begin(), used.end());
+  std::uint64_t at = h.data_offset;
+  bool found = false;
+  for (const auto& [offset, capacity] : used) {
+    if (offset >= at && offset - at >= need) {
+      found = true;
+      break;
+    }
+    at = std::max(at, offset + capacity);
+  }
+  if (!found && (at > h.size || h.size - at < need))
+    return status{errc::no_space, "cannot create '" + std::string(name) + "': the shared segment has no " +
+                                      std::to_string(need) + " free bytes left (size it with --shm-size)"};
+  std::memset(free_slot, 0, sizeof(layout::entry));
+  std::memcpy(free_slot->name, name.data(), name.size());
+  free_slot->typecode = type.code;
+  free_slot->kind = kind;
+  free_slot->length = initial.size();
+  free_slot->offset = at;
+  free_slot->capacity = need;
+  std::memset(base_ + at, 0, need);
+  for (std::size_t i = 0; i < initial.size(); ++i)
+    store_element(type, element(*free_slot, i), initial[i]);
+  std::atomic_ref(free_slot->state).store(layout::entry_ready, std::memory_order_release);
+  std::atomic_ref(h.generation).fetch_add(1);
+  return static_cast<const layout::entry*>(free_slot);
+}
+
+void segment_table::remove(const layout::entry* e) {
+  auto* slot_ptr = const_cast<layout::entry*>(e);
+  std::atomic_ref(slot_ptr->state).store(layout::entry_free, std::memory_order_release);
+  std::atomic_ref(header().generation).fetch_add(1);
+}
+
+std::vector<const layout::entry*> segment_table::entries() const {
+  std::vector<const layout::entry*> out;
+  auto& h = *reinterpret_cast<const layout::header*>(base_);
+  for (std::uint32_t i = 0; i < h.entry_capacity; ++i)
+    if (load_state(*slot(i)) == layout::entry_ready) out.push_back(slot(i));
+  std::sort(out.begin(), out.end(),
+            [](const layout::entry* a, const layout::entry* b) { return name_of(*a) < name_of(*b); });
+  return out;
+}
+
+}  // namespace shoal

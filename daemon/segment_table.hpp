@@ -1,0 +1,48 @@
+// The entry table and data area of a mapped segment (common/segment_layout.hpp): formatting a
+// new segment, validating an adopted one, and creating, finding and deleting entries. Works on
+// any 8-byte-aligned memory, so it is unit-tested on the heap. Only the daemon writes entries.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "segment_layout.hpp"
+#include "status.hpp"
+#include "typecodes.hpp"
+
+namespace shoal {
+
+class segment_table {
+ public:
+  // Writes an empty header and table over `size` bytes; the magic goes in last.
+  static void format(std::byte* base, std::size_t size);
+  // Checks everything an adopting daemon relies on; the message says what is wrong.
+  static status validate(const std::byte* base, std::size_t size);
+
+  explicit segment_table(std::byte* base) : base_(base) {}
+
+  layout::header& header() { return *reinterpret_cast<layout::header*>(base_); }
+  const layout::entry* find(std::string_view name) const;
+  // Reserves space, writes `initial` (one element per slot, `length` of them) and publishes
+  // the entry. already_exists, no_space (table or data area full).
+  result<const layout::entry*> create(std::string_view name, const typecode_info& type,
+                                      std::uint8_t kind, const std::vector<element_bits>& initial);
+  void remove(const layout::entry* e);
+  // Published entries, sorted by name.
+  std::vector<const layout::entry*> entries() const;
+
+  void* element(const layout::entry& e, std::size_t index) {
+    return base_ + e.offset + index * layout::typecode_size(e.typecode);
+  }
+
+ private:
+  layout::entry* slot(std::uint32_t i) const {
+    return reinterpret_cast<layout::entry*>(base_ + layout::entry_table_offset +
+                                            std::size_t{i} * layout::entry_size);
+  }
+  std::byte* base_;
+};
+
+}  // namespace shoal

@@ -1,0 +1,289 @@
+#include "shared_ops.hpp"
+
+#include <string>
+#include <vector>
+
+#include "fields.hpp"
+#include "log.hpp"
+
+namespace shoal {
+namespace {
+
+std::string name_of(const layout::entry& e) { return {e.name, strnlen(e.name, layout::name_capacity)}; }
+
+result<const typecode_info*> required_typecode(const json& body) {
+  auto text = required_string(body, "typecode");
+  if (!text) return text.error();
+  const typecode_info* type = find_typecode(*text);
+  if (!type)
+    return status{errc::bad_request, "unknown typecode '" + *text + "': use one of " +
+                                         std::string(layout::typecodes)};
+  return type;
+}
+
+// The entry of that name and kind; `op_kind` is what the op works on.
+result<const layout::entry*> lookup(segment_table& table, const std::string& name, std::uint8_t kind) {
+  const layout::entry* e = table.find(name);
+  const char* want = kind == layout::kind_value ? "value" : "array";
+  if (!e) return status{errc::not_found, std::string("no ") + want + " named '" + name + "'"};
+  if (e->kind != kind)
+    return status{errc::invalid_state, "'" + name + "' is " +
+                                           (e->kind == layout::kind_value ? "a value" : "an array") +
+                                           ", not " + (kind == layout::kind_value ? "a value" : "an array")};
+  return e;
+}
+
+json value_json(segment_table& table, const layout::entry& e) {
+  const typecode_info& type = *find_typecode(e.typecode);
+  return json{{"name", name_of(e)},
+              {"typecode", std::string(1, e.typecode)},
+              {"value", decode_element(type, load_element(type, table.element(e, 0)))}};
+}
+
+json values_of(segment_table& table, const layout::entry& e) {
+  const typecode_info& type = *find_typecode(e.typecode);
+  json values = json::array();
+  for (std::uint64_t i = 0; i < e.length; ++i)
+    values.push_back(decode_element(type, load_element(type, table.element(e, i))));
+  return values;
+}
+
+json array_json(segment_table& table, const layout::entry& e) {
+  return json{{"name", name_of(e)},
+              {"typecode", std::string(1, e.typecode)},
+              {"length", e.length},
+              {"values", values_of(table, e)}};
+}
+
+result<std::uint64_t> required_index(const json& body, const layout::entry& e) {
+  auto index = optional_integer(body, "index");
+  if (!index) return index.error();
+  if (!*index) return status{errc::bad_request, "missing field 'index'"};
+  long long i = **index;
+  if (i < 0 || static_cast<std::uint64_t>(i) >= e.length)
+    return status{errc::out_of_range, "index " + std::to_string(i) + " is past the end of '" +
+                                          name_of(e) + "' (length " + std::to_string(e.length) + ")"};
+  return static_cast<std::uint64_t>(i);
+}
+
+lock_keeper::waiter under_lock(const json& body, const responder& reply, std::function<void()> fn,
+                               status& error) {
+  lock_keeper::waiter w;
+  auto timeout = optional_seconds(body, "timeout");
+  if (!timeout) {
+    error = timeout.error();
+    return w;
+  }
+  w.session = reply.from().session;
+  if (*timeout)
+    w.deadline = lock_keeper::clock::now() +
+                 std::chrono::duration_cast<lock_keeper::clock::duration>(std::chrono::duration<double>(**timeout));
+  w.granted = std::move(fn);
+  w.expired = [reply] { reply.fail(errc::timeout, "the lock stayed held until the timeout; nothing was changed"); };
+  return w;
+}
+
+}  // namespace
+
+json describe_entry(segment_table& table, const layout::entry& e) {
+  json out{{"name", name_of(e)},
+           {"kind", e.kind == layout::kind_value ? "value" : "array"},
+           {"typecode", std::string(1, e.typecode)},
+           {"length", e.length}};
+  if (e.kind == layout::kind_value) out["value"] = value_json(table, e)["value"];
+  else out["values"] = values_of(table, e);
+  return out;
+}
+
+void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper) {
+  d.add("value_create", [&table](const json& body, const responder& reply) {
+    auto name = required_name(body, "name");
+    if (!name) return reply.fail(name.error());
+    auto type = required_typecode(body);
+    if (!type) return reply.fail(type.error());
+    element_bits bits = 0;
+    if (auto it = body.find("value"); it != body.end() && !it->is_null()) {
+      auto encoded = encode_element(**type, *it);
+      if (!encoded) return reply.fail(encoded.error());
+      bits = *encoded;
+    }
+    auto created = table.create(*name, **type, layout::kind_value, {bits});
+    if (!created) return reply.fail(created.error());
+    log::info("value '{}' created with typecode '{}'", *name, (*type)->code);
+    reply.ok(value_json(table, **created));
+  });
+
+  d.add("value_get", [&table](const json& body, const responder& reply) {
+    auto name = required_name(body, "name");
+    if (!name) return reply.fail(name.error());
+    auto e = lookup(table, *name, layout::kind_value);
+    if (!e) return reply.fail(e.error());
+    reply.ok(value_json(table, **e));
+  });
+
+  d.add("value_set", [&table](const json& body, const responder& reply) {
+    auto name = required_name(body, "name");
+    if (!name) return reply.fail(name.error());
+    auto e = lookup(table, *name, layout::kind_value);
+    if (!e) return reply.fail(e.error());
+    auto it = body.find("value");
+    if (it == body.end()) return reply.fail(errc::bad_request, "missing field 'value'");
+    const typecode_info& type = *find_typecode((*e)->typecode);
+    auto bits = encode_element(type, *it);
+    if (!bits) return reply.fail(bits.error());
+    store_element(type, table.element(**e, 0), *bits);
+    reply.ok(value_json(table, **e));
+  });
+
+  d.add("value_add", [&table, &keeper](const json& body, const responder& reply) {
+    auto name = required_name(body, "name");
+    if (!name) return reply.fail(name.error());
+    auto e = lookup(table, *name, layout::kind_value);
+    if (!e) return reply.fail(e.error());
+    auto it = body.find("delta");
+    if (it == body.end()) return reply.fail(errc::bad_request, "missing field 'delta'");
+    const typecode_info& type = *find_typecode((*e)->typecode);
+    // A delta of the wrong type never fits: refuse it before waiting for the lock.
+    if (auto probe = add_elements(type, 0, *it); !probe && probe.error().code() == errc::wrong_type)
+      return reply.fail(probe.error());
+    status error;
+    auto w = under_lock(body, reply, [&table, reply, delta = *it, entry_name = *name] {
+      // Look the entry up again: it may have been deleted while we waited.
+      auto e = lookup(table, entry_name, layout::kind_value);
+      if (!e) return reply.fail(e.error());
+      const typecode_info& type = *find_typecode((*e)->typecode);
+      void* at = table.element(**e, 0);
+      auto sum = add_elements(type, load_element(type, at), delta);
+      if (!sum) return reply.fail(sum.error());
+      store_element(type, at, *sum);
+      reply.ok(value_json(table, **e));
+    }, error);
+    if (!error.ok()) return reply.fail(error);
+    keeper.run_locked(std::move(w));
+  });
+
+  d.add("value_cas", [&table, &keeper](const json& body, const responder& reply) {
+    auto name = required_name(body, "name");
+    if (!name) return reply.fail(name.error());
+    auto e = lookup(table, *name, layout::kind_value);
+    if (!e) return reply.fail(e.error());
+    auto expected_it = body.find("expected");
+    auto new_it = body.find("new");
+    if (expected_it == body.end()) return reply.fail(errc::bad_request, "missing field 'expected'");
+    if (new_it == body.end()) return reply.fail(errc::bad_request, "missing field 'new'");
+    const typecode_info& type = *find_typecode((*e)->typecode);
+    auto expected = encode_element(type, *expected_it, "expected");
+    if (!expected) return reply.fail(expected.error());
+    auto replacement = encode_element(type, *new_it, "new");
+    if (!replacement) return reply.fail(replacement.error());
+    status error;
+    auto w = under_lock(body, reply, [&table, reply, expected = *expected, replacement = *replacement,
+                                      entry_name = *name, code = type.code] {
+      auto e = lookup(table, entry_name, layout::kind_value);
+      if (!e) return reply.fail(e.error());
+      if ((*e)->typecode != code)
+        return reply.fail(errc::invalid_state, "'" + entry_name + "' was replaced while waiting for the lock");
+      const typecode_info& type = *find_typecode(code);
+      void* at = table.element(**e, 0);
+      bool swapped = elements_equal(type, load_element(type, at), expected);
+      if (swapped) store_element(type, at, replacement);
+      json out = value_json(table, **e);
+      out["swapped"] = swapped;
+      reply.ok(std::move(out));
+    }, error);
+    if (!error.ok()) return reply.fail(error);
+    keeper.run_locked(std::move(w));
+  });
+
+  d.add("value_list", [&table](const json&, const responder& reply) {
+    json entries = json::array();
+    for (const layout::entry* e : table.entries()) entries.push_back(describe_entry(table, *e));
+    reply.ok(json{{"entries", std::move(entries)}});
+  });
+
+  auto remove = [&table](std::uint8_t kind) {
+    return [&table, kind](const json& body, const responder& reply) {
+      auto name = required_name(body, "name");
+      if (!name) return reply.fail(name.error());
+      auto e = lookup(table, *name, kind);
+      if (!e) return reply.fail(e.error());
+      table.remove(*e);
+      log::info("{} '{}' deleted", kind == layout::kind_value ? "value" : "array", *name);
+      reply.ok(json{{"deleted", *name}});
+    };
+  };
+  d.add("value_delete", remove(layout::kind_value));
+  d.add("array_delete", remove(layout::kind_array));
+
+  d.add("array_create", [&table](const json& body, const responder& reply) {
+    auto name = required_name(body, "name");
+    if (!name) return reply.fail(name.error());
+    auto type = required_typecode(body);
+    if (!type) return reply.fail(type.error());
+    auto length = optional_integer(body, "length");
+    if (!length) return reply.fail(length.error());
+    if (!*length) return reply.fail(errc::bad_request, "missing field 'length'");
+    const auto& h = table.header();
+    std::uint64_t most = (h.size - h.data_offset) / (*type)->size;
+    if (**length < 1)
+      return reply.fail(errc::out_of_range, "length " + std::to_string(**length) + " is not 1 or more");
+    if (static_cast<std::uint64_t>(**length) > most)
+      return reply.fail(errc::no_space, "cannot create '" + *name + "': " + std::to_string(**length) +
+                                            " elements of typecode '" + std::string(1, (*type)->code) +
+                                            "' do not fit in the shared segment (at most " +
+                                            std::to_string(most) + ")");
+    std::vector<element_bits> initial(static_cast<std::size_t>(**length), 0);
+    if (auto it = body.find("values"); it != body.end() && !it->is_null()) {
+      if (!it->is_array()) return reply.fail(errc::bad_request, "field 'values' must be an array");
+      if (it->size() != initial.size())
+        return reply.fail(errc::bad_request, "field 'values' has " + std::to_string(it->size()) +
+                                                 " elements but 'length' is " + std::to_string(initial.size()));
+      for (std::size_t i = 0; i < initial.size(); ++i) {
+        auto bits = encode_element(**type, (*it)[i], "values[" + std::to_string(i) + "]");
+        if (!bits) return reply.fail(bits.error());
+        initial[i] = *bits;
+      }
+    }
+    auto created = table.create(*name, **type, layout::kind_array, initial);
+    if (!created) return reply.fail(created.error());
+    log::info("array '{}' created with typecode '{}' and length {}", *name, (*type)->code, initial.size());
+    reply.ok(array_json(table, **created));
+  });
+
+  d.add("array_get", [&table](const json& body, const responder& reply) {
+    auto name = required_name(body, "name");
+    if (!name) return reply.fail(name.error());
+    auto e = lookup(table, *name, layout::kind_array);
+    if (!e) return reply.fail(e.error());
+    if (auto it = body.find("index"); it == body.end() || it->is_null()) return reply.ok(array_json(table, **e));
+    auto index = required_index(body, **e);
+    if (!index) return reply.fail(index.error());
+    const typecode_info& type = *find_typecode((*e)->typecode);
+    reply.ok(json{{"name", *name},
+                  {"typecode", std::string(1, type.code)},
+                  {"index", *index},
+                  {"value", decode_element(type, load_element(type, table.element(**e, *index)))}});
+  });
+
+  d.add("array_set", [&table](const json& body, const responder& reply) {
+    auto name = required_name(body, "name");
+    if (!name) return reply.fail(name.error());
+    auto e = lookup(table, *name, layout::kind_array);
+    if (!e) return reply.fail(e.error());
+    auto index = required_index(body, **e);
+    if (!index) return reply.fail(index.error());
+    auto it = body.find("value");
+    if (it == body.end()) return reply.fail(errc::bad_request, "missing field 'value'");
+    const typecode_info& type = *find_typecode((*e)->typecode);
+    auto bits = encode_element(type, *it);
+    if (!bits) return reply.fail(bits.error());
+    void* at = table.element(**e, *index);
+    store_element(type, at, *bits);
+    reply.ok(json{{"name", *name},
+                  {"typecode", std::string(1, type.code)},
+                  {"index", *index},
+                  {"value", decode_element(type, load_element(type, at))}});
+  });
+}
+
+}  // namespace shoal

@@ -1,0 +1,16 @@
+// The value_* and array_* ops of docs/protocol.md on the daemon's segment. Writes that need
+// the lock (value_add, value_cas) wait for it through lock_keeper, never blocking the loop.
+#pragma once
+
+#include "dispatcher.hpp"
+#include "lock_keeper.hpp"
+#include "segment_table.hpp"
+
+namespace shoal {
+
+void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper);
+
+// {"name", "kind", "typecode", "length", "value" | "values"} of one entry.
+json describe_entry(segment_table& table, const layout::entry& e);
+
+}  // namespace shoal
