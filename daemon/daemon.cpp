@@ -68,14 +68,21 @@ status daemon::prepare() {
   opts.stop_grace_seconds = cfg_.stop_grace_seconds;
   opts.max_exited_records = cfg_.max_exited_records;
   supervisor_ = std::make_unique<supervisor>(io_, spawner_, opts);
-  // shared state: open the segment here, before listening; pass its child_env() to the
-  // supervisor and register its ops.
-
   register_process_ops(dispatcher_, *supervisor_);
   register_daemon_ops();
 
   server_ = std::make_unique<server>(io_, dispatcher_);
   if (auto st = server_->listen(cfg_.socket_path); !st) return st;
+  // Shared state is opened once listen() has refused a live daemon on this socket (so an
+  // existing segment can only be a dead daemon's) and before the first request is served.
+  auto shared = shared_state::open(io_, cfg_);
+  if (!shared) {
+    server_->stop_accepting();
+    return shared.error();
+  }
+  shared_ = std::move(*shared);
+  for (auto& entry : shared_->child_env()) supervisor_->add_child_env(entry);
+  shared_->register_ops(dispatcher_);
   return {};
 }
 
@@ -86,7 +93,7 @@ void daemon::register_daemon_ops() {
                    {"pid", ::getpid()},
                    {"socket", cfg_.socket_path},
                    {"state_dir", cfg_.state_dir}};
-    // shared state: merge its describe() here.
+    if (shared_) result.update(shared_->describe());
     reply.ok(std::move(result));
   });
 }

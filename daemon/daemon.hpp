@@ -15,6 +15,7 @@
 #include "config.hpp"
 #include "dispatcher.hpp"
 #include "server.hpp"
+#include "shared_state.hpp"
 #include "spawner.hpp"
 #include "supervisor.hpp"
 
@@ -39,6 +40,7 @@ class daemon {
   dispatcher dispatcher_;
   posix_spawner spawner_;
   std::unique_ptr<supervisor> supervisor_;
+  std::unique_ptr<shared_state> shared_;
   std::unique_ptr<server> server_;
   bool stopping_ = false;
 };
