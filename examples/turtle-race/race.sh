@@ -10,8 +10,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 echo "[MainProcess ($$)] Starting the process"
 
+# The child gets the daemon's environment, not ours: pass the turtle's setting along.
+env_args=()
+if [[ -n "${TURTLE_MAX_SLEEP:-}" ]]; then
+  env_args=(--env "TURTLE_MAX_SLEEP=$TURTLE_MAX_SLEEP")
+fi
+
 # No --name: the daemon picks Process-N, as Python does.
-started=$("$shoal" start --json -- "$here/turtle.sh" "$laps")
+started=$("$shoal" start --json "${env_args[@]}" -- "$here/turtle.sh" "$laps")
 # The record is JSON; a quote inside a string is escaped, so the first "name" key is the one.
 name=$(printf '%s\n' "$started" | grep -o '"name": *"[^"]*"' | head -n 1 |
   sed 's/^"name": *"\(.*\)"$/\1/')

@@ -354,12 +354,20 @@ class Daemon:
                 problems.append(f"shoald printed a sanitizer report ({marker})")
         if self.replaced:
             return problems
-        cleanup = subprocess.run([SHOALD, "--cleanup", "--socket", self.socket,
-                                  "--state-dir", self.state_dir], capture_output=True,
-                                 timeout=30, env=clean_env(), stdin=subprocess.DEVNULL)
-        if cleanup.returncode != 0:
-            problems.append(f"shoald --cleanup exited with {cleanup.returncode}: "
-                            f"{cleanup.stderr.decode(errors='replace')}")
+        cleanup = subprocess.Popen([SHOALD, "--cleanup", "--socket", self.socket,
+                                    "--state-dir", self.state_dir], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, env=clean_env(),
+                                   stdin=subprocess.DEVNULL)
+        try:
+            output, _ = cleanup.communicate(timeout=15)
+            if cleanup.returncode != 0:
+                problems.append(f"shoald --cleanup exited with {cleanup.returncode}: "
+                                f"{output.decode(errors='replace')}")
+        except subprocess.TimeoutExpired:
+            cleanup.kill()
+            output, _ = cleanup.communicate(timeout=10)
+            problems.append("shoald --cleanup did not exit within 15 s (killed); it printed: "
+                            f"{output.decode(errors='replace')}")
         leftovers = [p for p in self.shm_paths() if os.path.exists(p)]
         if leftovers:
             problems.append(f"left in /dev/shm after --cleanup: {leftovers}")

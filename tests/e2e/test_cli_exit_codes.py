@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from harness import run_cli
+from harness import ok, run_cli
 
 VERBS = ["start", "join", "status", "stop", "kill", "remove", "logs", "ping"]
 
@@ -28,19 +28,25 @@ def test_refused_by_the_daemon_exits_1_with_code_and_message(shoal):
     [],
     ["start"],
     ["start", "--name"],
-    ["join"],
     ["stop"],
     ["kill"],
     ["remove"],
     ["logs"],
     ["status", "--no-such-flag"],
-    ["join", "x", "--timeout", "soon"],
     ["kill", "x", "--signal", "SIGNOTHING"],
 ])
 def test_usage_errors_exit_2(shoal, args):
     result = shoal.cli(*args)
     assert result.returncode == 2, result
-    assert result.stderr.startswith("shoal: "), result
+    assert result.stderr.strip(), result
+    assert ok(shoal.request({"op": "status"}))["processes"] == []
+
+
+@pytest.mark.parametrize("args", [["join"], ["join", "x", "--timeout", "soon"]])
+def test_join_usage_errors_exit_125_like_timeout(shoal, args):
+    result = shoal.cli(*args)
+    assert result.returncode == 125, result
+    assert result.stderr.strip(), result
 
 
 @pytest.mark.parametrize("verb", VERBS)

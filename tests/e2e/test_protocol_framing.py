@@ -159,12 +159,15 @@ def test_unknown_op_is_unknown_op(shoal):
     ({"op": "logs", "name": "x", "offset": "0"}, "offset"),
 ])
 def test_wrong_types_are_bad_request_naming_the_field(shoal, message, field):
+    # "x" exists, so only the mistyped field can be wrong with the request.
+    target = shoal.spawn(["sleep", "60"], name="x")
     with shoal.connect() as c:
         reply = c.request(message)
         assert error_code(reply) == "bad_request"
         assert field in reply["error"]["message"], reply
         assert_healthy(shoal, c)
-    assert ok(shoal.request({"op": "status"}))["processes"] == []
+    assert ok(shoal.request({"op": "status"}))["processes"] == [shoal.record("x")]
+    assert shoal.record("x")["pid"] == target["pid"]
 
 
 @pytest.mark.parametrize("message, field", [
