@@ -66,6 +66,10 @@ result<json> connection::send(json request) {
 result<json> connection::read_reply() {
   for (;;) {
     auto newline = buffer_.find('\n', scanned_);
+    std::size_t line_length = newline == std::string::npos ? buffer_.size() : newline;
+    if (line_length > max_reply_bytes)
+      return status{errc::internal, "shoald at " + path_ + " sent a reply longer than " +
+                                        std::to_string(max_reply_bytes) + " bytes"};
     if (newline != std::string::npos) {
       std::string line = buffer_.substr(0, newline);
       buffer_.erase(0, newline + 1);
@@ -78,9 +82,6 @@ result<json> connection::read_reply() {
       return reply;
     }
     scanned_ = buffer_.size();
-    if (buffer_.size() > max_reply_bytes)
-      return status{errc::internal, "shoald at " + path_ + " sent a reply longer than " +
-                                        std::to_string(max_reply_bytes) + " bytes"};
     char chunk[64 * 1024];
     ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
