@@ -309,16 +309,18 @@ volatile std::sig_atomic_t interrupted = 0;
 extern "C" void note_interrupt(int) { interrupted = 1; }
 
 // Catches SIGINT for as long as it lives, so that Ctrl-C ends `--follow` cleanly (and
-// interrupts its sleep: no SA_RESTART), then puts the old disposition back.
+// interrupts its sleep: no SA_RESTART), then puts the old disposition back. An ignored
+// SIGINT stays ignored: a shell starts background jobs so, and Ctrl-C is not for them.
 class interrupt_guard {
  public:
   interrupt_guard() {
     interrupted = 0;
+    if (::sigaction(SIGINT, nullptr, &old_) != 0 || old_.sa_handler == SIG_IGN) return;
     struct sigaction sa {};
     sa.sa_handler = note_interrupt;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;
-    installed_ = ::sigaction(SIGINT, &sa, &old_) == 0;
+    installed_ = ::sigaction(SIGINT, &sa, nullptr) == 0;
   }
   ~interrupt_guard() {
     if (installed_) ::sigaction(SIGINT, &old_, nullptr);
