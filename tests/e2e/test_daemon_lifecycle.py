@@ -51,6 +51,33 @@ def test_signal_stops_children_removes_the_socket_and_exits_0(daemons, tmp_dir, 
     assert not os.path.exists(daemon.socket)
 
 
+def test_sigterm_to_the_daemon_also_ends_orphans_and_leftover_group_members(daemons, tmp_dir):
+    daemon = daemons(stop_timeout=1)
+    orphan_file = os.path.join(tmp_dir, "orphan")
+    member_file = os.path.join(tmp_dir, "member")
+    # An orphan: its parent exits at once and the subreaper daemon inherits it.
+    daemon.spawn(["/bin/sh", "-c", f"sleep 60 & echo $! > {orphan_file}"], name="orphaner")
+    daemon.join("orphaner")
+    # A group member left behind when `kill` ends only the leader.
+    daemon.spawn(["/bin/sh", "-c", f"sleep 60 & echo $! > {member_file}; wait"], name="leader")
+
+    def pid_in(path):
+        if os.path.exists(path):
+            text = open(path).read()
+            return int(text) if text.endswith("\n") else None
+        return None
+    orphan = wait_until(lambda: pid_in(orphan_file), 10, what="the orphan's pid")
+    member = wait_until(lambda: pid_in(member_file), 10, what="the group member's pid")
+    ok(daemon.request({"op": "kill", "name": "leader"}))
+    daemon.join("leader")
+    assert pid_alive(orphan) and pid_alive(member)
+
+    daemon.proc.send_signal(signal.SIGTERM)
+    assert daemon.proc.wait(15) == 0, daemon.stderr()
+    wait_until(lambda: not pid_alive(orphan) and not pid_alive(member), 5,
+               what=f"the orphan {orphan} and group member {member} to die with the daemon")
+
+
 def test_second_daemon_on_a_live_socket_refuses_to_start(daemons, shoal):
     second = subprocess.run([SHOALD, "--socket", shoal.socket, "--state-dir",
                              os.path.join(shoal.dir, "state2")],

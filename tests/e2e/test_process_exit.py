@@ -67,7 +67,8 @@ def test_kill_op_sends_the_signal_and_join_sees_it(shoal):
 
 
 def test_kill_defaults_to_sigkill(shoal):
-    shoal.spawn(["/bin/sh", "-c", "trap '' TERM; sleep 60"], name="stubborn")
+    # exec keeps SIGTERM ignored in sleep, so only SIGKILL can end it.
+    shoal.spawn(["/bin/sh", "-c", "trap '' TERM; exec sleep 60"], name="stubborn")
     ok(shoal.request({"op": "kill", "name": "stubborn"}))
     record = shoal.join("stubborn")
     assert record["exitcode"] == -9 and record["signal"] == "SIGKILL"

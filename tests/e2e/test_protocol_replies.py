@@ -31,6 +31,10 @@ def test_hello_describes_the_daemon(shoal):
     assert hello["pid"] == shoal.pid
     assert hello["socket"] == shoal.socket
     assert hello["state_dir"] == shoal.state_dir
+    # The shared segment and its lock are named after this instance and exist while it runs.
+    for path in shoal.shm_paths():
+        assert os.path.exists(path), path
+    assert len(shoal.shm_paths()) == 2 and hello["shm"] != hello["lock"]
 
 
 def test_a_waiting_join_does_not_hold_up_later_requests(shoal):
