@@ -161,3 +161,21 @@ def test_help_and_version(daemons):
     bad = subprocess.run([SHOALD, "--no-such-option"], capture_output=True, timeout=30,
                          env=clean_env(), stdin=subprocess.DEVNULL)
     assert bad.returncode != 0 and b"--no-such-option" in bad.stderr
+
+
+def test_daemon_logs_each_start_and_exit(shoal):
+    record = shoal.spawn(["/bin/sh", "-c", "exit 42"], name="logged")
+    shoal.join("logged")
+    killed = shoal.spawn(["sleep", "60"], name="killed-one")
+    ok(shoal.request({"op": "kill", "name": "killed-one"}))
+    shoal.join("killed-one")
+
+    def lines_about(name, pid):
+        return [line for line in shoal.stderr().splitlines()
+                if name in line and str(pid) in line]
+    lines = wait_until(lambda: len(lines_about("logged", record["pid"])) >= 2 and
+                       lines_about("logged", record["pid"]), 5, what="the log lines")
+    assert any("42" in line for line in lines), lines
+    killed_lines = wait_until(lambda: [line for line in lines_about("killed-one", killed["pid"])
+                                       if "SIGKILL" in line], 5, what="the SIGKILL log line")
+    assert killed_lines

@@ -3,6 +3,8 @@
 import os
 import time
 
+import pytest
+
 from harness import error_code, ok, pid_alive, wait_until
 
 
@@ -53,8 +55,9 @@ def test_stop_kills_grandchildren(shoal, tmp_dir):
 
     result = shoal.cli("stop", "parent", "--timeout", "2")
     assert result.returncode == 0, result
-    wait_until(lambda: not pid_alive(grandchild), 5, what=f"grandchild {grandchild} to die")
-    assert not os.path.exists(f"/proc/{grandchild}"), "the grandchild was left as a zombie"
+    # Gone from /proc: dead, and reaped by the subreaper daemon rather than left a zombie.
+    wait_until(lambda: not os.path.exists(f"/proc/{grandchild}"), 5,
+               what=f"grandchild {grandchild} to die and be reaped")
 
 
 def test_stop_kills_a_grandchild_that_ignores_sigterm_after_the_leader_exits(shoal, tmp_dir):
@@ -122,3 +125,29 @@ def test_remove_forgets_an_exited_process_and_refuses_a_running_one(shoal):
     assert not os.path.exists(shoal.log_path("finished", "out"))
     assert not os.path.exists(shoal.log_path("finished", "err"))
     assert error_code(shoal.request({"op": "remove", "name": "finished"})) == "not_found"
+
+
+def test_kill_group_reaches_every_member(shoal, tmp_dir):
+    member_file = os.path.join(tmp_dir, "member")
+    shoal.spawn(["/bin/sh", "-c", f"sleep 60 & echo $! > {member_file}; wait"], name="family")
+    member = read_pid(member_file)
+    ok(shoal.request({"op": "kill", "name": "family", "signal": "SIGKILL", "group": True}))
+    assert shoal.join("family")["exitcode"] == -9
+    wait_until(lambda: not pid_alive(member), 5, what=f"group member {member} to die")
+
+
+@pytest.mark.parametrize("spelling", ["SIGINT", "INT", 2])
+def test_kill_accepts_every_signal_spelling(shoal, spelling):
+    shoal.spawn(["sleep", "60"], name="signalled")
+    killed = ok(shoal.request({"op": "kill", "name": "signalled", "signal": spelling}))
+    assert killed["name"] == "signalled"
+    record = shoal.join("signalled")
+    assert record["exitcode"] == -2 and record["signal"] == "SIGINT"
+
+
+def test_kill_of_an_unknown_signal_is_bad_request(shoal):
+    record = shoal.spawn(["sleep", "60"], name="spared")
+    for bad in ("SIGNOPE", 0, 65, -9, "9x"):
+        reply = shoal.request({"op": "kill", "name": "spared", "signal": bad})
+        assert error_code(reply) == "bad_request", (bad, reply)
+    assert pid_alive(record["pid"])
