@@ -12,6 +12,8 @@
 namespace shoal {
 namespace {
 
+constexpr const char* default_programs_file = "/etc/shoal/programs.json";
+
 status usage_error(std::string message) {
   return {errc::bad_request, std::move(message) + " (see 'shoald --help')"};
 }
@@ -46,7 +48,7 @@ bool parse_size(std::string_view text, std::size_t& out) {
 const char* usage_text() {
   return "usage: shoald [--socket PATH] [--state-dir DIR] [--log-level LEVEL]\n"
          "              [--stop-timeout SECONDS] [--shm-size BYTES] [--fresh] [--cleanup]\n"
-         "              [--allow-group GROUP]\n"
+         "              [--allow-group GROUP] [--programs FILE]\n"
          "\n"
          "Runs the Shoal supervisor in the foreground, logging one line per event to stderr.\n"
          "\n"
@@ -61,13 +63,16 @@ const char* usage_text() {
          "  --cleanup            remove this instance's segment and lock, then exit\n"
          "  --allow-group GROUP  also serve members of GROUP (root and the daemon's own\n"
          "                       user are always served; everyone else is refused)\n"
+         "  --programs FILE      start and keep running the programs FILE declares; SIGHUP\n"
+         "                       or 'shoal reload' re-reads it (default as root:\n"
+         "                       /etc/shoal/programs.json, when it exists)\n"
          "  --version            print the version and exit\n"
          "  --help               print this help and exit\n";
 }
 
 result<config> parse_config(const std::vector<std::string>& args) {
   config c;
-  std::string socket, state_dir;
+  std::string socket, state_dir, programs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     std::string value;
@@ -102,6 +107,8 @@ result<config> parse_config(const std::vector<std::string>& args) {
     } else if (key == "--allow-group") {
       if (!take(c.allow_group) || c.allow_group.empty())
         return usage_error("--allow-group needs a group name or gid");
+    } else if (key == "--programs") {
+      if (!take(programs) || programs.empty()) return usage_error("--programs needs a file");
     } else if (key == "--log-level") {
       std::string lvl;
       if (!take(lvl) || !log::parse_level(lvl, c.log_level))
@@ -125,6 +132,12 @@ result<config> parse_config(const std::vector<std::string>& args) {
   }
   c.socket_path = absolute(socket.empty() ? default_socket_path() : socket);
   c.state_dir = absolute(state_dir.empty() ? default_state_dir() : state_dir);
+  if (!programs.empty()) {
+    c.programs_path = absolute(programs);  // a missing file is refused when the daemon starts
+  } else if (::geteuid() == 0) {
+    std::error_code ec;
+    if (std::filesystem::exists(default_programs_file, ec)) c.programs_path = default_programs_file;
+  }
   if (c.socket_path.size() >= 108)
     return usage_error("socket path '" + c.socket_path + "' is longer than 107 bytes");
   return c;

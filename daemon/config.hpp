@@ -26,6 +26,10 @@ struct config {
   // allowed; members of this group too. A name or a numeric gid; "" for none.
   std::string allow_group;
 
+  // Declared programs (docs/programs.md); "" for none. Default: /etc/shoal/programs.json when
+  // running as root and that file exists.
+  std::string programs_path;
+
   bool show_help = false;
   bool show_version = false;
 };

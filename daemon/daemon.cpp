@@ -11,6 +11,7 @@
 
 #include "log.hpp"
 #include "process_ops.hpp"
+#include "program_ops.hpp"
 #include "signals.hpp"
 
 namespace shoal {
@@ -61,6 +62,7 @@ status daemon::prepare() {
   signals_.add(SIGCHLD);
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
+  signals_.add(SIGHUP);  // re-read the programs file
 
   supervisor_options opts;
   opts.log_dir = cfg_.state_dir + "/logs";
@@ -68,6 +70,8 @@ status daemon::prepare() {
   opts.stop_grace_seconds = cfg_.stop_grace_seconds;
   opts.max_exited_records = cfg_.max_exited_records;
   supervisor_ = std::make_unique<supervisor>(io_, spawner_, opts);
+  supervisor_->set_event_log(events_);
+  register_watch_ops(dispatcher_, events_);
   register_process_ops(dispatcher_, *supervisor_);
   register_daemon_ops();
 
@@ -83,6 +87,18 @@ status daemon::prepare() {
   shared_ = std::move(*shared);
   for (auto& entry : shared_->child_env()) supervisor_->add_child_env(entry);
   shared_->register_ops(dispatcher_);
+  // Declared programs start last, so they get the shared state's environment; an invalid file
+  // is fatal here, as the daemon has no earlier configuration to keep.
+  if (!cfg_.programs_path.empty()) {
+    programs_ = std::make_unique<program_table>(io_, *supervisor_, cfg_.programs_path, ::geteuid() == 0);
+    auto loaded = programs_->reload();
+    if (!loaded) {
+      server_->stop_accepting();
+      return loaded.error();
+    }
+    log::info("programs from '{}': {} declared", cfg_.programs_path, programs_->programs().size());
+  }
+  register_program_ops(dispatcher_, programs_.get());
   return {};
 }
 
@@ -102,9 +118,24 @@ void daemon::wait_for_signals() {
   signals_.async_wait([this](const std::error_code& ec, int signo) {
     if (ec) return;
     if (signo == SIGCHLD) supervisor_->reap();
+    else if (signo == SIGHUP) reload_programs();
     else begin_shutdown(signo);
     wait_for_signals();
   });
+}
+
+void daemon::reload_programs() {
+  if (!programs_) {
+    log::warning("SIGHUP received, but there is no programs file to re-read");
+    return;
+  }
+  if (stopping_) return;
+  auto applied = programs_->reload();
+  if (!applied) {
+    log::error("reload refused, keeping the programs in force: {}", applied.error().message());
+    return;
+  }
+  log::info("SIGHUP: reloaded '{}': {}", programs_->path(), applied->dump());
 }
 
 void daemon::begin_shutdown(int signo) {

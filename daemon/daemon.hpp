@@ -14,6 +14,8 @@
 
 #include "config.hpp"
 #include "dispatcher.hpp"
+#include "event_log.hpp"
+#include "program_table.hpp"
 #include "server.hpp"
 #include "shared_state.hpp"
 #include "spawner.hpp"
@@ -27,19 +29,24 @@ class daemon {
   ~daemon();
   // Returns the process exit code.
   int run();
+  // Where components publish events for `watch` (docs/protocol.md, "Events").
+  event_log& events() { return events_; }
 
  private:
   status prepare();
   void register_daemon_ops();
   void wait_for_signals();
   void begin_shutdown(int signo);
+  void reload_programs();
 
   config cfg_;
   asio::io_context io_;
   asio::signal_set signals_;
+  event_log events_;  // before dispatcher_: watchers' subscriptions point into it
   dispatcher dispatcher_;
   posix_spawner spawner_;
   std::unique_ptr<supervisor> supervisor_;
+  std::unique_ptr<program_table> programs_;  // null without a programs file
   std::unique_ptr<shared_state> shared_;
   std::unique_ptr<server> server_;
   bool stopping_ = false;

@@ -21,6 +21,10 @@ void responder::fail(const status& error) const {
   state_->send(make_error_reply(state_->id, error));
 }
 
+void responder::stream(json event) const {
+  state_->send(json{{"id", state_->id}, {"event", std::move(event)}});
+}
+
 void dispatcher::add(std::string op, handler fn) { handlers_[std::move(op)] = std::move(fn); }
 
 void dispatcher::on_session_closed(session_closed_hook hook) {

@@ -35,6 +35,9 @@ class responder {
   void ok(json result) const;
   void fail(const status& error) const;
   void fail(errc code, std::string message) const { fail(status{code, std::move(message)}); }
+  // One more line for a request already answered ok ({"id", "event"}: watch). It does not
+  // count as the answer, so any number may follow; dropped once the session has gone.
+  void stream(json event) const;
   bool answered() const { return state_->answered; }
   const peer& from() const { return state_->from; }
 

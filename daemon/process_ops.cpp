@@ -21,7 +21,8 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
   if (!name) return reply.fail(name.error());
   auto argv = optional_string_array(body, "argv");
   if (!argv) return reply.fail(argv.error());
-  if (argv->empty() || (*argv)[0].empty())
+  // Without argv, `name` must be a declared program (docs/programs.md).
+  if ((argv->empty() && !*name) || (!argv->empty() && (*argv)[0].empty()))
     return reply.fail(errc::bad_request, "field 'argv' must be a non-empty array of strings");
   auto cwd = optional_string(body, "cwd");
   if (!cwd) return reply.fail(cwd.error());
@@ -39,6 +40,28 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
         return reply.fail(errc::bad_request, "field 'env' must be an object of strings ('" + k + "' is not)");
       p.env.emplace_back(k, v.get<std::string>());
     }
+  }
+  auto restart = optional_string(body, "restart");
+  if (!restart) return reply.fail(restart.error());
+  if (*restart) {
+    auto mode = parse_restart_mode(**restart);
+    if (!mode)
+      return reply.fail(errc::bad_request, "field 'restart' must be \"no\", \"on-failure\" or \"always\"");
+    p.restart.mode = *mode;
+  }
+  auto restart_max = optional_integer(body, "restart_max");
+  if (!restart_max) return reply.fail(restart_max.error());
+  if (*restart_max) {
+    if (**restart_max < 0 || **restart_max > 1000000)
+      return reply.fail(errc::out_of_range, "field 'restart_max' must be between 0 and 1000000");
+    p.restart.max_restarts = static_cast<int>(**restart_max);
+  }
+  auto restart_window = optional_seconds(body, "restart_window");
+  if (!restart_window) return reply.fail(restart_window.error());
+  if (*restart_window) {
+    if (**restart_window <= 0)
+      return reply.fail(errc::out_of_range, "field 'restart_window' must be more than 0 seconds");
+    p.restart.window_seconds = **restart_window;
   }
   auto started = s.start(std::move(p));
   if (!started) return reply.fail(started.error());

@@ -9,7 +9,9 @@ std::string_view to_string(process_state s) {
   switch (s) {
     case process_state::running: return "running";
     case process_state::stopping: return "stopping";
+    case process_state::backoff: return "backoff";
     case process_state::exited: return "exited";
+    case process_state::fatal: return "fatal";
   }
   return "exited";
 }
@@ -27,6 +29,13 @@ json to_json(const process_record& r) {
       {"cwd", r.cwd},
       {"started_at", to_rfc3339(r.started_at)},
       {"ended_at", r.ended_at ? json(to_rfc3339(*r.ended_at)) : json(nullptr)},
+      {"program", r.program.empty() ? json(nullptr) : json(r.program)},
+      {"restart", to_string(r.restarts.settings().mode)},
+      {"restart_max", r.restarts.settings().max_restarts},
+      {"restart_window", r.restarts.settings().window_seconds},
+      {"restarts", r.restart_count},
+      {"attempt", r.restarts.attempt()},
+      {"next_attempt_at", r.next_attempt_at ? json(to_rfc3339(*r.next_attempt_at)) : json(nullptr)},
   };
   return j;
 }

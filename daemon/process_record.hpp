@@ -13,14 +13,26 @@
 #include <asio/steady_timer.hpp>
 
 #include "dispatcher.hpp"
+#include "restart_policy.hpp"
 #include "unique_fd.hpp"
 
 namespace shoal {
 
-// running --stop--> stopping --reaped--> exited
-// running --------------reaped--------> exited
-// An exited record stays until removed, replaced by a new start, or evicted (oldest first).
-enum class process_state { running, stopping, exited };
+// Each record's life. Transitions happen in supervisor::start(), begin_stop(), on_reaped()
+// and respawn() (the back-off timer), nowhere else:
+//
+//   start ---------> running --stop--> stopping --reaped--> exited
+//                    running --reaped, no restart due-----> exited
+//                    running --reaped, restart due--------> backoff
+//                    running --reaped, restart limit hit--> fatal
+//   backoff --delay elapsed, spawned---------> running  (same record, new pid)
+//   backoff --delay elapsed, spawn failed----> backoff or fatal (counts as a failed run)
+//   backoff --stop (or daemon shutdown)------> exited  (the restart is cancelled)
+//
+// "Restart due" is the record's restart_tracker speaking (restart_policy.hpp). A run ended by
+// stop never restarts. exited and fatal are final ("done"): joiners are answered then, and only
+// then may the record be removed, replaced by a new start, or evicted (oldest first).
+enum class process_state { running, stopping, backoff, exited, fatal };
 
 std::string_view to_string(process_state s);
 
@@ -48,11 +60,27 @@ struct process_record {
   std::optional<std::chrono::system_clock::time_point> ended_at;
   std::uint64_t start_order = 0;  // tells which exited record is oldest
 
+  // How to run it again (argv, cwd and env above are what it was started with).
+  std::vector<std::string> exec_argv;  // what is executed: argv, or argv behind setpriv
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string program;  // the declared program it is an instance of; empty when ad hoc
+  int stop_signal = 15;  // SIGTERM
+  std::optional<double> stop_timeout;  // empty: the daemon's grace period
+
+  restart_tracker restarts;
+  int restart_count = 0;  // restarts so far, over the record's whole life
+  std::chrono::steady_clock::time_point run_started;  // of the current or last run
+  std::optional<std::chrono::system_clock::time_point> next_attempt_at;  // in backoff
+  std::unique_ptr<asio::steady_timer> restart_timer;  // fires the next attempt in backoff
+
   std::vector<join_waiter> joiners;
   std::vector<responder> stop_waiters;
   std::unique_ptr<asio::steady_timer> kill_timer;  // SIGKILL escalation while stopping
 
-  bool alive() const { return state != process_state::exited; }
+  // Has a pid that is not reaped yet.
+  bool alive() const { return state == process_state::running || state == process_state::stopping; }
+  // Nothing more will happen to it on its own: no process, no restart pending.
+  bool done() const { return state == process_state::exited || state == process_state::fatal; }
 };
 
 json to_json(const process_record& record);

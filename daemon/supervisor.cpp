@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -15,6 +16,7 @@
 #include "log.hpp"
 #include "names.hpp"
 #include "signals.hpp"
+#include "time_format.hpp"
 
 extern char** environ;
 
@@ -58,8 +60,23 @@ supervisor::supervisor(asio::io_context& io, spawner& spawn, supervisor_options 
     : io_(io), spawner_(spawn), options_(std::move(options)) {}
 
 supervisor::~supervisor() {
-  for (auto& [name, r] : records_)
+  for (auto& [name, r] : records_) {
     if (r->kill_timer) r->kill_timer->cancel();
+    if (r->restart_timer) r->restart_timer->cancel();
+  }
+}
+
+void supervisor::declare(const std::string& name, start_params params) {
+  params.name = name;
+  declared_[name] = std::move(params);
+}
+
+void supervisor::undeclare(const std::string& name) { declared_.erase(name); }
+
+void supervisor::emit(std::string_view type, const process_record& r, json fields) {
+  if (!events_) return;
+  if (!r.program.empty()) fields["program"] = r.program;
+  events_->publish(type, r.name, std::move(fields));
 }
 
 void supervisor::add_child_env(std::string entry) { child_env_.push_back(std::move(entry)); }
@@ -92,8 +109,13 @@ std::string supervisor::next_default_name() {
 
 result<json> supervisor::start(start_params params) {
   if (shutting_down_) return status{errc::invalid_state, "the daemon is shutting down"};
+  if (params.argv.empty() && params.name) {
+    auto declared = declared_.find(*params.name);
+    if (declared != declared_.end()) params = declared->second;
+  }
   if (params.argv.empty() || params.argv[0].empty())
-    return status{errc::bad_request, "field 'argv' must be a non-empty array of strings"};
+    return status{errc::bad_request,
+                  "field 'argv' must be a non-empty array of strings (or 'name' a declared program)"};
   for (const auto& a : params.argv)
     if (has_nul(a)) return status{errc::bad_request, "field 'argv' must not contain NUL bytes"};
   if (has_nul(params.cwd)) return status{errc::bad_request, "field 'cwd' must not contain NUL bytes"};
@@ -103,9 +125,49 @@ result<json> supervisor::start(start_params params) {
                     "field 'env' has an invalid variable name '" + k + "' (empty, or has '=' or NUL)"};
 
   std::string name = params.name ? *params.name : next_default_name();
-  if (const process_record* old = find(name); old && old->alive())
+  if (const process_record* old = find(name); old && !old->done()) {
+    if (old->state == process_state::backoff)
+      return status{errc::already_exists,
+                    "a process named '" + name + "' is waiting to restart; stop it first"};
     return status{errc::already_exists,
                   "a process named '" + name + "' is already running (pid " + std::to_string(old->pid) + ")"};
+  }
+  if (params.cwd.empty()) {
+    std::error_code ec;
+    params.cwd = std::filesystem::current_path(ec).string();
+  }
+
+  auto child = spawn_child(name, params);
+  if (!child) {
+    log::warning("{}", child.error().message());
+    return child.error();
+  }
+
+  auto r = std::make_unique<process_record>();
+  r->name = name;
+  r->pid = child->pid;
+  r->pidfd = std::move(child->pidfd);
+  r->argv = std::move(params.argv);
+  r->cwd = params.cwd;
+  r->exec_argv = std::move(params.exec_argv);
+  r->env = std::move(params.env);
+  r->program = std::move(params.program);
+  r->stop_signal = params.stop_signal;
+  r->stop_timeout = params.stop_timeout;
+  r->restarts = restart_tracker(params.restart);
+  r->started_at = std::chrono::system_clock::now();
+  r->run_started = steady_clock::now();
+  r->start_order = next_start_order_++;
+  process_record& rec = *r;
+  records_[name] = std::move(r);  // replaces a done record of the same name
+  by_pid_[rec.pid] = &rec;
+  log::info("started '{}' (pid {}): {}", name, rec.pid, describe_argv(rec.argv));
+  emit("started", rec, {{"pid", rec.pid}});
+  changed();
+  return to_json(rec);
+}
+
+result<spawned_child> supervisor::spawn_child(const std::string& name, const start_params& params) {
 
   auto open_log = [&](bool err_stream) -> result<unique_fd> {
     std::string path = log_path(name, err_stream);
@@ -131,42 +193,21 @@ result<json> supervisor::start(start_params params) {
   req.env.push_back("SHOAL_SOCKET=" + options_.socket_path);
   req.env.push_back("SHOAL_NAME=" + name);
   for (const auto& e : child_env_) req.env.push_back(e);
-  req.argv = params.argv;
+  req.argv = params.exec_argv.empty() ? params.argv : params.exec_argv;
   req.cwd = params.cwd;
-  if (params.cwd.empty()) {
-    std::error_code ec;
-    params.cwd = std::filesystem::current_path(ec).string();
-  }
   req.stdout_fd = out->get();
   req.stderr_fd = err->get();
 
   auto child = spawner_.spawn(req);
-  if (!child) {
-    status failed{child.error().code(), "unable to spawn '" + name + "': " + child.error().message()};
-    log::warning("{}", failed.message());
-    return failed;
-  }
-
-  auto r = std::make_unique<process_record>();
-  r->name = name;
-  r->pid = child->pid;
-  r->pidfd = std::move(child->pidfd);
-  r->argv = std::move(params.argv);
-  r->cwd = params.cwd;
-  r->started_at = std::chrono::system_clock::now();
-  r->start_order = next_start_order_++;
-  process_record& rec = *r;
-  records_[name] = std::move(r);  // replaces an exited record of the same name
-  by_pid_[rec.pid] = &rec;
-  log::info("started '{}' (pid {}): {}", name, rec.pid, describe_argv(rec.argv));
-  changed();
-  return to_json(rec);
+  if (!child)
+    return status{child.error().code(), "unable to spawn '" + name + "': " + child.error().message()};
+  return child;
 }
 
 void supervisor::join(const std::string& name, std::optional<double> timeout, const responder& reply) {
   process_record* r = lookup(name);
   if (!r) return reply.fail(errc::not_found, "no process named '" + name + "'");
-  if (!r->alive()) return reply.ok(to_json(*r));
+  if (r->done()) return reply.ok(to_json(*r));
   join_waiter w{next_waiter_id_++, reply, nullptr};
   if (timeout) {
     w.deadline = std::make_shared<asio::steady_timer>(io_, seconds(*timeout));
@@ -208,11 +249,22 @@ void supervisor::signal_group(process_record& r, int signo) {
 }
 
 void supervisor::begin_stop(process_record& r, double grace) {
+  if (r.state == process_state::backoff) {
+    if (r.restart_timer) r.restart_timer->cancel();
+    r.next_attempt_at.reset();
+    r.state = process_state::exited;
+    log::info("stopped '{}': restart cancelled", r.name);
+    emit("stopped", r, {{"restart_cancelled", true}});
+    answer_waiters(r);
+    changed();
+    return;
+  }
   auto deadline = steady_clock::now() + seconds(grace);
   if (r.state == process_state::running) {
     r.state = process_state::stopping;
-    log::info("stopping '{}' (pid {}): SIGTERM, SIGKILL in {} s", r.name, r.pid, grace);
-    signal_group(r, SIGTERM);
+    log::info("stopping '{}' (pid {}): {}, SIGKILL in {} s", r.name, r.pid, signal_name(r.stop_signal),
+              grace);
+    signal_group(r, r.stop_signal);
     changed();
   } else if (r.kill_timer && r.kill_timer->expiry() <= deadline) {
     return;  // an earlier escalation is already scheduled
@@ -232,16 +284,17 @@ void supervisor::begin_stop(process_record& r, double grace) {
 void supervisor::stop(const std::string& name, std::optional<double> grace, const responder& reply) {
   process_record* r = lookup(name);
   if (!r) return reply.fail(errc::not_found, "no process named '" + name + "'");
-  if (!r->alive()) return reply.ok(to_json(*r));
+  if (r->done()) return reply.ok(to_json(*r));
   r->stop_waiters.push_back(reply);
-  begin_stop(*r, grace.value_or(options_.stop_grace_seconds));
+  begin_stop(*r, grace.value_or(r->stop_timeout.value_or(options_.stop_grace_seconds)));
 }
 
 result<json> supervisor::kill(const std::string& name, int signo, bool group) {
   process_record* r = lookup(name);
   if (!r) return status{errc::not_found, "no process named '" + name + "'"};
   if (!r->alive())
-    return status{errc::invalid_state, "process '" + name + "' has already exited; nothing to signal"};
+    return status{errc::invalid_state, "process '" + name + "' is not running (state " +
+                                           std::string(to_string(r->state)) + "); nothing to signal"};
   int rc = group ? ::kill(-r->pid, signo) : pidfd_send_signal(r->pidfd.get(), signo);
   if (rc != 0 && errno != ESRCH)
     return status::from_errno(errc::internal, "unable to send " + signal_name(signo) + " to '" + name + "'", errno);
@@ -252,8 +305,9 @@ result<json> supervisor::kill(const std::string& name, int signo, bool group) {
 status supervisor::remove(const std::string& name) {
   process_record* r = lookup(name);
   if (!r) return {errc::not_found, "no process named '" + name + "'"};
-  if (r->alive())
-    return {errc::invalid_state, "process '" + name + "' is still running; stop it first"};
+  if (!r->done())
+    return {errc::invalid_state, "process '" + name + "' is still " +
+                                     (r->alive() ? "running" : "waiting to restart") + "; stop it first"};
   records_.erase(name);
   ::unlink(log_path(name, false).c_str());
   ::unlink(log_path(name, true).c_str());
@@ -294,16 +348,94 @@ void supervisor::on_reaped(process_record& r, int wait_status) {
   } else {
     r.exitcode = WEXITSTATUS(wait_status);
   }
-  r.state = process_state::exited;
+  bool stopped = r.state == process_state::stopping || shutting_down_;
   r.ended_at = std::chrono::system_clock::now();
   r.pidfd.reset();
   if (r.kill_timer) r.kill_timer->cancel();
   by_pid_.erase(r.pid);
   log::info("'{}' (pid {}) {}", r.name, r.pid, describe_exit(r));
-  answer_waiters(r);
+  json ended = {{"pid", r.pid},
+                {"exitcode", *r.exitcode},
+                {"signal", r.term_signal ? json(signal_name(*r.term_signal)) : json(nullptr)}};
+  if (stopped) {
+    r.state = process_state::exited;  // a stopped run never restarts
+    emit("stopped", r, std::move(ended));
+  } else {
+    emit("exited", r, std::move(ended));
+    after_run(r, *r.exitcode != 0);
+  }
+  // In backoff the process is not done yet: its joiners wait for the final outcome.
+  if (r.done()) answer_waiters(r);
   changed();
   evict_exited();
   check_shutdown_done();
+}
+
+void supervisor::after_run(process_record& r, bool failed) {
+  auto d = r.restarts.on_exit(r.run_started, steady_clock::now(), failed);
+  switch (d.what) {
+    case restart_tracker::decision::kind::none:
+      r.state = process_state::exited;
+      return;
+    case restart_tracker::decision::kind::fatal:
+      r.state = process_state::fatal;
+      log::warning("'{}' gave up: more than {} restarts within {} s", r.name,
+                   r.restarts.settings().max_restarts, r.restarts.settings().window_seconds);
+      emit("fatal", r, {{"restarts", r.restarts.recent_restarts()},
+                        {"restart_max", r.restarts.settings().max_restarts},
+                        {"restart_window", r.restarts.settings().window_seconds}});
+      return;
+    case restart_tracker::decision::kind::restart:
+      break;
+  }
+  r.state = process_state::backoff;
+  r.next_attempt_at = std::chrono::system_clock::now() +
+                      duration_cast<std::chrono::system_clock::duration>(duration<double>(d.delay_seconds));
+  if (!r.restart_timer) r.restart_timer = std::make_unique<asio::steady_timer>(io_);
+  r.restart_timer->expires_after(seconds(d.delay_seconds));
+  r.restart_timer->async_wait([this, name = r.name, rec = &r](const std::error_code& ec) {
+    if (ec) return;
+    // The record may have left backoff (stop) or been replaced since the timer was set.
+    if (lookup(name) != rec || rec->state != process_state::backoff) return;
+    respawn(*rec);
+  });
+  log::info("'{}' restarts in {} s (attempt {})", r.name, std::round(d.delay_seconds * 1000) / 1000, d.attempt);
+  emit("restarting", r, {{"delay", d.delay_seconds},
+                         {"attempt", d.attempt},
+                         {"next_attempt_at", to_rfc3339(*r.next_attempt_at)}});
+}
+
+void supervisor::respawn(process_record& r) {
+  r.next_attempt_at.reset();
+  if (shutting_down_) return;
+  start_params p;
+  p.argv = r.argv;
+  p.cwd = r.cwd;
+  p.env = r.env;
+  p.exec_argv = r.exec_argv;
+  auto child = spawn_child(r.name, p);
+  if (!child) {
+    log::warning("{}", child.error().message());
+    after_run(r, true);  // a run that could not even start is a failed one
+    if (r.done()) answer_waiters(r);
+    changed();
+    return;
+  }
+  r.pid = child->pid;
+  r.pidfd = std::move(child->pidfd);
+  r.state = process_state::running;
+  r.exitcode.reset();
+  r.term_signal.reset();
+  r.core_dumped = false;
+  r.escalated = false;
+  r.started_at = std::chrono::system_clock::now();
+  r.ended_at.reset();
+  r.run_started = steady_clock::now();
+  ++r.restart_count;
+  by_pid_[r.pid] = &r;
+  log::info("restarted '{}' (pid {}), restart {}", r.name, r.pid, r.restart_count);
+  emit("started", r, {{"pid", r.pid}, {"restarts", r.restart_count}});
+  changed();
 }
 
 void supervisor::answer_waiters(process_record& r) {
@@ -323,7 +455,7 @@ void supervisor::evict_exited() {
   while (exited_count() > options_.max_exited_records) {
     auto oldest = records_.end();
     for (auto it = records_.begin(); it != records_.end(); ++it)
-      if (!it->second->alive() &&
+      if (it->second->done() &&
           (oldest == records_.end() || it->second->start_order < oldest->second->start_order))
         oldest = it;
     if (oldest == records_.end()) return;
@@ -365,7 +497,7 @@ void supervisor::shutdown(std::function<void()> done) {
   shutting_down_ = true;
   shutdown_done_ = std::move(done);
   for (auto& [name, r] : records_)
-    if (r->alive()) begin_stop(*r, options_.stop_grace_seconds);
+    if (!r->done()) begin_stop(*r, r->stop_timeout.value_or(options_.stop_grace_seconds));
   check_shutdown_done();
 }
 
@@ -376,6 +508,9 @@ void supervisor::check_shutdown_done() {
 
 std::size_t supervisor::running_count() const { return by_pid_.size(); }
 
-std::size_t supervisor::exited_count() const { return records_.size() - by_pid_.size(); }
+std::size_t supervisor::exited_count() const {
+  return static_cast<std::size_t>(std::count_if(records_.begin(), records_.end(),
+                                                [](const auto& kv) { return kv.second->done(); }));
+}
 
 }  // namespace shoal

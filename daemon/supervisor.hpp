@@ -1,6 +1,7 @@
 // The process table and each child's state machine (process_record.hpp). Passive: the daemon
 // feeds it requests and "children may have exited" (SIGCHLD); it never reads a socket.
-// Transitions happen in three places only: start(), begin_stop(), and on_reaped().
+// Transitions happen in four places only: start(), begin_stop(), on_reaped() and respawn()
+// (process_record.hpp draws them). Each one is published to the event log, when there is one.
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +19,7 @@
 #include <asio/io_context.hpp>
 
 #include "dispatcher.hpp"
+#include "event_log.hpp"
 #include "process_record.hpp"
 #include "spawner.hpp"
 
@@ -35,6 +37,12 @@ struct start_params {
   std::vector<std::string> argv;
   std::string cwd;
   std::vector<std::pair<std::string, std::string>> env;
+  restart_settings restart;             // default: never restarted
+  // Declared programs (programs_file.hpp) also set these.
+  std::vector<std::string> exec_argv;   // what to execute, when not argv itself (setpriv)
+  std::string program;                  // the program this is an instance of
+  int stop_signal = 15;                 // SIGTERM
+  std::optional<double> stop_timeout;   // empty: supervisor_options::stop_grace_seconds
 };
 
 class supervisor {
@@ -48,6 +56,11 @@ class supervisor {
   void add_child_env(std::string entry);
   // Told about every start and exit (for logs, readiness status, events).
   void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
+  // Where transitions are published (started, exited, stopped, restarting, fatal).
+  void set_event_log(event_log& events) { events_ = &events; }
+  // A declared program instance that `start` with a name and no argv starts.
+  void declare(const std::string& name, start_params params);
+  void undeclare(const std::string& name);
 
   result<json> start(start_params params);
   void join(const std::string& name, std::optional<double> timeout, const responder& reply);
@@ -73,7 +86,11 @@ class supervisor {
  private:
   process_record* lookup(const std::string& name);
   std::string next_default_name();
+  result<spawned_child> spawn_child(const std::string& name, const start_params& params);
   void begin_stop(process_record& r, double grace);
+  void respawn(process_record& r);
+  void after_run(process_record& r, bool failed);
+  void emit(std::string_view type, const process_record& r, json fields = json::object());
   void signal_group(process_record& r, int signo);
   void on_reaped(process_record& r, int wait_status);
   void answer_waiters(process_record& r);
@@ -93,6 +110,8 @@ class supervisor {
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   std::function<void()> on_change_;
+  event_log* events_ = nullptr;
+  std::map<std::string, start_params> declared_;
 };
 
 }  // namespace shoal

@@ -1,0 +1,59 @@
+// The daemon's live events (docs/protocol.md, "watch"): every transition of a process and
+// every change other components announce, each with a sequence number that only goes up.
+//
+// The log keeps the last `capacity` events in a ring, so a watcher that reconnects with the
+// last seq it saw gets everything the ring still covers and is told how many it missed.
+// Subscribers are called synchronously from publish(), on the daemon's one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol.hpp"
+
+namespace shoal {
+
+class event_log {
+ public:
+  using clock_fn = std::function<std::chrono::system_clock::time_point()>;
+  using subscriber = std::function<void(const json& event)>;
+
+  explicit event_log(std::size_t capacity = 10000, clock_fn clock = nullptr);
+
+  // Appends {"seq", "type", "name", "time", ...fields} and hands it to every subscriber.
+  // `fields` (an object, or null) adds type-specific members, e.g. "exitcode" or "delay".
+  // Returns the event's seq.
+  std::uint64_t publish(std::string_view type, std::string_view name, json fields = nullptr);
+
+  // The seq of the newest event; 0 before the first.
+  std::uint64_t last_seq() const { return next_seq_ - 1; }
+
+  struct replay {
+    std::vector<json> events;  // every held event with seq > since, oldest first
+    std::uint64_t lost = 0;    // events after `since` that the ring no longer holds
+  };
+  replay since(std::uint64_t seq) const;
+
+  // Returns an id for unsubscribe(). Subscribers may unsubscribe (themselves or others)
+  // from inside the callback.
+  std::uint64_t subscribe(subscriber fn);
+  void unsubscribe(std::uint64_t id);
+  std::size_t subscriber_count() const { return subscribers_.size(); }
+  std::size_t size() const { return ring_.size(); }
+
+ private:
+  std::size_t capacity_;
+  clock_fn clock_;
+  std::deque<json> ring_;  // oldest first, consecutive seqs
+  std::uint64_t next_seq_ = 1;
+  std::uint64_t next_subscriber_ = 1;
+  std::map<std::uint64_t, subscriber> subscribers_;
+};
+
+}  // namespace shoal

@@ -1,0 +1,62 @@
+// The programs file (docs/programs.md): the processes the daemon keeps running on its own,
+// like supervisord's [program:x] sections or PM2's ecosystem file.
+//
+//   {"programs": {"web": {"argv": ["./web", "--port", "8080"], "cwd": "/srv/web",
+//                         "numprocs": 2, "restart": "always"}}}
+//
+// A file is taken whole or not at all: the first problem refuses it, with the line it is on
+// ("programs.json:7: program 'web': field 'numprocs' must be ...").
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "restart_policy.hpp"
+#include "status.hpp"
+
+namespace shoal {
+
+inline constexpr int max_numprocs = 100;
+
+struct program_spec {
+  std::string name;
+  std::vector<std::string> argv;
+  std::string cwd;                                          // empty: the daemon's own
+  std::vector<std::pair<std::string, std::string>> env;     // sorted by key
+  std::optional<std::string> user, group;                   // as written, for people
+  std::optional<uid_t> uid;                                  // resolved when the file is read
+  std::optional<gid_t> gid;                                  // the group's, else the user's primary
+  bool autostart = true;
+  int numprocs = 1;
+  restart_settings restart{restart_mode::on_failure};
+  int stop_signal = 15;                                      // SIGTERM
+  std::optional<double> stop_timeout;                        // empty: the daemon's --stop-timeout
+
+  bool operator==(const program_spec&) const = default;
+
+  // "web" when numprocs is 1, else "web-1" .. "web-N".
+  std::vector<std::string> instance_names() const;
+  // What to execute: argv, behind `setpriv` when the program sets a user or group
+  // (posix_spawn cannot change credentials, and the daemon never runs C++ in a child).
+  std::vector<std::string> spawn_argv() const;
+};
+
+// Where setpriv(1) from util-linux is looked for.
+inline constexpr std::string_view setpriv_path = "/usr/bin/setpriv";
+
+// Parses and validates a whole file. `origin` names it in messages. `as_root`: whether the
+// daemon runs as root; `user` and `group` are refused otherwise. Programs come sorted by name.
+result<std::vector<program_spec>> parse_programs(std::string_view text, std::string_view origin,
+                                                 bool as_root);
+// Reads `path` and parses it; a missing or unreadable file is an error naming it.
+result<std::vector<program_spec>> load_programs_file(const std::string& path, bool as_root);
+
+// 1-based line of byte `offset` in `text` (offsets past the end count as the last line).
+std::size_t line_of_offset(std::string_view text, std::size_t offset);
+
+}  // namespace shoal

@@ -1,0 +1,68 @@
+#include "restart_policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <random>
+
+namespace shoal {
+
+std::string_view to_string(restart_mode m) {
+  switch (m) {
+    case restart_mode::no: return "no";
+    case restart_mode::on_failure: return "on-failure";
+    case restart_mode::always: return "always";
+  }
+  return "no";
+}
+
+std::optional<restart_mode> parse_restart_mode(std::string_view text) {
+  if (text == "no") return restart_mode::no;
+  if (text == "on-failure") return restart_mode::on_failure;
+  if (text == "always") return restart_mode::always;
+  return std::nullopt;
+}
+
+restart_tracker::restart_tracker(restart_settings settings, random_fn random)
+    : settings_(settings), random_(std::move(random)) {
+  if (!random_) {
+    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+    random_ = [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+  }
+}
+
+double restart_tracker::nominal_delay(int attempt) {
+  if (attempt < 1) attempt = 1;
+  // 2^6 = 64 already exceeds the cap; avoid computing huge powers.
+  if (attempt > 7) return backoff_cap_seconds;
+  return std::min(backoff_initial_seconds * std::ldexp(1.0, attempt - 1), backoff_cap_seconds);
+}
+
+restart_tracker::decision restart_tracker::on_exit(clock::time_point started, clock::time_point now,
+                                                   bool failed) {
+  decision d;
+  if (settings_.mode == restart_mode::no) return d;
+  if (settings_.mode == restart_mode::on_failure && !failed) return d;
+
+  std::chrono::duration<double> uptime = now - started;
+  if (uptime.count() >= healthy_uptime_seconds) attempt_ = 0;
+
+  auto window = std::chrono::duration_cast<clock::duration>(
+      std::chrono::duration<double>(settings_.window_seconds));
+  while (!recent_.empty() && now - recent_.front() >= window) recent_.pop_front();
+  if (static_cast<int>(recent_.size()) >= settings_.max_restarts) {
+    d.what = decision::kind::fatal;
+    d.attempt = attempt_;
+    return d;
+  }
+  recent_.push_back(now);
+  ++attempt_;
+  double nominal = nominal_delay(attempt_);
+  double u = std::clamp(random_(), 0.0, 1.0);
+  d.what = decision::kind::restart;
+  d.attempt = attempt_;
+  d.delay_seconds = nominal * (1.0 - backoff_jitter * u);
+  return d;
+}
+
+}  // namespace shoal
