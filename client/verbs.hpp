@@ -24,6 +24,9 @@ std::span<const verb> process_verbs();
 // value, array and lock verbs: client/verbs_shared.cpp
 std::span<const verb> shared_verbs();
 
+// reload, watch: client/verbs_service.cpp
+std::span<const verb> service_verbs();
+
 // Every verb, in the order `shoal --help` lists them.
 const std::vector<verb>& all_verbs();
 

@@ -91,6 +91,9 @@ constexpr option_spec start_options[] = {
     {"name", 0, true},
     {"cwd", 0, true},
     {"env", 0, true},
+    {"restart", 0, true},
+    {"restart-max", 0, true},
+    {"restart-window", 0, true},
 };
 
 result<std::string> current_directory() {
@@ -131,6 +134,22 @@ int run_start(invocation& inv) {
     env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   if (!env.empty()) request["env"] = std::move(env);
+  if (auto mode = a.value("restart")) {
+    if (*mode != "no" && *mode != "on-failure" && *mode != "always")
+      return usage_error(inv, "--restart takes no, on-failure or always, not '" + *mode + "'");
+    request["restart"] = *mode;
+  }
+  if (auto max = a.value("restart-max")) {
+    auto n = parse_integer("--restart-max", *max);
+    if (!n) return usage_error(inv, n.error().message());
+    if (*n < 0) return usage_error(inv, "--restart-max needs a number of restarts, 0 or more");
+    request["restart_max"] = *n;
+  }
+  if (auto window = a.value("restart-window")) {
+    auto seconds = parse_seconds("--restart-window", *window);
+    if (!seconds) return usage_error(inv, seconds.error().message());
+    request["restart_window"] = *seconds;
+  }
 
   return simple_call(inv, std::move(request), [&](const json& record) {
     inv.out << "started " << string_field(record, "name") << " (pid "
@@ -409,7 +428,7 @@ int run_ping(invocation& inv) {
 }
 
 constexpr verb table[] = {
-    {"start", "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... -- PROGRAM [ARG]...",
+    {"start", "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... [--restart MODE] -- PROGRAM [ARG]...",
      "Start PROGRAM under shoald and print its name and pid.",
      "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
      "'./script.sh' works), with the daemon's environment plus each --env KEY=VALUE.\n"
@@ -417,6 +436,11 @@ constexpr verb table[] = {
      "  --name NAME       the process's name (default: Process-N, chosen by the daemon)\n"
      "  --cwd DIR         its working directory (relative to this one)\n"
      "  --env KEY=VALUE   an extra environment variable; repeat for more\n"
+     "  --restart MODE    restart it when it exits: no (default), on-failure (non-zero\n"
+     "                    exit or a signal) or always; with back-off from 1 s to 60 s\n"
+     "  --restart-max N   give up (state fatal) after N restarts within the window\n"
+     "                    (default 5)\n"
+     "  --restart-window SECONDS   the window --restart-max counts in (default 300)\n"
      "Prints: started NAME (pid PID)\n",
      run_start},
     {"join", "join NAME... [--timeout SECONDS] [-v]",

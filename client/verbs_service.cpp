@@ -1,0 +1,123 @@
+// The service verbs: reload (re-read the daemon's programs file) and watch (its live events).
+#include <string>
+#include <vector>
+
+#include "invocation.hpp"
+#include "verbs.hpp"
+
+namespace shoal::cli {
+namespace {
+
+std::string joined(const json& result, const char* key) {
+  std::string out;
+  auto it = result.find(key);
+  if (it == result.end() || !it->is_array()) return "-";
+  for (const auto& n : *it) {
+    if (!n.is_string()) continue;
+    if (!out.empty()) out += ", ";
+    out += n.get<std::string>();
+  }
+  return out.empty() ? "-" : out;
+}
+
+// --- reload ------------------------------------------------------------------------------
+
+int run_reload(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (!a.operands.empty()) return usage_error(inv, "reload takes no operands");
+  return simple_call(inv, {{"op", "reload"}}, [&](const json& r) {
+    if (!r.is_object()) return;
+    for (const char* key : {"added", "removed", "changed", "unchanged"})
+      inv.out << key << ": " << joined(r, key) << "\n";
+    if (auto failed = r.find("failed"); failed != r.end() && failed->is_array())
+      for (const auto& f : *failed)
+        if (f.is_object())
+          inv.err << "shoal: reload: could not start " << f.value("name", std::string("?")) << ": "
+                  << f.value("error", std::string("?")) << "\n";
+  });
+}
+
+// --- watch -------------------------------------------------------------------------------
+
+constexpr option_spec watch_options[] = {
+    {"since", 0, true},
+    {"count", 'n', true},
+};
+
+int run_watch(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, watch_options, a)) return *done;
+  for (const auto& n : a.operands)
+    if (auto bad = check_name("name", n)) return usage_error(inv, *bad);
+  json request = {{"op", "watch"}};
+  if (!a.operands.empty()) request["names"] = a.operands;
+  if (auto since = a.value("since")) {
+    auto seq = parse_integer("--since", *since);
+    if (!seq) return usage_error(inv, seq.error().message());
+    if (*seq < 0) return usage_error(inv, "--since needs a sequence number, 0 or more");
+    request["since"] = *seq;
+  }
+  long long count = -1;
+  if (auto c = a.value("count")) {
+    auto n = parse_integer("--count", *c);
+    if (!n) return usage_error(inv, n.error().message());
+    if (*n < 1) return usage_error(inv, "--count needs a number of events, 1 or more");
+    count = *n;
+  }
+
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) {
+    auto o = classify(conn.error());
+    print_error(inv.err, o);
+    return exit_code(o);
+  }
+  auto first = classify(conn->call(std::move(request)));
+  if (first.what != outcome::kind::ok) {
+    print_error(inv.err, first);
+    return exit_code(first);
+  }
+  if (auto lost = first.result.find("lost");
+      lost != first.result.end() && lost->is_number_integer() && lost->get<long long>() > 0)
+    inv.err << "shoal: watch: " << lost->get<long long>()
+            << " event(s) after --since are no longer held by shoald and were missed\n";
+  // The ok reply came first; every later line on this connection is an event.
+  for (long long printed = 0; count < 0 || printed < count;) {
+    auto line = conn->receive();
+    if (!line) {
+      print_error(inv.err, classify(line));
+      return exit_unreachable;
+    }
+    auto event = line->find("event");
+    if (event == line->end() || !event->is_object()) continue;
+    print_json(inv.out, *event);
+    ++printed;
+  }
+  return exit_ok;
+}
+
+constexpr verb table[] = {
+    {"reload", "reload", "Re-read shoald's programs file and apply it.",
+     "New programs start, removed ones stop, changed ones restart, unchanged ones are left\n"
+     "alone (like 'supervisorctl update'). An invalid file is refused as a whole, with its\n"
+     "line and the reason, and the programs in force stay as they are (exit 1).\n"
+     "Prints: added: NAMES / removed: NAMES / changed: NAMES / unchanged: NAMES\n"
+     "  --json   print {\"file\", \"added\", \"removed\", \"changed\", \"unchanged\", \"failed\"}\n",
+     run_reload},
+    {"watch", "watch [NAME]... [--since SEQ] [--count N]",
+     "Print shoald's events as JSON lines, as they happen.",
+     "One JSON object per line: {\"seq\", \"type\", \"name\", \"time\", ...}; types are started,\n"
+     "exited, stopped, restarting, fatal, lock_recovered, value_created, value_deleted.\n"
+     "With NAMEs, only events of those processes, programs or values. Runs until Ctrl-C,\n"
+     "or until shoald goes away (exit 3).\n"
+     "  --since SEQ   first replay the events after SEQ that shoald still holds (a warning\n"
+     "                on stderr says how many were missed, if any)\n"
+     "  -n, --count N exit 0 after N events\n",
+     run_watch},
+};
+
+}  // namespace
+
+std::span<const verb> service_verbs() { return table; }
+
+}  // namespace shoal::cli
