@@ -1,0 +1,77 @@
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "daemon/event_log.hpp"
+
+using namespace shoal;
+
+namespace {
+
+std::chrono::system_clock::time_point fixed_time() {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'790'000'000'123));
+}
+
+}  // namespace
+
+TEST_CASE("events carry increasing seqs, their type, name, time and fields") {
+  event_log log(10, fixed_time);
+  CHECK(log.last_seq() == 0);
+  auto a = log.publish("started", "bear", {{"pid", 42}});
+  auto b = log.publish("exited", "bear", {{"exitcode", 3}, {"seq", 999}});
+  CHECK(a == 1);
+  CHECK(b == 2);
+  CHECK(log.last_seq() == 2);
+  auto all = log.since(0);
+  REQUIRE(all.events.size() == 2);
+  CHECK(all.lost == 0);
+  CHECK(all.events[0]["type"] == "started");
+  CHECK(all.events[0]["name"] == "bear");
+  CHECK(all.events[0]["pid"] == 42);
+  CHECK(all.events[0]["time"] == "2026-09-21T14:13:20.123Z");
+  // A field cannot override the log's own members.
+  CHECK(all.events[1]["seq"] == 2);
+  CHECK(all.events[1]["exitcode"] == 3);
+}
+
+TEST_CASE("since replays only newer events, and nothing when up to date or ahead") {
+  event_log log(10);
+  for (int i = 0; i < 5; ++i) log.publish("started", "p" + std::to_string(i));
+  auto tail = log.since(3);
+  REQUIRE(tail.events.size() == 2);
+  CHECK(tail.events[0]["seq"] == 4);
+  CHECK(tail.events[1]["seq"] == 5);
+  CHECK(tail.lost == 0);
+  CHECK(log.since(5).events.empty());
+  CHECK(log.since(100).events.empty());
+  CHECK(log.since(100).lost == 0);
+}
+
+TEST_CASE("the ring keeps the newest events and counts what a late reader missed") {
+  event_log log(3);
+  for (int i = 0; i < 10; ++i) log.publish("exited", "p");
+  CHECK(log.size() == 3);
+  auto r = log.since(2);
+  REQUIRE(r.events.size() == 3);
+  CHECK(r.events.front()["seq"] == 8);
+  CHECK(r.events.back()["seq"] == 10);
+  CHECK(r.lost == 5);  // seqs 3..7
+  auto up_to_date = log.since(7);
+  CHECK(up_to_date.lost == 0);
+  CHECK(up_to_date.events.size() == 3);
+}
+
+TEST_CASE("subscribers see each event once and may unsubscribe from inside the callback") {
+  event_log log(10);
+  std::vector<std::uint64_t> first, second;
+  std::uint64_t first_id = 0;
+  first_id = log.subscribe([&](const json& e) {
+    first.push_back(e["seq"].get<std::uint64_t>());
+    if (first.size() == 2) log.unsubscribe(first_id);
+  });
+  log.subscribe([&](const json& e) { second.push_back(e["seq"].get<std::uint64_t>()); });
+  for (int i = 0; i < 4; ++i) log.publish("started", "x");
+  CHECK(first == std::vector<std::uint64_t>{1, 2});
+  CHECK(second == std::vector<std::uint64_t>{1, 2, 3, 4});
+  CHECK(log.subscriber_count() == 1);
+}
