@@ -81,7 +81,7 @@ status outside(const typecode_info& t, std::string_view what, const json& input)
 }
 
 // A JSON integer, or an integral float, as an exact wide integer. Non-integers are
-// wrong_type; integral floats beyond +-2^100 are reported as out of range by the caller.
+// wrong_type; integral floats too large to be exact are out of range.
 enum class integral { ok, not_integer, too_big };
 integral to_wide(const json& input, wide& out) {
   if (input.is_number_unsigned()) {
@@ -95,7 +95,9 @@ integral to_wide(const json& input, wide& out) {
   if (input.is_number_float()) {
     double d = input.get<double>();
     if (!std::isfinite(d) || std::trunc(d) != d) return integral::not_integer;
-    if (std::fabs(d) > 0x1p100) return integral::too_big;
+    // Beyond 2^53 a double no longer tells which integer was written: JSON integer literals
+    // outside 64 bits arrive here rounded (-2^63-1 becomes -2^63), so refuse rather than guess.
+    if (std::fabs(d) > 0x1p53) return integral::too_big;
     out = static_cast<wide>(d);
     return integral::ok;
   }
@@ -201,13 +203,7 @@ result<element_bits> encode_element(const typecode_info& t, const json& input,
   if (t.is_integer) {
     wide v = 0;
     switch (to_wide(input, v)) {
-      case integral::not_integer:
-        if (input.is_number_float()) {
-          double d = input.get<double>();
-          // 1e308 is a whole number far outside the range, not a type confusion.
-          if (std::isfinite(d) && std::trunc(d) == d) return outside(t, what, input);
-        }
-        return wrong(t, what, input, "an integer");
+      case integral::not_integer: return wrong(t, what, input, "an integer");
       case integral::too_big: return outside(t, what, input);
       case integral::ok: break;
     }
@@ -249,10 +245,7 @@ result<element_bits> add_elements(const typecode_info& t, element_bits current, 
   if (t.is_integer) {
     wide d = 0;
     switch (to_wide(delta, d)) {
-      case integral::not_integer:
-        if (delta.is_number_float() && std::isfinite(delta.get<double>()))
-          return outside(t, "delta", delta);
-        return wrong(t, "delta", delta, "an integer");
+      case integral::not_integer: return wrong(t, "delta", delta, "an integer");
       case integral::too_big: return outside(t, "delta", delta);
       case integral::ok: break;
     }

@@ -1,0 +1,459 @@
+// The shared-state verbs: value, array and lock (docs/cli.md, "Shared values and the lock").
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "invocation.hpp"
+#include "verbs.hpp"
+
+extern char** environ;
+
+namespace shoal::cli {
+namespace {
+
+// A number on the command line goes to the daemon as a JSON number whenever it is one, so
+// that 2^63, -1, 1e308 are judged (and refused) there; anything else ("nan", "a") is sent as
+// a string, which the daemon accepts only where a string makes sense.
+json cli_value(const std::string& text) {
+  json parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_discarded() && parsed.is_number()) return parsed;
+  return text;
+}
+
+// For typecode 'c' every word is a character, even "5".
+json cli_value_for(char typecode, const std::string& text) {
+  return typecode == 'c' ? json(text) : cli_value(text);
+}
+
+// A one-digit word is ambiguous between a number and a 'c' character; ask the daemon which
+// typecode the entry has. Anything else needs no round trip.
+json cli_value_of(connection& conn, const char* get_op, const std::string& name, const std::string& text) {
+  if (text.size() == 1 && text[0] >= '0' && text[0] <= '9') {
+    auto reply = conn.call(json{{"op", get_op}, {"name", name}});
+    auto o = classify(reply);
+    if (o.what == outcome::kind::ok && o.result.value("typecode", "") == "c") return text;
+  }
+  return cli_value(text);
+}
+
+std::string text_of(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+std::string join_values(const json& values) {
+  std::string out;
+  if (!values.is_array()) return out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ",";
+    out += text_of(values[i]);
+  }
+  return out;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, ',')) parts.push_back(part);
+  if (!text.empty() && text.back() == ',') parts.emplace_back();
+  return parts;
+}
+
+// Sends one request and reports like simple_call, but hands back the outcome.
+outcome call_once(invocation& inv, connection& conn, json request) {
+  auto o = classify(conn.call(std::move(request)));
+  print_error(inv.err, o);
+  return o;
+}
+
+std::optional<int> need_operands(invocation& inv, const parsed_args& a, std::size_t least, std::size_t most) {
+  if (a.operands.size() < least) return usage_error(inv, "missing operand");
+  if (a.operands.size() > most) return usage_error(inv, "too many operands: '" + a.operands[most] + "'");
+  return std::nullopt;
+}
+
+std::optional<int> check_entry_name(invocation& inv, const std::string& name) {
+  if (auto bad = check_name("name", name)) return usage_error(inv, *bad);
+  return std::nullopt;
+}
+
+// --- value ------------------------------------------------------------------------------
+
+int run_value_create(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = need_operands(inv, a, 2, 3)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  const std::string& code = a.operands[1];
+  json request = {{"op", "value_create"}, {"name", a.operands[0]}, {"typecode", code}};
+  if (a.operands.size() == 3) request["value"] = cli_value_for(code == "c" ? 'c' : 0, a.operands[2]);
+  return simple_call(inv, std::move(request), [](const json&) {});
+}
+
+int run_value_get(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = need_operands(inv, a, 1, 1)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  return simple_call(inv, {{"op", "value_get"}, {"name", a.operands[0]}},
+                     [&](const json& r) { inv.out << text_of(r.value("value", json())) << "\n"; });
+}
+
+int run_value_set(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = need_operands(inv, a, 2, 2)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) {
+    print_error(inv.err, classify(conn.error()));
+    return exit_unreachable;
+  }
+  json request = {{"op", "value_set"},
+                  {"name", a.operands[0]},
+                  {"value", cli_value_of(*conn, "value_get", a.operands[0], a.operands[1])}};
+  auto o = call_once(inv, *conn, std::move(request));
+  if (o.what == outcome::kind::ok && inv.json) print_json(inv.out, o.result);
+  return exit_code(o);
+}
+
+constexpr option_spec locked_options[] = {{"timeout", 0, true}};
+
+int run_value_add(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, locked_options, a)) return *done;
+  if (auto bad = need_operands(inv, a, 2, 2)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  json request = {{"op", "value_add"}, {"name", a.operands[0]}, {"delta", cli_value(a.operands[1])}};
+  if (auto t = a.value("timeout")) {
+    auto s = parse_seconds("--timeout", *t);
+    if (!s) return usage_error(inv, s.error().message());
+    request["timeout"] = *s;
+  }
+  return simple_call(inv, std::move(request),
+                     [&](const json& r) { inv.out << text_of(r.value("value", json())) << "\n"; });
+}
+
+int run_value_cas(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, locked_options, a)) return *done;
+  if (auto bad = need_operands(inv, a, 3, 3)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) {
+    print_error(inv.err, classify(conn.error()));
+    return exit_unreachable;
+  }
+  json request = {{"op", "value_cas"},
+                  {"name", a.operands[0]},
+                  {"expected", cli_value_of(*conn, "value_get", a.operands[0], a.operands[1])},
+                  {"new", cli_value_of(*conn, "value_get", a.operands[0], a.operands[2])}};
+  if (auto t = a.value("timeout")) {
+    auto s = parse_seconds("--timeout", *t);
+    if (!s) return usage_error(inv, s.error().message());
+    request["timeout"] = *s;
+  }
+  auto o = call_once(inv, *conn, std::move(request));
+  if (o.what != outcome::kind::ok) return exit_code(o);
+  bool swapped = o.result.value("swapped", false);
+  if (inv.json) print_json(inv.out, o.result);
+  else inv.out << text_of(o.result.value("value", json())) << "\n";
+  return swapped ? exit_ok : exit_refused;
+}
+
+int run_value_list(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = need_operands(inv, a, 0, 0)) return *bad;
+  return simple_call(inv, {{"op", "value_list"}}, [&](const json& r) {
+    std::vector<std::array<std::string, 4>> rows{{"NAME", "KIND", "TYPE", "VALUE"}};
+    for (const auto& e : r.value("entries", json::array())) {
+      std::string kind = e.value("kind", "?");
+      std::string type = e.value("typecode", "?");
+      if (kind == "array") type += "[" + std::to_string(e.value("length", 0)) + "]";
+      rows.push_back({e.value("name", "?"), kind, type,
+                      kind == "array" ? join_values(e.value("values", json::array()))
+                                      : text_of(e.value("value", json()))});
+    }
+    std::array<std::size_t, 3> width{};
+    for (const auto& row : rows)
+      for (std::size_t c = 0; c < 3; ++c) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : rows) {
+      for (std::size_t c = 0; c < 3; ++c) inv.out << row[c] << std::string(width[c] - row[c].size() + 2, ' ');
+      inv.out << row[3] << "\n";
+    }
+  });
+}
+
+int run_delete(invocation& inv, const char* op) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = need_operands(inv, a, 1, 1)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  return simple_call(inv, {{"op", op}, {"name", a.operands[0]}}, [](const json&) {});
+}
+int run_value_delete(invocation& inv) { return run_delete(inv, "value_delete"); }
+int run_array_delete(invocation& inv) { return run_delete(inv, "array_delete"); }
+
+// --- array ------------------------------------------------------------------------------
+
+constexpr option_spec array_create_options[] = {{"values", 0, true}};
+
+int run_array_create(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, array_create_options, a)) return *done;
+  if (auto bad = need_operands(inv, a, 3, 3)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  auto length = parse_integer("LENGTH", a.operands[2]);
+  if (!length) return usage_error(inv, length.error().message());
+  const std::string& code = a.operands[1];
+  json request = {{"op", "array_create"}, {"name", a.operands[0]}, {"typecode", code}, {"length", *length}};
+  if (auto values = a.value("values")) {
+    json list = json::array();
+    for (const auto& v : split_commas(*values)) list.push_back(cli_value_for(code == "c" ? 'c' : 0, v));
+    request["values"] = std::move(list);
+  }
+  return simple_call(inv, std::move(request), [](const json&) {});
+}
+
+int run_array_get(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = need_operands(inv, a, 1, 2)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  json request = {{"op", "array_get"}, {"name", a.operands[0]}};
+  if (a.operands.size() == 2) {
+    auto index = parse_integer("INDEX", a.operands[1]);
+    if (!index) return usage_error(inv, index.error().message());
+    request["index"] = *index;
+  }
+  return simple_call(inv, std::move(request), [&](const json& r) {
+    if (r.contains("values")) inv.out << join_values(r["values"]) << "\n";
+    else inv.out << text_of(r.value("value", json())) << "\n";
+  });
+}
+
+int run_array_set(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = need_operands(inv, a, 3, 3)) return *bad;
+  if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  auto index = parse_integer("INDEX", a.operands[1]);
+  if (!index) return usage_error(inv, index.error().message());
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) {
+    print_error(inv.err, classify(conn.error()));
+    return exit_unreachable;
+  }
+  json request = {{"op", "array_set"},
+                  {"name", a.operands[0]},
+                  {"index", *index},
+                  {"value", cli_value_of(*conn, "array_get", a.operands[0], a.operands[2])}};
+  auto o = call_once(inv, *conn, std::move(request));
+  if (o.what == outcome::kind::ok && inv.json) print_json(inv.out, o.result);
+  return exit_code(o);
+}
+
+// --- lock -------------------------------------------------------------------------------
+
+result<long long> owner_option(const parsed_args& a) {
+  if (auto o = a.value("owner")) {
+    auto pid = parse_integer("--owner", *o);
+    if (!pid) return pid.error();
+    if (*pid <= 0) return status{errc::bad_request, "--owner needs a process id, not " + *o};
+    return *pid;
+  }
+  // The script that ran us: it can acquire in one command and release in a later one.
+  return static_cast<long long>(::getppid());
+}
+
+void warn_if_owner_died(invocation& inv, const json& result) {
+  if (result.value("previous_owner_died", false))
+    inv.err << "shoal: warning: the previous owner of the lock died without releasing it; "
+               "what it protected may be inconsistent\n";
+}
+
+constexpr option_spec acquire_options[] = {{"nonblock", 'n', false}, {"timeout", 0, true}, {"owner", 0, true}};
+
+int run_lock_acquire(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, acquire_options, a)) return *done;
+  if (auto bad = need_operands(inv, a, 0, 0)) return *bad;
+  auto owner = owner_option(a);
+  if (!owner) return usage_error(inv, owner.error().message());
+  json request = {{"op", "lock_acquire"}, {"owner", *owner}, {"blocking", !a.has("nonblock")}};
+  if (auto t = a.value("timeout")) {
+    auto s = parse_seconds("--timeout", *t);
+    if (!s) return usage_error(inv, s.error().message());
+    request["timeout"] = *s;
+  }
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) {
+    print_error(inv.err, classify(conn.error()));
+    return exit_unreachable;
+  }
+  auto o = call_once(inv, *conn, std::move(request));
+  if (o.what != outcome::kind::ok) return exit_code(o);
+  if (inv.json) print_json(inv.out, o.result);
+  bool acquired = o.result.value("acquired", false);
+  if (acquired) warn_if_owner_died(inv, o.result);
+  return acquired ? exit_ok : exit_refused;
+}
+
+constexpr option_spec release_options[] = {{"owner", 0, true}, {"force", 0, false}};
+
+int run_lock_release(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, release_options, a)) return *done;
+  if (auto bad = need_operands(inv, a, 0, 0)) return *bad;
+  auto owner = owner_option(a);
+  if (!owner) return usage_error(inv, owner.error().message());
+  json request = {{"op", "lock_release"}, {"owner", *owner}};
+  if (a.has("force")) request["force"] = true;
+  return simple_call(inv, std::move(request), [](const json&) {});
+}
+
+int run_lock_status(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (auto bad = need_operands(inv, a, 0, 0)) return *bad;
+  return simple_call(inv, {{"op", "lock_status"}}, [&](const json& r) {
+    if (!r.value("held", false)) {
+      inv.out << "free\n";
+      return;
+    }
+    const json& owner = r.contains("owner") ? r["owner"] : json();
+    if (owner.is_number_integer())
+      inv.out << "held by pid " << owner.get<long long>() << " since " << text_of(r.value("since", json()))
+              << "\n";
+    else
+      inv.out << "held (holder not recorded yet)\n";
+  });
+}
+
+// lock run: the child whose status we will exit with, for the signal forwarder.
+volatile sig_atomic_t running_child = 0;
+extern "C" void forward_signal(int signo) {
+  if (running_child > 0) ::kill(running_child, signo);
+}
+
+constexpr int exit_lock_timeout = 124;
+constexpr int exit_lock_failed = 125;
+
+int run_lock_run(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, locked_options, a, operand_mode::command, exit_lock_failed)) return *done;
+  if (a.command.empty()) return usage_error(inv, "no program to run (put it after '--')", exit_lock_failed);
+  json request = {{"op", "lock_acquire"}, {"owner", static_cast<long long>(::getpid())}, {"blocking", true}};
+  if (auto t = a.value("timeout")) {
+    auto s = parse_seconds("--timeout", *t);
+    if (!s) return usage_error(inv, s.error().message(), exit_lock_failed);
+    request["timeout"] = *s;
+  }
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) {
+    print_error(inv.err, classify(conn.error()));
+    return exit_lock_failed;
+  }
+  auto o = call_once(inv, *conn, std::move(request));
+  if (o.what != outcome::kind::ok) return exit_lock_failed;
+  if (!o.result.value("acquired", false)) {
+    inv.err << "shoal: timeout: the lock stayed held; did not run '" << a.command[0] << "'\n";
+    return exit_lock_timeout;
+  }
+  warn_if_owner_died(inv, o.result);
+
+  // Signals meant for the program reach it; we stay to release the lock after it ends. Had
+  // we died anyway, the daemon would release the lock when our pid goes.
+  struct sigaction sa {};
+  sa.sa_handler = forward_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(s, &sa, nullptr);
+
+  std::vector<char*> argv;
+  for (auto& w : a.command) argv.push_back(const_cast<char*>(w.c_str()));
+  argv.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&defaults, s);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  pid_t child = 0;
+  int err = ::posix_spawnp(&child, argv[0], nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  int code;
+  if (err != 0) {
+    inv.err << "shoal: unable to run '" << a.command[0] << "': " << std::strerror(err) << "\n";
+    code = err == ENOENT ? 127 : 126;
+  } else {
+    running_child = child;
+    int wstatus = 0;
+    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+    running_child = 0;
+    code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  }
+
+  json release = {{"op", "lock_release"}, {"owner", static_cast<long long>(::getpid())}};
+  auto r = classify(conn->call(release));
+  if (r.what == outcome::kind::failed) {
+    // The daemon may have restarted meanwhile: try once more on a new connection.
+    if (auto again = connection::open(inv.socket_path)) r = classify(again->call(release));
+  }
+  if (r.what != outcome::kind::ok) print_error(inv.err, r);
+  return code;
+}
+
+constexpr verb verbs[] = {
+    {"value create", "value create NAME TYPECODE [INITIAL]", "create a shared value (typecodes cbBhHiIlLqQfd)",
+     "INITIAL defaults to 0. Numbers are sent as JSON numbers and checked against the\n"
+     "typecode's range by the daemon; f and d also take nan, inf, -inf.",
+     run_value_create},
+    {"value get", "value get NAME", "print a shared value", "", run_value_get},
+    {"value set", "value set NAME VALUE", "store a shared value", "", run_value_set},
+    {"value add", "value add NAME DELTA [--timeout S]", "add to a value under the lock; print the new value",
+     "  --timeout S   give up (exit 1, timeout) when the lock stays held this long\n", run_value_add},
+    {"value cas", "value cas NAME EXPECTED NEW [--timeout S]",
+     "set NEW if the value is EXPECTED; exit 0 if swapped, 1 if not",
+     "Prints the value after the attempt.\n", run_value_cas},
+    {"value list", "value list", "list shared values and arrays: name, kind, type, value(s)", "", run_value_list},
+    {"value delete", "value delete NAME", "delete a shared value", "", run_value_delete},
+    {"array create", "array create NAME TYPECODE LENGTH [--values V1,V2,...]", "create a shared array",
+     "  --values V1,V2,...   initial elements, exactly LENGTH of them (default: zeros)\n", run_array_create},
+    {"array get", "array get NAME [INDEX]", "print an array (comma-separated) or one element", "", run_array_get},
+    {"array set", "array set NAME INDEX VALUE", "store one element of an array", "", run_array_set},
+    {"array delete", "array delete NAME", "delete a shared array", "", run_array_delete},
+    {"lock acquire", "lock acquire [--nonblock] [--timeout S] [--owner PID]",
+     "take the shared lock; exit 0 if acquired, 1 if not",
+     "  --nonblock, -n  do not wait: exit 1 at once when the lock is held\n"
+     "  --timeout S     wait at most S seconds\n"
+     "  --owner PID     the process that holds it (default: the caller of shoal, so a\n"
+     "                  script can release it in a later command)\n"
+     "When the previous owner died holding the lock, a warning goes to stderr.\n",
+     run_lock_acquire},
+    {"lock release", "lock release [--owner PID] [--force]", "release the shared lock",
+     "  --owner PID   release on behalf of PID (default: the caller of shoal)\n"
+     "  --force       release it whoever holds it\n",
+     run_lock_release},
+    {"lock status", "lock status", "show whether the lock is held, by whom and since when", "", run_lock_status},
+    {"lock run", "lock run [--timeout S] -- PROGRAM [ARG]...",
+     "run a program while holding the lock, like flock(1)",
+     "Exits with the program's status (128+N when killed by signal N), 124 when the lock\n"
+     "stayed held past --timeout, 125 when shoal failed, 126/127 when the program could not\n"
+     "be run. The lock is released however the program ends.\n",
+     run_lock_run},
+};
+
+}  // namespace
+
+std::span<const verb> shared_verbs() { return verbs; }
+
+}  // namespace shoal::cli

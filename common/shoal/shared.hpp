@@ -1,0 +1,238 @@
+// Shoal's shared values, arrays and lock, for programs that map the daemon's segment
+// directly (header-only; link nothing but -lrt on old glibc). A child started by shoald has
+// SHOAL_SHM and SHOAL_LOCK in its environment:
+//
+//   auto shm = shoal::shared_memory::attach();
+//   auto count = shm.value<std::int32_t>("salmonCount");   // created by `shoal value create`
+//   {
+//     shoal::lock_guard hold(shm.lock());                  // records our pid in the segment
+//     count.store(count.load() + 1);
+//   }
+//
+// Values and arrays are created and deleted through the daemon only; this library reads and
+// writes their elements, each access atomic. Read-modify-write needs the lock, as in Python.
+// Failures to attach or to find an entry throw shoal::shared_error.
+#pragma once
+
+#include <fcntl.h>
+#include <semaphore.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "lock_record.hpp"
+#include "segment_layout.hpp"
+
+namespace shoal {
+
+class shared_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Whether C++ type T stores elements of typecode `code` (same size and signedness).
+template <class T>
+constexpr bool holds_typecode(char code) {
+  if constexpr (std::is_same_v<T, char>) return code == 'c';
+  else if constexpr (std::is_same_v<T, float>) return code == 'f';
+  else if constexpr (std::is_same_v<T, double>) return code == 'd';
+  else if constexpr (std::is_integral_v<T>) {
+    constexpr bool s = std::is_signed_v<T>;
+    switch (sizeof(T)) {
+      case 1: return code == (s ? 'b' : 'B');
+      case 2: return code == (s ? 'h' : 'H');
+      case 4: return code == (s ? 'i' : 'I');
+      case 8: return s ? (code == 'l' || code == 'q') : (code == 'L' || code == 'Q');
+    }
+  }
+  return false;
+}
+
+// One shared scalar. Copyable; valid while its shared_memory is and the entry is not deleted.
+template <class T>
+class shared_value {
+ public:
+  explicit shared_value(T* at) : at_(at) {}
+  T load() const { return std::atomic_ref<T>(*at_).load(); }
+  void store(T v) { std::atomic_ref<T>(*at_).store(v); }
+
+ private:
+  T* at_;
+};
+
+template <class T>
+class shared_array {
+ public:
+  shared_array(T* at, std::size_t length) : at_(at), length_(length) {}
+  std::size_t size() const { return length_; }
+  T load(std::size_t i) const { return std::atomic_ref<T>(at_[check(i)]).load(); }
+  void store(std::size_t i, T v) { std::atomic_ref<T>(at_[check(i)]).store(v); }
+
+ private:
+  std::size_t check(std::size_t i) const {
+    if (i >= length_)
+      throw shared_error("index " + std::to_string(i) + " is past the end (length " + std::to_string(length_) + ")");
+    return i;
+  }
+  T* at_;
+  std::size_t length_;
+};
+
+// The daemon's lock. acquire() blocks in sem_wait (we are not the daemon) and records this
+// process as the holder, so the daemon can release it if we die holding it.
+class shared_lock {
+ public:
+  shared_lock(sem_t* sem, layout::header* header) : sem_(sem), header_(header) {}
+
+  // Returns true when the previous holder died holding the lock (like EOWNERDEAD): what it
+  // protected may be half-updated.
+  bool acquire() {
+    while (::sem_wait(sem_) != 0) {
+      if (errno != EINTR) throw shared_error(std::string("unable to wait for the lock: ") + std::strerror(errno));
+    }
+    return lock_record::note_acquired(*header_, ::getpid());
+  }
+  // Non-blocking; `died` as for acquire.
+  bool try_acquire(bool* died = nullptr) {
+    while (::sem_trywait(sem_) != 0) {
+      if (errno != EINTR) return false;
+    }
+    bool d = lock_record::note_acquired(*header_, ::getpid());
+    if (died) *died = d;
+    return true;
+  }
+  // False when the lock was no longer ours (forced or recovered by the daemon): then it is
+  // not posted again, so nobody else's hold is broken.
+  bool release() {
+    if (!lock_record::clear_owner(*header_, ::getpid())) return false;
+    ::sem_post(sem_);
+    return true;
+  }
+
+ private:
+  sem_t* sem_;
+  layout::header* header_;
+};
+
+class lock_guard {
+ public:
+  explicit lock_guard(shared_lock& lock) : lock_(lock), died_(lock.acquire()) {}
+  ~lock_guard() { lock_.release(); }
+  lock_guard(const lock_guard&) = delete;
+  lock_guard& operator=(const lock_guard&) = delete;
+  bool previous_owner_died() const { return died_; }
+
+ private:
+  shared_lock& lock_;
+  bool died_;
+};
+
+class shared_memory {
+ public:
+  // From SHOAL_SHM and SHOAL_LOCK, which shoald gives every child it starts.
+  static shared_memory attach() {
+    const char* shm = std::getenv("SHOAL_SHM");
+    const char* lock = std::getenv("SHOAL_LOCK");
+    if (!shm || !lock || !*shm || !*lock)
+      throw shared_error("SHOAL_SHM and SHOAL_LOCK are not set: start this program with 'shoal start', "
+                         "or set them to the names 'shoal ping --json' reports");
+    return shared_memory(shm, lock);
+  }
+
+  shared_memory(const std::string& shm_name, const std::string& lock_name) {
+    int fd = ::shm_open(shm_name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0) fail("unable to open shared segment '" + shm_name + "'");
+    struct stat st{};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      fail("unable to inspect shared segment '" + shm_name + "'");
+    }
+    size_ = static_cast<std::size_t>(st.st_size);
+    void* p = size_ >= layout::header_size ? ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+                                           : MAP_FAILED;
+    ::close(fd);
+    if (p == MAP_FAILED) fail("unable to map shared segment '" + shm_name + "'");
+    base_ = static_cast<std::byte*>(p);
+    auto& h = header();
+    if (std::atomic_ref(h.magic).load(std::memory_order_acquire) != layout::magic || h.version != layout::version ||
+        h.size != size_) {
+      ::munmap(base_, size_);
+      throw shared_error("'" + shm_name + "' is not a Shoal segment of layout version " +
+                         std::to_string(layout::version));
+    }
+    sem_ = ::sem_open(lock_name.c_str(), 0);
+    if (sem_ == SEM_FAILED) {
+      ::munmap(base_, size_);
+      fail("unable to open lock semaphore '" + lock_name + "'");
+    }
+    lock_.emplace(sem_, &h);
+  }
+
+  shared_memory(shared_memory&& o) noexcept
+      : base_(std::exchange(o.base_, nullptr)), size_(o.size_), sem_(std::exchange(o.sem_, nullptr)) {
+    if (sem_) lock_.emplace(sem_, &header());
+  }
+  shared_memory& operator=(shared_memory&&) = delete;
+  shared_memory(const shared_memory&) = delete;
+  ~shared_memory() {
+    if (base_) ::munmap(base_, size_);
+    if (sem_) ::sem_close(sem_);
+  }
+
+  template <class T>
+  shared_value<T> value(std::string_view name) {
+    const layout::entry& e = find<T>(name, layout::kind_value);
+    return shared_value<T>(reinterpret_cast<T*>(base_ + e.offset));
+  }
+  template <class T>
+  shared_array<T> array(std::string_view name) {
+    const layout::entry& e = find<T>(name, layout::kind_array);
+    return shared_array<T>(reinterpret_cast<T*>(base_ + e.offset), e.length);
+  }
+  shared_lock& lock() { return *lock_; }
+  layout::header& header() { return *reinterpret_cast<layout::header*>(base_); }
+
+ private:
+  [[noreturn]] static void fail(const std::string& what) {
+    throw shared_error(what + ": " + std::strerror(errno));
+  }
+
+  template <class T>
+  const layout::entry& find(std::string_view name, std::uint8_t kind) {
+    auto& h = header();
+    for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
+      auto* e = reinterpret_cast<layout::entry*>(base_ + layout::entry_table_offset + std::size_t{i} * layout::entry_size);
+      if (std::atomic_ref(e->state).load(std::memory_order_acquire) != layout::entry_ready) continue;
+      if (std::string_view(e->name, strnlen(e->name, layout::name_capacity)) != name) continue;
+      const char* want = kind == layout::kind_value ? "a value" : "an array";
+      if (e->kind != kind) throw shared_error("'" + std::string(name) + "' is not " + want);
+      if (!holds_typecode<T>(e->typecode) || e->offset + e->length * sizeof(T) > size_)
+        throw shared_error("'" + std::string(name) + "' has typecode '" + std::string(1, e->typecode) +
+                           "', which this C++ type does not hold");
+      return *e;
+    }
+    throw shared_error("no " + std::string(kind == layout::kind_value ? "value" : "array") + " named '" +
+                       std::string(name) + "' in the shared segment (create it with 'shoal " +
+                       (kind == layout::kind_value ? "value" : "array") + " create')");
+  }
+
+  std::byte* base_ = nullptr;
+  std::size_t size_ = 0;
+  sem_t* sem_ = nullptr;
+  std::optional<shared_lock> lock_;  // set once the mapping exists
+};
+
+}  // namespace shoal
