@@ -37,6 +37,10 @@ cleanup() {
     wait "$daemon_pid" 2>/dev/null || true
   fi
   "$build_dir/shoald" --cleanup --socket "$socket" --state-dir "$state_dir" || rc=1
+  if ((rc != 0)) && [[ -s "$work_dir/shoald.log" ]]; then
+    echo "run-main: failed; shoald's log:" >&2
+    cat "$work_dir/shoald.log" >&2
+  fi
   rm -rf "$work_dir"
   exit "$rc"
 }
