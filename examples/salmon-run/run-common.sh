@@ -22,6 +22,9 @@ if [[ -n "${SALMON_MAX_SLEEP:-}" ]]; then
   env_args+=(--env "SALMON_MAX_SLEEP=$SALMON_MAX_SLEEP")
 fi
 
+# A previous run's records and logs would mix into what we stream.
+"$shoal" remove bear >/dev/null 2>&1 || true
+"$shoal" remove salmon >/dev/null 2>&1 || true
 "$shoal" start --name bear "${env_args[@]}" -- "${bear_argv[@]}" >/dev/null
 "$shoal" start --name salmon "${env_args[@]}" -- "${salmon_argv[@]}" >/dev/null
 
