@@ -86,7 +86,7 @@ status daemon::prepare() {
   }
   shared_ = std::move(*shared);
   for (auto& entry : shared_->child_env()) supervisor_->add_child_env(entry);
-  shared_->register_ops(dispatcher_);
+  shared_->register_ops(dispatcher_, &events_);
   // Declared programs start last, so they get the shared state's environment; an invalid file
   // is fatal here, as the daemon has no earlier configuration to keep.
   if (!cfg_.programs_path.empty()) {

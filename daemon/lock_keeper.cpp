@@ -218,6 +218,7 @@ void lock_keeper::recover(pid_t dead_owner) {
   lock_record::mark_owner_died(header_);
   if (sem_.held()) sem_.release();
   log::warning("lock holder pid {} died holding the lock; released it", dead_owner);
+  if (on_recovered_) on_recovered_(dead_owner);
   kick();
 }
 
@@ -228,6 +229,7 @@ void lock_keeper::recover_unowned() {
   sem_.release();
   log::warning("the lock was held for over {} s by a process that never recorded its pid; released it",
                std::chrono::duration_cast<std::chrono::seconds>(unowned_grace).count());
+  if (on_recovered_) on_recovered_(0);
   kick();
 }
 

@@ -58,6 +58,8 @@ class lock_keeper {
   // pid that held it (0 when unknown).
   status release_for(pid_t owner, bool force, pid_t& released);
   json describe_status();
+  // Told the dead holder's pid (0 when none was recorded) each time the lock is recovered.
+  void on_recovered(std::function<void(pid_t)> fn) { on_recovered_ = std::move(fn); }
 
  private:
   void pump();
@@ -88,6 +90,7 @@ class lock_keeper {
   std::optional<unowned_sighting> unowned_;
   // Handlers still queued in the io_context check this before touching `this`.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::function<void(pid_t)> on_recovered_;
 };
 
 // pidfd_open(2), or -1 with errno set.

@@ -95,8 +95,8 @@ json describe_entry(segment_table& table, const layout::entry& e) {
   return out;
 }
 
-void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper) {
-  d.add("value_create", [&table](const json& body, const responder& reply) {
+void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper, event_log* events) {
+  d.add("value_create", [&table, events](const json& body, const responder& reply) {
     auto name = required_name(body, "name");
     if (!name) return reply.fail(name.error());
     auto type = required_typecode(body);
@@ -110,6 +110,8 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
     auto created = table.create(*name, **type, layout::kind_value, {bits});
     if (!created) return reply.fail(created.error());
     log::info("value '{}' created with typecode '{}'", *name, (*type)->code);
+    if (events)
+      events->publish("value_created", *name, {{"kind", "value"}, {"typecode", std::string(1, (*type)->code)}});
     reply.ok(value_json(table, **created));
   });
 
@@ -201,21 +203,25 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
     reply.ok(json{{"entries", std::move(entries)}});
   });
 
-  auto remove = [&table](std::uint8_t kind) {
-    return [&table, kind](const json& body, const responder& reply) {
+  auto remove = [&table, events](std::uint8_t kind) {
+    return [&table, kind, events](const json& body, const responder& reply) {
       auto name = required_name(body, "name");
       if (!name) return reply.fail(name.error());
       auto e = lookup(table, *name, kind);
       if (!e) return reply.fail(e.error());
+      std::string typecode(1, (*e)->typecode);
       table.remove(*e);
       log::info("{} '{}' deleted", kind == layout::kind_value ? "value" : "array", *name);
+      if (events)
+        events->publish("value_deleted", *name,
+                        {{"kind", kind == layout::kind_value ? "value" : "array"}, {"typecode", typecode}});
       reply.ok(json{{"deleted", *name}});
     };
   };
   d.add("value_delete", remove(layout::kind_value));
   d.add("array_delete", remove(layout::kind_array));
 
-  d.add("array_create", [&table](const json& body, const responder& reply) {
+  d.add("array_create", [&table, events](const json& body, const responder& reply) {
     auto name = required_name(body, "name");
     if (!name) return reply.fail(name.error());
     auto type = required_typecode(body);
@@ -247,6 +253,8 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
     auto created = table.create(*name, **type, layout::kind_array, initial);
     if (!created) return reply.fail(created.error());
     log::info("array '{}' created with typecode '{}' and length {}", *name, (*type)->code, initial.size());
+    if (events)
+      events->publish("value_created", *name, {{"kind", "array"}, {"typecode", std::string(1, (*type)->code)}});
     reply.ok(array_json(table, **created));
   });
 

@@ -3,12 +3,15 @@
 #pragma once
 
 #include "dispatcher.hpp"
+#include "event_log.hpp"
 #include "lock_keeper.hpp"
 #include "segment_table.hpp"
 
 namespace shoal {
 
-void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper);
+// `events`, when given, hears value_created and value_deleted (docs/protocol.md, watch).
+void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper,
+                        event_log* events = nullptr);
 
 // {"name", "kind", "typecode", "length", "value" | "values"} of one entry.
 json describe_entry(segment_table& table, const layout::entry& e);

@@ -42,8 +42,12 @@ shared_state::shared_state(std::unique_ptr<shared_segment> segment, std::unique_
                            asio::io_context& io)
     : segment_(std::move(segment)), lock_(std::move(lock)), keeper_(io, *lock_, segment_->header()) {}
 
-void shared_state::register_ops(dispatcher& d) {
-  register_value_ops(d, segment_->table(), keeper_);
+void shared_state::register_ops(dispatcher& d, event_log* events) {
+  register_value_ops(d, segment_->table(), keeper_, events);
+  if (events)
+    keeper_.on_recovered([events](pid_t dead) {
+      events->publish("lock_recovered", "lock", {{"owner", dead == 0 ? json(nullptr) : json(dead)}});
+    });
   register_lock_ops(d, keeper_);
   d.on_session_closed([this](std::uint64_t session) { keeper_.drop_session(session); });
 }

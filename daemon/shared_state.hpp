@@ -10,6 +10,7 @@
 
 #include "config.hpp"
 #include "dispatcher.hpp"
+#include "event_log.hpp"
 #include "lock_keeper.hpp"
 #include "named_lock.hpp"
 #include "shared_segment.hpp"
@@ -23,7 +24,8 @@ class shared_state {
   // shoald --cleanup: removes both; ok when there was nothing to remove.
   static status cleanup(const config& cfg);
 
-  void register_ops(dispatcher& d);
+  // `events`, when given, hears value_created, value_deleted and lock_recovered.
+  void register_ops(dispatcher& d, event_log* events = nullptr);
   std::vector<std::string> child_env() const;  // {"SHOAL_SHM=/...", "SHOAL_LOCK=/..."}
   json describe() const;                       // {"shm", "lock", "shm_size"} for hello
 

@@ -131,3 +131,26 @@ def test_cli_watch_prints_json_lines_and_replays_with_since(shoal):
     assert events[0]["seq"] < events[1]["seq"]
     bad = shoal.cli("watch", "--since", "x")
     assert bad.returncode == 2
+
+
+def test_watch_shows_shared_values_and_lock_recovery(shoal):
+    with shoal.connect() as w:
+        ok(w.reply_for(w.send({"op": "watch"})))
+        ok(shoal.request({"op": "value_create", "name": "salmonCount", "typecode": "i"}))
+        ok(shoal.request({"op": "array_create", "name": "fish", "typecode": "d", "length": 3}))
+        ok(shoal.request({"op": "value_delete", "name": "salmonCount"}))
+        events = read_events(w, 3)
+        assert [(e["type"], e["name"], e["kind"], e["typecode"]) for e in events] == [
+            ("value_created", "salmonCount", "value", "i"),
+            ("value_created", "fish", "array", "d"),
+            ("value_deleted", "salmonCount", "value", "i"),
+        ]
+        holder = shoal.spawn(["sleep", "300"], name="holder")
+        got = ok(shoal.request({"op": "lock_acquire", "owner": holder["pid"]}))
+        assert got["acquired"] is True
+        ok(shoal.request({"op": "kill", "name": "holder"}))
+        later = read_events(w, 3, timeout=10)
+    recovered = [e for e in later if e["type"] == "lock_recovered"]
+    assert len(recovered) == 1, later
+    assert recovered[0]["name"] == "lock"
+    assert recovered[0]["owner"] == holder["pid"]
