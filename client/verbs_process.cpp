@@ -109,7 +109,16 @@ result<std::string> current_directory() {
 int run_start(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, start_options, a, operand_mode::command)) return *done;
-  if (a.command.empty()) return usage_error(inv, "no program to start (put it after '--')");
+  if (a.command.empty()) {
+    // A declared program (docs/programs.md) starts by its name alone, as declared.
+    auto declared = a.value("name");
+    if (!declared) return usage_error(inv, "no program to start (put it after '--')");
+    if (auto bad = check_name("process name", *declared)) return usage_error(inv, *bad);
+    return simple_call(inv, {{"op", "start"}, {"name", *declared}}, [&](const json& record) {
+      inv.out << "started " << string_field(record, "name") << " (pid "
+              << number_field(record, "pid") << ")\n";
+    });
+  }
 
   json request = {{"op", "start"}, {"argv", a.command}};
   if (auto name = a.value("name")) {
@@ -432,7 +441,8 @@ constexpr verb table[] = {
      "Start PROGRAM under shoald and print its name and pid.",
      "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
      "'./script.sh' works), with the daemon's environment plus each --env KEY=VALUE.\n"
-     "Options and words after the first word of PROGRAM belong to PROGRAM.\n"
+     "Options and words after the first word of PROGRAM belong to PROGRAM. Without PROGRAM,\n"
+     "--name starts the declared program of that name (docs/programs.md).\n"
      "  --name NAME       the process's name (default: Process-N, chosen by the daemon)\n"
      "  --cwd DIR         its working directory (relative to this one)\n"
      "  --env KEY=VALUE   an extra environment variable; repeat for more\n"

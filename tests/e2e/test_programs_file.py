@@ -35,12 +35,16 @@ def test_autostart_and_numprocs_start_every_instance(daemons):
     with open(f"/proc/{procs['single']['pid']}/environ", "rb") as f:
         assert b"GREETING=hi" in f.read().split(b"\0")
     # A program with autostart off starts by its name alone.
-    manual = ok(daemon.request({"op": "start", "name": "manual"}))
+    started = daemon.cli("start", "--name", "manual")
+    assert started.returncode == 0, started
+    assert started.stdout.startswith("started manual (pid ")
+    manual = daemon.record("manual")
     assert manual["state"] == "running"
     assert manual["program"] == "manual"
     assert manual["argv"] == ["sleep", "300"]
     # Without argv, a name that is not declared is refused.
     assert error_code(daemon.request({"op": "start", "name": "nobody-declared-me"})) == "bad_request"
+    assert daemon.cli("start", "--name", "nobody-declared-me").returncode == 1
     status = daemon.cli("status")
     assert status.returncode == 0
     assert "worker-2" in status.stdout
