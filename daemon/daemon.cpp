@@ -10,9 +10,11 @@
 #include <filesystem>
 
 #include "log.hpp"
+#include "peer_access.hpp"
 #include "process_ops.hpp"
 #include "program_ops.hpp"
 #include "signals.hpp"
+#include "socket_activation.hpp"
 
 namespace shoal {
 namespace {
@@ -44,11 +46,24 @@ void raise_descriptor_limit() {
 
 }  // namespace
 
-daemon::daemon(config cfg) : cfg_(std::move(cfg)), signals_(io_) {}
+daemon::daemon(config cfg) : cfg_(std::move(cfg)), signals_(io_), status_timer_(io_) {}
 
 daemon::~daemon() = default;
 
 status daemon::prepare() {
+  // What the service manager passed in the environment is taken out of it before the first
+  // spawn, so no child inherits NOTIFY_SOCKET or LISTEN_FDS.
+  if (auto notifier = sd_notifier::from_environment(); notifier)
+    notifier_ = std::move(*notifier);
+  else
+    log::warning("{}; not reporting readiness", notifier.error().message());
+  auto activated = take_activated_socket();
+  if (!activated) return activated.error();
+  // The instance (and so its segment and lock names) follows the socket actually served.
+  if (activated->activated() && !activated->path.empty()) cfg_.socket_path = activated->path;
+  auto policy = make_access_policy(::geteuid(), cfg_.allow_group);
+  if (!policy) return policy.error();
+
   if (auto st = make_private_dir(cfg_.state_dir); !st) return st;
   if (auto st = make_private_dir(cfg_.state_dir + "/logs"); !st) return st;
   if (auto st = make_private_dir(std::filesystem::path(cfg_.socket_path).parent_path().string()); !st)
@@ -76,7 +91,25 @@ status daemon::prepare() {
   register_daemon_ops();
 
   server_ = std::make_unique<server>(io_, dispatcher_);
-  if (auto st = server_->listen(cfg_.socket_path); !st) return st;
+  status listening = activated->activated() ? server_->adopt(activated->fd, cfg_.socket_path)
+                                            : server_->listen(cfg_.socket_path);
+  if (!listening) return listening;
+  if (activated->activated())
+    log::info("serving the socket passed by the service manager ({})",
+              activated->name.empty() ? "fd 3" : activated->name);
+  server_->set_access_check([policy = std::move(*policy)](const peer& who, int fd) -> status {
+    peer_credentials creds;
+    if (auto read = read_peer_credentials(fd); read) {
+      creds = std::move(*read);
+    } else {
+      creds.pid = who.pid;
+      creds.uid = who.uid;
+      creds.gid = who.gid;
+    }
+    access_decision decision = check_access(policy, creds);
+    if (decision.allowed) return {};
+    return {errc::permission_denied, decision.why};
+  });
   // Shared state is opened once listen() has refused a live daemon on this socket (so an
   // existing segment can only be a dead daemon's) and before the first request is served.
   auto shared = shared_state::open(io_, cfg_);
@@ -144,12 +177,31 @@ void daemon::begin_shutdown(int signo) {
     return;
   }
   stopping_ = true;
+  status_timer_.cancel();
+  if (auto st = notifier_.stopping(); !st) log::warning("{}", st.message());
   log::info("{} received: stopping {} running process(es)", signal_name(signo), supervisor_->running_count());
   server_->stop_accepting();
   supervisor_->shutdown([this] {
     server_->close_sessions();
     signals_.cancel();
     io_.stop();
+  });
+}
+
+// "3 running, 1 exited" for `systemctl status`, sent when it changes. Polled rather than
+// hooked into the supervisor: a few comparisons twice a second cost less than coupling it to
+// the service manager.
+void daemon::report_status() {
+  if (!notifier_.enabled() || stopping_) return;
+  std::string text = std::to_string(supervisor_->running_count()) + " running, " +
+                     std::to_string(supervisor_->exited_count()) + " exited";
+  if (text != last_status_) {
+    last_status_ = text;
+    if (auto st = notifier_.set_status(text); !st) log::warning("{}", st.message());
+  }
+  status_timer_.expires_after(std::chrono::milliseconds(500));
+  status_timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec) report_status();
   });
 }
 
@@ -161,6 +213,9 @@ int daemon::run() {
   log::info("shoald {} listening on '{}' (pid {}, state in '{}')", SHOAL_VERSION, cfg_.socket_path,
             ::getpid(), cfg_.state_dir);
   server_->start_accepting();
+  // Listening, with the shared segment ready: whoever the manager starts after us is served.
+  if (auto st = notifier_.ready(); !st) log::warning("{}", st.message());
+  report_status();
   wait_for_signals();
   io_.run();
   supervisor_->reap();

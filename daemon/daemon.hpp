@@ -11,11 +11,13 @@
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "config.hpp"
 #include "dispatcher.hpp"
 #include "event_log.hpp"
 #include "program_table.hpp"
+#include "sd_notify.hpp"
 #include "server.hpp"
 #include "shared_state.hpp"
 #include "spawner.hpp"
@@ -37,11 +39,13 @@ class daemon {
   void register_daemon_ops();
   void wait_for_signals();
   void begin_shutdown(int signo);
+  void report_status();
   void reload_programs();
 
   config cfg_;
   asio::io_context io_;
   asio::signal_set signals_;
+  asio::steady_timer status_timer_;  // STATUS= updates for the service manager
   event_log events_;  // before dispatcher_: watchers' subscriptions point into it
   dispatcher dispatcher_;
   posix_spawner spawner_;
@@ -50,6 +54,8 @@ class daemon {
   std::unique_ptr<shared_state> shared_;
   std::unique_ptr<server> server_;
   bool stopping_ = false;
+  sd_notifier notifier_;  // a no-op unless started with NOTIFY_SOCKET
+  std::string last_status_;
 };
 
 }  // namespace shoal

@@ -143,22 +143,26 @@ result<access_policy> make_access_policy(uid_t daemon_uid, const std::string& gr
 }
 
 access_decision check_access(const access_policy& policy, const peer_credentials& peer) {
-  std::string who = describe(peer);
-  if (peer.uid == 0) return {true, who + " allowed: root"};
-  if (peer.uid == policy.daemon_uid) return {true, who + " allowed: the daemon's own uid"};
+  auto decide = [&](bool allowed, std::string why) {
+    std::string reason = describe(peer) + (allowed ? " allowed: " : " refused: ") + why;
+    return access_decision{allowed, std::move(why), std::move(reason)};
+  };
+  if (peer.uid == 0) return decide(true, "root");
+  if (peer.uid == policy.daemon_uid) return decide(true, "the daemon's own uid");
   if (policy.allowed_gid) {
     gid_t wanted = *policy.allowed_gid;
     std::string group = "'" + policy.allowed_group + "'";
-    if (peer.gid == wanted) return {true, who + " allowed: primary group " + group};
+    if (peer.gid == wanted) return decide(true, "primary group " + group);
     if (std::find(peer.groups.begin(), peer.groups.end(), wanted) != peer.groups.end())
-      return {true, who + " allowed: supplementary group " + group};
+      return decide(true, "supplementary group " + group);
     if (user_listed_in_group(peer.uid, wanted))
-      return {true, who + " allowed: its user is a member of " + group};
-    return {false, who + " refused: not root, not uid " + std::to_string(policy.daemon_uid) +
-                       " and not a member of group " + group};
+      return decide(true, "its user is a member of " + group);
+    return decide(false, "uid " + std::to_string(peer.uid) + " is not root, not uid " +
+                             std::to_string(policy.daemon_uid) + " and not a member of group " +
+                             group);
   }
-  return {false, who + " refused: not root and not uid " + std::to_string(policy.daemon_uid) +
-                     " (no --allow-group given)"};
+  return decide(false, "uid " + std::to_string(peer.uid) + " is not root and not uid " +
+                           std::to_string(policy.daemon_uid) + " (no --allow-group given)");
 }
 
 }  // namespace shoal

@@ -115,12 +115,13 @@ void server::accept_next() {
     }
     set_cloexec(socket.native_handle());
     std::uint64_t id = next_session_++;
-    peer who = credentials_of(socket.native_handle(), id);
+    int fd = socket.native_handle();
+    peer who = credentials_of(fd, id);
     auto s = std::make_shared<session>(std::move(socket), dispatcher_, who,
                                        [this](std::uint64_t gone) { sessions_.erase(gone); });
     sessions_.emplace(id, s);
     if (access_check_) {
-      if (status verdict = access_check_(who); !verdict) {
+      if (status verdict = access_check_(who, fd); !verdict) {
         log::warning("refused connection from pid {} uid {}: {}", who.pid, who.uid, verdict.message());
         s->refuse(verdict);
         accept_next();

@@ -20,8 +20,9 @@ namespace shoal {
 
 class server {
  public:
-  // Decides whether a peer may talk to the daemon; empty status = allowed.
-  using access_check = std::function<status(const peer&)>;
+  // Decides whether a peer may talk to the daemon; empty status = allowed. `fd` is the
+  // connection, for credentials beyond SO_PEERCRED (the peer's supplementary groups).
+  using access_check = std::function<status(const peer&, int fd)>;
 
   server(asio::io_context& io, dispatcher& d);
   ~server();

@@ -89,6 +89,8 @@ TEST_CASE("peer access: anyone else is refused, and the reason names pid and uid
   CHECK_FALSE(stranger.allowed);
   CHECK(mentions(stranger.reason, "pid 4321"));
   CHECK(mentions(stranger.reason, "uid " + std::to_string(unknown_uid)));
+  CHECK(mentions(stranger.why, "not root"));
+  CHECK_FALSE(mentions(stranger.why, "pid"));  // the client is told why, not its own pid
 
   policy.allowed_gid = 6000;
   policy.allowed_group = "operators";
