@@ -27,7 +27,7 @@ _shoal() {
         cword=$COMP_CWORD
     fi
 
-    local verbs="start join status stop kill remove logs ping value array lock"
+    local verbs="start join status stop kill remove logs ping reload watch value array lock"
     local global="--socket --json --help"
 
     # The verb (one or two words) is the first words that are neither options nor the value
@@ -58,7 +58,9 @@ _shoal() {
             COMPREPLY=($(compgen -W "$(kill -l | grep -o 'SIG[A-Z0-9+-]*' | sed 's/^SIG//')" \
                 -- "${cur#SIG}"))
             return ;;
-        --name|--env|--timeout|--owner|--values) return ;;
+        --restart) COMPREPLY=($(compgen -W "no on-failure always" -- "$cur")); return ;;
+        --name|--env|--timeout|--owner|--values|--since|-n|--count|--restart-max|--restart-window)
+            return ;;
     esac
 
     # After `start ... --` or `lock run ... --`, complete the command being run.
@@ -78,7 +80,9 @@ _shoal() {
 
     local flags="" names=""
     case $verb in
-        start) flags="--name --cwd --env --" ;;
+        start) flags="--name --cwd --env --restart --restart-max --restart-window --" ;;
+        watch) flags="--since --count"; names=$(_shoal_names status) ;;
+        reload) ;;
         join) flags="--timeout -v"; names=$(_shoal_names status) ;;
         status) names=$(_shoal_names status) ;;
         stop) flags="--timeout"; names=$(_shoal_names status) ;;
@@ -91,6 +95,7 @@ _shoal() {
                 COMPREPLY=($(compgen -W "create get set add cas list delete" -- "$cur"))
                 return
             fi
+            [[ $sub =~ ^(add|cas)$ ]] && flags="--timeout"
             [[ $sub =~ ^(get|set|add|cas|delete)$ ]] && names=$(_shoal_names value list) ;;
         array)
             if [[ -z $sub ]]; then
