@@ -1,0 +1,160 @@
+"""The lock through the CLI and the protocol: acquire/release/status, --nonblock and
+--timeout, lock run, and a daemon that keeps serving while someone waits for the lock."""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from harness import SHOAL, Client, clean_env, error_code, ok
+
+
+@pytest.fixture
+def pids():
+    """Live processes to stand for lock owners; killed and reaped after the test."""
+    procs = []
+
+    def make():
+        p = subprocess.Popen(["sleep", "120"], stdin=subprocess.DEVNULL)
+        procs.append(p)
+        return p.pid
+    yield make
+    for p in procs:
+        p.kill()
+        p.wait(10)
+
+
+def test_acquire_release_and_status(shoal, pids):
+    owner, other = pids(), pids()
+    assert shoal.cli("lock", "status").stdout == "free\n"
+    r = shoal.cli("lock", "acquire", "--owner", str(owner))
+    assert (r.returncode, r.stderr) == (0, ""), r
+    r = shoal.cli("lock", "status")
+    assert r.stdout.startswith(f"held by pid {owner} since 20"), r
+    status = shoal.cli("lock", "status", "--json").json()
+    assert status["held"] is True and status["owner"] == owner and status["since"].endswith("Z")
+
+    r = shoal.cli("lock", "release", "--owner", str(other))
+    assert r.returncode == 1 and r.stderr.startswith("shoal: not_owner: "), r
+    assert shoal.cli("lock", "status", "--json").json()["owner"] == owner
+    r = shoal.cli("lock", "release", "--owner", str(other), "--force")
+    assert r.returncode == 0, r
+    assert shoal.cli("lock", "status").stdout == "free\n"
+    r = shoal.cli("lock", "release", "--owner", str(owner))
+    assert r.returncode == 1 and r.stderr.startswith("shoal: invalid_state: "), r
+
+
+def test_nonblock_on_a_held_lock_exits_1_at_once(shoal, pids):
+    owner, other = pids(), pids()
+    assert shoal.cli("lock", "acquire", "--owner", str(owner)).returncode == 0
+    started = time.monotonic()
+    r = shoal.cli("lock", "acquire", "--nonblock", "--owner", str(other))
+    assert r.returncode == 1, r
+    assert time.monotonic() - started < 1.0
+    reply = ok(shoal.request({"op": "lock_acquire", "owner": other, "blocking": False}))
+    assert reply == {"acquired": False, "owner": other, "previous_owner_died": False,
+                     "holder": owner}
+    started = time.monotonic()
+    r = shoal.cli("lock", "acquire", "--timeout", "0.3", "--owner", str(other))
+    elapsed = time.monotonic() - started
+    assert r.returncode == 1, r
+    assert 0.3 <= elapsed < 3, elapsed
+    assert shoal.cli("lock", "status", "--json").json()["owner"] == owner
+
+
+def test_the_owner_defaults_to_the_calling_script(shoal):
+    script = (f'"{SHOAL}" lock acquire && echo "$$" && "{SHOAL}" lock status --json && '
+              f'"{SHOAL}" lock release')
+    run = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30,
+                         env=clean_env({"SHOAL_SOCKET": shoal.socket}))
+    assert run.returncode == 0, run
+    shell_pid, status = run.stdout.splitlines()
+    assert f'"owner":{shell_pid}' in status.replace(" ", ""), run.stdout
+    assert shoal.cli("lock", "status").stdout == "free\n"
+
+
+def test_lock_run_holds_the_lock_while_the_program_runs(shoal):
+    script = f'echo "$PPID"; "{SHOAL}" lock status --json; exit 3'
+    run = subprocess.run([SHOAL, "lock", "run", "--", "sh", "-c", script], capture_output=True,
+                         text=True, timeout=30, env=clean_env({"SHOAL_SOCKET": shoal.socket}))
+    assert run.returncode == 3, run
+    runner_pid, status = run.stdout.splitlines()
+    assert f'"owner":{runner_pid}' in status.replace(" ", ""), run.stdout
+    assert shoal.cli("lock", "status").stdout == "free\n"
+
+
+def test_lock_run_releases_after_the_program_crashes(shoal):
+    r = shoal.cli("lock", "run", "--", "sh", "-c", "kill -SEGV $$")
+    assert r.returncode == 128 + 11, r
+    assert shoal.cli("lock", "status").stdout == "free\n"
+    r = shoal.cli("lock", "run", "--", "/nonexistent/program")
+    assert r.returncode == 127, r
+    assert shoal.cli("lock", "status").stdout == "free\n"
+
+
+def test_lock_run_times_out_without_running_the_program(shoal, pids, tmp_dir):
+    owner = pids()
+    assert shoal.cli("lock", "acquire", "--owner", str(owner)).returncode == 0
+    marker = os.path.join(tmp_dir, "ran")
+    r = shoal.cli("lock", "run", "--timeout", "0.2", "--", "touch", marker)
+    assert r.returncode == 124, r
+    assert not os.path.exists(marker)
+    assert shoal.cli("lock", "status", "--json").json()["owner"] == owner
+
+
+def test_a_blocking_acquire_does_not_stall_the_daemon(shoal, pids):
+    owner, waiter = pids(), pids()
+    ok(shoal.request({"op": "value_create", "name": "n", "typecode": "i", "value": 1}))
+    assert ok(shoal.request({"op": "lock_acquire", "owner": owner}))["acquired"]
+    with Client(shoal.socket) as a, Client(shoal.socket) as b:
+        acquire_id = a.send({"op": "lock_acquire", "owner": waiter})
+        add_id = b.send({"op": "value_add", "name": "n", "delta": 5})
+        # Others are served meanwhile, reads included.
+        with Client(shoal.socket) as c:
+            for _ in range(20):
+                started = time.monotonic()
+                ok(c.request({"op": "hello"}, timeout=2))
+                assert ok(c.request({"op": "value_get", "name": "n"}, timeout=2))["value"] == 1
+                assert time.monotonic() - started < 1
+        ok(shoal.request({"op": "lock_release", "owner": owner}))
+        granted = ok(a.reply_for(acquire_id, timeout=5))
+        assert granted == {"acquired": True, "owner": waiter, "previous_owner_died": False}
+        # value_add queued behind the acquire: it runs once that holder releases.
+        ok(shoal.request({"op": "lock_release", "owner": waiter}))
+        assert ok(b.reply_for(add_id, timeout=5))["value"] == 6
+
+
+def test_value_add_with_a_timeout_gives_up_and_changes_nothing(shoal, pids):
+    owner = pids()
+    ok(shoal.request({"op": "value_create", "name": "n", "typecode": "i", "value": 1}))
+    assert ok(shoal.request({"op": "lock_acquire", "owner": owner}))["acquired"]
+    assert error_code(shoal.request({"op": "value_add", "name": "n", "delta": 1,
+                                     "timeout": 0.2})) == "timeout"
+    assert error_code(shoal.request({"op": "value_cas", "name": "n", "expected": 1, "new": 2,
+                                     "timeout": 0.1})) == "timeout"
+    ok(shoal.request({"op": "lock_release", "owner": owner}))
+    assert ok(shoal.request({"op": "value_get", "name": "n"}))["value"] == 1
+
+
+def test_a_waiter_that_disconnects_is_dropped(shoal, pids):
+    owner, gone, later = pids(), pids(), pids()
+    assert ok(shoal.request({"op": "lock_acquire", "owner": owner}))["acquired"]
+    a = Client(shoal.socket)
+    a.send({"op": "lock_acquire", "owner": gone})
+    a.close()
+    # Round trips after the close: the daemon has seen the hang-up before it answers them.
+    with Client(shoal.socket) as c:
+        for _ in range(20):
+            ok(c.request({"op": "hello"}))
+    ok(shoal.request({"op": "lock_release", "owner": owner}))
+    reply = ok(shoal.request({"op": "lock_acquire", "owner": later, "blocking": False}))
+    assert reply["acquired"] is True, reply
+    assert ok(shoal.request({"op": "lock_status"}))["owner"] == later
+
+
+def test_acquire_for_a_process_that_does_not_exist_is_refused(shoal):
+    gone = subprocess.Popen(["true"])
+    gone.wait(10)
+    assert error_code(shoal.request({"op": "lock_acquire", "owner": gone.pid})) == "bad_request"
+    assert shoal.cli("lock", "status").stdout == "free\n"
