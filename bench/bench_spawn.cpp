@@ -1,0 +1,59 @@
+// Spawn round trip: how far `start` + `join` through shoald is from posix_spawn + waitpid in
+// the caller itself. Baseline and shoal runs alternate in rounds so that load from other
+// processes on the machine falls on both alike.
+#include <cstdio>
+
+#include "run_benchmark.hpp"
+#include "private_daemon.hpp"
+#include "report.hpp"
+#include "spawn_driver.hpp"
+
+using namespace shoal;
+using namespace shoal::bench;
+
+namespace {
+
+status run(const options& opts) {
+  long count = opts.number("count"), inflight = opts.number("inflight");
+  long rounds = std::min(opts.number("rounds"), count);
+  auto daemon = private_daemon::start(opts.text("shoald"));
+  if (!daemon) return daemon.error();
+  auto conn = cli::connection::open(daemon->socket_path());
+  if (!conn) return conn.error();
+
+  samples base_seq, base_pipe, shoal_seq, shoal_pipe;
+  int daemon_wstatus = -1;
+  for (long r = 0; r < rounds; ++r) {
+    long n = count / rounds + (r < count % rounds ? 1 : 0);
+    spawn_plan seq, pipe;
+    seq.count = pipe.count = n;
+    pipe.inflight = inflight;
+    status s = run_local_spawns(seq, base_seq, daemon->pid(), daemon_wstatus);
+    if (s) s = run_spawns(*conn, seq, shoal_seq);
+    if (s) s = run_local_spawns(pipe, base_pipe, daemon->pid(), daemon_wstatus);
+    if (s) s = run_spawns(*conn, pipe, shoal_pipe);
+    if (!s) {
+      if (daemon_wstatus != -1) daemon->reaped(daemon_wstatus);
+      return s;
+    }
+  }
+
+  print_title("spawn round trip: /bin/true, " + std::to_string(count) + " ops per figure, " +
+              std::to_string(rounds) + " alternating rounds");
+  print_latency_header();
+  print_latency("spawn.baseline", base_seq, 0, "posix_spawn + waitpid in this process");
+  print_latency("spawn.sequential", shoal_seq, shoal_seq.median_us() / base_seq.median_us(),
+                "start + join over one connection, one at a time (x median)");
+  std::string k = std::to_string(inflight);
+  print_latency("spawn.baseline_pipelined", base_pipe, 0,
+                "posix_spawn with " + k + " children alive, waitpid(-1)");
+  print_latency("spawn.pipelined", shoal_pipe, shoal_pipe.amortized_us() / base_pipe.amortized_us(),
+                "start + join, " + k + " in flight on one connection (x wall time per op)");
+  return daemon->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return run_benchmark(argc, argv, {{"count", "2000"}, {"inflight", "8"}, {"rounds", "5"}}, run);
+}

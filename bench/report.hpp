@@ -1,0 +1,20 @@
+// The benchmarks' output: one table per benchmark, one row per figure. Every row starts with
+// a stable key (`spawn.sequential`, `memory.per_client`, ...) so that bench/smoke.sh and
+// readers of bench/run.sh can find a figure without parsing prose.
+#pragma once
+
+#include <string>
+
+#include "samples.hpp"
+
+namespace shoal::bench {
+
+void print_title(const std::string& title);
+void print_latency_header();
+// median, p99, ops/s and `ratio` (shoal / baseline; 0 prints "-" for the baseline itself).
+void print_latency(const std::string& key, samples& s, double ratio, const std::string& note);
+void print_quantity_header();
+void print_quantity(const std::string& key, double value, const std::string& unit,
+                    const std::string& note);
+
+}  // namespace shoal::bench
