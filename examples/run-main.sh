@@ -11,7 +11,7 @@ bash tests/install-deps.sh </dev/null
 build_dir="$repo_root/build/release"
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo </dev/null
 # Only what the examples need; the test binaries are built by tests/run-all.sh.
-targets=(shoald shoal)
+targets=(shoald shoal salmon_run)
 # Example programs built from examples/CMakeLists.txt are added here by their target names.
 cmake --build "$build_dir" -j "${SHOAL_BUILD_JOBS:-2}" --target "${targets[@]}" </dev/null
 
@@ -74,6 +74,10 @@ fi
 echo "=== The turtle race"
 bash examples/turtle-race/race.sh "${TURTLE_LAPS:-5}"
 
-# --- The salmon run goes here (issue 3). ---
+echo "=== The salmon run (shell scripts and the shoal CLI)"
+export SALMON_MAX_SLEEP="${SALMON_MAX_SLEEP:-1}"
+bash examples/salmon-run/run.sh "${SALMON_COUNT:-3}"
+echo "=== The salmon run (C++, mapping the shared segment)"
+SALMON_RUN_BIN="$build_dir/salmon_run" bash examples/salmon-run/run-cpp.sh "${SALMON_COUNT:-3}"
 
 echo "=== Done"
