@@ -109,6 +109,7 @@ def test_a_blocking_acquire_does_not_stall_the_daemon(shoal, pids):
     assert ok(shoal.request({"op": "lock_acquire", "owner": owner}))["acquired"]
     with Client(shoal.socket) as a, Client(shoal.socket) as b:
         acquire_id = a.send({"op": "lock_acquire", "owner": waiter})
+        ok(a.request({"op": "hello"}))  # answered after the acquire has queued
         add_id = b.send({"op": "value_add", "name": "n", "delta": 5})
         # Others are served meanwhile, reads included.
         with Client(shoal.socket) as c:

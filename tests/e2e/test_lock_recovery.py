@@ -49,6 +49,8 @@ def test_a_waiter_gets_the_lock_when_the_owner_dies(shoal):
         assert ok(shoal.request({"op": "lock_acquire", "owner": victim.pid}))["acquired"]
         with Client(shoal.socket) as waiter, Client(shoal.socket) as adder:
             add_id = adder.send({"op": "value_add", "name": "n", "delta": 5})
+            # A session's lines are handled in order: once hello is answered, the add waits.
+            ok(adder.request({"op": "hello"}))
             wait_id = waiter.send({"op": "lock_acquire", "owner": os.getpid(), "timeout": 10})
             started = time.monotonic()
             victim.kill()
