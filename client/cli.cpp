@@ -99,9 +99,12 @@ int run_unchecked(std::span<const std::string> args, std::ostream& out, std::ost
   std::size_t consumed = 0;
   const verb* v = find_verb(rest, consumed);
   if (!v) {
-    bool asks_help = rest.size() == 1 || rest[1] == "--help" || rest[1] == "-h";
-    if (asks_help && print_group(rest.size() == 1 ? err : out, rest[0]))
-      return rest.size() == 1 ? exit_usage : exit_ok;
+    if (rest.size() >= 2 && (rest[1] == "--help" || rest[1] == "-h") && print_group(out, rest[0]))
+      return exit_ok;
+    if (rest.size() == 1 && print_group(err, rest[0])) {
+      err << "shoal: '" << rest[0] << "' needs one of the commands above\n";
+      return exit_usage;
+    }
     if (rest.size() >= 2 && print_group(err, rest[0]))
       return usage("unknown command '" + rest[0] + " " + rest[1] + "'");
     return usage("unknown command '" + rest[0] + "'");
