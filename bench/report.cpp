@@ -19,6 +19,18 @@ void print_latency(const std::string& key, samples& s, double ratio, const std::
   std::fflush(stdout);
 }
 
+void print_rate_header() {
+  std::printf("%-30s %11s %11s %9s  %s\n", "figure", "ops/s", "ns/op", "x_base", "what");
+}
+
+void print_rate(const std::string& key, double ops_per_s, double slowdown, const std::string& note) {
+  char ratio_text[32] = "-";
+  if (slowdown > 0) std::snprintf(ratio_text, sizeof ratio_text, "%.2f", slowdown);
+  std::printf("%-30s %11.0f %11.1f %9s  %s\n", key.c_str(), ops_per_s,
+              ops_per_s > 0 ? 1e9 / ops_per_s : 0.0, ratio_text, note.c_str());
+  std::fflush(stdout);
+}
+
 void print_quantity_header() {
   std::printf("%-30s %14s %-6s %s\n", "figure", "value", "unit", "what");
 }

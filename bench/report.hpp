@@ -13,6 +13,10 @@ void print_title(const std::string& title);
 void print_latency_header();
 // median, p99, ops/s and `ratio` (shoal / baseline; 0 prints "-" for the baseline itself).
 void print_latency(const std::string& key, samples& s, double ratio, const std::string& note);
+// Throughput rows for operations too short to time one by one: ops/s, the mean ns per op,
+// and `slowdown` (this row's ns per op / the baseline's; 0 prints "-").
+void print_rate_header();
+void print_rate(const std::string& key, double ops_per_s, double slowdown, const std::string& note);
 void print_quantity_header();
 void print_quantity(const std::string& key, double value, const std::string& unit,
                     const std::string& note);

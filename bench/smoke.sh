@@ -32,9 +32,12 @@ check spawn --count 6 --inflight 3 --rounds 2 -- \
   spawn.baseline spawn.sequential spawn.baseline_pipelined spawn.pipelined
 check control --count 10 --rounds 2 -- control.baseline control.hello
 check status --count 4 --records 20 --rounds 2 -- \
-  status.hello status.empty status.hello_full status.one_of_full status.full \
+  status.hello status.empty status.hello_full status.one_of_full status.full status.json_floor \
   status.full_reply status.full_per_record
 check memory --clients 5 --records 10 -- \
   memory.idle memory.clients memory.per_client memory.fds_per_client \
   memory.records memory.per_record memory.fds_per_record
+check values --ops 1000 --requests 20 --window 4 -- \
+  values.baseline values.library values.getpid values.protocol values.protocol_pipelined \
+  values.protocol_latency
 exit $failed
