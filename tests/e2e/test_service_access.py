@@ -40,7 +40,10 @@ try:
             break
         print(line.decode().rstrip("\n"), flush=True)
         if not json.loads(line)["ok"]:
-            rest = replies.readline()
+            try:
+                rest = replies.readline()
+            except ConnectionResetError:
+                rest = b""  # closed with our unread request still queued on its side
             print("EOF" if not rest else "MORE " + rest.decode().rstrip("\n"))
             break
 except socket.timeout:
