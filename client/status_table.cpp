@@ -71,21 +71,22 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
     r[3] = "-";
   }
 
+  // Uptime while the process lives; otherwise (exited, or between restarts) since it ended.
   r[4] = "-";
-  if (state == "exited") {
-    if (auto ended = parse_rfc3339(string_field(record, "ended_at")))
-      r[4] = format_duration(std::chrono::duration_cast<std::chrono::seconds>(style.now - *ended)) +
-             " ago";
-  } else if (auto started = parse_rfc3339(string_field(record, "started_at"))) {
-    r[4] = format_duration(std::chrono::duration_cast<std::chrono::seconds>(style.now - *started));
-  }
+  auto since = [&](const char* key) -> std::optional<std::string> {
+    auto t = parse_rfc3339(string_field(record, key));
+    if (!t) return std::nullopt;
+    return format_duration(std::chrono::duration_cast<std::chrono::seconds>(style.now - *t));
+  };
+  if (state == "running" || state == "stopping") r[4] = since("started_at").value_or("-");
+  else if (auto ago = since("ended_at")) r[4] = *ago + " ago";
 
   r[5] = shell_join(record.contains("argv") ? record["argv"] : json::array());
 
   state_color = {};
   if (state == "running") state_color = green;
-  else if (state == "stopping") state_color = yellow;
-  else if (failed) state_color = red;
+  else if (state == "stopping" || state == "backoff") state_color = yellow;
+  else if (failed || state == "fatal") state_color = red;
   return r;
 }
 

@@ -10,7 +10,7 @@
 namespace shoal::cli {
 
 struct table_style {
-  bool color = false;      // ANSI colour: running green, stopping yellow, failed red
+  bool color = false;  // ANSI: running green; stopping, backoff yellow; failed, fatal red
   std::size_t width = 0;   // truncate COMMAND so each row fits; 0 = never truncate
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };

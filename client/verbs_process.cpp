@@ -412,10 +412,11 @@ int run_logs(invocation& inv) {
     bool got_data = data != result.end() && data->is_string() && !data->empty();
     if (got_data) print_chunk(inv, result);
     offset = integer_or(result, "offset", offset);
-    // Done once the process has exited and everything it wrote has been read; the daemon
-    // reports state and size at the same instant, so nothing can follow them.
-    if (string_field(result, "state", "") == "exited" &&
-        offset >= integer_or(result, "size", offset))
+    // Done once the process has ended for good (exited, or fatal: no restart will come) and
+    // everything it wrote has been read; the daemon reports state and size at the same
+    // instant, so nothing can follow them.
+    std::string state = string_field(result, "state", "");
+    if ((state == "exited" || state == "fatal") && offset >= integer_or(result, "size", offset))
       break;
     // More may be waiting already (a chunk is at most max_bytes): read on without a pause.
     if (!got_data) ::nanosleep(&poll_interval, nullptr);

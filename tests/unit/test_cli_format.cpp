@@ -137,3 +137,19 @@ TEST_CASE("on a narrow terminal the command is cut to fit, on whole characters")
   auto whole = lines_of(render_status_table(json{long_one}, style));
   CHECK(whole[1].find("indeed") != std::string::npos);
 }
+
+TEST_CASE("a process that is not running shows when it ended, whatever its state") {
+  json fatal = exited("flaky", 1);
+  fatal["state"] = "fatal";
+  json backoff = exited("retry", 2);
+  backoff["state"] = "backoff";
+  table_style style;
+  style.now = now;
+  style.color = true;
+  auto lines = lines_of(render_status_table(json{fatal, backoff}, style));
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1].find("4s ago") != std::string::npos);
+  CHECK(lines[1].find("\x1b[31mfatal\x1b[0m") != std::string::npos);
+  CHECK(lines[2].find("4s ago") != std::string::npos);
+  CHECK(lines[2].find("\x1b[33mbackoff\x1b[0m") != std::string::npos);
+}

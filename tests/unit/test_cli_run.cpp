@@ -290,3 +290,17 @@ TEST_CASE("logs --follow reads from the returned offset until the process has ex
   CHECK(requests[3].at("offset") == 8);
   for (const auto& request : requests) CHECK(request.at("stream") == "stderr");
 }
+
+TEST_CASE("logs --follow also ends when a restarting process has gone fatal") {
+  fake_daemon daemon([](const std::vector<json>& req) {
+    if (req.size() > 1) return fake_answer{{}, true};
+    return fake_answer{
+        {reply_line(req.back(), {{"data", "last words\n"}, {"offset", 11}, {"size", 11},
+                                 {"state", "fatal"}})},
+        false};
+  });
+  auto r = shoal_cli({"logs", "flaky", "-f"}, daemon.path());
+  CHECK(r.code == 0);
+  CHECK(r.out == "last words\n");
+  CHECK(daemon.requests().size() == 1);
+}
