@@ -21,15 +21,17 @@ status run(const options& opts) {
   auto conn = cli::connection::open(daemon->socket_path());
   if (!conn) return conn.error();
 
-  samples base_seq, base_pipe, shoal_seq, shoal_pipe;
+  samples base_call, clean_call, start_reply, base_seq, base_clean, base_pipe, shoal_seq, shoal_pipe;
   int daemon_wstatus = -1;
   for (long r = 0; r < rounds; ++r) {
     long n = count / rounds + (r < count % rounds ? 1 : 0);
-    spawn_plan seq, pipe;
-    seq.count = pipe.count = n;
+    spawn_plan seq, clean, pipe;
+    seq.count = clean.count = pipe.count = n;
+    clean.clean_child = true;
     pipe.inflight = inflight;
-    status s = run_local_spawns(seq, base_seq, daemon->pid(), daemon_wstatus);
-    if (s) s = run_spawns(*conn, seq, shoal_seq);
+    status s = run_local_spawns(seq, base_seq, daemon->pid(), daemon_wstatus, &base_call);
+    if (s) s = run_local_spawns(clean, base_clean, daemon->pid(), daemon_wstatus, &clean_call);
+    if (s) s = run_spawns(*conn, seq, shoal_seq, &start_reply);
     if (s) s = run_local_spawns(pipe, base_pipe, daemon->pid(), daemon_wstatus);
     if (s) s = run_spawns(*conn, pipe, shoal_pipe);
     if (!s) {
@@ -42,8 +44,15 @@ status run(const options& opts) {
               std::to_string(rounds) + " alternating rounds");
   print_latency_header();
   print_latency("spawn.baseline", base_seq, 0, "posix_spawn + waitpid in this process");
+  print_latency("spawn.clean_child", base_clean, base_clean.median_us() / base_seq.median_us(),
+                "posix_spawn + waitpid with shoald's attributes and file actions (x baseline)");
   print_latency("spawn.sequential", shoal_seq, shoal_seq.median_us() / base_seq.median_us(),
                 "start + join over one connection, one at a time (x median)");
+  print_latency("spawn.baseline_call", base_call, 0, "posix_spawn alone, until it returns");
+  print_latency("spawn.clean_call", clean_call, clean_call.median_us() / base_call.median_us(),
+                "posix_spawn alone with shoald's attributes (x baseline_call)");
+  print_latency("spawn.start_reply", start_reply, start_reply.median_us() / base_call.median_us(),
+                "start alone, until its reply (x baseline_call)");
   std::string k = std::to_string(inflight);
   print_latency("spawn.baseline_pipelined", base_pipe, 0,
                 "posix_spawn with " + k + " children alive, waitpid(-1)");

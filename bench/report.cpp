@@ -14,8 +14,11 @@ void print_latency_header() {
 void print_latency(const std::string& key, samples& s, double ratio, const std::string& note) {
   char ratio_text[32] = "-";
   if (ratio > 0) std::snprintf(ratio_text, sizeof ratio_text, "%.2f", ratio);
-  std::printf("%-30s %11.1f %11.1f %11.0f %9s  %s\n", key.c_str(), s.median_us(), s.p99_us(),
-              s.ops_per_s(), ratio_text, note.c_str());
+  // Samples taken inside a larger loop have no wall time of their own: no ops/s.
+  char rate_text[32] = "-";
+  if (s.ops_per_s() > 0) std::snprintf(rate_text, sizeof rate_text, "%.0f", s.ops_per_s());
+  std::printf("%-30s %11.1f %11.1f %11s %9s  %s\n", key.c_str(), s.median_us(), s.p99_us(),
+              rate_text, ratio_text, note.c_str());
   std::fflush(stdout);
 }
 

@@ -1,9 +1,12 @@
 #include "spawn_driver.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -20,7 +23,8 @@ std::string reply_error(const json& reply) {
 
 }  // namespace
 
-status run_spawns(cli::connection& conn, const spawn_plan& plan, samples& out) {
+status run_spawns(cli::connection& conn, const spawn_plan& plan, samples& out,
+                  samples* start_phase) {
   struct slot {
     std::string name;
     bench_clock::time_point started;
@@ -61,6 +65,7 @@ status run_spawns(cli::connection& conn, const spawn_plan& plan, samples& out) {
       return status{errc::internal, std::string("unable to ") + (s.joining ? "join " : "start ") +
                                         s.name + ": " + reply_error(*reply)};
     if (!s.joining) {
+      if (start_phase) start_phase->add(elapsed_ns(s.started));
       s.joining = true;
       if (auto st = send(i, json{{"op", "join"}, {"name", s.name}}); !st) return st;
       continue;
@@ -77,15 +82,54 @@ status run_spawns(cli::connection& conn, const spawn_plan& plan, samples& out) {
   return {};
 }
 
-status run_local_spawns(const spawn_plan& plan, samples& out, int daemon_pid, int& daemon_wstatus) {
+// posix_spawn attributes and file actions as shoald's spawner sets them (daemon/spawner.cpp).
+class clean_child_setup {
+ public:
+  clean_child_setup() {
+    posix_spawnattr_init(&attr_);
+    posix_spawn_file_actions_init(&actions_);
+    sigset_t empty_mask, all_signals;
+    sigemptyset(&empty_mask);
+    sigfillset(&all_signals);
+    posix_spawnattr_setsigmask(&attr_, &empty_mask);
+    posix_spawnattr_setsigdefault(&attr_, &all_signals);
+    posix_spawnattr_setpgroup(&attr_, 0);
+    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                         POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
+    posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions_, 1, "/dev/null", O_WRONLY | O_APPEND, 0);
+    posix_spawn_file_actions_addopen(&actions_, 2, "/dev/null", O_WRONLY | O_APPEND, 0);
+    posix_spawn_file_actions_addchdir_np(&actions_, "/");
+    posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
+  }
+  ~clean_child_setup() {
+    posix_spawnattr_destroy(&attr_);
+    posix_spawn_file_actions_destroy(&actions_);
+  }
+  clean_child_setup(const clean_child_setup&) = delete;
+  clean_child_setup& operator=(const clean_child_setup&) = delete;
+  const posix_spawnattr_t* attr() const { return &attr_; }
+  const posix_spawn_file_actions_t* actions() const { return &actions_; }
+
+ private:
+  posix_spawnattr_t attr_;
+  posix_spawn_file_actions_t actions_;
+};
+
+status run_local_spawns(const spawn_plan& plan, samples& out, int daemon_pid, int& daemon_wstatus,
+                        samples* start_phase) {
   std::unordered_map<pid_t, bench_clock::time_point> running;
   char* argv[] = {const_cast<char*>(plan.program.c_str()), nullptr};
+  std::optional<clean_child_setup> clean;
+  if (plan.clean_child) clean.emplace();
   long launched = 0, done = 0;
   auto launch = [&]() -> status {
     pid_t pid;
     auto started = bench_clock::now();
-    int rc = posix_spawn(&pid, plan.program.c_str(), nullptr, nullptr, argv, environ);
+    int rc = posix_spawn(&pid, plan.program.c_str(), clean ? clean->actions() : nullptr,
+                         clean ? clean->attr() : nullptr, argv, environ);
     if (rc != 0) return status::from_errno(errc::internal, "unable to spawn " + plan.program, rc);
+    if (start_phase) start_phase->add(elapsed_ns(started));
     running[pid] = started;
     ++launched;
     return {};
