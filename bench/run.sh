@@ -24,12 +24,12 @@ echo "shoal benchmarks: $(git -C "$source_dir" rev-parse --short HEAD 2>/dev/nul
 started=$(date +%s)
 "$bin/shoal_bench_spawn" --count 3000 --inflight 8 --rounds 6 | tee -a "$out"
 "$bin/shoal_bench_control" --count 30000 --rounds 6 | tee -a "$out"
-"$bin/shoal_bench_status" --count 500 --records 1000 --rounds 5 | tee -a "$out"
+"$bin/shoal_bench_status" --count 200 --records 1000 --rounds 5 | tee -a "$out"
 "$bin/shoal_bench_values" --ops 3000000 --requests 30000 --window 64 | tee -a "$out"
 "$bin/shoal_bench_memory" --clients 200 --records 1000 | tee -a "$out"
 
 echo
-echo "summary: shoal / baseline (1.00 = as fast as the baseline)"
+echo "summary: each figure / its baseline (x_base; 1.00 = as fast as the baseline)"
 awk '$1 ~ /^[a-z]+\.[a-z_]+$/ && NF >= 6 && $5 ~ /^[0-9.]+$/ { printf "  %-28s %8s\n", $1, $5 }
      $1 ~ /^values\./ && NF >= 5 && $4 ~ /^[0-9.]+$/ && $2 ~ /^[0-9]+$/ && $5 !~ /^[0-9.]+$/ \
        { printf "  %-28s %8s\n", $1, $4 }' "$out"
