@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <set>
 
 #include <asio/post.hpp>
@@ -53,6 +55,31 @@ std::string describe_exit(const process_record& r) {
 }
 
 bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+// Children of the daemon that no record owns: orphans it adopted as a subreaper, such as the
+// rest of a group whose leader was killed alone. Signalling them is safe until they are reaped,
+// which only this thread does.
+std::vector<pid_t> adopted_children(const std::unordered_map<pid_t, process_record*>& known) {
+  std::vector<pid_t> out;
+  const pid_t self = ::getpid();
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text;
+    std::getline(stat, text);
+    auto paren = text.rfind(')');  // the command name may hold spaces and parentheses
+    if (paren == std::string::npos || paren + 2 > text.size()) continue;
+    std::istringstream rest(text.substr(paren + 2));
+    char state = 0;
+    long ppid = 0;
+    if (!(rest >> state >> ppid)) continue;
+    pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (ppid == self && state != 'Z' && !known.count(pid)) out.push_back(pid);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -413,6 +440,7 @@ void supervisor::respawn(process_record& r) {
   p.cwd = r.cwd;
   p.env = r.env;
   p.exec_argv = r.exec_argv;
+  r.run_started = steady_clock::now();  // a failed spawn is a run of no length, never a healthy one
   auto child = spawn_child(r.name, p);
   if (!child) {
     log::warning("{}", child.error().message());
@@ -430,7 +458,6 @@ void supervisor::respawn(process_record& r) {
   r.escalated = false;
   r.started_at = std::chrono::system_clock::now();
   r.ended_at.reset();
-  r.run_started = steady_clock::now();
   ++r.restart_count;
   by_pid_[r.pid] = &r;
   log::info("restarted '{}' (pid {}), restart {}", r.name, r.pid, r.restart_count);
@@ -492,17 +519,24 @@ void supervisor::shutdown(std::function<void()> done) {
         r->escalated = true;
         signal_group(*r, SIGKILL);
       }
+    for (pid_t pid : adopted_children(by_pid_)) ::kill(pid, SIGKILL);
     return;
   }
   shutting_down_ = true;
   shutdown_done_ = std::move(done);
   for (auto& [name, r] : records_)
     if (!r->done()) begin_stop(*r, r->stop_timeout.value_or(options_.stop_grace_seconds));
+  // Adopted orphans get SIGTERM now, and SIGKILL once every supervised process has ended.
+  for (pid_t pid : adopted_children(by_pid_)) ::kill(pid, SIGTERM);
   check_shutdown_done();
 }
 
 void supervisor::check_shutdown_done() {
   if (!shutting_down_ || !shutdown_done_ || running_count() > 0) return;
+  for (pid_t pid : adopted_children(by_pid_)) {
+    log::info("killing adopted orphan (pid {})", pid);
+    ::kill(pid, SIGKILL);
+  }
   asio::post(io_, std::exchange(shutdown_done_, nullptr));
 }
 

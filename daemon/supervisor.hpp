@@ -76,8 +76,9 @@ class supervisor {
   // Drop joiners of a client that went away.
   void session_closed(std::uint64_t session);
 
-  // Daemon shutdown: refuse new starts, stop every child (grace, then SIGKILL); `done` runs
-  // once nothing is left alive. A second call kills what is left at once.
+  // Daemon shutdown: refuse new starts, cancel pending restarts, stop every child (grace, then
+  // SIGKILL); orphans the daemon adopted get SIGTERM, then SIGKILL once the supervised ones
+  // have ended. `done` runs once nothing is left alive. A second call kills what is left.
   void shutdown(std::function<void()> done);
 
   std::size_t running_count() const;
