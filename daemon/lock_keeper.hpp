@@ -10,13 +10,16 @@
 
 #include <sys/types.h>
 
-#include <asio.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+
+// After a standard header: Asio picks its allocator from libstdc++'s configuration macros, and
+// every translation unit must see the same choice.
+#include <asio.hpp>
 
 #include "named_lock.hpp"
 #include "protocol.hpp"

@@ -3,10 +3,11 @@
 // listens; failures then are fatal with a clear message. docs/segment-layout.md describes it.
 #pragma once
 
-#include <asio.hpp>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <asio.hpp>  // after a standard header, see lock_keeper.hpp
 
 #include "config.hpp"
 #include "dispatcher.hpp"

@@ -1,0 +1,140 @@
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "daemon/lock_keeper.hpp"
+#include "daemon/named_lock.hpp"
+#include "shoal/lock_record.hpp"
+
+namespace layout = shoal::layout;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A real named semaphore under a name of this test run's own, and a header to record in.
+struct lock_fixture {
+  std::string name = "/shoal-unit-" + std::to_string(::getpid()) + "-lock";
+  std::unique_ptr<shoal::named_lock> sem;
+  layout::header header{};
+  asio::io_context io;
+
+  lock_fixture() {
+    auto opened = shoal::named_lock::open(name, true);
+    REQUIRE(opened.ok());
+    sem = std::move(*opened);
+  }
+  ~lock_fixture() { shoal::named_lock::remove(name); }
+
+  // Runs the loop until `done` or the deadline; false on timeout.
+  template <class Pred>
+  bool run_until(Pred done, std::chrono::milliseconds limit = 3000ms) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      io.run_for(10ms);
+      io.restart();
+    }
+    return true;
+  }
+};
+
+shoal::lock_keeper::waiter make_waiter(std::uint64_t session, std::vector<std::string>& log, std::string tag,
+                                       std::optional<std::chrono::steady_clock::duration> timeout = {}) {
+  shoal::lock_keeper::waiter w;
+  w.session = session;
+  if (timeout) w.deadline = std::chrono::steady_clock::now() + *timeout;
+  w.granted = [&log, tag] { log.push_back(tag + " granted"); };
+  w.expired = [&log, tag] { log.push_back(tag + " expired"); };
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("waiters are served in order, expire on time, and go with their session") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  keeper.start();
+  std::vector<std::string> log;
+  REQUIRE(f.sem->try_acquire());  // someone else holds it
+  keeper.enqueue(make_waiter(1, log, "first"));
+  keeper.enqueue(make_waiter(2, log, "gone"));
+  keeper.enqueue(make_waiter(3, log, "late", 50ms));
+  keeper.enqueue(make_waiter(4, log, "second"));
+  keeper.drop_session(2);
+  CHECK(f.run_until([&] { return log.size() == 1; }));
+  CHECK(log == std::vector<std::string>{"late expired"});
+  f.sem->release();
+  CHECK(f.run_until([&] { return log.size() == 2; }));
+  CHECK(log.back() == "first granted");  // and holds it now: "second" still waits
+  f.io.run_for(30ms);
+  CHECK(log.size() == 2);
+  f.sem->release();
+  CHECK(f.run_until([&] { return log.size() == 3; }));
+  CHECK(log.back() == "second granted");
+}
+
+TEST_CASE("run_locked releases the lock as soon as the critical section returns") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  bool ran = false;
+  shoal::lock_keeper::waiter w;
+  w.granted = [&] {
+    ran = true;
+    CHECK(f.sem->held());
+  };
+  w.expired = [] { FAIL("a free lock must not expire"); };
+  keeper.run_locked(std::move(w));
+  CHECK(ran);
+  CHECK_FALSE(f.sem->held());
+}
+
+TEST_CASE("a holder that dies is released and the next acquirer is told") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  keeper.start();
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  REQUIRE(child > 0);
+  REQUIRE(f.sem->try_acquire());
+  CHECK_FALSE(keeper.hand_to(child, shoal::open_pidfd(child)));
+  CHECK(keeper.describe_status()["owner"] == child);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  CHECK(f.run_until([&] { return !f.sem->held(); }, 1000ms));
+  CHECK(shoal::lock_record::owner(f.header) == 0);
+  REQUIRE(f.sem->try_acquire());
+  CHECK(shoal::lock_record::note_acquired(f.header, ::getpid()));
+}
+
+TEST_CASE("a lock held with no recorded holder is released after a second") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  keeper.start();
+  REQUIRE(f.sem->try_acquire());
+  auto started = std::chrono::steady_clock::now();
+  CHECK(f.run_until([&] { return !f.sem->held(); }, 3000ms));
+  CHECK(std::chrono::steady_clock::now() - started >= 1s);
+  CHECK(f.header.lock_owner_died == 1);
+}
+
+TEST_CASE("release checks the owner unless forced") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  pid_t released = 0;
+  CHECK(keeper.release_for(::getpid(), false, released).code() == shoal::errc::invalid_state);
+  REQUIRE(f.sem->try_acquire());
+  keeper.hand_to(::getpid(), shoal::open_pidfd(::getpid()));
+  CHECK(keeper.release_for(1, false, released).code() == shoal::errc::not_owner);
+  CHECK(f.sem->held());
+  CHECK(keeper.release_for(1, true, released).ok());
+  CHECK(released == ::getpid());
+  CHECK_FALSE(f.sem->held());
+}
