@@ -9,11 +9,20 @@ import subprocess
 
 from harness import SHOALD, SOURCE_DIR, clean_env, error_code, ok, pid_alive, wait_until
 
-VALUES = [  # (name, typecode, value)
+VALUES = [  # (name, typecode, value): every typecode, most at an edge of its range
     ("count", "i", -42),
-    ("big", "Q", 2**64 - 1),
-    ("ratio", "d", 0.125),
     ("letter", "c", "x"),
+    ("tiny", "b", -128),
+    ("byte", "B", 255),
+    ("short", "h", -32768),
+    ("ushort", "H", 65535),
+    ("uint", "I", 2**32 - 1),
+    ("long", "l", -2**63),
+    ("ulong", "L", 2**64 - 1),
+    ("quad", "q", 2**63 - 1),
+    ("big", "Q", 2**64 - 1),
+    ("half", "f", -0.5),
+    ("ratio", "d", 0.125),
 ]
 
 
