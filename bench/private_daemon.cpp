@@ -14,7 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -55,12 +57,23 @@ result<pid_t> spawn(std::vector<std::string> argv, const std::string& log_path) 
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // The benchmark blocks its quit signals (a thread waits for them) and ignores SIGPIPE; the
+  // daemon must get its signals as usual.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t empty_mask, all_signals;
+  sigemptyset(&empty_mask);
+  sigfillset(&all_signals);
+  posix_spawnattr_setsigmask(&attr, &empty_mask);
+  posix_spawnattr_setsigdefault(&attr, &all_signals);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   auto env = clean_environment();
   auto argp = pointers(argv);
   auto envp = pointers(env);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, argp.data(), envp.data());
+  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, &attr, argp.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) return status::from_errno(errc::internal, "unable to spawn " + argv[0], rc);
   return pid;
 }
@@ -102,6 +115,29 @@ bool sem_entry_exists(const std::string& name) {
 
 }  // namespace
 
+struct private_daemon::instance {
+  std::string shoald;
+  std::string dir;
+  std::string socket;
+  std::string state_dir;
+  std::string shm;   // from hello: checked for removal after --cleanup
+  std::string lock;
+  pid_t pid = -1;
+  int early_wstatus = -1;  // set by reaped(): the daemon ended before stop()
+  bool spawned = false;    // only a daemon that ran can have left a segment to clean up
+};
+
+namespace {
+
+// Every instance not yet stopped. The mutex is held for a whole stop, so the main thread and
+// a signal-handling thread never stop the same daemon at once.
+std::mutex registry_mutex;
+std::set<private_daemon::instance*> registry;
+
+status stop_instance(private_daemon::instance& d);
+
+}  // namespace
+
 std::string default_shoald_path() {
 #ifdef SHOAL_BENCH_SHOALD
   return SHOAL_BENCH_SHOALD;
@@ -111,43 +147,47 @@ std::string default_shoald_path() {
 }
 
 result<private_daemon> private_daemon::start(const std::string& shoald_path) {
-  private_daemon d;
-  d.shoald_ = shoald_path;
+  auto owned = std::make_unique<instance>();
+  instance& d = *owned;
+  d.shoald = shoald_path;
   // Short: a Unix socket path must stay under 108 bytes.
   char tmpl[] = "/tmp/shoal-bench-XXXXXX";
   if (!::mkdtemp(tmpl))
     return status::from_errno(errc::internal, "unable to create a temp directory in /tmp", errno);
-  d.dir_ = tmpl;
-  d.socket_ = d.dir_ + "/s.sock";
-  d.state_dir_ = d.dir_ + "/state";
-  auto pid = spawn({d.shoald_, "--socket", d.socket_, "--state-dir", d.state_dir_,
-                    "--stop-timeout", "2", "--log-level", "warning"},
-                   d.dir_ + "/shoald.err");
-  if (!pid) {
-    d.stop();
-    return pid.error();
+  d.dir = tmpl;
+  d.socket = d.dir + "/s.sock";
+  d.state_dir = d.dir + "/state";
+  {
+    std::lock_guard<std::mutex> hold(registry_mutex);
+    registry.insert(owned.get());
   }
-  d.pid_ = *pid;
+  private_daemon handle(std::move(owned));
+  auto pid = spawn({d.shoald, "--socket", d.socket, "--state-dir", d.state_dir,
+                    "--stop-timeout", "2", "--log-level", "warning"},
+                   d.dir + "/shoald.err");
+  if (!pid) return pid.error();  // the handle's destructor removes the directory
+  d.pid = *pid;
+  d.spawned = true;
 
   auto deadline = steady::now() + 10s;
   std::string why = "it did not answer";
   for (int attempt = 0; attempt < 5000 && steady::now() < deadline; ++attempt) {
     int wstatus = 0;
-    if (::waitpid(d.pid_, &wstatus, WNOHANG) == d.pid_) {
-      d.pid_ = -1;
-      why = describe(wstatus) + " during start-up (see " + d.dir_ + "/shoald.err)";
+    if (::waitpid(d.pid, &wstatus, WNOHANG) == d.pid) {
+      d.pid = -1;
+      why = describe(wstatus) + " during start-up (see " + d.dir + "/shoald.err)";
       break;
     }
-    auto conn = line_socket::connect(d.socket_);
+    auto conn = line_socket::connect(d.socket);
     if (conn) {
       auto reply = conn->round_trip("{\"id\":0,\"op\":\"hello\"}\n");
       if (reply) {
         json hello = json::parse(*reply, nullptr, false);
         if (!hello.is_discarded() && hello.value("ok", false)) {
           const json& r = hello["result"];
-          d.shm_ = r.value("shm", "");
-          d.lock_ = r.value("lock", "");
-          return d;
+          d.shm = r.value("shm", "");
+          d.lock = r.value("lock", "");
+          return handle;
         }
         why = "hello was refused: " + *reply;
         break;
@@ -155,52 +195,67 @@ result<private_daemon> private_daemon::start(const std::string& shoald_path) {
     }
     std::this_thread::sleep_for(2ms);
   }
-  std::string dir = d.dir_;
-  d.stop();
+  std::string dir = d.dir;
+  handle.stop();
   return status{errc::internal, "unable to start " + shoald_path + " in " + dir + ": " + why};
 }
 
-private_daemon::private_daemon(private_daemon&& other) noexcept
-    : shoald_(std::move(other.shoald_)),
-      dir_(std::exchange(other.dir_, {})),
-      socket_(std::move(other.socket_)),
-      state_dir_(std::move(other.state_dir_)),
-      shm_(std::move(other.shm_)),
-      lock_(std::move(other.lock_)),
-      pid_(std::exchange(other.pid_, -1)),
-      early_wstatus_(std::exchange(other.early_wstatus_, -1)) {}
+private_daemon::private_daemon(std::unique_ptr<instance> self) : self_(std::move(self)) {}
 
 private_daemon::~private_daemon() {
   auto s = stop();
   if (!s) std::fprintf(stderr, "shoal-bench: %s\n", s.message().c_str());
 }
 
+pid_t private_daemon::pid() const { return self_->pid; }
+const std::string& private_daemon::socket_path() const { return self_->socket; }
+const std::string& private_daemon::dir() const { return self_->dir; }
+
 void private_daemon::reaped(int wstatus) {
-  early_wstatus_ = wstatus;
-  pid_ = -1;
+  std::lock_guard<std::mutex> hold(registry_mutex);
+  self_->early_wstatus = wstatus;
+  self_->pid = -1;
 }
 
 status private_daemon::stop() {
-  std::string problems;
-  if (early_wstatus_ != -1) {
-    problems += "shoald " + describe(early_wstatus_) + " before it was stopped; ";
-    early_wstatus_ = -1;
+  if (!self_) return {};
+  std::lock_guard<std::mutex> hold(registry_mutex);
+  if (!registry.erase(self_.get())) return {};  // stop_all got there first
+  return stop_instance(*self_);
+}
+
+void private_daemon::stop_all() {
+  std::lock_guard<std::mutex> hold(registry_mutex);
+  for (instance* d : registry) {
+    auto s = stop_instance(*d);
+    if (!s) std::fprintf(stderr, "shoal-bench: %s\n", s.message().c_str());
   }
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    auto wstatus = reap_within(pid_, 20s);
+  registry.clear();
+}
+
+namespace {
+
+status stop_instance(private_daemon::instance& d) {
+  std::string problems;
+  if (d.early_wstatus != -1) {
+    problems += "shoald " + describe(d.early_wstatus) + " before it was stopped; ";
+    d.early_wstatus = -1;
+  }
+  if (d.pid > 0) {
+    ::kill(d.pid, SIGTERM);
+    auto wstatus = reap_within(d.pid, 20s);
     if (!wstatus) {
-      ::kill(pid_, SIGKILL);
-      wstatus = reap_within(pid_, 5s);
-      problems += "shoald (pid " + std::to_string(pid_) + ") ignored SIGTERM for 20 s; ";
+      ::kill(d.pid, SIGKILL);
+      wstatus = reap_within(d.pid, 5s);
+      problems += "shoald (pid " + std::to_string(d.pid) + ") ignored SIGTERM for 20 s; ";
     } else if (!WIFEXITED(*wstatus) || WEXITSTATUS(*wstatus) != 0) {
       problems += "shoald " + describe(*wstatus) + " on SIGTERM; ";
     }
-    pid_ = -1;
+    d.pid = -1;
   }
-  if (!dir_.empty()) {
-    std::string log = dir_ + "/cleanup.err";
-    auto cleaner = spawn({shoald_, "--socket", socket_, "--state-dir", state_dir_, "--cleanup"}, log);
+  if (!d.dir.empty() && d.spawned) {
+    std::string log = d.dir + "/cleanup.err";
+    auto cleaner = spawn({d.shoald, "--socket", d.socket, "--state-dir", d.state_dir, "--cleanup"}, log);
     if (!cleaner) {
       problems += cleaner.error().message() + "; ";
     } else {
@@ -215,22 +270,26 @@ status private_daemon::stop() {
         problems += "shoald --cleanup " + describe(*wstatus) + ": " + text + "; ";
       }
     }
-    if (shm_entry_exists(shm_)) problems += "shared segment " + shm_ + " was left in /dev/shm; ";
-    if (sem_entry_exists(lock_)) problems += "semaphore " + lock_ + " was left in /dev/shm; ";
+    if (shm_entry_exists(d.shm)) problems += "shared segment " + d.shm + " was left in /dev/shm; ";
+    if (sem_entry_exists(d.lock)) problems += "semaphore " + d.lock + " was left in /dev/shm; ";
     if (!problems.empty()) {
-      std::ifstream in(dir_ + "/shoald.err");
+      std::ifstream in(d.dir + "/shoald.err");
       std::string text((std::istreambuf_iterator<char>(in)), {});
       if (!text.empty()) problems += "shoald said:\n" + text;
     }
-    ::nftw(dir_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    dir_.clear();
+  }
+  if (!d.dir.empty()) {
+    ::nftw(d.dir.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    d.dir.clear();
   }
   if (problems.empty()) return {};
   return status{errc::internal, "unable to stop the private shoald cleanly: " + problems};
 }
 
+}  // namespace
+
 result<long> private_daemon::rss_bytes() const {
-  std::string path = "/proc/" + std::to_string(pid_) + "/status";
+  std::string path = "/proc/" + std::to_string(self_->pid) + "/status";
   std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) {

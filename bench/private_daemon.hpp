@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "status.hpp"
@@ -16,7 +17,7 @@ class private_daemon {
   // Starts `shoald` and waits (up to 10 s) until it answers `hello`.
   static result<private_daemon> start(const std::string& shoald_path);
 
-  private_daemon(private_daemon&& other) noexcept;
+  private_daemon(private_daemon&&) noexcept = default;
   private_daemon& operator=(private_daemon&&) = delete;
   private_daemon(const private_daemon&) = delete;
   ~private_daemon();
@@ -24,26 +25,26 @@ class private_daemon {
   // SIGTERM, reap (SIGKILL after 20 s), `--cleanup`, then removes the temp directory.
   // Idempotent; the status says what could not be cleaned up.
   status stop();
+  // Stops every daemon still running, from any thread: what a benchmark that is told to
+  // quit (SIGINT, SIGTERM, SIGHUP) does before it exits.
+  static void stop_all();
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const;
   // A baseline that reaps with waitpid(-1) may collect the daemon itself: it hands the wait
   // status over so that stop() reports how the daemon ended instead of waiting for it.
   void reaped(int wstatus);
-  const std::string& socket_path() const { return socket_; }
-  const std::string& dir() const { return dir_; }
+  const std::string& socket_path() const;
+  const std::string& dir() const;
   // Resident set size of the daemon (VmRSS in /proc/PID/status), in bytes.
   result<long> rss_bytes() const;
 
+  struct instance;
+
  private:
-  private_daemon() = default;
-  std::string shoald_;
-  std::string dir_;
-  std::string socket_;
-  std::string state_dir_;
-  std::string shm_;   // from hello: checked for removal after --cleanup
-  std::string lock_;
-  pid_t pid_ = -1;
-  int early_wstatus_ = -1;  // set by reaped(): the daemon ended before stop()
+  explicit private_daemon(std::unique_ptr<instance> self);
+  // Owned here and listed in a registry (for stop_all) until stopped; a heap object so that
+  // moving the handle does not move what the registry points to.
+  std::unique_ptr<instance> self_;
 };
 
 // Which `shoald` to run: --shoald PATH, else the one built next to the benchmarks.

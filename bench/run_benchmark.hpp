@@ -13,6 +13,6 @@
 namespace shoal::bench {
 
 int run_benchmark(int argc, char** argv, std::map<std::string, std::string> defaults,
-               const std::function<status(const options&)>& body);
+                  const std::function<status(const options&)>& body);
 
 }  // namespace shoal::bench
