@@ -37,12 +37,13 @@ struct start_params {
   std::vector<std::string> argv;
   std::string cwd;
   std::vector<std::pair<std::string, std::string>> env;
-  restart_settings restart;             // default: never restarted
+  // Initialized here so that `start_params{name, argv, cwd, env}` stays warning-free.
+  restart_settings restart{};             // default: never restarted
   // Declared programs (programs_file.hpp) also set these.
-  std::vector<std::string> exec_argv;   // what to execute, when not argv itself (setpriv)
-  std::string program;                  // the program this is an instance of
-  int stop_signal = 15;                 // SIGTERM
-  std::optional<double> stop_timeout;   // empty: supervisor_options::stop_grace_seconds
+  std::vector<std::string> exec_argv{};   // what to execute, when not argv itself (setpriv)
+  std::string program{};                  // the program this is an instance of
+  int stop_signal = 15;                   // SIGTERM
+  std::optional<double> stop_timeout{};   // empty: supervisor_options::stop_grace_seconds
 };
 
 class supervisor {
