@@ -80,13 +80,10 @@ void lock_keeper::drop_session(std::uint64_t session) {
 
 void lock_keeper::pump() {
   auto now = clock::now();
-  // Take the queue out while calling back, so a callback that enqueues cannot invalidate it.
-  std::deque<waiter> expired;
-  std::erase_if(waiters_, [&](waiter& w) {
-    if (!w.deadline || *w.deadline > now) return false;
-    expired.push_back(std::move(w));
-    return true;
-  });
+  // Split the queue before calling back, so a callback that enqueues cannot invalidate it.
+  std::deque<waiter> expired, waiting;
+  for (auto& w : waiters_) (w.deadline && *w.deadline <= now ? expired : waiting).push_back(std::move(w));
+  waiters_ = std::move(waiting);
   for (auto& w : expired) w.expired();
   while (!waiters_.empty() && sem_.try_acquire()) {
     waiter w = std::move(waiters_.front());
@@ -105,9 +102,16 @@ void lock_keeper::arm_retry() {
   auto now = clock::now();
   for (const auto& w : waiters_)
     if (w.deadline) delay = std::min<clock::duration>(delay, std::max<clock::duration>(*w.deadline - now, 0ms));
-  retry_timer_.expires_after(delay);
+  // A retry already due sooner stands: re-arming on every new waiter would let a steady
+  // stream of requests push the retry back for ever.
+  auto due = now + delay;
+  if (retry_armed_ && retry_due_ <= due) return;
+  retry_armed_ = true;
+  retry_due_ = due;
+  retry_timer_.expires_at(due);
   retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const asio::error_code& ec) {
     if (ec || !alive.lock()) return;
+    retry_armed_ = false;
     pump();
   });
 }

@@ -79,6 +79,8 @@ class lock_keeper {
   layout::header& header_;
   std::deque<waiter> waiters_;
   asio::steady_timer retry_timer_;
+  bool retry_armed_ = false;  // a wait on retry_timer_ is pending, due at retry_due_
+  clock::time_point retry_due_;
   asio::steady_timer tick_timer_;
   clock::duration backoff_;
   // The holder being watched, and the pidfd that becomes readable when it exits.
