@@ -6,7 +6,6 @@ with exit code 0, that no child of it survives, and that its shared segment and 
 after `shoald --cleanup`.
 """
 
-import errno
 import json
 import os
 import select
@@ -445,4 +444,4 @@ def require_binaries():
 
 __all__ = ["BIN_DIR", "SOURCE_DIR", "SHOALD", "SHOAL", "Client", "Daemon", "DaemonFactory",
            "CliResult", "run_cli", "clean_env", "wait_until", "pid_alive", "children_of",
-           "processes_with_env", "ok", "error_code", "raise_nofile", "helper", "errno"]
+           "processes_with_env", "ok", "error_code", "raise_nofile", "helper"]
