@@ -15,6 +15,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -37,6 +38,25 @@
 #include "segment_layout.hpp"
 
 namespace shoal {
+
+namespace detail {
+// getpid() is a system call in glibc >= 2.25 and costs more than the whole locked increment;
+// the cached value is forgotten in a fork child, so it always names the calling process.
+inline pid_t current_pid() {
+  static std::atomic<pid_t> cached{0};
+  static const bool forget_on_fork = [] {
+    ::pthread_atfork(nullptr, nullptr, [] { cached.store(0, std::memory_order_relaxed); });
+    return true;
+  }();
+  (void)forget_on_fork;
+  pid_t pid = cached.load(std::memory_order_relaxed);
+  if (pid == 0) {
+    pid = ::getpid();
+    cached.store(pid, std::memory_order_relaxed);
+  }
+  return pid;
+}
+}  // namespace detail
 
 class shared_error : public std::runtime_error {
  public:
@@ -103,21 +123,21 @@ class shared_lock {
     while (::sem_wait(sem_) != 0) {
       if (errno != EINTR) throw shared_error(std::string("unable to wait for the lock: ") + std::strerror(errno));
     }
-    return lock_record::note_acquired(*header_, ::getpid());
+    return lock_record::note_acquired(*header_, detail::current_pid());
   }
   // Non-blocking; `died` as for acquire.
   bool try_acquire(bool* died = nullptr) {
     while (::sem_trywait(sem_) != 0) {
       if (errno != EINTR) return false;
     }
-    bool d = lock_record::note_acquired(*header_, ::getpid());
+    bool d = lock_record::note_acquired(*header_, detail::current_pid());
     if (died) *died = d;
     return true;
   }
   // False when the lock was no longer ours (forced or recovered by the daemon): then it is
   // not posted again, so nobody else's hold is broken.
   bool release() {
-    if (!lock_record::clear_owner(*header_, ::getpid())) return false;
+    if (!lock_record::clear_owner(*header_, detail::current_pid())) return false;
     ::sem_post(sem_);
     return true;
   }
