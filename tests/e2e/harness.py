@@ -330,6 +330,20 @@ class Daemon:
                     paths.append(os.path.join("/dev/shm", prefix + name.lstrip("/")))
         return paths
 
+    def mapped_shm_paths(self):
+        """Files under /dev/shm that the running daemon has mapped, whether or not it ever
+        answered hello (shm_open and sem_open both map their file)."""
+        found = set()
+        try:
+            with open(f"/proc/{self.pid}/maps") as f:
+                for line in f:
+                    path = line.split(None, 5)[5].strip() if len(line.split(None, 5)) == 6 else ""
+                    if path.startswith("/dev/shm/"):
+                        found.add(path.removesuffix(" (deleted)"))
+        except (OSError, IndexError):
+            pass
+        return found
+
     def teardown(self):
         """Returns a list of problems; empty when the daemon left everything clean."""
         problems = []
@@ -339,6 +353,7 @@ class Daemon:
             return problems
         was_running = self.proc.poll() is None
         child_pids = [pid for pid, _ in self.children()] if was_running else []
+        shm_files = set(self.shm_paths()) | (self.mapped_shm_paths() if was_running else set())
         code, killed = self.terminate()
         self._stderr_file.close()
         if killed:
@@ -367,7 +382,7 @@ class Daemon:
             output, _ = cleanup.communicate(timeout=10)
             problems.append("shoald --cleanup did not exit within 15 s (killed); it printed: "
                             f"{output.decode(errors='replace')}")
-        leftovers = [p for p in self.shm_paths() if os.path.exists(p)]
+        leftovers = sorted(p for p in shm_files if os.path.exists(p))
         if leftovers:
             problems.append(f"left in /dev/shm after --cleanup: {leftovers}")
             for p in leftovers:
