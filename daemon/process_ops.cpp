@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "fields.hpp"
+#include "run_as.hpp"
 #include "signals.hpp"
 #include "unique_fd.hpp"
 
@@ -62,6 +63,26 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
     if (**restart_window <= 0)
       return reply.fail(errc::out_of_range, "field 'restart_window' must be more than 0 seconds");
     p.restart.window_seconds = **restart_window;
+  }
+  auto user = optional_string(body, "user");
+  if (!user) return reply.fail(user.error());
+  auto group = optional_string(body, "group");
+  if (!group) return reply.fail(group.error());
+  if (*user || *group) {
+    // Checked before the names are looked up, so a refused peer learns nothing of accounts.
+    if (reply.from().uid != 0)
+      return reply.fail(errc::permission_denied, "only root may start a process as another user");
+    if (::geteuid() != 0)
+      return reply.fail(errc::invalid_state, "shoald is not running as root; it cannot change credentials");
+    if (p.argv.empty())
+      return reply.fail(errc::bad_request,
+                        "fields 'user' and 'group' need 'argv': a declared program runs as its "
+                        "programs file says");
+    auto credentials = resolve_run_as(*user, *group);
+    if (!credentials) return reply.fail(credentials.error());
+    p.exec_argv = credentials->wrap(p.argv);
+    p.user = std::move(*user);
+    p.group = std::move(*group);
   }
   auto started = s.start(std::move(p));
   if (!started) return reply.fail(started.error());

@@ -30,6 +30,8 @@ json to_json(const process_record& r) {
       {"started_at", to_rfc3339(r.started_at)},
       {"ended_at", r.ended_at ? json(to_rfc3339(*r.ended_at)) : json(nullptr)},
       {"program", r.program.empty() ? json(nullptr) : json(r.program)},
+      {"user", r.user ? json(*r.user) : json(nullptr)},
+      {"group", r.group ? json(*r.group) : json(nullptr)},
       {"restart", to_string(r.restarts.settings().mode)},
       {"restart_max", r.restarts.settings().max_restarts},
       {"restart_window", r.restarts.settings().window_seconds},

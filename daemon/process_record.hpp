@@ -62,6 +62,7 @@ struct process_record {
 
   // How to run it again (argv, cwd and env above are what it was started with).
   std::vector<std::string> exec_argv;  // what is executed: argv, or argv behind setpriv
+  std::optional<std::string> user, group;  // who it runs as, when not as the daemon (as asked)
   std::vector<std::pair<std::string, std::string>> env;
   std::string program;  // the declared program it is an instance of; empty when ad hoc
   int stop_signal = 15;  // SIGTERM

@@ -27,7 +27,9 @@ start_params program_table::params_for(const program_spec& p, const std::string&
   params.cwd = p.cwd;
   params.env = p.env;
   params.restart = p.restart;
-  if (p.uid || p.gid) params.exec_argv = p.spawn_argv();
+  if (p.credentials.changes_anything()) params.exec_argv = p.spawn_argv();
+  params.user = p.user;
+  params.group = p.group;
   params.program = p.name;
   params.stop_signal = p.stop_signal;
   params.stop_timeout = p.stop_timeout;

@@ -1,7 +1,5 @@
 #include "programs_file.hpp"
 
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -165,17 +163,10 @@ class validator {
                               "' needs shoald to run as root (it cannot change credentials)");
       (std::string_view(field) == "user" ? p.user : p.group) = it->get<std::string>();
     }
-    if (p.user) {
-      const passwd* pw = ::getpwnam(p.user->c_str());
-      if (!pw) return bad("user", "no user named '" + *p.user + "'");
-      p.uid = pw->pw_uid;
-      p.gid = pw->pw_gid;
-    }
-    if (p.group) {
-      const group* gr = ::getgrnam(p.group->c_str());
-      if (!gr) return bad("group", "no group named '" + *p.group + "'");
-      p.gid = gr->gr_gid;
-    }
+    if (p.user)
+      if (auto st = p.credentials.set_user(*p.user); !st) return bad("user", st.message());
+    if (p.group)
+      if (auto st = p.credentials.set_group(*p.group); !st) return bad("group", st.message());
     if (auto a = body.find("autostart"); a != body.end()) {
       if (!a->is_boolean()) return bad("autostart", "field 'autostart' must be true or false");
       p.autostart = a->get<bool>();
@@ -242,18 +233,6 @@ std::vector<std::string> program_spec::instance_names() const {
   std::vector<std::string> names;
   for (int i = 1; i <= numprocs; ++i) names.push_back(name + "-" + std::to_string(i));
   return names;
-}
-
-std::vector<std::string> program_spec::spawn_argv() const {
-  if (!uid && !gid) return argv;
-  std::vector<std::string> out{std::string(setpriv_path)};
-  if (uid) out.push_back("--reuid=" + std::to_string(*uid));
-  if (gid) out.push_back("--regid=" + std::to_string(*gid));
-  // With a user: that user's supplementary groups; with only a group: none, not root's.
-  out.push_back(uid ? "--init-groups" : "--clear-groups");
-  out.push_back("--");
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
 }
 
 result<std::vector<program_spec>> parse_programs(std::string_view text, std::string_view origin,

@@ -8,8 +8,6 @@
 // ("programs.json:7: program 'web': field 'numprocs' must be ...").
 #pragma once
 
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "restart_policy.hpp"
+#include "run_as.hpp"
 #include "status.hpp"
 
 namespace shoal {
@@ -29,8 +28,7 @@ struct program_spec {
   std::string cwd;                                          // empty: the daemon's own
   std::vector<std::pair<std::string, std::string>> env;     // sorted by key
   std::optional<std::string> user, group;                   // as written, for people
-  std::optional<uid_t> uid;                                  // resolved when the file is read
-  std::optional<gid_t> gid;                                  // the group's, else the user's primary
+  run_as credentials;                                        // resolved when the file is read
   bool autostart = true;
   int numprocs = 1;
   restart_settings restart{restart_mode::on_failure};
@@ -41,13 +39,9 @@ struct program_spec {
 
   // "web" when numprocs is 1, else "web-1" .. "web-N".
   std::vector<std::string> instance_names() const;
-  // What to execute: argv, behind `setpriv` when the program sets a user or group
-  // (posix_spawn cannot change credentials, and the daemon never runs C++ in a child).
-  std::vector<std::string> spawn_argv() const;
+  // What to execute: argv, behind setpriv when the program sets a user or group (run_as.hpp).
+  std::vector<std::string> spawn_argv() const { return credentials.wrap(argv); }
 };
-
-// Where setpriv(1) from util-linux is looked for.
-inline constexpr std::string_view setpriv_path = "/usr/bin/setpriv";
 
 // Parses and validates a whole file. `origin` names it in messages. `as_root`: whether the
 // daemon runs as root; `user` and `group` are refused otherwise. Programs come sorted by name.

@@ -177,6 +177,8 @@ result<json> supervisor::start(start_params params) {
   r->argv = std::move(params.argv);
   r->cwd = params.cwd;
   r->exec_argv = std::move(params.exec_argv);
+  r->user = std::move(params.user);
+  r->group = std::move(params.group);
   r->env = std::move(params.env);
   r->program = std::move(params.program);
   r->stop_signal = params.stop_signal;

@@ -39,8 +39,10 @@ struct start_params {
   std::vector<std::pair<std::string, std::string>> env;
   // Initialized here so that `start_params{name, argv, cwd, env}` stays warning-free.
   restart_settings restart{};             // default: never restarted
-  // Declared programs (programs_file.hpp) also set these.
+  // Set with a user or group (run_as.hpp), by a declared program or a root's `start`.
   std::vector<std::string> exec_argv{};   // what to execute, when not argv itself (setpriv)
+  std::optional<std::string> user{}, group{};  // as asked for, shown in the record
+  // Declared programs (programs_file.hpp) also set these.
   std::string program{};                  // the program this is an instance of
   int stop_signal = 15;                   // SIGTERM
   std::optional<double> stop_timeout{};   // empty: supervisor_options::stop_grace_seconds

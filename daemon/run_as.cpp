@@ -1,0 +1,115 @@
+#include "run_as.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <vector>
+
+namespace shoal {
+namespace {
+
+// Digits only, fitting in T: a numeric id rather than a name.
+template <typename T>
+std::optional<T> numeric_id(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  T value{};
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
+// Runs `lookup(buffer, size)`, a getpw*_r or getgr*_r call, growing the buffer while it says
+// ERANGE. Returns that call's result: 0 also when there is no such entry.
+template <typename Lookup>
+int with_buffer(std::vector<char>& buffer, Lookup lookup) {
+  buffer.resize(4096);
+  for (int tries = 0; tries < 8; ++tries) {
+    int err = lookup(buffer.data(), buffer.size());
+    if (err != ERANGE) return err;
+    buffer.resize(buffer.size() * 4);
+  }
+  return ERANGE;
+}
+
+}  // namespace
+
+std::vector<std::string> run_as::wrap(const std::vector<std::string>& argv) const {
+  if (!changes_anything()) return argv;
+  std::vector<std::string> out{std::string(setpriv_path)};
+  if (uid) out.push_back("--reuid=" + std::to_string(*uid));
+  if (gid) out.push_back("--regid=" + std::to_string(*gid));
+  out.push_back(uid ? "--init-groups" : "--clear-groups");
+  out.push_back("--");
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+result<account> find_user(const std::string& name) {
+  if (name.empty() || name.find('\0') != std::string::npos)
+    return status{errc::bad_request, "a user must be given by name or uid"};
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer;
+  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
+    return ::getpwnam_r(name.c_str(), &entry, buf, size, &found);
+  });
+  if (err == 0 && !found) {
+    if (auto uid = numeric_id<uid_t>(name))
+      err = with_buffer(buffer, [&](char* buf, std::size_t size) {
+        return ::getpwuid_r(*uid, &entry, buf, size, &found);
+      });
+  }
+  if (err != 0) return status::from_errno(errc::internal, "unable to look up user '" + name + "'", err);
+  if (!found) return status{errc::bad_request, "no user named '" + name + "'"};
+  return account{found->pw_uid, found->pw_gid};
+}
+
+result<gid_t> find_group(const std::string& name) {
+  if (name.empty() || name.find('\0') != std::string::npos)
+    return status{errc::bad_request, "a group must be given by name or gid"};
+  group entry{};
+  group* found = nullptr;
+  std::vector<char> buffer;
+  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
+    return ::getgrnam_r(name.c_str(), &entry, buf, size, &found);
+  });
+  if (err == 0 && !found) {
+    if (auto gid = numeric_id<gid_t>(name))
+      err = with_buffer(buffer, [&](char* buf, std::size_t size) {
+        return ::getgrgid_r(*gid, &entry, buf, size, &found);
+      });
+  }
+  if (err != 0) return status::from_errno(errc::internal, "unable to look up group '" + name + "'", err);
+  if (!found) return status{errc::bad_request, "no group named '" + name + "'"};
+  return found->gr_gid;
+}
+
+status run_as::set_user(const std::string& name_or_uid) {
+  auto who = find_user(name_or_uid);
+  if (!who) return who.error();
+  uid = who->uid;
+  if (!group_given_) gid = who->primary_gid;
+  return {};
+}
+
+status run_as::set_group(const std::string& name_or_gid) {
+  auto found = find_group(name_or_gid);
+  if (!found) return found.error();
+  gid = *found;
+  group_given_ = true;
+  return {};
+}
+
+result<run_as> resolve_run_as(const std::optional<std::string>& user,
+                              const std::optional<std::string>& group) {
+  run_as out;
+  if (user)
+    if (auto st = out.set_user(*user); !st) return st;
+  if (group)
+    if (auto st = out.set_group(*group); !st) return st;
+  return out;
+}
+
+}  // namespace shoal

@@ -1,0 +1,61 @@
+// Running a child as another account. posix_spawn cannot change credentials and the daemon
+// never runs its own code in a child, so a child that runs as someone else is executed behind
+// setpriv(1) from util-linux:
+//
+//   /usr/bin/setpriv --reuid=UID --regid=GID --init-groups|--clear-groups -- ARGV...
+//
+// Declared programs (programs_file.hpp) and ad-hoc `start` requests (process_ops.cpp) both
+// resolve their `user`/`group` here and build their argv here, so both mean the same thing.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "status.hpp"
+
+namespace shoal {
+
+// Where setpriv(1) is looked for.
+inline constexpr std::string_view setpriv_path = "/usr/bin/setpriv";
+
+// The credentials a child gets; an empty uid or gid keeps the daemon's.
+struct run_as {
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;  // the group's when one is given, else the user's primary group
+
+  bool operator==(const run_as&) const = default;
+  bool changes_anything() const { return uid || gid; }
+  // Resolve a user (find_user) or a group (find_group) into uid and gid, in either order:
+  // a group given takes the place of the user's primary group. On error nothing changes.
+  status set_user(const std::string& name_or_uid);
+  status set_group(const std::string& name_or_gid);
+  // `argv` as it must be executed: unchanged when nothing changes, else behind setpriv.
+  // With a user the child gets that user's supplementary groups; with only a group, none
+  // (never the daemon's).
+  std::vector<std::string> wrap(const std::vector<std::string>& argv) const;
+
+ private:
+  bool group_given_ = false;  // gid is the group's, not the user's primary one
+};
+
+struct account {
+  uid_t uid = 0;
+  gid_t primary_gid = 0;
+};
+
+// A user by name, or by numeric uid when no user has that name; the account must exist (its
+// groups and primary group come from it). bad_request: "no user named 'x'".
+result<account> find_user(const std::string& name_or_uid);
+// A group by name, or by numeric gid when no group has that name; it must exist.
+// bad_request: "no group named 'x'".
+result<gid_t> find_group(const std::string& name_or_gid);
+
+// Both at once (either may be absent): set_user, then set_group.
+result<run_as> resolve_run_as(const std::optional<std::string>& user,
+                              const std::optional<std::string>& group);
+
+}  // namespace shoal
