@@ -94,6 +94,8 @@ constexpr option_spec start_options[] = {
     {"restart", 0, true},
     {"restart-max", 0, true},
     {"restart-window", 0, true},
+    {"user", 0, true},
+    {"group", 0, true},
 };
 
 result<std::string> current_directory() {
@@ -158,6 +160,14 @@ int run_start(invocation& inv) {
     auto seconds = parse_seconds("--restart-window", *window);
     if (!seconds) return usage_error(inv, seconds.error().message());
     request["restart_window"] = *seconds;
+  }
+  // Names are resolved by the daemon, which alone knows whether it may change credentials.
+  for (const char* field : {"user", "group"}) {
+    if (auto who = a.value(field)) {
+      if (who->empty())
+        return usage_error(inv, std::string("--") + field + " needs a " + field + " name or numeric id");
+      request[field] = *who;
+    }
   }
 
   return simple_call(inv, std::move(request), [&](const json& record) {
@@ -438,7 +448,9 @@ int run_ping(invocation& inv) {
 }
 
 constexpr verb table[] = {
-    {"start", "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... [--restart MODE] -- PROGRAM [ARG]...",
+    {"start",
+     "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... [--restart MODE] [--user USER] "
+     "[--group GROUP] -- PROGRAM [ARG]...",
      "Start PROGRAM under shoald and print its name and pid.",
      "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
      "'./script.sh' works), with the daemon's environment plus each --env KEY=VALUE.\n"
@@ -452,6 +464,9 @@ constexpr verb table[] = {
      "  --restart-max N   give up (state fatal) after N restarts within the window\n"
      "                    (default 5)\n"
      "  --restart-window SECONDS   the window --restart-max counts in (default 300)\n"
+     "  --user USER       run it as USER (a name or uid), with USER's groups; root only,\n"
+     "                    and only when shoald runs as root\n"
+     "  --group GROUP     run it with GROUP (a name or gid) as its group instead; root only\n"
      "Prints: started NAME (pid PID)\n",
      run_start},
     {"join", "join NAME... [--timeout SECONDS] [-v]",

@@ -59,6 +59,8 @@ _shoal() {
                 -- "${cur#SIG}"))
             return ;;
         --restart) COMPREPLY=($(compgen -W "no on-failure always" -- "$cur")); return ;;
+        --user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+        --group) COMPREPLY=($(compgen -g -- "$cur")); return ;;
         --name|--env|--timeout|--owner|--values|--since|-n|--count|--restart-max|--restart-window)
             return ;;
     esac
@@ -80,7 +82,7 @@ _shoal() {
 
     local flags="" names=""
     case $verb in
-        start) flags="--name --cwd --env --restart --restart-max --restart-window --" ;;
+        start) flags="--name --cwd --env --restart --restart-max --restart-window --user --group --" ;;
         watch) flags="--since --count"; names=$(_shoal_names status) ;;
         reload) ;;
         join) flags="--timeout -v"; names=$(_shoal_names status) ;;
