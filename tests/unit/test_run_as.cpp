@@ -1,11 +1,16 @@
 #include <doctest/doctest.h>
 
 #include <pwd.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "daemon/dispatcher.hpp"
+#include "daemon/process_ops.hpp"
 #include "daemon/run_as.hpp"
+#include "daemon/supervisor.hpp"
 
 using namespace shoal;
 
@@ -20,7 +25,71 @@ const passwd& nobody() {
   return *pw;
 }
 
+// Records what it was asked to execute and executes nothing.
+struct recording_spawner final : spawner {
+  std::vector<std::vector<std::string>> argvs;
+  result<spawned_child> spawn(const spawn_request& req) override {
+    argvs.push_back(req.argv);
+    return status{errc::spawn_failed, "not executed in unit tests"};
+  }
+};
+
+struct start_op {
+  std::string dir = [] {
+    char tmpl[] = "/tmp/shoal-unit-XXXXXX";
+    return std::string(::mkdtemp(tmpl));
+  }();
+  asio::io_context io;
+  recording_spawner spawned;
+  supervisor sup{io, spawned, {dir, "/tmp/x.sock", 1, 10}};
+  dispatcher d;
+  start_op() { register_process_ops(d, sup); }
+  ~start_op() { std::filesystem::remove_all(dir); }
+
+  json request(const std::string& line, uid_t peer_uid) {
+    json reply;
+    d.dispatch(line, peer{1, 4242, peer_uid, peer_uid}, [&](const json& r) { reply = r; });
+    return reply;
+  }
+};
+
 }  // namespace
+
+TEST_CASE("start with user or group: refused to anyone but root, before anything is looked up") {
+  start_op op;
+  for (const char* line :
+       {R"({"id":1,"op":"start","argv":["id"],"user":"nobody"})",
+        R"({"id":2,"op":"start","argv":["id"],"group":"root"})",
+        R"({"id":3,"op":"start","argv":["id"],"user":"no-such-user-xyz"})"}) {
+    json reply = op.request(line, 1000);
+    CHECK(reply["error"]["code"] == "permission_denied");
+    CHECK(reply["error"]["message"] == "only root may start a process as another user");
+  }
+  CHECK(op.spawned.argvs.empty());
+  CHECK(op.sup.list({})->at("processes").empty());
+  json plain = op.request(R"({"id":4,"op":"start","argv":["id"]})", 1000);
+  CHECK(plain["error"]["code"] == "spawn_failed");  // reached the spawner: only user is root's
+  REQUIRE(op.spawned.argvs.size() == 1);
+  CHECK(op.spawned.argvs[0] == std::vector<std::string>{"id"});
+}
+
+TEST_CASE("start with user from root: executed behind setpriv when the daemon is root") {
+  start_op op;
+  json reply = op.request(R"({"id":1,"op":"start","argv":["id","-u"],"user":"nobody"})", 0);
+  if (::geteuid() != 0) {
+    CHECK(reply["error"]["code"] == "invalid_state");
+    CHECK(reply["error"]["message"] == "shoald is not running as root; it cannot change credentials");
+    CHECK(op.spawned.argvs.empty());
+    return;
+  }
+  CHECK(reply["error"]["code"] == "spawn_failed");
+  REQUIRE(op.spawned.argvs.size() == 1);
+  CHECK(op.spawned.argvs[0] == resolve_run_as(std::string("nobody"), std::nullopt)->wrap({"id", "-u"}));
+  json unknown = op.request(R"({"id":2,"op":"start","argv":["id"],"group":"no-such-group-xyz"})", 0);
+  CHECK(unknown["error"]["code"] == "bad_request");
+  CHECK(unknown["error"]["message"] == "no group named 'no-such-group-xyz'");
+  CHECK(op.spawned.argvs.size() == 1);
+}
 
 TEST_CASE("run_as: nothing to change runs argv itself") {
   run_as none;
