@@ -69,6 +69,7 @@ class lock_keeper {
   void arm_retry();
   void tick();
   void watch(pid_t pid, int pidfd);
+  void await_exit(std::uint64_t generation, pid_t pid);
   void unwatch();
   void recover(pid_t dead_owner);
   void recover_unowned();
@@ -97,8 +98,5 @@ class lock_keeper {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<void(pid_t)> on_recovered_;
 };
-
-// pidfd_open(2), or -1 with errno set.
-int open_pidfd(pid_t pid);
 
 }  // namespace shoal

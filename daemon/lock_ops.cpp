@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "fields.hpp"
+#include "pidfd.hpp"
 
 namespace shoal {
 namespace {
@@ -42,7 +43,7 @@ void register_lock_ops(dispatcher& d, lock_keeper& keeper) {
     if (!timeout) return reply.fail(timeout.error());
     // The pidfd pins the owner's identity now, so a pid reused later is never mistaken for it.
     auto fd = std::make_shared<pidfd_holder>();
-    fd->fd = open_pidfd(*owner);
+    fd->fd = pidfd_open(*owner);
     if (fd->fd < 0)
       return reply.fail(errno == ESRCH ? errc::bad_request : errc::internal,
                         "cannot acquire the lock for pid " + std::to_string(*owner) + ": " +

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pidfd.hpp"
 #include "status.hpp"
 #include "unique_fd.hpp"
 
@@ -38,9 +39,5 @@ class posix_spawner final : public spawner {
  public:
   result<spawned_child> spawn(const spawn_request& request) override;
 };
-
-// pidfd syscalls; glibc 2.36's <sys/pidfd.h> cannot be included from C++.
-int pidfd_open(pid_t pid);
-int pidfd_send_signal(int pidfd, int signo);
 
 }  // namespace shoal

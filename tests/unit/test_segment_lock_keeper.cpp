@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/lock_keeper.hpp"
+#include "daemon/pidfd.hpp"
 #include "daemon/named_lock.hpp"
 #include "shoal/lock_record.hpp"
 
@@ -104,7 +105,7 @@ TEST_CASE("a holder that dies is released and the next acquirer is told") {
   }
   REQUIRE(child > 0);
   REQUIRE(f.sem->try_acquire());
-  CHECK_FALSE(keeper.hand_to(child, shoal::open_pidfd(child)));
+  CHECK_FALSE(keeper.hand_to(child, shoal::pidfd_open(child)));
   CHECK(keeper.describe_status()["owner"] == child);
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
@@ -131,7 +132,7 @@ TEST_CASE("release checks the owner unless forced") {
   pid_t released = 0;
   CHECK(keeper.release_for(::getpid(), false, released).code() == shoal::errc::invalid_state);
   REQUIRE(f.sem->try_acquire());
-  keeper.hand_to(::getpid(), shoal::open_pidfd(::getpid()));
+  keeper.hand_to(::getpid(), shoal::pidfd_open(::getpid()));
   CHECK(keeper.release_for(1, false, released).code() == shoal::errc::not_owner);
   CHECK(f.sem->held());
   CHECK(keeper.release_for(1, true, released).ok());
