@@ -99,4 +99,7 @@ class lock_keeper {
   std::function<void(pid_t)> on_recovered_;
 };
 
+// pidfd_open(2), or -1 with errno set.
+int open_pidfd(pid_t pid);
+
 }  // namespace shoal
