@@ -413,39 +413,39 @@ int run_lock_run(invocation& inv) {
 }
 
 constexpr verb verbs[] = {
-    {"value create", "value create NAME TYPECODE [INITIAL]", "create a shared value (typecodes cbBhHiIlLqQfd)",
+    {"value create", "value create NAME TYPECODE [INITIAL]", "Create a shared value (typecodes cbBhHiIlLqQfd).",
      "INITIAL defaults to 0. Numbers are sent as JSON numbers and checked against the\n"
      "typecode's range by the daemon; f and d also take nan, inf, -inf.",
      run_value_create},
-    {"value get", "value get NAME", "print a shared value", "", run_value_get},
-    {"value set", "value set NAME VALUE", "store a shared value", "", run_value_set},
-    {"value add", "value add NAME DELTA [--timeout S]", "add to a value under the lock; print the new value",
+    {"value get", "value get NAME", "Print a shared value.", "", run_value_get},
+    {"value set", "value set NAME VALUE", "Store a shared value.", "", run_value_set},
+    {"value add", "value add NAME DELTA [--timeout S]", "Add to a value under the lock; print the new value.",
      "  --timeout S   give up (exit 1, timeout) when the lock stays held this long\n", run_value_add},
     {"value cas", "value cas NAME EXPECTED NEW [--timeout S]",
-     "set NEW if the value is EXPECTED; exit 0 if swapped, 1 if not",
+     "Set NEW if the value is EXPECTED; exit 0 if swapped, 1 if not.",
      "Prints the value after the attempt.\n", run_value_cas},
-    {"value list", "value list", "list shared values and arrays: name, kind, type, value(s)", "", run_value_list},
-    {"value delete", "value delete NAME", "delete a shared value", "", run_value_delete},
-    {"array create", "array create NAME TYPECODE LENGTH [--values V1,V2,...]", "create a shared array",
+    {"value list", "value list", "List shared values and arrays: name, kind, type, value(s).", "", run_value_list},
+    {"value delete", "value delete NAME", "Delete a shared value.", "", run_value_delete},
+    {"array create", "array create NAME TYPECODE LENGTH [--values V1,V2,...]", "Create a shared array.",
      "  --values V1,V2,...   initial elements, exactly LENGTH of them (default: zeros)\n", run_array_create},
-    {"array get", "array get NAME [INDEX]", "print an array (comma-separated) or one element", "", run_array_get},
-    {"array set", "array set NAME INDEX VALUE", "store one element of an array", "", run_array_set},
-    {"array delete", "array delete NAME", "delete a shared array", "", run_array_delete},
+    {"array get", "array get NAME [INDEX]", "Print an array (comma-separated) or one element.", "", run_array_get},
+    {"array set", "array set NAME INDEX VALUE", "Store one element of an array.", "", run_array_set},
+    {"array delete", "array delete NAME", "Delete a shared array.", "", run_array_delete},
     {"lock acquire", "lock acquire [--nonblock] [--timeout S] [--owner PID]",
-     "take the shared lock; exit 0 if acquired, 1 if not",
+     "Take the shared lock; exit 0 if acquired, 1 if not.",
      "  --nonblock, -n  do not wait: exit 1 at once when the lock is held\n"
      "  --timeout S     wait at most S seconds\n"
      "  --owner PID     the process that holds it (default: the caller of shoal, so a\n"
      "                  script can release it in a later command)\n"
      "When the previous owner died holding the lock, a warning goes to stderr.\n",
      run_lock_acquire},
-    {"lock release", "lock release [--owner PID] [--force]", "release the shared lock",
+    {"lock release", "lock release [--owner PID] [--force]", "Release the shared lock.",
      "  --owner PID   release on behalf of PID (default: the caller of shoal)\n"
      "  --force       release it whoever holds it\n",
      run_lock_release},
-    {"lock status", "lock status", "show whether the lock is held, by whom and since when", "", run_lock_status},
+    {"lock status", "lock status", "Show whether the lock is held, by whom and since when.", "", run_lock_status},
     {"lock run", "lock run [--timeout S] -- PROGRAM [ARG]...",
-     "run a program while holding the lock, like flock(1)",
+     "Run a program while holding the lock, like flock(1).",
      "Exits with the program's status (128+N when killed by signal N), 124 when the lock\n"
      "stayed held past --timeout, 125 when shoal failed, 126/127 when the program could not\n"
      "be run. The lock is released however the program ends.\n",
