@@ -1,15 +1,14 @@
 #include "lock_keeper.hpp"
 
 #include <poll.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
 
 #include "log.hpp"
+#include "pidfd.hpp"
+#include "time_format.hpp"
 #include "shoal/lock_record.hpp"
 
 namespace shoal {
@@ -21,18 +20,6 @@ constexpr auto first_backoff = 1ms;
 constexpr auto max_backoff = 8ms;
 constexpr auto tick_interval = 100ms;
 constexpr auto unowned_grace = 1s;
-
-// RFC 3339 UTC with milliseconds, like every other time on the protocol.
-std::string rfc3339(std::uint64_t realtime_ns) {
-  std::time_t secs = static_cast<std::time_t>(realtime_ns / 1000000000ULL);
-  unsigned millis = static_cast<unsigned>((realtime_ns / 1000000ULL) % 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
-}
 
 // A pidfd polls readable once its process has exited, and never before.
 bool pidfd_exited(int pidfd) {
@@ -46,9 +33,6 @@ bool pidfd_exited(int pidfd) {
 
 }  // namespace
 
-int open_pidfd(pid_t pid) {
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-}
 
 lock_keeper::lock_keeper(asio::io_context& io, named_lock& sem, layout::header& header)
     : io_(io), sem_(sem), header_(header), retry_timer_(io), tick_timer_(io), backoff_(first_backoff) {}
@@ -165,7 +149,9 @@ json lock_keeper::describe_status() {
   json out{{"held", held}, {"owner", nullptr}, {"since", nullptr}};
   if (held && holder != 0) {
     out["owner"] = holder;
-    out["since"] = rfc3339(lock_record::since_ns(header_));
+    out["since"] = to_rfc3339(std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(lock_record::since_ns(header_)))));
   }
   return out;
 }
@@ -200,7 +186,7 @@ void lock_keeper::watch(pid_t pid, int pidfd) {
     return;
   }
   unwatch();
-  if (pidfd < 0) pidfd = open_pidfd(pid);
+  if (pidfd < 0) pidfd = pidfd_open(pid);
   if (pidfd < 0) {
     if (errno == ESRCH) recover(pid);
     else log::warning("unable to watch lock holder pid {}: {}", pid, std::strerror(errno));

@@ -99,7 +99,4 @@ class lock_keeper {
   std::function<void(pid_t)> on_recovered_;
 };
 
-// pidfd_open(2), or -1 with errno set.
-int open_pidfd(pid_t pid);
-
 }  // namespace shoal
