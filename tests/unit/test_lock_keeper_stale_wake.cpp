@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,6 +8,7 @@
 
 #include "daemon/lock_keeper.hpp"
 #include "daemon/named_lock.hpp"
+#include "daemon/pidfd.hpp"
 #include "shoal/lock_record.hpp"
 
 using namespace std::chrono_literals;
@@ -40,7 +40,7 @@ TEST_CASE("a stale readiness event does not release the lock from a live holder"
       asio::error_code ignored;
       closed_one.close(ignored);
       REQUIRE(sem->try_acquire());
-      int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+      int pidfd = shoal::pidfd_open(::getpid());
       REQUIRE(pidfd >= 0);
       keeper.hand_to(::getpid(), pidfd);
       handed = true;
