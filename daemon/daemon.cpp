@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "log.hpp"
+#include "paths.hpp"
 #include "peer_access.hpp"
 #include "process_ops.hpp"
 #include "program_ops.hpp"
@@ -32,6 +33,19 @@ status make_private_dir(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return {errc::internal, "'" + path + "' is not a directory"};
+  return {};
+}
+
+// The default runtime directory may sit in /tmp, where another user could have made it first
+// to watch or replace our socket: use it only when it is ours and closed to others.
+status check_owned_private(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return status::from_errno(errc::internal, "unable to inspect '" + path + "'", errno);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
+    return {errc::internal, "'" + path + "' must be a directory owned by uid " +
+                                std::to_string(::geteuid()) +
+                                " with mode 0700; remove it or choose --socket and --state-dir"};
   return {};
 }
 
@@ -64,6 +78,13 @@ status daemon::prepare() {
   auto policy = make_access_policy(::geteuid(), cfg_.allow_group);
   if (!policy) return policy.error();
 
+  if (::geteuid() != 0) {
+    std::string runtime = default_runtime_dir();
+    if (cfg_.socket_path.rfind(runtime + "/", 0) == 0 || cfg_.state_dir.rfind(runtime + "/", 0) == 0) {
+      if (auto st = make_private_dir(runtime); !st) return st;
+      if (auto st = check_owned_private(runtime); !st) return st;
+    }
+  }
   if (auto st = make_private_dir(cfg_.state_dir); !st) return st;
   if (auto st = make_private_dir(cfg_.state_dir + "/logs"); !st) return st;
   if (auto st = make_private_dir(std::filesystem::path(cfg_.socket_path).parent_path().string()); !st)
