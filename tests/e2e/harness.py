@@ -6,6 +6,8 @@ with exit code 0, that no child of it survives, and that its shared segment and 
 after `shoald --cleanup`.
 """
 
+import contextlib
+import grp
 import json
 import os
 import select
@@ -15,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 
 import pytest
 
@@ -460,3 +463,16 @@ def require_binaries():
 __all__ = ["BIN_DIR", "SOURCE_DIR", "SHOALD", "SHOAL", "Client", "Daemon", "DaemonFactory",
            "CliResult", "run_cli", "clean_env", "wait_until", "pid_alive", "children_of",
            "processes_with_env", "ok", "error_code", "raise_nofile", "helper"]
+
+
+@contextlib.contextmanager
+def throwaway_group(prefix):
+    """A system group that exists only inside the `with` block (root only)."""
+    name = prefix + uuid.uuid4().hex[:10]
+    created = subprocess.run(["groupadd", "--system", name], capture_output=True, text=True,
+                             timeout=60)
+    assert created.returncode == 0, created.stderr
+    try:
+        yield grp.getgrnam(name)
+    finally:
+        subprocess.run(["groupdel", name], capture_output=True, timeout=60)

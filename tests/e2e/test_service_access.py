@@ -5,16 +5,14 @@ Runs as root: clients are forked as `nobody` with chosen groups, and a throwaway
 created for the test and deleted afterwards. The socket file is opened to everyone so that the
 daemon's own check, not the file mode, is what is tested."""
 
-import grp
 import json
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 
-from harness import clean_env, ok, error_code
+from harness import clean_env, ok, error_code, throwaway_group
 
 NOBODY = 65534
 
@@ -68,14 +66,8 @@ def operators():
     """A group that exists only for this test."""
     if os.geteuid() != 0:
         pytest.fail("the access-control test forks clients as nobody and must run as root")
-    name = "shoalt" + uuid.uuid4().hex[:10]
-    created = subprocess.run(["groupadd", "--system", name], capture_output=True, text=True,
-                             timeout=60)
-    assert created.returncode == 0, created.stderr
-    try:
-        yield grp.getgrnam(name)
-    finally:
-        subprocess.run(["groupdel", name], capture_output=True, timeout=60)
+    with throwaway_group("shoalt") as group:
+        yield group
 
 
 @pytest.fixture

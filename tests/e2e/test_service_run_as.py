@@ -4,15 +4,13 @@ as declared programs do), anyone else who may talk to the daemon is refused and 
 Runs as root (it fails otherwise): the refused peer is the real `shoal` CLI forked as `nobody`
 with a throwaway group that the daemon's --allow-group lets in; the group is deleted after."""
 
-import grp
 import os
 import pwd
 import subprocess
-import uuid
 
 import pytest
 
-from harness import SHOAL, clean_env, error_code, ok, wait_until
+from harness import SHOAL, clean_env, error_code, ok, throwaway_group, wait_until
 
 
 def status_ids(pid):
@@ -32,14 +30,8 @@ def nobody():
 @pytest.fixture
 def operators(nobody):
     """A group that exists only for this test."""
-    name = "shoalr" + uuid.uuid4().hex[:10]
-    created = subprocess.run(["groupadd", "--system", name], capture_output=True, text=True,
-                             timeout=60)
-    assert created.returncode == 0, created.stderr
-    try:
-        yield grp.getgrnam(name)
-    finally:
-        subprocess.run(["groupdel", name], capture_output=True, timeout=60)
+    with throwaway_group("shoalr") as group:
+        yield group
 
 
 def test_root_starts_a_process_as_nobody(shoal, nobody):
