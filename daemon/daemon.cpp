@@ -118,15 +118,7 @@ status daemon::prepare() {
   if (activated->activated())
     log::info("serving the socket passed by the service manager ({})",
               activated->name.empty() ? "fd 3" : activated->name);
-  server_->set_access_check([policy = std::move(*policy)](const peer& who, int fd) -> status {
-    peer_credentials creds;
-    if (auto read = read_peer_credentials(fd); read) {
-      creds = std::move(*read);
-    } else {
-      creds.pid = who.pid;
-      creds.uid = who.uid;
-      creds.gid = who.gid;
-    }
+  server_->set_access_check([policy = std::move(*policy)](const peer_credentials& creds) -> status {
     access_decision decision = check_access(policy, creds);
     if (decision.allowed) return {};
     return {errc::permission_denied, decision.why};

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "fields.hpp"
+#include "ownership.hpp"
 #include "run_as.hpp"
 #include "signals.hpp"
 #include "unique_fd.hpp"
@@ -16,6 +17,67 @@ namespace {
 
 constexpr long long default_log_bytes = 64 * 1024;
 constexpr long long max_log_bytes = 1024 * 1024;
+
+// Decides who the process `p` runs as (ownership.hpp) and sets it up to: argv behind setpriv,
+// the account's environment. Also keeps a peer that is not root from taking over a name that
+// is not its own: a declared program's, or an exited record of another user.
+status choose_identity(const supervisor& s, start_params& p, const std::optional<std::string>& user,
+                       const std::optional<std::string>& group, const peer& from) {
+  auto identity = choose_start_identity(from.uid, ::geteuid(), user || group);
+  if (!identity) return identity.error();
+  const std::string name = p.name.value_or("");
+  const start_params* declared = p.name ? s.declared(name) : nullptr;
+  if (p.argv.empty()) {
+    // A declared program runs as its programs file says, whoever starts it.
+    if (*identity == start_identity::requested)
+      return {errc::bad_request,
+              "fields 'user' and 'group' need 'argv': a declared program runs as its programs file says"};
+    if (!declared) return {};  // the supervisor answers that no program has this name
+    if (auto st = check_owner(from.uid, "start", name, declared->uid.value_or(::geteuid())); !st)
+      return st;
+    return {};
+  }
+  if (from.uid != 0) {
+    if (declared)
+      return {errc::permission_denied,
+              "unable to start '" + name + "': the programs file declares that name, and only root "
+              "may run something else under it; start it without a command, or choose another name"};
+    if (const process_record* old = p.name ? s.find(name) : nullptr)
+      if (auto st = check_owner(from.uid, "replace", name, old->uid); !st) return st;
+  }
+  std::optional<uid_t> target;
+  switch (*identity) {
+    case start_identity::daemon:
+      return {};
+    case start_identity::peer: {
+      auto credentials = run_as::peer(from.uid, from.gid);
+      p.exec_argv = credentials.wrap(p.argv);
+      p.uid = credentials.uid;
+      p.gid = credentials.gid;
+      target = from.uid;
+      break;
+    }
+    case start_identity::requested: {
+      auto credentials = resolve_run_as(user, group);
+      if (!credentials) return credentials.error();
+      p.exec_argv = credentials->wrap(p.argv);
+      p.uid = credentials->uid;
+      p.gid = credentials->gid;
+      target = credentials->uid;
+      break;
+    }
+  }
+  if (!target) return {};  // only a group given: the daemon's user, its environment
+  auto account = find_account(*target);
+  if (!account) {
+    // setpriv could not give it any groups; nothing would run.
+    return {errc::permission_denied,
+            "unable to start a process as uid " + std::to_string(*target) + ": " +
+                account.error().message() + "; shoald needs one to know its groups and home"};
+  }
+  p.env = with_account_environment(std::move(p.env), *account);
+  return {};
+}
 
 void handle_start(supervisor& s, const json& body, const responder& reply) {
   auto name = optional_name(body, "name");
@@ -68,25 +130,17 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
   if (!user) return reply.fail(user.error());
   auto group = optional_string(body, "group");
   if (!group) return reply.fail(group.error());
-  if (*user || *group) {
-    // Checked before the names are looked up, so a refused peer learns nothing of accounts.
-    if (reply.from().uid != 0)
-      return reply.fail(errc::permission_denied, "only root may start a process as another user");
-    if (::geteuid() != 0)
-      return reply.fail(errc::invalid_state, "shoald is not running as root; it cannot change credentials");
-    if (p.argv.empty())
-      return reply.fail(errc::bad_request,
-                        "fields 'user' and 'group' need 'argv': a declared program runs as its "
-                        "programs file says");
-    auto credentials = resolve_run_as(*user, *group);
-    if (!credentials) return reply.fail(credentials.error());
-    p.exec_argv = credentials->wrap(p.argv);
-    p.user = std::move(*user);
-    p.group = std::move(*group);
-  }
+  if (auto st = choose_identity(s, p, *user, *group, reply.from()); !st) return reply.fail(st);
   auto started = s.start(std::move(p));
   if (!started) return reply.fail(started.error());
   reply.ok(std::move(*started));
+}
+
+// A process that does not exist passes: the supervisor answers not_found.
+status check_owned(const supervisor& s, const std::string& name, std::string_view action,
+                   const peer& from) {
+  const process_record* r = s.find(name);
+  return r ? check_owner(from.uid, action, name, r->uid) : status{};
 }
 
 void handle_join(supervisor& s, const json& body, const responder& reply) {
@@ -110,6 +164,7 @@ void handle_stop(supervisor& s, const json& body, const responder& reply) {
   if (!name) return reply.fail(name.error());
   auto timeout = optional_seconds(body, "timeout");
   if (!timeout) return reply.fail(timeout.error());
+  if (auto st = check_owned(s, *name, "stop", reply.from()); !st) return reply.fail(st);
   s.stop(*name, *timeout, reply);
 }
 
@@ -128,6 +183,7 @@ void handle_kill(supervisor& s, const json& body, const responder& reply) {
   }
   auto group = optional_bool(body, "group");
   if (!group) return reply.fail(group.error());
+  if (auto st = check_owned(s, *name, "signal", reply.from()); !st) return reply.fail(st);
   auto killed = s.kill(*name, signo, group->value_or(false));
   if (!killed) return reply.fail(killed.error());
   reply.ok(std::move(*killed));
@@ -136,6 +192,7 @@ void handle_kill(supervisor& s, const json& body, const responder& reply) {
 void handle_remove(supervisor& s, const json& body, const responder& reply) {
   auto name = required_name(body, "name");
   if (!name) return reply.fail(name.error());
+  if (auto st = check_owned(s, *name, "remove", reply.from()); !st) return reply.fail(st);
   if (auto st = s.remove(*name); !st) return reply.fail(st);
   reply.ok({{"removed", *name}});
 }
@@ -145,6 +202,8 @@ void handle_logs(supervisor& s, const json& body, const responder& reply) {
   if (!name) return reply.fail(name.error());
   const process_record* r = s.find(*name);
   if (!r) return reply.fail(errc::not_found, "no process named '" + *name + "'");
+  if (auto st = check_owner(reply.from().uid, "read the logs of", *name, r->uid); !st)
+    return reply.fail(st);
   auto stream = optional_string(body, "stream");
   if (!stream) return reply.fail(stream.error());
   std::string which = stream->value_or("stdout");

@@ -62,7 +62,9 @@ struct process_record {
 
   // How to run it again (argv, cwd and env above are what it was started with).
   std::vector<std::string> exec_argv;  // what is executed: argv, or argv behind setpriv
-  std::optional<std::string> user, group;  // who it runs as, when not as the daemon (as asked)
+  uid_t uid = 0;  // who it runs as: what stop, kill, remove and logs check (ownership.hpp)
+  gid_t gid = 0;
+  std::string user, group;  // their names when it started, or the numbers without one
   std::vector<std::pair<std::string, std::string>> env;
   std::string program;  // the declared program it is an instance of; empty when ad hoc
   int stop_signal = 15;  // SIGTERM

@@ -28,8 +28,13 @@ start_params program_table::params_for(const program_spec& p, const std::string&
   params.env = p.env;
   params.restart = p.restart;
   if (p.credentials.changes_anything()) params.exec_argv = p.spawn_argv();
-  params.user = p.user;
-  params.group = p.group;
+  params.uid = p.credentials.uid;
+  params.gid = p.credentials.gid;
+  // A program that runs as another user finds that user's HOME, USER, LOGNAME and SHELL, as
+  // after a login; its own `env` still wins.
+  if (p.credentials.uid)
+    if (auto who = find_account(*p.credentials.uid))
+      params.env = with_account_environment(std::move(params.env), *who);
   params.program = p.name;
   params.stop_signal = p.stop_signal;
   params.stop_timeout = p.stop_timeout;

@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <vector>
@@ -33,7 +34,20 @@ int with_buffer(std::vector<char>& buffer, Lookup lookup) {
   return ERANGE;
 }
 
+account from_entry(const passwd& entry) {
+  return account{entry.pw_uid, entry.pw_gid, entry.pw_name ? entry.pw_name : "",
+                 entry.pw_dir ? entry.pw_dir : "", entry.pw_shell ? entry.pw_shell : ""};
+}
+
 }  // namespace
+
+run_as run_as::peer(uid_t uid, gid_t gid) {
+  run_as out;
+  out.uid = uid;
+  out.gid = gid;
+  out.group_given_ = true;
+  return out;
+}
 
 std::vector<std::string> run_as::wrap(const std::vector<std::string>& argv) const {
   if (!changes_anything()) return argv;
@@ -63,7 +77,53 @@ result<account> find_user(const std::string& name) {
   }
   if (err != 0) return status::from_errno(errc::internal, "unable to look up user '" + name + "'", err);
   if (!found) return status{errc::bad_request, "no user named '" + name + "'"};
-  return account{found->pw_uid, found->pw_gid};
+  return from_entry(*found);
+}
+
+result<account> find_account(uid_t uid) {
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer;
+  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
+    return ::getpwuid_r(uid, &entry, buf, size, &found);
+  });
+  if (err != 0)
+    return status::from_errno(errc::internal, "unable to look up uid " + std::to_string(uid), err);
+  if (!found)
+    return status{errc::not_found, "uid " + std::to_string(uid) + " has no entry in the user database"};
+  return from_entry(*found);
+}
+
+std::vector<std::pair<std::string, std::string>> account_environment(const account& who) {
+  return {{"HOME", who.home.empty() ? std::string("/") : who.home},
+          {"LOGNAME", who.name},
+          {"SHELL", who.shell.empty() ? std::string("/bin/sh") : who.shell},
+          {"USER", who.name}};
+}
+
+std::vector<std::pair<std::string, std::string>> with_account_environment(
+    std::vector<std::pair<std::string, std::string>> env, const account& who) {
+  for (auto& entry : account_environment(who)) {
+    bool given = std::any_of(env.begin(), env.end(),
+                             [&](const auto& kv) { return kv.first == entry.first; });
+    if (!given) env.push_back(std::move(entry));
+  }
+  return env;
+}
+
+std::string user_name(uid_t uid) {
+  auto who = find_account(uid);
+  return who && !who->name.empty() ? who->name : std::to_string(uid);
+}
+
+std::string group_name(gid_t gid) {
+  group entry{};
+  group* found = nullptr;
+  std::vector<char> buffer;
+  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
+    return ::getgrgid_r(gid, &entry, buf, size, &found);
+  });
+  return err == 0 && found && found->gr_name ? std::string(found->gr_name) : std::to_string(gid);
 }
 
 result<gid_t> find_group(const std::string& name) {

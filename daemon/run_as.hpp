@@ -4,8 +4,9 @@
 //
 //   /usr/bin/setpriv --reuid=UID --regid=GID --init-groups|--clear-groups -- ARGV...
 //
-// Declared programs (programs_file.hpp) and ad-hoc `start` requests (process_ops.cpp) both
-// resolve their `user`/`group` here and build their argv here, so both mean the same thing.
+// Declared programs (programs_file.hpp), root's `start` with `user`/`group` and every `start` by
+// a peer that is not root (ownership.hpp) resolve their accounts here and build their argv
+// here, so all of them mean the same thing.
 #pragma once
 
 #include <sys/types.h>
@@ -29,6 +30,9 @@ struct run_as {
 
   bool operator==(const run_as&) const = default;
   bool changes_anything() const { return uid || gid; }
+  // A peer's own credentials: its uid and gid as the kernel reported them, with the
+  // supplementary groups the group database gives its user (setpriv --init-groups).
+  static run_as peer(uid_t uid, gid_t gid);
   // Resolve a user (find_user) or a group (find_group) into uid and gid, in either order:
   // a group given takes the place of the user's primary group. On error nothing changes.
   status set_user(const std::string& name_or_uid);
@@ -45,11 +49,25 @@ struct run_as {
 struct account {
   uid_t uid = 0;
   gid_t primary_gid = 0;
+  std::string name, home, shell;  // from its passwd entry
 };
 
 // A user by name, or by numeric uid when no user has that name; the account must exist (its
 // groups and primary group come from it). bad_request: "no user named 'x'".
 result<account> find_user(const std::string& name_or_uid);
+// The account of `uid`, never looked up by name. not_found: "uid 4000 has no entry in the user
+// database".
+result<account> find_account(uid_t uid);
+// What a child of `who` finds in its environment about its account, as login(1) sets it:
+// HOME, USER, LOGNAME and SHELL (/bin/sh when the entry names none).
+std::vector<std::pair<std::string, std::string>> account_environment(const account& who);
+// `env` with account_environment(who) added for each of those keys it does not set itself.
+std::vector<std::pair<std::string, std::string>> with_account_environment(
+    std::vector<std::pair<std::string, std::string>> env, const account& who);
+
+// The name of a user or group for people: from the database, else the number itself.
+std::string user_name(uid_t uid);
+std::string group_name(gid_t gid);
 // A group by name, or by numeric gid when no group has that name; it must exist.
 // bad_request: "no group named 'x'".
 result<gid_t> find_group(const std::string& name_or_gid);

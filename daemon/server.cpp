@@ -31,19 +31,6 @@ int probe(const std::string& path) {
   return errno == ECONNREFUSED ? 0 : -1;
 }
 
-peer credentials_of(int fd, std::uint64_t session) {
-  peer p;
-  p.session = session;
-  ucred cred{};
-  socklen_t len = sizeof cred;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-    p.pid = cred.pid;
-    p.uid = cred.uid;
-    p.gid = cred.gid;
-  }
-  return p;
-}
-
 }  // namespace
 
 server::server(asio::io_context& io, dispatcher& d)
@@ -115,18 +102,29 @@ void server::accept_next() {
     }
     set_cloexec(socket.native_handle());
     std::uint64_t id = next_session_++;
-    int fd = socket.native_handle();
-    peer who = credentials_of(fd, id);
+    auto credentials = read_peer_credentials(socket.native_handle());
+    peer who;
+    who.session = id;
+    // A peer whose credentials cannot be read is nobody in particular: it gets uid -1, which
+    // no rule allows, rather than the zeroes of root.
+    who.uid = static_cast<uid_t>(-1);
+    who.gid = static_cast<gid_t>(-1);
+    if (credentials) {
+      who.pid = credentials->pid;
+      who.uid = credentials->uid;
+      who.gid = credentials->gid;
+    }
     auto s = std::make_shared<session>(std::move(socket), dispatcher_, who,
                                        [this](std::uint64_t gone) { sessions_.erase(gone); });
     sessions_.emplace(id, s);
-    if (access_check_) {
-      if (status verdict = access_check_(who, fd); !verdict) {
-        log::warning("refused connection from pid {} uid {}: {}", who.pid, who.uid, verdict.message());
-        s->refuse(verdict);
-        accept_next();
-        return;
-      }
+    status verdict = credentials ? status{}
+                                 : status{errc::permission_denied, credentials.error().message()};
+    if (verdict && access_check_) verdict = access_check_(*credentials);
+    if (!verdict) {
+      log::warning("refused connection from pid {} uid {}: {}", who.pid, who.uid, verdict.message());
+      s->refuse(verdict);
+      accept_next();
+      return;
     }
     s->start();
     accept_next();

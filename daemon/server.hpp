@@ -14,15 +14,17 @@
 #include <asio/steady_timer.hpp>
 
 #include "dispatcher.hpp"
+#include "peer_access.hpp"
 #include "session.hpp"
 
 namespace shoal {
 
 class server {
  public:
-  // Decides whether a peer may talk to the daemon; empty status = allowed. `fd` is the
-  // connection, for credentials beyond SO_PEERCRED (the peer's supplementary groups).
-  using access_check = std::function<status(const peer&, int fd)>;
+  // Decides whether a peer may talk to the daemon; empty status = allowed. The credentials
+  // are read once, when the connection is accepted, and are the ones every request of the
+  // session is judged by.
+  using access_check = std::function<status(const peer_credentials&)>;
 
   server(asio::io_context& io, dispatcher& d);
   ~server();

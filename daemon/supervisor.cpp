@@ -17,6 +17,7 @@
 
 #include "log.hpp"
 #include "names.hpp"
+#include "run_as.hpp"
 #include "signals.hpp"
 #include "time_format.hpp"
 
@@ -122,6 +123,11 @@ const process_record* supervisor::find(const std::string& name) const {
   return it == records_.end() ? nullptr : it->second.get();
 }
 
+const start_params* supervisor::declared(const std::string& name) const {
+  auto it = declared_.find(name);
+  return it == declared_.end() ? nullptr : &it->second;
+}
+
 std::string supervisor::log_path(const std::string& name, bool stderr_stream) const {
   return options_.log_dir + "/" + name + (stderr_stream ? ".err" : ".out");
 }
@@ -177,8 +183,10 @@ result<json> supervisor::start(start_params params) {
   r->argv = std::move(params.argv);
   r->cwd = params.cwd;
   r->exec_argv = std::move(params.exec_argv);
-  r->user = std::move(params.user);
-  r->group = std::move(params.group);
+  r->uid = params.uid.value_or(::geteuid());
+  r->gid = params.gid.value_or(::getegid());
+  r->user = user_name(r->uid);
+  r->group = group_name(r->gid);
   r->env = std::move(params.env);
   r->program = std::move(params.program);
   r->stop_signal = params.stop_signal;

@@ -39,9 +39,11 @@ struct start_params {
   std::vector<std::pair<std::string, std::string>> env;
   // Initialized here so that `start_params{name, argv, cwd, env}` stays warning-free.
   restart_settings restart{};             // default: never restarted
-  // Set with a user or group (run_as.hpp), by a declared program or a root's `start`.
+  // Set when the process runs as someone else than the daemon (run_as.hpp): a declared
+  // program's user or group, root's `start` with them, any `start` by another user.
   std::vector<std::string> exec_argv{};   // what to execute, when not argv itself (setpriv)
-  std::optional<std::string> user{}, group{};  // as asked for, shown in the record
+  std::optional<uid_t> uid{};             // who it runs as; empty: the daemon's own uid
+  std::optional<gid_t> gid{};             // its group; empty: the daemon's own gid
   // Declared programs (programs_file.hpp) also set these.
   std::string program{};                  // the program this is an instance of
   int stop_signal = 15;                   // SIGTERM
@@ -72,6 +74,8 @@ class supervisor {
   result<json> kill(const std::string& name, int signo, bool group);
   status remove(const std::string& name);
   const process_record* find(const std::string& name) const;
+  // What `start` with just this name starts; null when no program declares it.
+  const start_params* declared(const std::string& name) const;
   std::string log_path(const std::string& name, bool stderr_stream) const;
 
   // SIGCHLD: reap everything that has exited (children and adopted orphans), then return.

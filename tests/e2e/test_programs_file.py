@@ -112,3 +112,10 @@ def test_user_runs_the_program_with_that_users_credentials(daemons):
     fields = wait_until(uids, 10, what="setpriv to exec the program")
     assert fields["Uid"].split()[0] == str(nobody.pw_uid)
     assert fields["Gid"].split()[0] == str(nobody.pw_gid)
+    assert (rec["user"], rec["uid"]) == ("nobody", nobody.pw_uid)
+    # The account's environment, as after a login, not root's.
+    with open(f"/proc/{rec['pid']}/environ", "rb") as f:
+        environ = f.read().split(b"\0")
+    for entry in (f"HOME={nobody.pw_dir}", "USER=nobody", "LOGNAME=nobody",
+                  f"SHELL={nobody.pw_shell}"):
+        assert entry.encode() in environ, entry

@@ -4,6 +4,7 @@ as declared programs do), anyone else who may talk to the daemon is refused and 
 Runs as root (it fails otherwise): the refused peer is the real `shoal` CLI forked as `nobody`
 with a throwaway group that the daemon's --allow-group lets in; the group is deleted after."""
 
+import grp
 import os
 import pwd
 import subprocess
@@ -34,20 +35,27 @@ def operators(nobody):
         yield group
 
 
+# Its ids, then the account's environment, which comes from the target user's passwd entry.
+IDS_AND_ACCOUNT = 'id -u; id -g; echo "$HOME|$USER|$LOGNAME|$SHELL"; sleep 5'
+
+
 def test_root_starts_a_process_as_nobody(shoal, nobody):
     started = shoal.cli("--json", "start", "--name", "as-nobody", "--user", "nobody", "--",
-                        "/bin/sh", "-c", "id -u; id -g; sleep 5")
+                        "/bin/sh", "-c", IDS_AND_ACCOUNT)
     assert started.returncode == 0, started
     record = started.json()
-    assert record["user"] == "nobody" and record["group"] is None
-    assert record["argv"] == ["/bin/sh", "-c", "id -u; id -g; sleep 5"]
+    # Who it runs as, resolved: the user's name and its primary group's.
+    assert (record["user"], record["uid"]) == ("nobody", nobody.pw_uid)
+    assert (record["group"], record["gid"]) == (grp.getgrgid(nobody.pw_gid).gr_name, nobody.pw_gid)
+    assert record["argv"] == ["/bin/sh", "-c", IDS_AND_ACCOUNT]
 
     def printed():
         with open(shoal.log_path("as-nobody")) as f:
             text = f.read()
-        return text if text.count("\n") >= 2 else None
+        return text if text.count("\n") >= 3 else None
     out = wait_until(printed, 10, what="the child to print its ids")
-    assert out.split() == [str(nobody.pw_uid), str(nobody.pw_gid)]
+    assert out.splitlines() == [str(nobody.pw_uid), str(nobody.pw_gid),
+                                f"{nobody.pw_dir}|nobody|nobody|{nobody.pw_shell}"]
     assert status_ids(record["pid"]) == (nobody.pw_uid, nobody.pw_gid)
     assert shoal.record("as-nobody")["user"] == "nobody"
 
@@ -58,7 +66,7 @@ def test_root_starts_a_process_as_nobody(shoal, nobody):
 def test_a_group_replaces_the_users_primary_group(shoal, nobody):
     record = shoal.spawn(["/bin/sh", "-c", "id -u; id -g; id -G"], name="grouped",
                          user=str(nobody.pw_uid), group="root")
-    assert record["user"] == str(nobody.pw_uid) and record["group"] == "root"
+    assert (record["user"], record["group"], record["gid"]) == ("nobody", "root", 0)
     assert shoal.join("grouped")["exitcode"] == 0
     with open(shoal.log_path("grouped")) as f:
         uid, gid, groups = f.read().splitlines()

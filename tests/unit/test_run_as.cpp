@@ -67,10 +67,28 @@ TEST_CASE("start with user or group: refused to anyone but root, before anything
   }
   CHECK(op.spawned.argvs.empty());
   CHECK(op.sup.list({})->at("processes").empty());
-  json plain = op.request(R"({"id":4,"op":"start","argv":["id"]})", 1000);
-  CHECK(plain["error"]["code"] == "spawn_failed");  // reached the spawner: only user is root's
-  REQUIRE(op.spawned.argvs.size() == 1);
-  CHECK(op.spawned.argvs[0] == std::vector<std::string>{"id"});
+}
+
+TEST_CASE("start from a peer that is not root runs as that peer, or not at all") {
+  start_op op;
+  const uid_t uid = nobody().pw_uid;
+  json plain = op.request(R"({"id":1,"op":"start","argv":["id"]})", uid);
+  if (::geteuid() == 0) {
+    CHECK(plain["error"]["code"] == "spawn_failed");  // reached the spawner, behind setpriv
+    REQUIRE(op.spawned.argvs.size() == 1);
+    CHECK(op.spawned.argvs[0] == std::vector<std::string>{
+                                     "/usr/bin/setpriv", "--reuid=" + std::to_string(uid),
+                                     "--regid=" + std::to_string(uid), "--init-groups", "--", "id"});
+  } else if (::geteuid() != uid) {
+    // A daemon that is not root cannot switch users, and must not run it as itself.
+    CHECK(plain["error"]["code"] == "permission_denied");
+    CHECK(op.spawned.argvs.empty());
+  }
+  // A uid without an account: setpriv could not give it groups, so nothing is executed.
+  std::size_t before = op.spawned.argvs.size();
+  json ghost = op.request(R"({"id":2,"op":"start","argv":["id"]})", 3999999);
+  CHECK(ghost["error"]["code"] == "permission_denied");
+  CHECK(op.spawned.argvs.size() == before);
 }
 
 TEST_CASE("start with user from root: executed behind setpriv when the daemon is root") {
