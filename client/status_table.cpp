@@ -10,7 +10,8 @@
 namespace shoal::cli {
 namespace {
 
-constexpr std::size_t column_count = 6;
+constexpr std::size_t column_count = 7;
+constexpr std::size_t state_column = 3, exitcode_column = 4;
 using row = std::array<std::string, column_count>;
 
 constexpr std::string_view green = "\x1b[32m";
@@ -54,34 +55,37 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
     r[1] = std::to_string(pid->get<long long>());
   else
     r[1] = "-";
+  std::string user = string_field(record, "user");
+  r[2] = user.empty() ? "-" : user;
   std::string state = string_field(record, "state");
-  r[2] = state.empty() ? "?" : state;
+  r[state_column] = state.empty() ? "?" : state;
 
   auto code = record.find("exitcode");
   bool failed = false;
   if (code != record.end() && code->is_number_integer()) {
     long long c = code->get<long long>();
     failed = c != 0;
-    r[3] = std::to_string(c);
-    if (std::string sig = string_field(record, "signal"); !sig.empty()) r[3] += " " + sig;
+    std::string& cell = r[exitcode_column];
+    cell = std::to_string(c);
+    if (std::string sig = string_field(record, "signal"); !sig.empty()) cell += " " + sig;
     if (auto core = record.find("core_dumped"); core != record.end() && core->is_boolean() &&
                                                 core->get<bool>())
-      r[3] += " (core)";
+      cell += " (core)";
   } else {
-    r[3] = "-";
+    r[exitcode_column] = "-";
   }
 
   // Uptime while the process lives; otherwise (exited, or between restarts) since it ended.
-  r[4] = "-";
+  r[5] = "-";
   auto since = [&](const char* key) -> std::optional<std::string> {
     auto t = parse_rfc3339(string_field(record, key));
     if (!t) return std::nullopt;
     return format_duration(std::chrono::duration_cast<std::chrono::seconds>(style.now - *t));
   };
-  if (state == "running" || state == "stopping") r[4] = since("started_at").value_or("-");
-  else if (auto ago = since("ended_at")) r[4] = *ago + " ago";
+  if (state == "running" || state == "stopping") r[5] = since("started_at").value_or("-");
+  else if (auto ago = since("ended_at")) r[5] = *ago + " ago";
 
-  r[5] = shell_join(record.contains("argv") ? record["argv"] : json::array());
+  r[6] = shell_join(record.contains("argv") ? record["argv"] : json::array());
 
   state_color = {};
   if (state == "running") state_color = green;
@@ -95,7 +99,7 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
 std::string render_status_table(const json& processes, const table_style& style) {
   std::vector<row> rows;
   std::vector<std::string_view> colors;
-  rows.push_back({"NAME", "PID", "STATE", "EXITCODE", "UPTIME/ENDED", "COMMAND"});
+  rows.push_back({"NAME", "PID", "USER", "STATE", "EXITCODE", "UPTIME/ENDED", "COMMAND"});
   colors.push_back({});
   if (processes.is_array()) {
     for (const auto& record : processes) {
@@ -121,7 +125,8 @@ std::string render_status_table(const json& processes, const table_style& style)
       std::size_t pad = widths[c] - display_width(cell) + 2;
       // STATE and EXITCODE carry the colour; padding stays outside the escape codes so the
       // columns line up whatever the terminal does with them.
-      bool colored = style.color && !colors[i].empty() && (c == 2 || c == 3);
+      bool colored =
+          style.color && !colors[i].empty() && (c == state_column || c == exitcode_column);
       if (colored) line += std::string(colors[i]) + cell + std::string(reset);
       else line += cell;
       line.append(pad, ' ');

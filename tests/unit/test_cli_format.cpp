@@ -26,6 +26,7 @@ const auto now = *parse_rfc3339("2026-11-24T18:00:00.000Z");
 
 json running(const std::string& name, json argv) {
   return {{"name", name},          {"pid", 4242},           {"state", "running"},
+          {"user", "alice"},
           {"exitcode", nullptr},   {"signal", nullptr},     {"core_dumped", false},
           {"argv", std::move(argv)}, {"started_at", "2026-11-24T17:56:48.000Z"},
           {"ended_at", nullptr}};
@@ -33,6 +34,7 @@ json running(const std::string& name, json argv) {
 
 json exited(const std::string& name, int code, json signal = nullptr) {
   return {{"name", name},        {"pid", 7},          {"state", "exited"},
+          {"user", "root"},
           {"exitcode", code},    {"signal", std::move(signal)}, {"core_dumped", false},
           {"argv", {"./bear.sh", "3"}}, {"started_at", "2026-11-24T17:00:00.000Z"},
           {"ended_at", "2026-11-24T17:59:55.500Z"}};
@@ -85,13 +87,23 @@ TEST_CASE("the status table aligns every column and says how each process is doi
   auto lines = lines_of(render_status_table(processes, style));
   REQUIRE(lines.size() == 4);
   CHECK(lines[0] ==
-        "NAME                 PID   STATE    EXITCODE    UPTIME/ENDED  COMMAND");
+        "NAME                 PID   USER   STATE    EXITCODE    UPTIME/ENDED  COMMAND");
   CHECK(lines[1] ==
-        "bear                 7     exited   3           4s ago        ./bear.sh 3");
+        "bear                 7     root   exited   3           4s ago        ./bear.sh 3");
   CHECK(lines[2] ==
-        "a-long-process-name  4242  running  -           3m12s         sleep 60");
+        "a-long-process-name  4242  alice  running  -           3m12s         sleep 60");
   CHECK(lines[3] ==
-        "victim               7     exited   -9 SIGKILL  4s ago        ./bear.sh 3");
+        "victim               7     root   exited   -9 SIGKILL  4s ago        ./bear.sh 3");
+}
+
+TEST_CASE("a record without a user (an older daemon) shows '-' in USER") {
+  json record = running("a", {"x"});
+  record.erase("user");
+  table_style style;
+  style.now = now;
+  auto lines = lines_of(render_status_table(json{record}, style));
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1] == "a     4242  -     running  -         3m12s         x");
 }
 
 TEST_CASE("with no processes the table is just its header") {
@@ -115,13 +127,13 @@ TEST_CASE("colour marks running green and failed red without breaking the alignm
   auto plain = lines_of(render_status_table(json{running("a", {"x"}), exited("b", 1),
                                                  exited("c", 0)},
                                             table_style{false, 0, now}));
-  CHECK(plain[2] == "b     7     exited   1         4s ago        ./bear.sh 3");
+  CHECK(plain[2] == "b     7     root   exited   1         4s ago        ./bear.sh 3");
 }
 
 TEST_CASE("on a narrow terminal the command is cut to fit, on whole characters") {
   table_style style;
   style.now = now;
-  style.width = 60;
+  style.width = 70;
   json long_one = running("a", {"printf", "%s", "ünïcode-and-a-very-long-argument-indeed"});
   auto cut = lines_of(render_status_table(json{long_one}, style));
   REQUIRE(cut.size() == 2);
@@ -129,7 +141,7 @@ TEST_CASE("on a narrow terminal the command is cut to fit, on whole characters")
   std::size_t columns = 0;
   for (unsigned char c : cut[1])
     if ((c & 0xC0) != 0x80) ++columns;
-  CHECK(columns == 60);
+  CHECK(columns == 70);
   CHECK(cut[1].size() > 3);
   CHECK(cut[1].substr(cut[1].size() - 3) == "\u2026");
 
