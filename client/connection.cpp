@@ -16,12 +16,28 @@ status unreachable(const std::string& path, const std::string& why) {
                     "' (or 'systemctl start shoald'), or point --socket / SHOAL_SOCKET at it"};
 }
 
-bool answers(const json& reply, const json& id) {
-  auto it = reply.find("id");
-  return it != reply.end() && *it == id;
+// Not "start shoald": it runs, but this user may not open its socket.
+status forbidden(const std::string& path) {
+  return status{errc::internal,
+                "cannot connect to shoald at " + path +
+                    ": permission denied on that socket (or a directory above it)\n"
+                    "its administrator can let your group in with 'shoald --allow-group GROUP' "
+                    "and a socket file of that group (see docs/service.md)"};
 }
 
 }  // namespace
+
+bool answers(const json& reply, const json& id) {
+  auto it = reply.find("id");
+  if (it == reply.end()) return false;
+  return *it == id || is_connection_refusal(reply);
+}
+
+bool is_connection_refusal(const json& reply) {
+  auto id = reply.find("id");
+  auto ok = reply.find("ok");
+  return id != reply.end() && id->is_null() && ok != reply.end() && *ok == false;
+}
 
 result<connection> connection::open(const std::string& path) {
   sockaddr_un addr{};
@@ -38,6 +54,7 @@ result<connection> connection::open(const std::string& path) {
   do {
     rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   } while (rc != 0 && errno == EINTR);
+  if (rc != 0 && (errno == EACCES || errno == EPERM)) return forbidden(path);
   if (rc != 0) return unreachable(path, std::strerror(errno));
   return connection(std::move(fd), path);
 }
@@ -48,6 +65,8 @@ connection connection::adopt(unique_fd fd, std::string label) {
 
 result<json> connection::send(json request) {
   json id = next_id_++;
+  // Once the daemon has refused the connection, that refusal is the answer to everything.
+  if (refusal_) return id;
   request["id"] = id;
   std::string line = to_line(request);
   std::size_t done = 0;
@@ -55,12 +74,30 @@ result<json> connection::send(json request) {
     // MSG_NOSIGNAL: a daemon that went away is an error to report, not a SIGPIPE death.
     ssize_t n = ::send(fd_.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0)
+    if (n < 0) {
+      int err = errno;
+      // A daemon that refused us may have hung up before we wrote; its reply saying why is
+      // then already waiting to be read, and is worth more than "Broken pipe".
+      if ((err == EPIPE || err == ECONNRESET) && take_waiting_refusal()) return id;
       return status{errc::internal, "cannot send a request to shoald at " + path_ + ": " +
-                                        std::strerror(errno)};
+                                        std::strerror(err)};
+    }
     done += static_cast<std::size_t>(n);
   }
   return id;
+}
+
+bool connection::take_waiting_refusal() {
+  // The peer has closed: this read ends at once, with its last replies or EOF.
+  for (;;) {
+    auto reply = read_reply();
+    if (!reply) return false;
+    if (is_connection_refusal(*reply)) {
+      refusal_ = std::move(*reply);
+      return true;
+    }
+    held_.push_back(std::move(*reply));
+  }
 }
 
 result<json> connection::read_reply() {
@@ -101,15 +138,20 @@ result<json> connection::receive() {
     held_.pop_front();
     return reply;
   }
-  return read_reply();
+  if (refusal_) return *refusal_;
+  auto reply = read_reply();
+  if (reply && is_connection_refusal(*reply)) refusal_ = *reply;
+  return reply;
 }
 
 result<json> connection::call(json request) {
   auto id = send(std::move(request));
   if (!id) return id.error();
+  if (refusal_) return *refusal_;
   for (;;) {
     auto reply = read_reply();
     if (!reply) return reply;
+    if (is_connection_refusal(*reply)) refusal_ = *reply;
     if (answers(*reply, *id)) return reply;
     held_.push_back(std::move(*reply));
   }

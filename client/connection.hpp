@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "protocol.hpp"
@@ -17,6 +18,12 @@ namespace shoal::cli {
 // A reply line may exceed the request limit: a `logs` chunk of up to 1 MiB grows when its
 // bytes are escaped (\u0000 is 6 bytes) or replaced by U+FFFD (3 bytes).
 inline constexpr std::size_t max_reply_bytes = 8 * max_line_bytes;
+
+// Whether `reply` answers the request `id`: it carries that id, or it is a refusal of the
+// whole connection (id null, ok false: access refused, a line too long), which answers every
+// request on it.
+bool answers(const json& reply, const json& id);
+bool is_connection_refusal(const json& reply);
 
 class connection {
  public:
@@ -41,6 +48,9 @@ class connection {
  private:
   connection(unique_fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
   result<json> read_reply();
+  // After a failed write: reads what the daemon sent before it hung up; true when that holds
+  // a refusal of the connection (kept in refusal_), false when there is none.
+  bool take_waiting_refusal();
 
   unique_fd fd_;
   std::string path_;
@@ -48,6 +58,7 @@ class connection {
   std::size_t scanned_ = 0;  // prefix of buffer_ already known to hold no '\n'
   std::int64_t next_id_ = 1;
   std::deque<json> held_;  // replies that arrived while `call` waited for another id
+  std::optional<json> refusal_;  // the daemon refused the connection: every answer is this
 };
 
 }  // namespace shoal::cli

@@ -115,14 +115,13 @@ std::vector<outcome> call_all(connection& conn, std::vector<json> requests) {
         }
       break;
     }
-    auto id = reply->find("id");
-    if (id == reply->end()) continue;
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      if (!answered[i] && ids[i] == *id) {
+      if (!answered[i] && answers(*reply, ids[i])) {
         outcomes[i] = classify(*reply);
         answered[i] = true;
         --pending;
-        break;
+        // A refusal of the connection answers every request; any other reply only one.
+        if (!is_connection_refusal(*reply)) break;
       }
     }
   }

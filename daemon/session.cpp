@@ -13,6 +13,11 @@ namespace {
 // daemon's memory without bound.
 constexpr std::size_t max_pending_output = 64u << 20;
 
+// After a refusal: how long, and how many bytes, the client gets to finish sending before the
+// connection is closed anyway. A client that reads its reply is done well within both.
+constexpr auto linger_time = std::chrono::seconds(2);
+constexpr std::size_t linger_bytes = 64 * 1024;
+
 }  // namespace
 
 session::session(socket_type socket, dispatcher& d, peer who, closed_fn on_closed)
@@ -71,14 +76,40 @@ void session::send(const json& message) {
 void session::refuse(const status& error) {
   send(make_error_reply(nullptr, error));
   close_after_write_ = true;
-  if (!writing_) close();
+  if (!writing_ && !closed_) linger();
+}
+
+// Closing a Unix socket whose receive queue holds unread bytes makes the peer's next read fail
+// with ECONNRESET, and its next write with EPIPE, even with our reply still waiting for it. So
+// the reply is followed by EOF (shutdown of our side's sending), and what the peer sends
+// meanwhile is read and dropped until it closes, or for linger_time or linger_bytes at most.
+void session::linger() {
+  if (closed_ || linger_timer_) return;
+  std::error_code ignored;
+  socket_.shutdown(socket_type::shutdown_send, ignored);
+  linger_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), linger_time);
+  linger_timer_->async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (!ec) self->close();
+  });
+  discard_input();
+}
+
+void session::discard_input() {
+  if (closed_) return;
+  input_.resize(4096);
+  socket_.async_read_some(asio::buffer(input_), [self = shared_from_this()](const std::error_code& ec,
+                                                                           std::size_t n) {
+    self->discarded_ += n;
+    if (ec || self->discarded_ > linger_bytes) return self->close();
+    self->discard_input();
+  });
 }
 
 void session::write_next() {
   if (closed_) return;
   if (output_.empty()) {
     writing_ = false;
-    if (close_after_write_) close();
+    if (close_after_write_) linger();
     return;
   }
   writing_ = true;
@@ -97,6 +128,7 @@ void session::write_next() {
 void session::close() {
   if (closed_) return;
   closed_ = true;
+  if (linger_timer_) linger_timer_->cancel();
   std::error_code ignored;
   socket_.shutdown(socket_type::shutdown_both, ignored);
   socket_.close(ignored);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include <asio/local/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "dispatcher.hpp"
 
@@ -23,7 +24,9 @@ class session : public std::enable_shared_from_this<session> {
   session(socket_type socket, dispatcher& d, peer who, closed_fn on_closed);
   void start();
   void send(const json& message);
-  // Answers one error reply and then closes (access refused, line too long).
+  // Answers one error reply and then closes (access refused, line too long). The reply is
+  // written before anything is closed, and what the client still sends is read and dropped
+  // for a moment (linger()), so that it reads the reply and then EOF, never a reset.
   void refuse(const status& error);
   void close();
   std::uint64_t id() const { return peer_.session; }
@@ -32,12 +35,16 @@ class session : public std::enable_shared_from_this<session> {
   void read_next();
   void on_line(std::size_t bytes);
   void write_next();
+  void linger();
+  void discard_input();
 
   socket_type socket_;
   dispatcher& dispatcher_;
   peer peer_;
   closed_fn on_closed_;
   std::string input_;
+  std::unique_ptr<asio::steady_timer> linger_timer_;  // bounds linger(); set only while it runs
+  std::size_t discarded_ = 0;
   std::deque<std::string> output_;
   std::size_t output_bytes_ = 0;
   bool writing_ = false;

@@ -102,3 +102,53 @@ TEST_CASE("a peer that has gone makes send fail with a status, not a SIGPIPE dea
   auto id = conn.send({{"op", "hello"}});
   CHECK_FALSE(id.ok());
 }
+
+namespace {
+
+// A socketpair whose far end has already written `lines` and closed, as a daemon that refused
+// the connection before the client wrote anything.
+connection hung_up_after(const std::vector<std::string>& lines) {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  for (const auto& line : lines)
+    REQUIRE(::send(fds[1], line.data(), line.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(line.size()));
+  ::close(fds[1]);
+  return connection::adopt(unique_fd(fds[0]), "pair");
+}
+
+std::string refusal_line() {
+  return to_line(make_error_reply(nullptr, status{errc::permission_denied, "uid 65534 is not root"}));
+}
+
+}  // namespace
+
+TEST_CASE("a refusal already waiting is read even though the write failed with EPIPE") {
+  auto conn = hung_up_after({refusal_line()});
+  auto reply = conn.call({{"op", "hello"}});
+  REQUIRE(reply.ok());
+  CHECK(reply->at("ok") == false);
+  CHECK(reply->at("error").at("code") == "permission_denied");
+  CHECK(reply->at("error").at("message") == "uid 65534 is not root");
+  // The refusal answers every later request on the connection too.
+  auto again = conn.call({{"op", "status"}});
+  REQUIRE(again.ok());
+  CHECK(again->at("error").at("code") == "permission_denied");
+}
+
+TEST_CASE("a failed write with nothing waiting still says why it failed") {
+  auto conn = hung_up_after({});
+  auto reply = conn.call({{"op", "hello"}});
+  REQUIRE_FALSE(reply.ok());
+  CHECK(reply.error().message().find("cannot send a request") != std::string::npos);
+}
+
+TEST_CASE("a refusal of the connection (id null) answers the request it came after") {
+  fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>&) {
+    return std::vector<std::string>{refusal_line()};
+  }));
+  auto conn = connection::open(daemon.path());
+  REQUIRE(conn.ok());
+  auto reply = conn->call({{"op", "hello"}});
+  REQUIRE(reply.ok());
+  CHECK(reply->at("error").at("code") == "permission_denied");
+}
