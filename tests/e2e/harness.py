@@ -222,8 +222,10 @@ def error_code(reply):
 class Daemon:
     """One real shoald in its own temp directory."""
 
-    def __init__(self, directory, args=(), stop_timeout=2):
+    def __init__(self, directory, args=(), stop_timeout=2, user=None):
         self.dir = directory
+        # A passwd entry to run shoald (and its --cleanup) as, instead of the test's own user.
+        self.user = user
         self.socket = os.path.join(directory, "s.sock")
         self.state_dir = os.path.join(directory, "state")
         self.stderr_path = os.path.join(directory, "shoald.err")
@@ -245,7 +247,7 @@ class Daemon:
         self._stderr_file = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen([SHOALD, *self.args], stdin=subprocess.DEVNULL,
                                      stdout=self._stderr_file, stderr=self._stderr_file,
-                                     env=clean_env(env))
+                                     env=clean_env(env), **self._as_user())
         return self.proc
 
     def start(self, env=None, timeout=10):
@@ -269,6 +271,11 @@ class Daemon:
             time.sleep(0.02)
         raise AssertionError(f"shoald did not answer hello on {self.socket} within {timeout} s "
                              f"({last_error}):\n{self.stderr()}")
+
+    def _as_user(self):
+        if self.user is None:
+            return {}
+        return {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
 
     @property
     def pid(self):
@@ -374,7 +381,7 @@ class Daemon:
         cleanup = subprocess.Popen([SHOALD, "--cleanup", "--socket", self.socket,
                                     "--state-dir", self.state_dir], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, env=clean_env(),
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, **self._as_user())
         try:
             output, _ = cleanup.communicate(timeout=15)
             if cleanup.returncode != 0:
@@ -418,8 +425,8 @@ class DaemonFactory:
         self.dirs.append(d)
         return d
 
-    def create(self, directory=None, args=(), stop_timeout=2):
-        daemon = Daemon(directory or self.new_dir(), args, stop_timeout)
+    def create(self, directory=None, args=(), stop_timeout=2, user=None):
+        daemon = Daemon(directory or self.new_dir(), args, stop_timeout, user)
         for earlier in self.daemons:
             if earlier.socket == daemon.socket:
                 earlier.replaced = True
