@@ -455,7 +455,8 @@ constexpr verb table[] = {
      "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
      "'./script.sh' works), with the daemon's environment plus each --env KEY=VALUE.\n"
      "Options and words after the first word of PROGRAM belong to PROGRAM. Without PROGRAM,\n"
-     "--name starts the declared program of that name (docs/programs.md).\n"
+     "--name starts the declared program of that name (docs/programs.md). Unless you are\n"
+     "root, PROGRAM runs as you (your uid, groups, HOME, USER), whoever shoald runs as.\n"
      "  --name NAME       the process's name (default: Process-N, chosen by the daemon)\n"
      "  --cwd DIR         its working directory (relative to this one)\n"
      "  --env KEY=VALUE   an extra environment variable; repeat for more\n"
@@ -481,8 +482,10 @@ constexpr verb table[] = {
      "                      object {\"name\", \"error\"} in place of each failure)\n",
      run_join},
     {"status", "status [NAME]... [--json]", "Show processes: all of them, or the ones named.",
-     "Columns: NAME PID STATE EXITCODE UPTIME/ENDED COMMAND. On a terminal, running processes\n"
-     "are green and ones that exited non-zero red, and COMMAND is cut to the terminal width.\n"
+     "Columns: NAME PID USER STATE EXITCODE UPTIME/ENDED COMMAND. On a terminal, running\n"
+     "processes are green and ones that exited non-zero red, and COMMAND is cut to the\n"
+     "terminal width. USER is who it runs as: only that user and root may stop, kill,\n"
+     "remove it or read its logs.\n"
      "  --json   print {\"processes\": [record...]} as the daemon sent it\n",
      run_status},
     {"stop", "stop NAME... [--timeout SECONDS]",
