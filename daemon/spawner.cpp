@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace shoal {
 
@@ -51,7 +52,10 @@ result<spawned_child> posix_spawner::spawn(const spawn_request& request) {
   spawn_setup s;
   sigset_t empty_mask, all_signals;
   sigemptyset(&empty_mask);
-  sigfillset(&all_signals);
+  // Not sigfillset: glibc's leaves out its internal signals 32 and 33, and its posix_spawn
+  // then sets them to SIG_IGN in the child. A Go, musl or Rust program may use them, so
+  // every bit goes in, and the child starts with no signal ignored at all.
+  std::memset(&all_signals, 0xff, sizeof all_signals);
   posix_spawnattr_setsigmask(&s.attr, &empty_mask);
   posix_spawnattr_setsigdefault(&s.attr, &all_signals);
   posix_spawnattr_setpgroup(&s.attr, 0);
