@@ -64,6 +64,35 @@ def pid_alive(pid):
     return state not in (b"Z", b"X")
 
 
+# nanosleep and clock_nanosleep, by machine (the kernel's syscall tables).
+SLEEP_SYSCALLS = {"x86_64": {35, 230}, "aarch64": {101, 115}, "riscv64": {101, 115},
+                  "i686": {162, 265, 407}, "armv7l": {162, 265, 407}}
+
+
+def in_sleep_syscall(pid):
+    """True once `pid` is blocked in nanosleep or clock_nanosleep: a program such as sleep(1)
+    has finished starting (its locale loaded, every file it opened to start closed again) and
+    will do nothing else until it wakes."""
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            fields = f.read().split()
+    except OSError:
+        return False
+    numbers = SLEEP_SYSCALLS.get(os.uname().machine)
+    if numbers is not None:
+        return bool(fields) and fields[0].isdigit() and int(fields[0]) in numbers
+    try:  # another machine: the kernel function it waits in
+        with open(f"/proc/{pid}/wchan") as f:
+            return "nanosleep" in f.read()
+    except OSError:
+        return False
+
+
+def wait_asleep(pid, timeout=30):
+    wait_until(lambda: in_sleep_syscall(pid), timeout,
+               what=f"pid {pid} to settle in its sleep system call")
+
+
 def children_of(ppid):
     """(pid, state) for every process whose parent is `ppid`."""
     found = []
@@ -468,7 +497,8 @@ def require_binaries():
 
 
 __all__ = ["BIN_DIR", "SOURCE_DIR", "SHOALD", "SHOAL", "Client", "Daemon", "DaemonFactory",
-           "CliResult", "run_cli", "clean_env", "wait_until", "pid_alive", "children_of",
+           "CliResult", "run_cli", "clean_env", "wait_until", "wait_asleep", "in_sleep_syscall",
+           "pid_alive", "children_of",
            "processes_with_env", "ok", "error_code", "raise_nofile", "helper"]
 
 

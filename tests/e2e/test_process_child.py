@@ -3,14 +3,16 @@
 import os
 import re
 
-from harness import ok, wait_until
+from harness import ok, wait_asleep
 
 
 def start_sleeper(shoal, name, **fields):
+    """Starts `sleep 60` and returns once it sleeps: what it opens while it starts (locale
+    files) is closed again by then, so what is left open was inherited."""
     record = shoal.spawn(["sleep", "60"], name=name, **fields)
-    # The pid is the exec'd program once its command line is sleep's.
-    wait_until(lambda: open(f"/proc/{record['pid']}/cmdline", "rb").read() == b"sleep\x0060\x00",
-               10, what="the child to exec sleep")
+    wait_asleep(record["pid"])
+    with open(f"/proc/{record['pid']}/cmdline", "rb") as f:
+        assert f.read() == b"sleep\x0060\x00"
     return record
 
 
