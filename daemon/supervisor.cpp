@@ -302,6 +302,9 @@ void supervisor::begin_stop(process_record& r, double grace) {
     log::info("stopping '{}' (pid {}): {}, SIGKILL in {} s", r.name, r.pid, signal_name(r.stop_signal),
               grace);
     signal_group(r, r.stop_signal);
+    // A stopped (SIGSTOP, SIGTSTP) process cannot act on the stop signal until it runs again;
+    // without this it would always end by SIGKILL. systemd does the same.
+    if (r.stop_signal != SIGCONT) signal_group(r, SIGCONT);
     changed();
   } else if (r.kill_timer && r.kill_timer->expiry() <= deadline) {
     return;  // an earlier escalation is already scheduled
@@ -536,8 +539,12 @@ void supervisor::shutdown(std::function<void()> done) {
   shutdown_done_ = std::move(done);
   for (auto& [name, r] : records_)
     if (!r->done()) begin_stop(*r, r->stop_timeout.value_or(options_.stop_grace_seconds));
-  // Adopted orphans get SIGTERM now, and SIGKILL once every supervised process has ended.
-  for (pid_t pid : adopted_children(by_pid_)) ::kill(pid, SIGTERM);
+  // Adopted orphans get SIGTERM (and SIGCONT) now, and SIGKILL once every supervised process
+  // has ended.
+  for (pid_t pid : adopted_children(by_pid_)) {
+    ::kill(pid, SIGTERM);
+    ::kill(pid, SIGCONT);
+  }
   check_shutdown_done();
 }
 

@@ -1,6 +1,7 @@
 """stop: SIGTERM to the whole group, SIGKILL after the grace period, grandchildren included."""
 
 import os
+import signal
 import time
 
 import pytest
@@ -45,6 +46,39 @@ def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(shoal, tmp_dir):
     assert 0.4 <= elapsed < 10, elapsed
     assert not pid_alive(record["pid"])
     assert shoal.record("stubborn")["escalated"] is True
+
+
+def process_state(pid):
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        stat = f.read()
+    return stat[stat.rindex(b")") + 2:].split()[0].decode()
+
+
+def test_stop_of_a_stopped_process_continues_it_instead_of_escalating(shoal, tmp_dir):
+    ready = os.path.join(tmp_dir, "ready")
+    # A handler, not the default action: the kernel ends a stopped process at once for a
+    # signal whose default is fatal, but a handler can only run once the process continues.
+    script = ("import os, signal, sys, time\n"
+              "def leave(signo, frame):\n"
+              "    signal.signal(signo, signal.SIG_DFL)\n"
+              "    os.kill(os.getpid(), signo)\n"
+              "signal.signal(signal.SIGTERM, leave)\n"
+              f"with open({ready!r} + '.tmp', 'w') as f: f.write(f'{{os.getpid()}}\\n')\n"
+              f"os.rename({ready!r} + '.tmp', {ready!r})\n"
+              "while True: time.sleep(60)\n")
+    record = shoal.spawn(["python3", "-c", script], name="frozen")
+    assert read_pid(ready) == record["pid"]
+    os.kill(record["pid"], signal.SIGSTOP)
+    wait_until(lambda: process_state(record["pid"]) == "T", 10, what="the child to stop")
+
+    grace = 20
+    began = time.monotonic()
+    stopped = ok(shoal.request({"op": "stop", "name": "frozen", "timeout": grace},
+                               timeout=grace + 15))
+    elapsed = time.monotonic() - began
+    assert stopped["exitcode"] == -15 and stopped["signal"] == "SIGTERM", stopped
+    assert stopped["escalated"] is False
+    assert elapsed < grace, elapsed
 
 
 def test_stop_kills_grandchildren(shoal, tmp_dir):
