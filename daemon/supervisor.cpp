@@ -11,10 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <set>
 
 #include <asio/post.hpp>
 
+#include "child_environment.hpp"
 #include "log.hpp"
 #include "names.hpp"
 #include "run_as.hpp"
@@ -217,19 +217,15 @@ result<spawned_child> supervisor::spawn_child(const std::string& name, const sta
   auto err = open_log(true);
   if (!err) return err.error();
 
-  std::set<std::string> overridden;
-  for (const auto& [k, v] : params.env) overridden.insert(k);
-  for (const char* fixed : {"SHOAL_SOCKET", "SHOAL_NAME"}) overridden.insert(fixed);
-  for (const auto& e : child_env_) overridden.insert(e.substr(0, e.find('=')));
+  child_environment env;
+  env.set_all(environ);
+  for (const auto& [k, v] : params.env) env.set(k, v);  // the last of duplicates wins
+  // Last: what the daemon sets replaces whatever the caller asked for under these names.
+  env.set("SHOAL_SOCKET", options_.socket_path);
+  env.set("SHOAL_NAME", name);
+  for (const auto& e : child_env_) env.set(e);
   spawn_request req;
-  for (char** e = environ; e && *e; ++e) {
-    std::string entry(*e);
-    if (!overridden.count(entry.substr(0, entry.find('=')))) req.env.push_back(std::move(entry));
-  }
-  for (const auto& [k, v] : params.env) req.env.push_back(k + "=" + v);
-  req.env.push_back("SHOAL_SOCKET=" + options_.socket_path);
-  req.env.push_back("SHOAL_NAME=" + name);
-  for (const auto& e : child_env_) req.env.push_back(e);
+  req.env = env.entries();
   req.argv = params.exec_argv.empty() ? params.argv : params.exec_argv;
   req.cwd = params.cwd;
   req.stdout_fd = out->get();

@@ -56,6 +56,33 @@ def test_child_environment_names_the_daemon_and_itself(shoal):
     assert "PATH" in env, "the child gets the daemon's environment too"
 
 
+def test_the_daemon_sets_its_own_names_whatever_the_caller_passes(shoal):
+    forged = {"SHOAL_SOCKET": "/tmp/elsewhere.sock", "SHOAL_NAME": "someone-else",
+              "SHOAL_SHM": "/forged-shm", "SHOAL_LOCK": "/forged-lock", "KEPT": "yes"}
+    record = start_sleeper(shoal, "honest", env=forged)
+    with open(f"/proc/{record['pid']}/environ", "rb") as f:
+        entries = [e.decode() for e in f.read().split(b"\0") if e]
+    names = [e.split("=", 1)[0] for e in entries]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    assert duplicates == [], f"names set twice in the child's environment: {duplicates}"
+    env = dict(e.split("=", 1) for e in entries)
+    assert env["SHOAL_SOCKET"] == shoal.socket
+    assert env["SHOAL_NAME"] == "honest"
+    assert env["SHOAL_SHM"] == shoal.hello["shm"]
+    assert env["SHOAL_LOCK"] == shoal.hello["lock"]
+    assert env["KEPT"] == "yes"
+
+
+def test_cli_env_flag_given_twice_keeps_the_last_and_cannot_forge_the_name(shoal):
+    result = shoal.cli("start", "--name", "twice", "--env", "TWICE=first", "--env", "TWICE=last",
+                       "--env", "SHOAL_NAME=forged", "--", "/bin/sh", "-c",
+                       'env | grep -c "^TWICE="; printf "%s|%s\\n" "$TWICE" "$SHOAL_NAME"')
+    assert result.returncode == 0, result
+    assert shoal.join("twice")["exitcode"] == 0
+    with open(shoal.log_path("twice")) as f:
+        assert f.read() == "1\nlast|twice\n"
+
+
 def test_cli_env_flag_reaches_the_child(shoal):
     result = shoal.cli("start", "--name", "flagged", "--env", "GREETING=hi there",
                        "--env", "EMPTY=", "--", "/bin/sh", "-c",
