@@ -14,6 +14,7 @@
 #include "peer_access.hpp"
 #include "process_ops.hpp"
 #include "program_ops.hpp"
+#include "signal_dispositions.hpp"
 #include "signals.hpp"
 #include "socket_activation.hpp"
 
@@ -93,11 +94,10 @@ status daemon::prepare() {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     return status::from_errno(errc::internal, "unable to become a child subreaper", errno);
   raise_descriptor_limit();
-  ::signal(SIGPIPE, SIG_IGN);
+  ignore_meaningless_signals();
   // Registered before the first spawn, so no child's exit can go unnoticed.
   signals_.add(SIGCHLD);
-  signals_.add(SIGTERM);
-  signals_.add(SIGINT);
+  for (int signo : shutdown_signals) signals_.add(signo);
   signals_.add(SIGHUP);  // re-read the programs file
 
   supervisor_options opts;

@@ -3,8 +3,9 @@
 // Start-up: state directories, child-subreaper, shared state, supervisor and ops, then the
 // socket. Anything failing until then is fatal with a message. From the first request on,
 // nothing is: failures are answered and logged.
-// Shutdown (SIGTERM/SIGINT): stop accepting, stop every child (grace, then SIGKILL), reap
-// them, answer their joiners, close the sessions, exit 0. A second signal kills at once.
+// Shutdown (SIGTERM, SIGINT, SIGQUIT): stop accepting, stop every child (grace, then SIGKILL),
+// reap them, answer their joiners, close the sessions, exit 0. A second signal kills at once.
+// Every other signal: signal_dispositions.hpp.
 #pragma once
 
 #include <memory>

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import SHOALD, Client, clean_env, ok, pid_alive, wait_until
+from harness import SHOALD, Client, clean_env, ok, pid_alive, wait_asleep, wait_until
 
 
 def test_socket_file_is_mode_0600(shoal):
@@ -29,7 +29,7 @@ def test_socket_is_0600_whatever_the_umask(daemons):
     assert stat.S_IMODE(os.stat(daemon.socket).st_mode) == 0o600
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT])
 def test_signal_stops_children_removes_the_socket_and_exits_0(daemons, tmp_dir, sig):
     daemon = daemons(stop_timeout=1)
     polite = daemon.spawn(["sleep", "60"], name="polite")
@@ -49,6 +49,31 @@ def test_signal_stops_children_removes_the_socket_and_exits_0(daemons, tmp_dir, 
     for record in (polite, stubborn):
         assert not pid_alive(record["pid"]), f"{record['name']} survived the daemon"
     assert not os.path.exists(daemon.socket)
+
+
+IGNORED_SIGNALS = [signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGPIPE,
+                   signal.SIGVTALRM, signal.SIGPROF, signal.SIGIO, signal.SIGPWR,
+                   signal.SIGXCPU, signal.SIGXFSZ, signal.SIGSTKFLT, signal.SIGRTMIN,
+                   signal.SIGRTMIN + 5, signal.SIGRTMAX]
+
+
+def test_signals_without_a_meaning_leave_the_daemon_and_its_children_alone(shoal):
+    child = shoal.spawn(["sleep", "60"], name="bystander")
+    for sig in IGNORED_SIGNALS:
+        os.kill(shoal.pid, sig)
+        # A signal that kills ends the process before it returns to user space: an answer
+        # sent after kill(2) returned proves the daemon survived it.
+        reply = ok(shoal.request({"op": "hello"}))
+        assert reply["pid"] == shoal.pid, signal.Signals(sig).name
+    assert shoal.proc.poll() is None
+    assert shoal.record("bystander")["state"] == "running"
+    assert pid_alive(child["pid"])
+    # A child started afterwards still begins with every signal at its default.
+    later = shoal.spawn(["sleep", "60"], name="later")
+    wait_asleep(later["pid"])
+    with open(f"/proc/{later['pid']}/status") as f:
+        ignored = next(line for line in f if line.startswith("SigIgn:")).split()[1]
+    assert int(ignored, 16) == 0, ignored
 
 
 def test_sigterm_to_the_daemon_also_ends_orphans_and_leftover_group_members(daemons, tmp_dir):
