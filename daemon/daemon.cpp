@@ -17,6 +17,7 @@
 #include "signal_dispositions.hpp"
 #include "signals.hpp"
 #include "socket_activation.hpp"
+#include "socket_listeners.hpp"
 
 namespace shoal {
 namespace {
@@ -86,8 +87,14 @@ status daemon::prepare() {
       if (auto st = check_owned_private(runtime); !st) return st;
     }
   }
-  if (auto st = make_private_dir(cfg_.state_dir); !st) return st;
-  if (auto st = make_private_dir(cfg_.state_dir + "/logs"); !st) return st;
+  auto state = state_directory::open(cfg_.state_dir, true);
+  if (!state) return state.error();
+  // Held for the daemon's life: a second daemon, or --cleanup, on this directory would
+  // otherwise adopt or delete the segment this one serves.
+  if (auto locked = state->lock_instance(); !locked)
+    return {locked.code(), "refusing to start: " + locked.message() +
+                               "; stop it first or choose another --state-dir"};
+  state_ = std::make_unique<state_directory>(std::move(*state));
   if (auto st = make_private_dir(std::filesystem::path(cfg_.socket_path).parent_path().string()); !st)
     return st;
   // Orphaned grandchildren are reparented to us, so we reap them and none stays a zombie.
@@ -101,7 +108,7 @@ status daemon::prepare() {
   signals_.add(SIGHUP);  // re-read the programs file
 
   supervisor_options opts;
-  opts.log_dir = cfg_.state_dir + "/logs";
+  opts.log_dir = state_->logs_path();
   opts.socket_path = cfg_.socket_path;
   opts.stop_grace_seconds = cfg_.stop_grace_seconds;
   opts.max_exited_records = cfg_.max_exited_records;
@@ -123,9 +130,9 @@ status daemon::prepare() {
     if (decision.allowed) return {};
     return {errc::permission_denied, decision.why};
   });
-  // Shared state is opened once listen() has refused a live daemon on this socket (so an
-  // existing segment can only be a dead daemon's) and before the first request is served.
-  auto shared = shared_state::open(io_, cfg_);
+  // Shared state is opened under the instance lock (so an existing segment can only be a dead
+  // daemon's) and before the first request is served.
+  auto shared = shared_state::open(io_, cfg_, *state_);
   if (!shared) {
     server_->stop_accepting();
     return shared.error();
@@ -140,6 +147,7 @@ status daemon::prepare() {
     auto loaded = programs_->reload();
     if (!loaded) {
       server_->stop_accepting();
+      shared_->discard_if_created();
       return loaded.error();
     }
     log::info("programs from '{}': {} declared", cfg_.programs_path, programs_->programs().size());
@@ -216,6 +224,39 @@ void daemon::report_status() {
   status_timer_.async_wait([this](const std::error_code& ec) {
     if (!ec) report_status();
   });
+}
+
+int run_cleanup(const config& cfg) {
+  auto state = state_directory::open(cfg.state_dir, false);
+  if (!state && state.error().code() != errc::not_found) {
+    log::error("{}", state.error().message());
+    return 1;
+  }
+  // Either test alone misses a case: the lock, a daemon serving another socket from this
+  // directory; the socket, a daemon with another state directory, or a service manager that
+  // holds the socket to start one on demand.
+  if (state) {
+    if (auto locked = state->lock_instance(); !locked) {
+      log::error("refusing to clean up: {}; stop it first, its segment and lock are in use",
+                 locked.message());
+      return 1;
+    }
+  }
+  if (someone_listens_on(cfg.socket_path)) {
+    log::error("refusing to clean up: '{}' is being served, by a live shoald or by a service "
+               "manager that would start one; stop it first (systemctl stop shoald.socket shoald)",
+               cfg.socket_path);
+    return 1;
+  }
+  if (!state) {
+    log::info("nothing to clean up: {}", state.error().message());
+    return 0;
+  }
+  if (auto removed = shared_state::cleanup(*state); !removed) {
+    log::error("{}", removed.message());
+    return 1;
+  }
+  return 0;
 }
 
 int daemon::run() {

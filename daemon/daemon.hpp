@@ -1,8 +1,8 @@
 // Owns the event loop and every component, and the order in which they start and stop.
 //
-// Start-up: state directories, child-subreaper, shared state, supervisor and ops, then the
-// socket. Anything failing until then is fatal with a message. From the first request on,
-// nothing is: failures are answered and logged.
+// Start-up: state directory (checked, then locked for the daemon's life), child-subreaper,
+// shared state, supervisor and ops, then the socket. Anything failing until then is fatal with
+// a message. From the first request on, nothing is: failures are answered and logged.
 // Shutdown (SIGTERM, SIGINT, SIGQUIT): stop accepting, stop every child (grace, then SIGKILL),
 // reap them, answer their joiners, close the sessions, exit 0. A second signal kills at once.
 // Every other signal: signal_dispositions.hpp.
@@ -22,6 +22,7 @@
 #include "server.hpp"
 #include "shared_state.hpp"
 #include "spawner.hpp"
+#include "state_directory.hpp"
 #include "supervisor.hpp"
 
 namespace shoal {
@@ -52,11 +53,17 @@ class daemon {
   posix_spawner spawner_;
   std::unique_ptr<supervisor> supervisor_;
   std::unique_ptr<program_table> programs_;  // null without a programs file
+  std::unique_ptr<state_directory> state_;  // holds the instance lock until the daemon ends
   std::unique_ptr<shared_state> shared_;
   std::unique_ptr<server> server_;
   bool stopping_ = false;
   sd_notifier notifier_;  // a no-op unless started with NOTIFY_SOCKET
   std::string last_status_;
 };
+
+// shoald --cleanup: removes the shared segment and lock that the state directory records,
+// unless a live daemon uses that directory or someone serves the socket. Returns the exit
+// code: 0 done (or nothing to do), 1 refused or failed.
+int run_cleanup(const config& cfg);
 
 }  // namespace shoal

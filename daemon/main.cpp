@@ -4,7 +4,6 @@
 
 #include "config.hpp"
 #include "daemon.hpp"
-#include "shared_state.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -22,14 +21,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   shoal::log::set_threshold(cfg->log_level);
-  if (cfg->cleanup) {
-    auto removed = shoal::shared_state::cleanup(*cfg);
-    if (!removed.ok()) {
-      std::fprintf(stderr, "shoald: %s\n", removed.message().c_str());
-      return 1;
-    }
-    return 0;
-  }
+  if (cfg->cleanup) return shoal::run_cleanup(*cfg);
   shoal::daemon d(std::move(*cfg));
   return d.run();
 }

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "shared_names.hpp"
 #include "shared_segment.hpp"
 
 namespace shoal {
@@ -13,12 +14,9 @@ namespace {
 
 std::string describe_lock(const std::string& name) { return "lock semaphore '" + name + "'"; }
 
-// glibc keeps a named semaphore "/x" as the file /dev/shm/sem.x.
-std::string file_of(const std::string& name) { return "/dev/shm/sem." + name.substr(1); }
-
 // Inspects the semaphore's file without following a symlink; ENOENT when there is none.
 int stat_file(const std::string& name, struct stat& st) {
-  int fd = ::open(file_of(name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = ::open(semaphore_file(name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errno;
   int rc = ::fstat(fd, &st);
   int err = errno;
@@ -66,7 +64,8 @@ status named_lock::remove(const std::string& name) {
   if (e == ENOENT) return {};
   if (e != 0) return status::from_errno(errc::internal, "unable to inspect " + what + " to remove it", e);
   if (st.st_uid != ::geteuid())
-    return {errc::internal, "refusing to remove " + what + ": it belongs to uid " + std::to_string(st.st_uid)};
+    return {errc::permission_denied,
+            "refusing to remove " + what + ": it belongs to uid " + std::to_string(st.st_uid)};
   if (::sem_unlink(name.c_str()) != 0 && errno != ENOENT)
     return status::from_errno(errc::internal, "unable to remove " + what, errno);
   return {};

@@ -4,8 +4,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 namespace shoal {
 namespace {
@@ -28,24 +30,12 @@ result<std::byte*> map(int fd, std::size_t size, const std::string& what) {
 
 }  // namespace
 
-instance_names names_for_socket(const std::string& socket_path) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : socket_path) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  std::string base = "/shoal-" + std::to_string(::geteuid()) + "-" + hex;
-  return {base, base + "-lock"};
-}
-
 status check_private(const struct stat& st, const std::string& what) {
-  if (!S_ISREG(st.st_mode)) return {errc::internal, "refusing to use " + what + ": it is not a regular file"};
   if (st.st_uid != ::geteuid())
-    return {errc::internal, "refusing to use " + what + ": it belongs to uid " +
-                                std::to_string(st.st_uid) + ", not to uid " +
-                                std::to_string(::geteuid()) + " that runs this daemon"};
+    return {errc::permission_denied, "refusing to use " + what + ": it belongs to uid " +
+                                         std::to_string(st.st_uid) + ", not to uid " +
+                                         std::to_string(::geteuid()) + " that runs this daemon"};
+  if (!S_ISREG(st.st_mode)) return {errc::internal, "refusing to use " + what + ": it is not a regular file"};
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
@@ -62,30 +52,10 @@ result<std::unique_ptr<shared_segment>> shared_segment::open(const std::string& 
     auto removed = remove(name);
     if (!removed.ok()) return removed;
   }
-  int fd = ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    fd_closer closer{fd};
-    struct stat st{};
-    // The umask may have narrowed the mode, never widened it; set exactly 0600 anyway.
-    if (::fchmod(fd, 0600) != 0 || ::fstat(fd, &st) != 0)
-      return status::from_errno(errc::internal, "unable to set up " + what, errno);
-    if (auto ok = check_private(st, what); !ok.ok()) return ok;
-    if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
-      int err = errno;
-      ::shm_unlink(name.c_str());
-      return status::from_errno(errc::internal, "unable to size " + what, err);
-    }
-    auto base = map(fd, size, what);
-    if (!base) {
-      ::shm_unlink(name.c_str());
-      return base.error();
-    }
-    segment_table::format(*base, size);
-    return std::unique_ptr<shared_segment>(new shared_segment(name, *base, size, false));
-  }
-  if (errno != EEXIST) return status::from_errno(errc::internal, "unable to create " + what, errno);
+  auto created = create(name, size);
+  if (created || created.error().code() != errc::already_exists) return created;
 
-  fd = ::shm_open(name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+  int fd = ::shm_open(name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) return status::from_errno(errc::internal, "unable to open existing " + what, errno);
   fd_closer closer{fd};
   struct stat st{};
@@ -106,6 +76,39 @@ result<std::unique_ptr<shared_segment>> shared_segment::open(const std::string& 
   return std::unique_ptr<shared_segment>(new shared_segment(name, *base, size, true));
 }
 
+result<std::unique_ptr<shared_segment>> shared_segment::create(const std::string& name, std::size_t size) {
+  const std::string what = describe_shm(name);
+  int fd = ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return status{errc::already_exists, "unable to create " + what + ": it exists"};
+    return status::from_errno(errc::internal, "unable to create " + what, errno);
+  }
+  fd_closer closer{fd};
+  struct stat st{};
+  // The umask may have narrowed the mode, never widened it; set exactly 0600 anyway.
+  if (::fchmod(fd, 0600) != 0 || ::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::shm_unlink(name.c_str());
+    return status::from_errno(errc::internal, "unable to set up " + what, err);
+  }
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    int err = errno;
+    ::shm_unlink(name.c_str());
+    return status::from_errno(errc::internal, "unable to size " + what, err);
+  }
+  auto base = map(fd, size, what);
+  if (!base) {
+    ::shm_unlink(name.c_str());
+    return base.error();
+  }
+  segment_table::format(*base, size);
+  return std::unique_ptr<shared_segment>(new shared_segment(name, *base, size, false));
+}
+
+void shared_segment::copy_from(const shared_segment& other) {
+  std::memcpy(base_, other.base_, std::min(size_, other.size_));
+}
+
 status shared_segment::remove(const std::string& name) {
   const std::string what = describe_shm(name);
   int fd = ::shm_open(name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -119,8 +122,8 @@ status shared_segment::remove(const std::string& name) {
   ::close(fd);
   if (rc != 0) return status::from_errno(errc::internal, "unable to inspect " + what, err);
   if (st.st_uid != ::geteuid())
-    return {errc::internal, "refusing to remove " + what + ": it belongs to uid " +
-                                std::to_string(st.st_uid)};
+    return {errc::permission_denied, "refusing to remove " + what + ": it belongs to uid " +
+                                         std::to_string(st.st_uid)};
   if (::shm_unlink(name.c_str()) != 0 && errno != ENOENT)
     return status::from_errno(errc::internal, "unable to remove " + what, errno);
   return {};

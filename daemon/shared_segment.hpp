@@ -1,4 +1,4 @@
-// The POSIX shared-memory object that holds the segment: its instance-derived name, exclusive
+// The POSIX shared-memory object that holds the segment (its name: shared_names.hpp): exclusive
 // creation, the checks before adopting one that a dead daemon left, and removal. The daemon
 // keeps the object on a clean stop so that values survive restarts; `shoald --cleanup`
 // removes it.
@@ -15,16 +15,9 @@
 
 namespace shoal {
 
-// "/shoal-<uid>-<16 hex digits of FNV-1a of the socket path>" and the same + "-lock": one
-// daemon per socket path, so parallel daemons never share a segment.
-struct instance_names {
-  std::string shm;
-  std::string lock;
-};
-instance_names names_for_socket(const std::string& socket_path);
-
-// Refuses an object that another user owns or that others may open. `what` reads like
-// "shared segment '/shoal-0-...'".
+// Refuses an object that another user owns (permission_denied: never to be used or removed,
+// see shared_state.cpp), or that others may open or that is no regular file (internal).
+// `what` reads like "shared segment '/shoal-0-...'".
 status check_private(const struct stat& st, const std::string& what);
 
 class shared_segment {
@@ -34,8 +27,14 @@ class shared_segment {
   // removes an existing one of ours first.
   static result<std::unique_ptr<shared_segment>> open(const std::string& name, std::size_t size,
                                                       bool fresh);
+  // Creates a new, empty one; already_exists when the name is taken.
+  static result<std::unique_ptr<shared_segment>> create(const std::string& name, std::size_t size);
   // Removes the object; ok when there is none. Refuses one owned by another user.
   static status remove(const std::string& name);
+
+  // Takes over every entry and value of a segment of the same size (carrying them to a new
+  // name); before anyone else knows this one's name.
+  void copy_from(const shared_segment& other);
 
   shared_segment(const shared_segment&) = delete;
   shared_segment& operator=(const shared_segment&) = delete;

@@ -1,41 +1,163 @@
 #include "shared_state.hpp"
 
+#include <unistd.h>
+
 #include "lock_ops.hpp"
 #include "log.hpp"
+#include "shared_names.hpp"
 #include "shared_ops.hpp"
 #include "shoal/lock_record.hpp"
 
 namespace shoal {
+namespace {
 
-result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, const config& cfg) {
-  auto names = names_for_socket(cfg.socket_path);
-  auto segment = shared_segment::open(names.shm, cfg.shm_size, cfg.fresh);
+struct object_pair {
+  std::unique_ptr<shared_segment> segment;
+  std::unique_ptr<named_lock> lock;
+};
+
+// permission_denied is how shared_segment and named_lock refuse an object of another user.
+bool held_by_someone_else(const status& s) { return s.code() == errc::permission_denied; }
+
+// Refuses (permission_denied) when another user holds either name, whatever it put there: a
+// file, a symlink, a directory. lstat, not open, so nothing of theirs is even opened.
+status check_names_are_ours(const instance_names& names) {
+  const uid_t self = ::geteuid();
+  for (const auto& [path, what] : {std::pair{segment_file(names.shm), "shared segment '" + names.shm + "'"},
+                                   std::pair{semaphore_file(names.lock), "lock semaphore '" + names.lock + "'"}}) {
+    auto owner = file_owner(path);
+    if (!owner) return owner.error();
+    if (*owner && **owner != self)
+      return {errc::permission_denied,
+              what + " (" + path + ") belongs to uid " + std::to_string(**owner) + ", not to uid " +
+                  std::to_string(self) + " that runs this daemon"};
+  }
+  return {};
+}
+
+// Creates or adopts both objects under `names`. Nothing this call created outlives a failure.
+result<object_pair> open_pair(const instance_names& names, std::size_t size, bool fresh) {
+  if (auto ours = check_names_are_ours(names); !ours) return ours;
+  auto segment = shared_segment::open(names.shm, size, fresh);
   if (!segment) return segment.error();
   // A new segment gets a new semaphore: an old one's state means nothing without its record.
-  auto lock = named_lock::open(names.lock, cfg.fresh || !(*segment)->adopted());
-  if (!lock) return lock.error();
-  auto& h = (*segment)->header();
-  if ((*lock)->created()) {
+  const bool adopted = (*segment)->adopted();
+  auto lock = named_lock::open(names.lock, fresh || !adopted);
+  if (!lock) {
+    if (!adopted) shared_segment::remove(names.shm);
+    return lock.error();
+  }
+  return object_pair{std::move(*segment), std::move(*lock)};
+}
+
+// Both objects under a new random base name, `carry`'s values copied in, the name recorded
+// last: a crash before that leaves the earlier record, and its values, as they were.
+result<object_pair> create_pair(state_directory& dir, std::size_t size, const shared_segment* carry) {
+  auto base = random_base_name();
+  if (!base) return base.error();
+  auto names = names_for_base(*base);
+  auto segment = shared_segment::create(names.shm, size);
+  if (!segment) return segment.error();
+  if (carry) (*segment)->copy_from(*carry);
+  auto lock = named_lock::open(names.lock, true);
+  if (!lock) {
+    shared_segment::remove(names.shm);
+    return lock.error();
+  }
+  if (auto recorded = dir.record_shared_name(*base); !recorded) {
+    named_lock::remove(names.lock);
+    shared_segment::remove(names.shm);
+    return recorded;
+  }
+  return object_pair{std::move(*segment), std::move(*lock)};
+}
+
+// Removes what is ours under `names`; another user's object stays where it is, unopened.
+status remove_ours(const instance_names& names) {
+  const uid_t self = ::geteuid();
+  status first_failure;
+  auto remove_one = [&](const std::string& file, const std::string& what, auto remover) {
+    auto owner = file_owner(file);
+    status removed;
+    if (!owner)
+      removed = owner.error();
+    else if (*owner && **owner != self)
+      log::warning("{} ({}) belongs to uid {}, not to uid {}: left alone", what, file, **owner, self);
+    else if (*owner)
+      removed = remover();
+    if (!removed && first_failure) first_failure = removed;
+  };
+  remove_one(segment_file(names.shm), "shared segment '" + names.shm + "'",
+             [&] { return shared_segment::remove(names.shm); });
+  remove_one(semaphore_file(names.lock), "lock semaphore '" + names.lock + "'",
+             [&] { return named_lock::remove(names.lock); });
+  return first_failure;
+}
+
+}  // namespace
+
+result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, const config& cfg,
+                                                         state_directory& dir) {
+  auto recorded = dir.shared_name();
+  if (!recorded) return recorded.error();
+  result<object_pair> pair = status{errc::not_found, "no shared name recorded yet"};
+  if (!recorded->empty()) {
+    pair = open_pair(names_for_base(*recorded), cfg.shm_size, cfg.fresh);
+    if (!pair && !held_by_someone_else(pair.error())) return pair.error();
+  }
+  if (!pair) {
+    std::unique_ptr<shared_segment> carry;
+    if (!recorded->empty()) {
+      // Someone who learnt the name (children see it) took it while it was free, say after
+      // a reboot emptied /dev/shm. Their object is never used, removed or even opened.
+      const auto old = names_for_base(*recorded);
+      auto owner = file_owner(segment_file(old.shm));
+      if (!cfg.fresh && owner && *owner == ::geteuid()) {
+        auto adopted = shared_segment::open(old.shm, cfg.shm_size, false);
+        if (!adopted) return adopted.error();
+        carry = std::move(*adopted);
+      }
+    }
+    pair = create_pair(dir, cfg.shm_size, carry.get());
+    if (!pair) return pair.error();
+    if (!recorded->empty()) {
+      const bool carried = carry != nullptr;
+      carry.reset();
+      if (auto removed = remove_ours(names_for_base(*recorded)); !removed) log::warning("{}", removed.message());
+      log::warning("moved to shared segment {} and lock {}, as another user holds the name {}{}",
+                   pair->segment->name(), pair->lock->name(), *recorded,
+                   carried ? "; values carried over" : "");
+    }
+  }
+  auto& [segment, lock] = *pair;
+  auto& h = segment->header();
+  if (lock->created()) {
     // No holder can be recorded for a semaphore that did not exist.
     pid_t stale = lock_record::owner(h);
     if (stale != 0) lock_record::clear_owner(h, stale);
   }
-  if ((*segment)->adopted())
-    log::info("adopted shared segment {} ({} bytes, {} entries) and lock {}", names.shm, cfg.shm_size,
-              (*segment)->table().entries().size(), names.lock);
+  if (segment->adopted())
+    log::info("adopted shared segment {} ({} bytes, {} entries) and lock {}", segment->name(), cfg.shm_size,
+              segment->table().entries().size(), lock->name());
   else
-    log::info("created shared segment {} ({} bytes) and lock {}", names.shm, cfg.shm_size, names.lock);
-  auto state = std::unique_ptr<shared_state>(new shared_state(std::move(*segment), std::move(*lock), io));
+    log::info("created shared segment {} ({} bytes) and lock {}", segment->name(), cfg.shm_size, lock->name());
+  auto state = std::unique_ptr<shared_state>(new shared_state(std::move(segment), std::move(lock), io));
   state->keeper_.start();
   return state;
 }
 
-status shared_state::cleanup(const config& cfg) {
-  auto names = names_for_socket(cfg.socket_path);
-  auto a = shared_segment::remove(names.shm);
-  auto b = named_lock::remove(names.lock);
-  if (!a.ok()) return a;
-  return b;
+status shared_state::cleanup(state_directory& dir) {
+  auto recorded = dir.shared_name();
+  if (!recorded) return recorded.error();
+  if (recorded->empty()) return {};
+  if (auto removed = remove_ours(names_for_base(*recorded)); !removed) return removed;
+  return dir.forget_shared_name();
+}
+
+void shared_state::discard_if_created() {
+  if (segment_->adopted()) return;
+  shared_segment::remove(segment_->name());
+  named_lock::remove(lock_->name());
 }
 
 shared_state::shared_state(std::unique_ptr<shared_segment> segment, std::unique_ptr<named_lock> lock,

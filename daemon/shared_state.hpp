@@ -15,20 +15,28 @@
 #include "lock_keeper.hpp"
 #include "named_lock.hpp"
 #include "shared_segment.hpp"
+#include "state_directory.hpp"
 
 namespace shoal {
 
 class shared_state {
  public:
-  // Creates or adopts the segment and the semaphore named after cfg.socket_path.
-  static result<std::unique_ptr<shared_state>> open(asio::io_context& io, const config& cfg);
-  // shoald --cleanup: removes both; ok when there was nothing to remove.
-  static status cleanup(const config& cfg);
+  // Adopts the segment and semaphore whose base name the state directory records, or creates
+  // them (cfg.fresh: always new and empty). When another user holds either name, its object
+  // is left alone and this instance moves to a new random name, carrying its values along.
+  static result<std::unique_ptr<shared_state>> open(asio::io_context& io, const config& cfg,
+                                                    state_directory& dir);
+  // shoald --cleanup: removes the recorded objects that are ours and forgets the name; ok
+  // when there was nothing to remove. The caller holds the instance lock.
+  static status cleanup(state_directory& dir);
 
   // `events`, when given, hears value_created, value_deleted and lock_recovered.
   void register_ops(dispatcher& d, event_log* events = nullptr);
   std::vector<std::string> child_env() const;  // {"SHOAL_SHM=/...", "SHOAL_LOCK=/..."}
   json describe() const;                       // {"shm", "lock", "shm_size"} for hello
+  // A start-up that fails after this was opened: objects created for it hold nothing worth
+  // keeping and are removed; adopted ones stay for the next daemon.
+  void discard_if_created();
 
   shared_state(const shared_state&) = delete;
   shared_state& operator=(const shared_state&) = delete;

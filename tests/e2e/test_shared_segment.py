@@ -1,8 +1,8 @@
-"""The segment's life: names derived from the instance, persistence across a clean stop and a
-kill -9, --fresh, refusal of objects that are not ours, and the documented Python snippet."""
+"""The segment's life: random names recorded in the state directory, persistence across a clean
+stop and a kill -9, --fresh, --cleanup, refusal of objects of ours that are not right, and the
+documented Python snippet. Objects of other users: test_shared_names.py."""
 
 import os
-import pwd
 import re
 import signal
 import subprocess
@@ -26,14 +26,10 @@ VALUES = [  # (name, typecode, value): every typecode, most at an edge of its ra
 ]
 
 
-def instance_names(socket_path):
-    """The documented naming scheme: FNV-1a of the socket path (docs/segment-layout.md)."""
-    h = 0xcbf29ce484222325
-    for byte in socket_path.encode():
-        h ^= byte
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    base = f"/shoal-{os.geteuid()}-{h:016x}"
-    return base, base + "-lock"
+def recorded_name(daemon):
+    """The base name the daemon's state directory records (docs/segment-layout.md)."""
+    with open(os.path.join(daemon.state_dir, "shared-name")) as f:
+        return f.read().removesuffix("\n")
 
 
 def fill(shoal):
@@ -49,14 +45,18 @@ def check_filled(shoal):
     assert ok(shoal.request({"op": "array_get", "name": "row"}))["values"] == [1, -2, 3]
 
 
-def test_names_derive_from_the_socket_and_children_get_them(daemons):
+def test_names_are_random_recorded_and_children_get_them(daemons):
     a = daemons()
     b = daemons()
-    assert (a.hello["shm"], a.hello["lock"]) == instance_names(a.socket)
+    assert re.fullmatch(rf"/shoal-{os.geteuid()}-[0-9a-f]{{32}}", a.hello["shm"]), a.hello
+    assert a.hello["lock"] == a.hello["shm"] + "-lock"
+    assert recorded_name(a) == a.hello["shm"]
     assert a.hello["shm"] != b.hello["shm"] and a.hello["lock"] != b.hello["lock"]
     for path in a.shm_paths():
         st = os.stat(path)
         assert (st.st_mode & 0o777, st.st_uid) == (0o600, os.geteuid()), path
+    st = os.stat(os.path.join(a.state_dir, "shared-name"))
+    assert (st.st_mode & 0o777, st.st_uid) == (0o600, os.geteuid())
     rec = a.spawn(["/bin/sh", "-c", 'echo "$SHOAL_SHM $SHOAL_LOCK"'], name="env")
     a.join(rec["name"])
     with open(a.log_path("env")) as f:
@@ -98,13 +98,18 @@ def test_cleanup_removes_the_segment_and_the_lock(daemons):
     shoal.terminate()
     shoal.expected_exit = None
     paths = shoal.shm_paths()
-    done = subprocess.run([SHOALD, "--cleanup", "--socket", shoal.socket], env=clean_env(),
-                          capture_output=True, timeout=15)
+    assert len(paths) == 2 and all(os.path.exists(p) for p in paths)
+    command = [SHOALD, "--cleanup", "--socket", shoal.socket, "--state-dir", shoal.state_dir]
+    done = subprocess.run(command, env=clean_env(), capture_output=True, timeout=15)
     assert done.returncode == 0, done
     assert not any(os.path.exists(p) for p in paths)
-    again = subprocess.run([SHOALD, "--cleanup", "--socket", shoal.socket], env=clean_env(),
-                           capture_output=True, timeout=15)
+    assert not os.path.exists(os.path.join(shoal.state_dir, "shared-name"))
+    again = subprocess.run(command, env=clean_env(), capture_output=True, timeout=15)
     assert again.returncode == 0, again
+    # The next daemon starts empty, under a new name.
+    after = daemons(directory=shoal.dir)
+    assert after.hello["shm"] != shoal.hello["shm"]
+    assert ok(after.request({"op": "value_list"}))["entries"] == []
 
 
 def refused_start(daemons, directory, args=()):
@@ -128,19 +133,14 @@ def precreate(path, data, uid=None, mode=0o600):
         os.chown(path, uid, -1)
 
 
-def test_objects_that_are_not_ours_or_not_right_are_refused_and_kept(daemons):
+def test_objects_of_ours_that_are_not_right_are_refused_and_kept(daemons):
     directory = daemons.new_dir()
-    socket_path = os.path.join(directory, "s.sock")
-    shm, lock = instance_names(socket_path)
-    shm_file = "/dev/shm" + shm
-    sem_file = "/dev/shm/sem." + lock[1:]
-    nobody = pwd.getpwnam("nobody").pw_uid
+    good = daemons(directory=directory)
+    shm_file, sem_file = good.shm_paths()
+    good.terminate()
+    good.expected_exit = None
+    good.replaced = True  # the test removes what is left
     try:
-        # A segment of another user.
-        precreate(shm_file, b"\0" * (1 << 20), uid=nobody)
-        err = refused_start(daemons, directory)
-        assert re.search(r"refusing to use shared segment .*belongs to uid", err), err
-        assert os.path.exists(shm_file) and os.stat(shm_file).st_uid == nobody
         # Ours, but of the wrong size.
         precreate(shm_file, b"\0" * 8192)
         err = refused_start(daemons, directory)
@@ -156,17 +156,16 @@ def test_objects_that_are_not_ours_or_not_right_are_refused_and_kept(daemons):
         assert "other users could open it" in err, err
         os.unlink(shm_file)
 
-        # A good segment, but the semaphore belongs to someone else or is no semaphore.
-        good = daemons(directory=directory)
-        good.terminate()
-        good.expected_exit = None
-        good.replaced = True
-        os.chown(sem_file, nobody, -1)
-        err = refused_start(daemons, directory)
-        assert re.search(r"refusing to use lock semaphore .*belongs to uid", err), err
+        # A good segment, but the semaphore file is no semaphore.
+        again = daemons(directory=directory)
+        assert again.shm_paths() == [shm_file, sem_file]
+        again.terminate()
+        again.expected_exit = None
+        again.replaced = True
         precreate(sem_file, b"\0" * 7)
         err = refused_start(daemons, directory)
         assert "like a semaphore" in err, err
+        assert os.path.getsize(sem_file) == 7
     finally:
         for path in (shm_file, sem_file):
             if os.path.exists(path):
