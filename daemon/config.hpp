@@ -20,7 +20,7 @@ struct config {
   // Shared state (docs/segment-layout.md).
   std::size_t shm_size = std::size_t{1} << 20;
   bool fresh = false;    // discard a segment left by an earlier daemon instead of adopting it
-  bool cleanup = false;  // remove this instance's segment and lock, then exit
+  bool cleanup = false;  // remove the segment and lock state_dir records, then exit
 
   // Access control (daemon/peer_access.hpp): root and the daemon's own uid are always
   // allowed; members of this group too. A name or a numeric gid; "" for none.
