@@ -48,10 +48,11 @@ def test_acquire_release_and_status(shoal, pids):
 def test_nonblock_on_a_held_lock_exits_1_at_once(shoal, pids):
     owner, other = pids(), pids()
     assert shoal.cli("lock", "acquire", "--owner", str(owner)).returncode == 0
-    started = time.monotonic()
+    # The lock stays held, so an acquire that waited would never return and run_cli would
+    # time out: answering at all is the proof. No bound tighter than that, which a loaded
+    # machine could break.
     r = shoal.cli("lock", "acquire", "--nonblock", "--owner", str(other))
     assert r.returncode == 1, r
-    assert time.monotonic() - started < 1.0
     reply = ok(shoal.request({"op": "lock_acquire", "owner": other, "blocking": False}))
     assert reply == {"acquired": False, "owner": other, "previous_owner_died": False,
                      "holder": owner}
@@ -59,7 +60,7 @@ def test_nonblock_on_a_held_lock_exits_1_at_once(shoal, pids):
     r = shoal.cli("lock", "acquire", "--timeout", "0.3", "--owner", str(other))
     elapsed = time.monotonic() - started
     assert r.returncode == 1, r
-    assert 0.3 <= elapsed < 3, elapsed
+    assert 0.3 <= elapsed < 20, elapsed  # at least the timeout; never for good
     assert shoal.cli("lock", "status", "--json").json()["owner"] == owner
 
 
@@ -113,11 +114,11 @@ def test_a_blocking_acquire_does_not_stall_the_daemon(shoal, pids):
         add_id = b.send({"op": "value_add", "name": "n", "delta": 5})
         # Others are served meanwhile, reads included.
         with Client(shoal.socket) as c:
+            # A daemon stalled by the waiting acquire would answer none of these until the
+            # holder released, which only happens below.
             for _ in range(20):
-                started = time.monotonic()
-                ok(c.request({"op": "hello"}, timeout=2))
-                assert ok(c.request({"op": "value_get", "name": "n"}, timeout=2))["value"] == 1
-                assert time.monotonic() - started < 1
+                ok(c.request({"op": "hello"}, timeout=10))
+                assert ok(c.request({"op": "value_get", "name": "n"}, timeout=10))["value"] == 1
         ok(shoal.request({"op": "lock_release", "owner": owner}))
         granted = ok(a.reply_for(acquire_id, timeout=5))
         assert granted == {"acquired": True, "owner": waiter, "previous_owner_died": False}

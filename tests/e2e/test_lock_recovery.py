@@ -11,6 +11,11 @@ from harness import BIN_DIR, SHOAL, Client, clean_env, ok, wait_until
 COUNTER = os.path.join(BIN_DIR, "shared_counter")
 
 
+# The daemon hears a holder's death through a pidfd at once; the bound only leaves room for a
+# loaded machine. A recovery that never comes, or waits on a slow timer, still fails.
+RECOVERY_BOUND = 5
+
+
 def lock_free_within(shoal, seconds):
     """Seconds until lock_status says free; fails after `seconds`."""
     started = time.monotonic()
@@ -25,8 +30,7 @@ def test_kill_9_of_a_lock_owner_is_recovered_and_reported(shoal):
         assert shoal.cli("lock", "acquire", "--owner", str(victim.pid)).returncode == 0
         victim.kill()
         victim.wait(10)
-        # Within one second, with a margin for a loaded machine.
-        assert lock_free_within(shoal, 1.5) < 1.5
+        assert lock_free_within(shoal, RECOVERY_BOUND) < RECOVERY_BOUND
         r = shoal.cli("lock", "acquire", "--json", "--owner", str(os.getpid()))
         assert r.returncode == 0, r
         assert r.json()["previous_owner_died"] is True
@@ -58,7 +62,7 @@ def test_a_waiter_gets_the_lock_when_the_owner_dies(shoal):
             # value_add queued first: it runs whole, never torn, once the lock is recovered.
             assert ok(adder.reply_for(add_id, timeout=5))["value"] == 15
             granted = ok(waiter.reply_for(wait_id, timeout=5))
-            assert time.monotonic() - started < 1.5
+            assert time.monotonic() - started < RECOVERY_BOUND
             assert granted == {"acquired": True, "owner": os.getpid(), "previous_owner_died": True}
         ok(shoal.request({"op": "lock_release", "owner": os.getpid()}))
     finally:
@@ -77,7 +81,7 @@ def test_a_library_holder_killed_by_9_is_recovered(shoal):
     assert shoal.cli("lock", "acquire", "--nonblock", "--owner", str(os.getpid())).returncode == 1
     os.kill(rec["pid"], signal.SIGKILL)
     assert shoal.join("holder")["exitcode"] == -9
-    assert lock_free_within(shoal, 1.5) < 1.5
+    assert lock_free_within(shoal, RECOVERY_BOUND) < RECOVERY_BOUND
     # The library sees the death too: the next guard reports it.
     ok(shoal.request({"op": "value_create", "name": "after", "typecode": "q", "value": 0}))
     adder = shoal.spawn([COUNTER, "add", "after", "3"], name="adder")
@@ -107,8 +111,8 @@ def test_a_holder_that_died_before_recording_itself_is_recovered(shoal, tmp_dir)
     status = ok(shoal.request({"op": "lock_status"}))
     assert status == {"held": True, "owner": None, "since": None}
     assert shoal.cli("lock", "status").stdout == "held (holder not recorded yet)\n"
-    # Noticed, then checked again a second later: released within about 1.2 s.
-    assert lock_free_within(shoal, 3) < 3
+    # Noticed, then checked again a second later: released within about 1.2 s when idle.
+    assert lock_free_within(shoal, RECOVERY_BOUND + 1) < RECOVERY_BOUND + 1
     reply = ok(shoal.request({"op": "lock_acquire", "owner": os.getpid()}))
     assert reply["previous_owner_died"] is True
     ok(shoal.request({"op": "lock_release", "owner": os.getpid()}))
@@ -124,7 +128,7 @@ def test_a_lock_run_killed_by_9_is_recovered(shoal):
                    what="lock run to hold the lock")
         os.killpg(runner.pid, signal.SIGKILL)
         runner.wait(10)
-        assert lock_free_within(shoal, 1.5) < 1.5
+        assert lock_free_within(shoal, RECOVERY_BOUND) < RECOVERY_BOUND
     finally:
         try:
             os.killpg(runner.pid, signal.SIGKILL)
