@@ -101,6 +101,7 @@ result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, c
   auto recorded = dir.shared_name();
   if (!recorded) return recorded.error();
   result<object_pair> pair = status{errc::not_found, "no shared name recorded yet"};
+  bool carried = false;  // a new segment that took over an old one's values
   if (!recorded->empty()) {
     pair = open_pair(names_for_base(*recorded), cfg.shm_size, cfg.fresh);
     if (!pair && !held_by_someone_else(pair.error())) return pair.error();
@@ -121,7 +122,7 @@ result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, c
     pair = create_pair(dir, cfg.shm_size, carry.get());
     if (!pair) return pair.error();
     if (!recorded->empty()) {
-      const bool carried = carry != nullptr;
+      carried = carry != nullptr;
       carry.reset();
       if (auto removed = remove_ours(names_for_base(*recorded)); !removed) log::warning("{}", removed.message());
       log::warning("moved to shared segment {} and lock {}, as another user holds the name {}{}",
@@ -136,12 +137,14 @@ result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, c
     pid_t stale = lock_record::owner(h);
     if (stale != 0) lock_record::clear_owner(h, stale);
   }
-  if (segment->adopted())
+  const bool holds_values = segment->adopted() || carried;
+  if (holds_values)
     log::info("adopted shared segment {} ({} bytes, {} entries) and lock {}", segment->name(), cfg.shm_size,
               segment->table().entries().size(), lock->name());
   else
     log::info("created shared segment {} ({} bytes) and lock {}", segment->name(), cfg.shm_size, lock->name());
   auto state = std::unique_ptr<shared_state>(new shared_state(std::move(segment), std::move(lock), io));
+  state->holds_values_ = holds_values;
   state->keeper_.start();
   return state;
 }
@@ -155,7 +158,7 @@ status shared_state::cleanup(state_directory& dir) {
 }
 
 void shared_state::discard_if_created() {
-  if (segment_->adopted()) return;
+  if (holds_values_) return;
   shared_segment::remove(segment_->name());
   named_lock::remove(lock_->name());
 }

@@ -34,8 +34,8 @@ class shared_state {
   void register_ops(dispatcher& d, event_log* events = nullptr);
   std::vector<std::string> child_env() const;  // {"SHOAL_SHM=/...", "SHOAL_LOCK=/..."}
   json describe() const;                       // {"shm", "lock", "shm_size"} for hello
-  // A start-up that fails after this was opened: objects created for it hold nothing worth
-  // keeping and are removed; adopted ones stay for the next daemon.
+  // A start-up that fails after this was opened: objects created empty for it hold nothing
+  // worth keeping and are removed; adopted (or carried-over) values stay for the next daemon.
   void discard_if_created();
 
   shared_state(const shared_state&) = delete;
@@ -47,6 +47,7 @@ class shared_state {
   std::unique_ptr<shared_segment> segment_;
   std::unique_ptr<named_lock> lock_;
   lock_keeper keeper_;
+  bool holds_values_ = false;  // adopted, or carried over from a name someone else took
 };
 
 }  // namespace shoal

@@ -206,3 +206,25 @@ def test_a_failed_fresh_start_leaves_no_segment_behind(daemons):
         assert not os.path.exists("/dev/shm" + shm)
         assert not os.path.exists("/dev/shm/sem." + lock[1:])
     assert not any(os.path.exists(p) for p in first.shm_paths())
+
+
+def test_values_carried_to_a_new_name_survive_a_start_that_fails(daemons, squat, nobody):
+    first = daemons()
+    ok(first.request({"op": "value_create", "name": "kept", "typecode": "i", "value": 9}))
+    _, sem = first.shm_paths()
+    first.terminate()
+    first.expected_exit = None
+    os.unlink(sem)
+    [foreign] = squat(sem)
+    bad = os.path.join(first.dir, "programs.json")
+    with open(bad, "w") as f:
+        f.write('{"programs": {"job": {"argv": ["y"], "numprocs": -2}}}\n')
+    failed = daemons.create(directory=first.dir, args=["--programs", bad])
+    failed.expected_exit = 1
+    assert failed.launch().wait(30) == 1, failed.stderr()
+    assert "values carried over" in failed.stderr()
+
+    after = daemons(directory=first.dir)
+    assert after.hello["shm"] != first.hello["shm"]
+    assert ok(after.request({"op": "value_get", "name": "kept"}))["value"] == 9
+    assert untouched(foreign, nobody)
