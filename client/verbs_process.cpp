@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "env_file.hpp"
 #include "invocation.hpp"
 #include "signals.hpp"
 #include "status_table.hpp"
@@ -91,6 +92,7 @@ constexpr option_spec start_options[] = {
     {"name", 0, true},
     {"cwd", 0, true},
     {"env", 0, true},
+    {"env-file", 0, true},
     {"restart", 0, true},
     {"restart-max", 0, true},
     {"restart-window", 0, true},
@@ -114,8 +116,17 @@ int run_start(invocation& inv) {
   if (a.command.empty()) {
     // A declared program (docs/programs.md) starts by its name alone, as declared.
     auto declared = a.value("name");
-    if (!declared) return usage_error(inv, "no program to start (put it after '--')");
+    if (!declared)
+      return usage_error(inv, "missing PROGRAM: give the program to run after '--', or --name "
+                              "NAME of a declared program");
     if (auto bad = check_name("process name", *declared)) return usage_error(inv, *bad);
+    // A declared program runs as its programs file says; an option that would change that
+    // is a mistake to point out, not to drop.
+    for (const auto& [option, value] : a.options)
+      if (option != "name" && option != "socket" && option != "json")
+        return usage_error(inv, "--" + option + " applies only to a PROGRAM given after '--'; "
+                                "the declared program '" + *declared +
+                                "' takes its settings from the programs file");
     return simple_call(inv, {{"op", "start"}, {"name", *declared}}, [&](const json& record) {
       inv.out << "started " << string_field(record, "name") << " (pid "
               << number_field(record, "pid") << ")\n";
@@ -137,14 +148,26 @@ int run_start(invocation& inv) {
     else cwd = *here + "/" + *cwd;
   }
   request["cwd"] = *cwd;
-  json env = json::object();
+  // Files in the order given, a later one overriding an earlier; then --env over them all,
+  // as the most specific.
+  env_vars vars;
+  for (const auto& file : a.values("env-file")) {
+    if (file.empty()) return usage_error(inv, "--env-file needs a file name");
+    auto loaded = load_env_file(file);
+    if (!loaded) return usage_error(inv, "--env-file: " + loaded.error().message());
+    for (auto& [k, v] : *loaded) set_env_var(vars, std::move(k), std::move(v));
+  }
   for (const auto& kv : a.values("env")) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       return usage_error(inv, "--env needs KEY=VALUE, not '" + kv + "'");
-    env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    set_env_var(vars, kv.substr(0, eq), kv.substr(eq + 1));
   }
-  if (!env.empty()) request["env"] = std::move(env);
+  if (!vars.empty()) {
+    json env = json::object();
+    for (auto& [k, v] : vars) env[k] = std::move(v);
+    request["env"] = std::move(env);
+  }
   if (auto mode = a.value("restart")) {
     if (*mode != "no" && *mode != "on-failure" && *mode != "always")
       return usage_error(inv, "--restart takes no, on-failure or always, not '" + *mode + "'");
@@ -449,17 +472,21 @@ int run_ping(invocation& inv) {
 
 constexpr verb table[] = {
     {"start",
-     "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... [--restart MODE] [--user USER] "
-     "[--group GROUP] -- PROGRAM [ARG]...",
+     "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... [--env-file FILE]... "
+     "[--restart MODE] [--user USER] [--group GROUP] -- PROGRAM [ARG]...",
      "Start PROGRAM under shoald and print its name and pid.",
      "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
-     "'./script.sh' works), with the daemon's environment plus each --env KEY=VALUE.\n"
-     "Options and words after the first word of PROGRAM belong to PROGRAM. Without PROGRAM,\n"
-     "--name starts the declared program of that name (docs/programs.md). Unless you are\n"
-     "root, PROGRAM runs as you (your uid, groups, HOME, USER), whoever shoald runs as.\n"
+     "'./script.sh' works), with the daemon's environment plus the --env-file and --env\n"
+     "variables. Options and words after the first word of PROGRAM belong to PROGRAM.\n"
+     "Without PROGRAM, --name starts the declared program of that name (docs/programs.md).\n"
+     "Unless you are root, PROGRAM runs as you (your uid, groups, HOME, USER), whoever\n"
+     "shoald runs as.\n"
      "  --name NAME       the process's name (default: Process-N, chosen by the daemon)\n"
      "  --cwd DIR         its working directory (relative to this one)\n"
      "  --env KEY=VALUE   an extra environment variable; repeat for more\n"
+     "  --env-file FILE   variables from FILE, in systemd's EnvironmentFile= syntax (KEY=VALUE\n"
+     "                    lines, # comments, quotes); repeat for more, a later file and\n"
+     "                    --env winning\n"
      "  --restart MODE    restart it when it exits: no (default), on-failure (non-zero\n"
      "                    exit or a signal) or always; with back-off from 1 s to 60 s\n"
      "  --restart-max N   give up (state fatal) after N restarts within the window\n"

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "env_file.hpp"
 #include "names.hpp"
 #include "protocol.hpp"
 #include "signals.hpp"
@@ -119,8 +120,9 @@ class validator {
       return bad({}, "the name must match " + std::string(name_rule));
     if (!body.is_object()) return bad({}, "must be an object of settings");
     static const std::set<std::string> known = {
-        "argv",     "cwd",     "env",         "user",           "group",        "autostart",
-        "numprocs", "restart", "restart_max", "restart_window", "stop_signal", "stop_timeout"};
+        "argv",           "cwd",         "env",         "env_file", "user",
+        "group",          "autostart",   "numprocs",    "restart",  "restart_max",
+        "restart_window", "stop_signal", "stop_timeout"};
     for (const auto& [k, v] : body.items())
       if (!known.count(k)) return bad(k, "unknown field '" + k + "'");
 
@@ -143,6 +145,26 @@ class validator {
         return bad("cwd", "field 'cwd' must be an absolute path");
       p.cwd = cwd->get<std::string>();
     }
+    // The files first, in the order listed, then `env` over them: the inline setting is the
+    // more specific, as with --env over --env-file. Files are read now, so a reload sees
+    // their new contents and restarts the program when they changed.
+    env_vars vars;
+    if (auto files = body.find("env_file"); files != body.end()) {
+      std::vector<std::string> paths;
+      if (files->is_string()) paths.push_back(files->get<std::string>());
+      else if (files->is_array())
+        for (const auto& f : *files)
+          paths.push_back(f.is_string() ? f.get<std::string>() : std::string());
+      if (paths.empty() && !files->is_array())
+        return bad("env_file", "field 'env_file' must be an absolute path or an array of them");
+      for (const auto& path : paths) {
+        if (path.empty() || path[0] != '/')
+          return bad("env_file", "field 'env_file' must be an absolute path or an array of them");
+        auto loaded = load_env_file(path);
+        if (!loaded) return bad("env_file", loaded.error().message());
+        for (auto& [k, v] : *loaded) set_env_var(vars, std::move(k), std::move(v));
+      }
+    }
     if (auto env = body.find("env"); env != body.end()) {
       if (!env->is_object()) return bad("env", "field 'env' must be an object of strings");
       for (const auto& [k, v] : env->items()) {
@@ -150,9 +172,11 @@ class validator {
           return bad("env", "field 'env' must be an object of strings ('" + k + "' is not)");
         if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos)
           return bad("env", "field 'env' has an invalid variable name '" + k + "'");
-        p.env.emplace_back(k, v.get<std::string>());
+        set_env_var(vars, k, v.get<std::string>());
       }
     }
+    std::sort(vars.begin(), vars.end());
+    p.env = std::move(vars);
     for (const char* field : {"user", "group"}) {
       auto it = body.find(field);
       if (it == body.end()) continue;

@@ -26,7 +26,7 @@ struct program_spec {
   std::string name;
   std::vector<std::string> argv;
   std::string cwd;                                          // empty: the daemon's own
-  std::vector<std::pair<std::string, std::string>> env;     // sorted by key
+  std::vector<std::pair<std::string, std::string>> env;     // env_file then env; by key
   std::optional<std::string> user, group;                   // as written, for people
   run_as credentials;                                        // resolved when the file is read
   bool autostart = true;

@@ -54,6 +54,7 @@ _shoal() {
     case $prev in
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --env-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -s|--signal)
             COMPREPLY=($(compgen -W "$(kill -l | grep -o 'SIG[A-Z0-9+-]*' | sed 's/^SIG//')" \
                 -- "${cur#SIG}"))
@@ -82,7 +83,7 @@ _shoal() {
 
     local flags="" names=""
     case $verb in
-        start) flags="--name --cwd --env --restart --restart-max --restart-window --user --group --" ;;
+        start) flags="--name --cwd --env --env-file --restart --restart-max --restart-window --user --group --" ;;
         watch) flags="--since --count"; names=$(_shoal_names status) ;;
         reload) ;;
         join) flags="--timeout -v"; names=$(_shoal_names status) ;;

@@ -142,10 +142,10 @@ class CliResult:
                 f"stdout: {self.stdout!r}\nstderr: {self.stderr!r}")
 
 
-def run_cli(args, timeout=30, env=None, input_bytes=None):
+def run_cli(args, timeout=30, env=None, input_bytes=None, cwd=None):
     """Runs the real shoal CLI; fails the test on a sanitizer report or when it hangs."""
     proc = subprocess.run([SHOAL, *args], capture_output=True, timeout=timeout,
-                          env=clean_env(env), input=input_bytes,
+                          env=clean_env(env), input=input_bytes, cwd=cwd,
                           stdin=None if input_bytes is not None else subprocess.DEVNULL)
     result = CliResult(list(args), proc.returncode, proc.stdout.decode(errors="replace"),
                        proc.stderr.decode(errors="replace"))
@@ -329,8 +329,8 @@ class Daemon:
 
     # --- talking to it ----------------------------------------------------------------------
 
-    def cli(self, *args, timeout=30, env=None):
-        return run_cli(["--socket", self.socket, *args], timeout=timeout, env=env)
+    def cli(self, *args, timeout=30, env=None, cwd=None):
+        return run_cli(["--socket", self.socket, *args], timeout=timeout, env=env, cwd=cwd)
 
     def connect(self, timeout=10):
         return Client(self.socket, timeout)

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "daemon/programs_file.hpp"
@@ -129,6 +133,45 @@ TEST_CASE("user and group need root, name real accounts, and run the program thr
   CHECK((*parsed)[0].spawn_argv() ==
         std::vector<std::string>{"/usr/bin/setpriv", "--reuid=0", "--regid=0", "--init-groups", "--", "id", "-u"});
   CHECK((*parsed)[0].argv == std::vector<std::string>{"id", "-u"});
+}
+
+TEST_CASE("env_file is read when the file is, under env, and its errors name both files") {
+  char dir_template[] = "/tmp/shoal-progenv-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template));
+  std::string dir = dir_template;
+  std::string common = dir + "/common.env", web = dir + "/web.env", broken = dir + "/broken.env";
+  std::ofstream(common) << "# shared\nLEVEL=info\nREGION='eu west'\nPORT=1\n";
+  std::ofstream(web) << "PORT=8080\n";
+  std::ofstream(broken) << "A=1\n\nexport B=2\n";
+
+  auto parsed = parse_programs("{\"programs\": {\"web\": {\"argv\": [\"x\"], \"env_file\": [\"" +
+                                   common + "\", \"" + web + "\"], \"env\": {\"LEVEL\": \"debug\"}}}}",
+                               "p.json", false);
+  REQUIRE_MESSAGE(parsed.ok(), parsed.error().message());
+  CHECK((*parsed)[0].env == std::vector<std::pair<std::string, std::string>>{
+                                {"LEVEL", "debug"}, {"PORT", "8080"}, {"REGION", "eu west"}});
+
+  auto one = parse_programs("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": \"" + web + "\"}}}",
+                            "p.json", false);
+  REQUIRE(one.ok());
+  CHECK((*one)[0].env == std::vector<std::pair<std::string, std::string>>{{"PORT", "8080"}});
+
+  std::string msg = refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"],\n\"env_file\": \"" + broken + "\"}}}");
+  CHECK_MESSAGE(msg == "p.json:2: program 'a': " + broken +
+                           ":3: 'export' is not part of the syntax (an environment file is not a "
+                           "shell script); write B=...",
+                msg);
+  msg = refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": \"" + dir + "/none.env\"}}}");
+  CHECK_MESSAGE(msg == "p.json:1: program 'a': unable to read environment file '" + dir +
+                           "/none.env': No such file or directory",
+                msg);
+  CHECK(refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": \"rel.env\"}}}")
+            .find("field 'env_file' must be an absolute path") != std::string::npos);
+  CHECK(refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": [1]}}}")
+            .find("field 'env_file' must be an absolute path") != std::string::npos);
+
+  for (const auto& f : {common, web, broken}) ::unlink(f.c_str());
+  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("line_of_offset counts newlines before the offset") {
