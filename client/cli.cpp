@@ -11,6 +11,7 @@
 
 #include "invocation.hpp"
 #include "paths.hpp"
+#include "suggest.hpp"
 #include "verbs.hpp"
 
 namespace shoal::cli {
@@ -25,7 +26,15 @@ void print_general_help(std::ostream& out) {
   for (const auto& v : all_verbs()) width = std::max(width, v.name.size());
   for (const auto& v : all_verbs())
     out << "  " << v.name << std::string(width - v.name.size() + 3, ' ') << v.summary << "\n";
-  out << "\nRun 'shoal VERB --help' for a verb's usage and options.\n\n"
+  out << "  help" << std::string(width - 4 + 3, ' ') << "Show this list, or a verb's usage and options: shoal help VERB.\n";
+  out << "\nAliases: ";
+  bool first = true;
+  for (const auto& a : verb_aliases()) {
+    out << (first ? "" : ", ") << a.alias << " = " << a.verb;
+    first = false;
+  }
+  out << ".\n"
+         "Run 'shoal help VERB' or 'shoal VERB --help' for a verb's usage and options.\n\n"
          "Global options (anywhere before '--'):\n"
          "  --socket PATH   the daemon's socket (default: $SHOAL_SOCKET, else "
       << default_socket_path()
@@ -52,12 +61,39 @@ bool print_group(std::ostream& out, std::string_view group) {
   return any;
 }
 
+// The words a mistyped `word` may have meant: the verbs, their groups, the aliases and
+// `help`; or, after a group ("value"), that group's verbs.
+std::vector<std::string> known_words(std::string_view group = {}) {
+  std::vector<std::string> words;
+  for (const auto& v : all_verbs()) {
+    auto space = v.name.find(' ');
+    if (group.empty()) words.emplace_back(v.name.substr(0, space));
+    else if (space != std::string_view::npos && v.name.substr(0, space) == group)
+      words.emplace_back(v.name);
+  }
+  if (group.empty()) {
+    for (const auto& a : verb_aliases()) words.emplace_back(a.alias);
+    words.emplace_back("help");
+  }
+  return words;
+}
+
+// "unknown command 'stauts'; did you mean 'status'?"
+std::string unknown_command(const std::string& typed, std::string_view group = {}) {
+  std::string message = "unknown command '" + typed + "'";
+  auto known = known_words(group);
+  auto near = nearest_words(typed, known);
+  if (!near.empty()) message += "; did you mean " + quoted_alternatives(near) + "?";
+  return message;
+}
+
 int run_unchecked(std::span<const std::string> args, std::ostream& out, std::ostream& err,
                   const environment& env) {
   invocation inv{out, err, env.out_is_tty, env.width, env.color, env.socket_path, false, nullptr, {}};
 
   auto usage = [&](const std::string& message) {
     err << "shoal: " << message << "\nTry 'shoal --help'.\n";
+    if (inv.json || asks_for_json(args)) print_json(out, error_json("usage", message));
     return exit_usage;
   };
 
@@ -96,18 +132,39 @@ int run_unchecked(std::span<const std::string> args, std::ostream& out, std::ost
   }
 
   auto rest = args.subspan(i);
+  // `shoal help [VERB]`: the same text as `shoal --help` and `shoal VERB --help`.
+  bool help = rest[0] == "help";
+  if (help) {
+    rest = rest.subspan(1);
+    if (rest.empty()) {
+      print_general_help(out);
+      return exit_ok;
+    }
+  }
   std::size_t consumed = 0;
   const verb* v = find_verb(rest, consumed);
   if (!v) {
-    if (rest.size() >= 2 && (rest[1] == "--help" || rest[1] == "-h") && print_group(out, rest[0]))
+    if ((help || (rest.size() >= 2 && (rest[1] == "--help" || rest[1] == "-h"))) &&
+        print_group(out, rest[0]))
       return exit_ok;
-    if (rest.size() == 1 && print_group(err, rest[0])) {
-      err << "shoal: '" << rest[0] << "' needs one of the commands above\n";
+    // "shoal value --json": options without a verb of the group are no verb either.
+    bool group_alone = rest.size() == 1 || (!rest[1].empty() && rest[1][0] == '-');
+    if (group_alone && print_group(err, rest[0])) {
+      std::string message = "'" + rest[0] + "' needs one of the commands above";
+      err << "shoal: " << message << "\n";
+      if (inv.json || asks_for_json(args)) print_json(out, error_json("usage", message));
       return exit_usage;
     }
-    if (rest.size() >= 2 && print_group(err, rest[0]))
-      return usage("unknown command '" + rest[0] + " " + rest[1] + "'");
-    return usage("unknown command '" + rest[0] + "'");
+    if (rest.size() >= 2 && print_group(err, rest[0])) {
+      std::string typed = rest[0] + " " + rest[1];
+      return usage(unknown_command(typed, rest[0]));
+    }
+    return usage(unknown_command(rest[0]));
+  }
+  if (help) {
+    inv.current = v;
+    print_verb_help(inv);
+    return exit_ok;
   }
   inv.current = v;
   inv.words.assign(rest.begin() + static_cast<std::ptrdiff_t>(consumed), rest.end());

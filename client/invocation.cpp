@@ -22,7 +22,13 @@ std::string verb_label(const invocation& inv) {
 void print_verb_help(const invocation& inv) {
   if (!inv.current) return;
   const verb& v = *inv.current;
-  inv.out << "usage: shoal " << v.synopsis << "\n\n" << v.summary << "\n";
+  inv.out << "usage: shoal " << v.synopsis << "\n";
+  if (auto aliases = aliases_of(v.name); !aliases.empty()) {
+    inv.out << "   or: shoal " << aliases[0];
+    for (std::size_t i = 1; i < aliases.size(); ++i) inv.out << ", shoal " << aliases[i];
+    inv.out << " (the same verb)\n";
+  }
+  inv.out << "\n" << v.summary << "\n";
   if (!v.details.empty()) inv.out << "\n" << v.details;
   inv.out << "\n" << global_help;
 }
@@ -31,7 +37,31 @@ int usage_error(invocation& inv, std::string_view message, int code) {
   std::string label = verb_label(inv);
   inv.err << "shoal: " << (label.empty() ? "" : label + ": ") << message << "\n"
           << "Try 'shoal " << (label.empty() ? "" : label + " ") << "--help'.\n";
+  if (inv.json || asks_for_json(inv.words))
+    print_json(inv.out, error_json("usage", (label.empty() ? "" : label + ": ") + std::string(message)));
   return code;
+}
+
+json error_json(std::string_view code, std::string_view message) {
+  return {{"error", {{"code", code}, {"message", message}}}};
+}
+
+json error_json(const outcome& o) {
+  return error_json(o.what == outcome::kind::refused ? o.code : "unreachable", o.message);
+}
+
+void report_failure(invocation& inv, const outcome& o) {
+  if (o.what == outcome::kind::ok) return;
+  print_error(inv.err, o);
+  if (inv.json) print_json(inv.out, error_json(o));
+}
+
+bool asks_for_json(std::span<const std::string> words) {
+  for (const auto& w : words) {
+    if (w == "--") break;
+    if (w == "--json") return true;
+  }
+  return false;
 }
 
 std::optional<std::string> check_name(std::string_view what, std::string_view name) {
@@ -76,12 +106,12 @@ int simple_call(invocation& inv, json request,
   auto conn = connection::open(inv.socket_path);
   if (!conn) {
     auto o = classify(conn.error());
-    print_error(inv.err, o);
+    report_failure(inv, o);
     return exit_code(o);
   }
   auto o = classify(conn->call(std::move(request)));
   if (o.what != outcome::kind::ok) {
-    print_error(inv.err, o);
+    report_failure(inv, o);
     return exit_code(o);
   }
   if (inv.json) print_json(inv.out, o.result);

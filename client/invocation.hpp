@@ -40,8 +40,21 @@ std::optional<int> parse_invocation(invocation& inv, std::span<const option_spec
                                     operand_mode mode = operand_mode::operands,
                                     int usage_exit = exit_usage);
 
-// Prints "shoal: VERB: MESSAGE" and a pointer to --help; returns `code`.
+// Prints "shoal: VERB: MESSAGE" and a pointer to --help (with --json, also the error object
+// below, code "usage", on stdout); returns `code`.
 int usage_error(invocation& inv, std::string_view message, int code = exit_usage);
+
+// A failure as --json prints it: {"error": {"code": CODE, "message": MESSAGE}}, CODE being
+// the daemon's error code, "unreachable" when it could not be reached, or "usage".
+json error_json(const outcome& o);
+json error_json(std::string_view code, std::string_view message);
+
+// Prints a failed outcome on stderr (print_error) and, with --json, as error_json on stdout,
+// so that a script reading stdout gets one JSON document whatever happened. Nothing for ok.
+void report_failure(invocation& inv, const outcome& o);
+
+// True when `words` hold --json before any `--`: for errors found before they are parsed.
+bool asks_for_json(std::span<const std::string> words);
 
 // Checks a name operand against the naming rule; a usage error message when it fails.
 std::optional<std::string> check_name(std::string_view what, std::string_view name);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "suggest.hpp"
+
 namespace shoal::cli {
 namespace {
 
@@ -32,6 +34,18 @@ const option_spec* find_short(std::span<const option_spec> spec, char c) {
   for (const auto& o : globals)
     if (o.short_name == c) return &o;
   return nullptr;
+}
+
+// "unknown option '--jsno'; did you mean '--json'?"
+std::string unknown_option(const std::string& shown, std::span<const option_spec> spec) {
+  std::string message = "unknown option '" + shown + "'";
+  if (shown.rfind("--", 0) != 0) return message;
+  std::vector<std::string> known;
+  for (const auto& o : spec) known.push_back("--" + std::string(o.name));
+  for (const auto& o : globals) known.push_back("--" + std::string(o.name));
+  if (auto near = nearest_words(shown, known); !near.empty())
+    message += "; did you mean " + quoted_alternatives(near) + "?";
+  return message;
 }
 
 }  // namespace
@@ -98,7 +112,7 @@ result<parsed_args> parse_args(std::span<const std::string> words,
       shown = word;
       opt = find_short(spec, word[1]);
     }
-    if (!opt) return status{errc::bad_request, "unknown option '" + shown + "'"};
+    if (!opt) return status{errc::bad_request, unknown_option(shown, spec)};
 
     if (!opt->takes_value) {
       if (inline_value) return status{errc::bad_request, "option '" + shown + "' takes no value"};
@@ -124,6 +138,10 @@ result<double> parse_seconds(std::string_view label, std::string_view text) {
       !std::isfinite(seconds) || seconds < 0)
     return status{errc::bad_request, std::string(label) +
                                          " needs a number of seconds >= 0, not '" + copy + "'"};
+  // The daemon's bound for every duration; past it a wait is a mistake, not a plan.
+  if (seconds > max_seconds)
+    return status{errc::bad_request, std::string(label) + " needs at most 1000000000 seconds "
+                                                          "(about 31 years), not '" + copy + "'"};
   return seconds;
 }
 

@@ -51,6 +51,9 @@ result<parsed_args> parse_args(std::span<const std::string> words,
 // The options every verb accepts.
 std::span<const option_spec> global_options();
 
+// The longest duration the daemon accepts, in seconds.
+inline constexpr double max_seconds = 1e9;
+
 // Numbers given on the command line. `label` names the option or operand in the message
 // ("--timeout", "INDEX").
 result<double> parse_seconds(std::string_view label, std::string_view text);

@@ -28,12 +28,28 @@ const verb* find_verb(std::span<const std::string> words, std::size_t& consumed)
         return &v;
       }
   }
+  std::string_view name = words[0];
+  for (const auto& a : verb_aliases())
+    if (a.alias == name) name = a.verb;
   for (const auto& v : all_verbs())
-    if (v.name == words[0]) {
+    if (v.name == name) {
       consumed = 1;
       return &v;
     }
   return nullptr;
+}
+
+std::span<const verb_alias> verb_aliases() {
+  // ps and ls: what supervisorctl, docker and pm2 users type for a list of processes.
+  static constexpr verb_alias aliases[] = {{"ls", "status"}, {"ps", "status"}};
+  return aliases;
+}
+
+std::vector<std::string> aliases_of(std::string_view verb_name) {
+  std::vector<std::string> out;
+  for (const auto& a : verb_aliases())
+    if (a.verb == verb_name) out.emplace_back(a.alias);
+  return out;
 }
 
 }  // namespace shoal::cli

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,7 +31,15 @@ std::span<const verb> service_verbs();
 // Every verb, in the order `shoal --help` lists them.
 const std::vector<verb>& all_verbs();
 
-// The verb named by the first one or two of `words`; `consumed` says how many.
+// Another name for a one-word verb.
+struct verb_alias {
+  std::string_view alias;  // "ls"
+  std::string_view verb;   // "status"
+};
+std::span<const verb_alias> verb_aliases();
+std::vector<std::string> aliases_of(std::string_view verb_name);
+
+// The verb named by the first one or two of `words` (or an alias); `consumed` says how many.
 const verb* find_verb(std::span<const std::string> words, std::size_t& consumed);
 
 }  // namespace shoal::cli

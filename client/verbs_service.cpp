@@ -69,12 +69,12 @@ int run_watch(invocation& inv) {
   auto conn = connection::open(inv.socket_path);
   if (!conn) {
     auto o = classify(conn.error());
-    print_error(inv.err, o);
+    report_failure(inv, o);
     return exit_code(o);
   }
   auto first = classify(conn->call(std::move(request)));
   if (first.what != outcome::kind::ok) {
-    print_error(inv.err, first);
+    report_failure(inv, first);
     return exit_code(first);
   }
   if (auto lost = first.result.find("lost");
@@ -85,7 +85,7 @@ int run_watch(invocation& inv) {
   for (long long printed = 0; count < 0 || printed < count;) {
     auto line = conn->receive();
     if (!line) {
-      print_error(inv.err, classify(line));
+      report_failure(inv, classify(line));
       return exit_unreachable;
     }
     auto event = line->find("event");

@@ -68,12 +68,26 @@ std::vector<std::string> split_commas(const std::string& text) {
 // Sends one request and reports like simple_call, but hands back the outcome.
 outcome call_once(invocation& inv, connection& conn, json request) {
   auto o = classify(conn.call(std::move(request)));
-  print_error(inv.err, o);
+  report_failure(inv, o);
   return o;
 }
 
+// The operands the verb's synopsis names ("NAME", "TYPECODE", "[INITIAL]"), in order.
+std::vector<std::string> synopsis_operands(const verb& v) {
+  std::vector<std::string> words;
+  std::istringstream in{std::string(v.synopsis.substr(v.name.size()))};
+  for (std::string w; in >> w;)
+    if (!w.empty() && w[0] != '-' && (w[0] != '[' || (w.size() > 1 && w[1] != '-'))) words.push_back(w);
+  return words;
+}
+
 std::optional<int> need_operands(invocation& inv, const parsed_args& a, std::size_t least, std::size_t most) {
-  if (a.operands.size() < least) return usage_error(inv, "missing operand");
+  if (a.operands.size() < least) {
+    auto names = inv.current ? synopsis_operands(*inv.current) : std::vector<std::string>{};
+    std::string missing = a.operands.size() < names.size() ? names[a.operands.size()] : "operand";
+    return usage_error(inv, "missing " + missing + " (usage: shoal " +
+                                std::string(inv.current ? inv.current->synopsis : "") + ")");
+  }
   if (a.operands.size() > most) return usage_error(inv, "too many operands: '" + a.operands[most] + "'");
   return std::nullopt;
 }
@@ -112,7 +126,7 @@ int run_value_set(invocation& inv) {
   if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
   auto conn = connection::open(inv.socket_path);
   if (!conn) {
-    print_error(inv.err, classify(conn.error()));
+    report_failure(inv, classify(conn.error()));
     return exit_unreachable;
   }
   json request = {{"op", "value_set"},
@@ -147,7 +161,7 @@ int run_value_cas(invocation& inv) {
   if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
   auto conn = connection::open(inv.socket_path);
   if (!conn) {
-    print_error(inv.err, classify(conn.error()));
+    report_failure(inv, classify(conn.error()));
     return exit_unreachable;
   }
   json request = {{"op", "value_cas"},
@@ -212,11 +226,16 @@ int run_array_create(invocation& inv) {
   if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
   auto length = parse_integer("LENGTH", a.operands[2]);
   if (!length) return usage_error(inv, length.error().message());
+  if (*length < 1) return usage_error(inv, "LENGTH needs 1 or more elements, not " + a.operands[2]);
   const std::string& code = a.operands[1];
   json request = {{"op", "array_create"}, {"name", a.operands[0]}, {"typecode", code}, {"length", *length}};
   if (auto values = a.value("values")) {
+    auto parts = split_commas(*values);
+    if (static_cast<long long>(parts.size()) != *length)
+      return usage_error(inv, "--values has " + std::to_string(parts.size()) +
+                                  " element(s) but LENGTH is " + std::to_string(*length));
     json list = json::array();
-    for (const auto& v : split_commas(*values)) list.push_back(cli_value_for(code == "c" ? 'c' : 0, v));
+    for (const auto& v : parts) list.push_back(cli_value_for(code == "c" ? 'c' : 0, v));
     request["values"] = std::move(list);
   }
   return simple_call(inv, std::move(request), [](const json&) {});
@@ -248,7 +267,7 @@ int run_array_set(invocation& inv) {
   if (!index) return usage_error(inv, index.error().message());
   auto conn = connection::open(inv.socket_path);
   if (!conn) {
-    print_error(inv.err, classify(conn.error()));
+    report_failure(inv, classify(conn.error()));
     return exit_unreachable;
   }
   json request = {{"op", "array_set"},
@@ -295,7 +314,7 @@ int run_lock_acquire(invocation& inv) {
   }
   auto conn = connection::open(inv.socket_path);
   if (!conn) {
-    print_error(inv.err, classify(conn.error()));
+    report_failure(inv, classify(conn.error()));
     return exit_unreachable;
   }
   auto o = call_once(inv, *conn, std::move(request));
@@ -349,7 +368,7 @@ constexpr int exit_lock_failed = 125;
 int run_lock_run(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, locked_options, a, operand_mode::command, exit_lock_failed)) return *done;
-  if (a.command.empty()) return usage_error(inv, "no program to run (put it after '--')", exit_lock_failed);
+  if (a.command.empty()) return usage_error(inv, "missing PROGRAM (put it after '--')", exit_lock_failed);
   json request = {{"op", "lock_acquire"}, {"owner", static_cast<long long>(::getpid())}, {"blocking", true}};
   if (auto t = a.value("timeout")) {
     auto s = parse_seconds("--timeout", *t);
@@ -358,7 +377,7 @@ int run_lock_run(invocation& inv) {
   }
   auto conn = connection::open(inv.socket_path);
   if (!conn) {
-    print_error(inv.err, classify(conn.error()));
+    report_failure(inv, classify(conn.error()));
     return exit_lock_failed;
   }
   auto o = call_once(inv, *conn, std::move(request));
@@ -408,7 +427,7 @@ int run_lock_run(invocation& inv) {
     // The daemon may have restarted meanwhile: try once more on a new connection.
     if (auto again = connection::open(inv.socket_path)) r = classify(again->call(release));
   }
-  if (r.what != outcome::kind::ok) print_error(inv.err, r);
+  if (r.what != outcome::kind::ok) report_failure(inv, r);
   return code;
 }
 

@@ -27,7 +27,7 @@ _shoal() {
         cword=$COMP_CWORD
     fi
 
-    local verbs="start join status stop kill remove logs ping reload watch value array lock"
+    local verbs="start join status ls ps stop kill remove logs ping reload watch value array lock help"
     local global="--socket --json --help"
 
     # The verb (one or two words) is the first words that are neither options nor the value
@@ -43,7 +43,7 @@ _shoal() {
         esac
         if [[ -z $verb ]]; then
             verb=$w
-        elif [[ -z $sub && $verb =~ ^(value|array|lock)$ ]]; then
+        elif [[ -z $sub && $verb =~ ^(value|array|lock|help)$ ]]; then
             sub=$w
             break
         else
@@ -87,7 +87,10 @@ _shoal() {
         watch) flags="--since --count"; names=$(_shoal_names status) ;;
         reload) ;;
         join) flags="--timeout -v"; names=$(_shoal_names status) ;;
-        status) names=$(_shoal_names status) ;;
+        status|ls|ps) names=$(_shoal_names status) ;;
+        help)
+            [[ -z $sub ]] && COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+            return ;;
         stop) flags="--timeout"; names=$(_shoal_names status) ;;
         kill) flags="--signal --group"; names=$(_shoal_names status) ;;
         remove) names=$(_shoal_names status) ;;

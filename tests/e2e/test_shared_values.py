@@ -207,8 +207,10 @@ def test_arrays_through_the_cli(shoal):
     assert r.returncode == 1 and "out_of_range" in r.stderr, r
     assert shoal.cli("array", "get", "arr", "--json").json() == {
         "name": "arr", "typecode": "h", "length": 3, "values": [1, -2, -32768]}
+    # The CLI counts --values against LENGTH itself: a usage error, and nothing is created.
     r = shoal.cli("array", "create", "arr2", "i", "2", "--values", "1,2,3")
-    assert r.returncode == 1, r
+    assert r.returncode == 2 and "--values has 3 element(s) but LENGTH is 2" in r.stderr, r
+    assert shoal.cli("array", "get", "arr2").returncode == 1
     r = shoal.cli("array", "create", "arr", "i", "2")
     assert r.returncode == 1 and "already_exists" in r.stderr, r
     assert shoal.cli("array", "delete", "arr").returncode == 0

@@ -82,7 +82,7 @@ TEST_CASE("usage errors exit 2, say what is wrong and point at --help") {
   const usage_case cases[] = {
       {{"frobnicate"}, "unknown command 'frobnicate'"},
       {{"--frob", "status"}, "--frob"},
-      {{"start"}, "no program"},
+      {{"start"}, "missing PROGRAM"},
       {{"start", "--name"}, "--name"},
       {{"start", "--name", "bad name", "--", "true"}, "bad name"},
       {{"start", "--env", "NOVALUE", "--", "true"}, "KEY=VALUE"},
