@@ -1,7 +1,9 @@
 // The service verbs: reload (re-read the daemon's programs file) and watch (its live events).
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "event_text.hpp"
 #include "invocation.hpp"
 #include "verbs.hpp"
 
@@ -81,6 +83,7 @@ int run_watch(invocation& inv) {
       lost != first.result.end() && lost->is_number_integer() && lost->get<long long>() > 0)
     inv.err << "shoal: watch: " << lost->get<long long>()
             << " event(s) after --since are no longer held by shoald and were missed\n";
+  bool readable = inv.out_is_tty && !inv.json;
   // The ok reply came first; every later line on this connection is an event.
   for (long long printed = 0; count < 0 || printed < count;) {
     auto line = conn->receive();
@@ -90,7 +93,9 @@ int run_watch(invocation& inv) {
     }
     auto event = line->find("event");
     if (event == line->end() || !event->is_object()) continue;
-    print_json(inv.out, *event);
+    // A person at a terminal reads sentences; a pipe or --json gets the events verbatim.
+    if (readable) inv.out << format_event_line(*event, inv.color) << "\n" << std::flush;
+    else print_json(inv.out, *event);
     ++printed;
   }
   return exit_ok;
@@ -104,10 +109,12 @@ constexpr verb table[] = {
      "Prints: added: NAMES / removed: NAMES / changed: NAMES / unchanged: NAMES\n"
      "  --json   print {\"file\", \"added\", \"removed\", \"changed\", \"unchanged\", \"failed\"}\n",
      run_reload},
-    {"watch", "watch [NAME]... [--since SEQ] [--count N]",
-     "Print shoald's events as JSON lines, as they happen.",
-     "One JSON object per line: {\"seq\", \"type\", \"name\", \"time\", ...}; types are started,\n"
-     "exited, stopped, restarting, fatal, lock_recovered, value_created, value_deleted.\n"
+    {"watch", "watch [NAME]... [--since SEQ] [--count N] [--json]",
+     "Print shoald's events as they happen.",
+     "On a terminal, one line per event: TIME #SEQ what happened (web-1 exited with 1 ...).\n"
+     "With --json, or when stdout is not a terminal, one JSON object per line:\n"
+     "{\"seq\", \"type\", \"name\", \"time\", ...}; types are started, exited, stopped,\n"
+     "restarting, fatal, lock_recovered, value_created, value_deleted.\n"
      "With NAMEs, only events of those processes, programs or values. Runs until Ctrl-C,\n"
      "or until shoald goes away (exit 3).\n"
      "  --since SEQ   first replay the events after SEQ that shoald still holds (a warning\n"

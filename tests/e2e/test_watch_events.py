@@ -1,6 +1,10 @@
 """`watch` streams every transition with increasing seqs; `since` replays what the ring holds."""
 
 import json
+import os
+import pty
+import re
+import select
 import subprocess
 import time
 
@@ -154,3 +158,35 @@ def test_watch_shows_shared_values_and_lock_recovery(shoal):
     assert len(recovered) == 1, later
     assert recovered[0]["name"] == "lock"
     assert recovered[0]["owner"] == holder["pid"]
+
+
+def test_watch_on_a_terminal_prints_one_sentence_per_event(shoal):
+    """With stdout on a pseudo-terminal, as in a person's shell: readable lines, not JSON."""
+    leader, follower = pty.openpty()
+    env = clean_env({"SHOAL_SOCKET": shoal.socket, "NO_COLOR": "1", "TERM": "xterm"})
+    watcher = subprocess.Popen([SHOAL, "watch", "-n", "2", "--since", "0"], stdin=subprocess.DEVNULL,
+                               stdout=follower, stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    try:
+        shoal.spawn(["sh", "-c", "exit 3"], name="three")
+        shoal.join("three")
+        output = b""
+        deadline = time.monotonic() + 20
+        while output.count(b"\n") < 2 and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(leader, 4096)
+                except OSError:
+                    break
+        assert watcher.wait(timeout=20) == 0, watcher.stderr.read()
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+        os.close(leader)
+    lines = output.decode().replace("\r\n", "\n").splitlines()
+    assert len(lines) == 2, output
+    assert re.fullmatch(r"\d\d:\d\d:\d\d #\d+ three started \(pid \d+\)", lines[0]), lines
+    assert re.fullmatch(r"\d\d:\d\d:\d\d #\d+ three exited with 3 \(pid \d+\)", lines[1]), lines
+    assert "\x1b[" not in output.decode(), "NO_COLOR must turn colour off"
