@@ -51,7 +51,7 @@ status choose_identity(const supervisor& s, start_params& p, const std::optional
       return {};
     case start_identity::peer: {
       auto credentials = run_as::peer(from.uid, from.gid);
-      p.exec_argv = credentials.wrap(p.argv);
+      p.exec_argv = credentials.wrap(p.argv, p.cwd);
       p.uid = credentials.uid;
       p.gid = credentials.gid;
       target = from.uid;
@@ -60,7 +60,7 @@ status choose_identity(const supervisor& s, start_params& p, const std::optional
     case start_identity::requested: {
       auto credentials = resolve_run_as(user, group);
       if (!credentials) return credentials.error();
-      p.exec_argv = credentials->wrap(p.argv);
+      p.exec_argv = credentials->wrap(p.argv, p.cwd);
       p.uid = credentials->uid;
       p.gid = credentials->gid;
       target = credentials->uid;

@@ -39,8 +39,9 @@ struct program_spec {
 
   // "web" when numprocs is 1, else "web-1" .. "web-N".
   std::vector<std::string> instance_names() const;
-  // What to execute: argv, behind setpriv when the program sets a user or group (run_as.hpp).
-  std::vector<std::string> spawn_argv() const { return credentials.wrap(argv); }
+  // What to execute: argv, behind setpriv when the program sets a user or group (run_as.hpp),
+  // which then also enters cwd.
+  std::vector<std::string> spawn_argv() const { return credentials.wrap(argv, cwd); }
 };
 
 // Parses and validates a whole file. `origin` names it in messages. `as_root`: whether the

@@ -49,13 +49,16 @@ run_as run_as::peer(uid_t uid, gid_t gid) {
   return out;
 }
 
-std::vector<std::string> run_as::wrap(const std::vector<std::string>& argv) const {
+std::vector<std::string> run_as::wrap(const std::vector<std::string>& argv,
+                                      const std::string& cwd) const {
   if (!changes_anything()) return argv;
   std::vector<std::string> out{std::string(setpriv_path)};
   if (uid) out.push_back("--reuid=" + std::to_string(*uid));
   if (gid) out.push_back("--regid=" + std::to_string(*gid));
   out.push_back(uid ? "--init-groups" : "--clear-groups");
   out.push_back("--");
+  if (!cwd.empty())
+    out.insert(out.end(), {"/bin/sh", "-c", std::string(enter_cwd_script), "shoal", cwd});
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }

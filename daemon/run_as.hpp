@@ -4,6 +4,14 @@
 //
 //   /usr/bin/setpriv --reuid=UID --regid=GID --init-groups|--clear-groups -- ARGV...
 //
+// and, with a working directory, enters it only once it runs as that account:
+//
+//   /usr/bin/setpriv ... -- /bin/sh -c 'cd -- "$1" && shift && exec "$@"' shoal CWD ARGV...
+//
+// Entering it before the switch (posix_spawn's chdir, as root) would hand the account a way
+// into directories it cannot reach: relative paths are checked from the working directory
+// down, never above it.
+//
 // Declared programs (programs_file.hpp), root's `start` with `user`/`group` and every `start` by
 // a peer that is not root (ownership.hpp) resolve their accounts here and build their argv
 // here, so all of them mean the same thing.
@@ -22,6 +30,8 @@ namespace shoal {
 
 // Where setpriv(1) is looked for.
 inline constexpr std::string_view setpriv_path = "/usr/bin/setpriv";
+// What enters the working directory as the account, after setpriv (its $0 is "shoal").
+inline constexpr std::string_view enter_cwd_script = "cd -- \"$1\" && shift && exec \"$@\"";
 
 // The credentials a child gets; an empty uid or gid keeps the daemon's.
 struct run_as {
@@ -39,8 +49,10 @@ struct run_as {
   status set_group(const std::string& name_or_gid);
   // `argv` as it must be executed: unchanged when nothing changes, else behind setpriv.
   // With a user the child gets that user's supplementary groups; with only a group, none
-  // (never the daemon's).
-  std::vector<std::string> wrap(const std::vector<std::string>& argv) const;
+  // (never the daemon's). A non-empty `cwd` is entered after the switch (see above), so the
+  // spawner must not enter it itself.
+  std::vector<std::string> wrap(const std::vector<std::string>& argv,
+                                const std::string& cwd = {}) const;
 
  private:
   bool group_given_ = false;  // gid is the group's, not the user's primary one

@@ -227,7 +227,9 @@ result<spawned_child> supervisor::spawn_child(const std::string& name, const sta
   spawn_request req;
   req.env = env.entries();
   req.argv = params.exec_argv.empty() ? params.argv : params.exec_argv;
-  req.cwd = params.cwd;
+  // A process behind setpriv enters its working directory itself, as its own account
+  // (run_as::wrap); the daemon entering it first would let it through closed directories.
+  if (params.exec_argv.empty()) req.cwd = params.cwd;
   req.stdout_fd = out->get();
   req.stderr_fd = err->get();
 

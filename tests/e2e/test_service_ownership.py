@@ -246,3 +246,33 @@ def test_a_member_cannot_start_or_take_the_name_of_roots_declared_program(daemon
     assert daemon.record("web")["user"] == "root"
     assert member("stop", "web").returncode == 1
     assert daemon.record("web")["state"] == "running"
+
+
+def test_a_member_enters_its_working_directory_as_itself(shared, operators, nobody, tmp_dir):
+    # tmp_dir is root's, mode 0700; inside it a world-readable directory and file that nobody
+    # cannot reach, since it may not pass through tmp_dir.
+    hidden = os.path.join(tmp_dir, "pub")
+    os.mkdir(hidden, 0o755)
+    with open(os.path.join(hidden, "file"), "w") as f:
+        f.write("hidden\n")
+    os.chmod(os.path.join(hidden, "file"), 0o644)
+    os.chmod(tmp_dir, 0o700)
+    member = lambda *args: shoal_as(nobody, shared.socket, *args, groups=[operators.gr_gid])
+
+    sneaky = member("start", "--name", "sneaky", "--cwd", hidden, "--", "cat", "./file")
+    assert sneaky.returncode == 0, sneaky.stderr
+    ended = shared.join("sneaky")
+    assert ended["exitcode"] != 0, ended
+    assert ended["cwd"] == hidden
+    with open(shared.log_path("sneaky")) as f:
+        assert "hidden" not in f.read()
+    with open(shared.log_path("sneaky", "err")) as f:
+        assert "can't cd to " + hidden in f.read()
+
+    # A directory it may enter is entered, and the program is found from there.
+    os.chmod(tmp_dir, 0o711)
+    allowed = member("start", "--name", "allowed", "--cwd", hidden, "--", "cat", "./file")
+    assert allowed.returncode == 0, allowed.stderr
+    assert shared.join("allowed")["exitcode"] == 0
+    with open(shared.log_path("allowed")) as f:
+        assert f.read() == "hidden\n"

@@ -126,6 +126,23 @@ TEST_CASE("run_as: a user runs argv behind setpriv with that user's groups") {
                             "id", "-u"});
 }
 
+TEST_CASE("run_as: a working directory is entered after the switch, by the account itself") {
+  run_as r;
+  REQUIRE(r.set_user("nobody").ok());
+  auto wrapped = r.wrap(argv, "/srv/its dir");
+  auto plain = r.wrap(argv);
+  REQUIRE(wrapped.size() == plain.size() + 5);
+  // setpriv first, then a shell that changes directory and execs argv unchanged.
+  CHECK(std::vector<std::string>(wrapped.begin(), wrapped.begin() + 5) ==
+        std::vector<std::string>(plain.begin(), plain.begin() + 5));
+  CHECK(std::vector<std::string>(wrapped.begin() + 5, wrapped.begin() + 10) ==
+        std::vector<std::string>{"/bin/sh", "-c", std::string(enter_cwd_script), "shoal",
+                                 "/srv/its dir"});
+  CHECK(std::vector<std::string>(wrapped.end() - 2, wrapped.end()) == argv);
+  run_as none;
+  CHECK(none.wrap(argv, "/srv") == argv);  // the spawner enters it, as the daemon runs
+}
+
 TEST_CASE("run_as: only a group clears the supplementary groups instead of keeping the daemon's") {
   run_as r;
   REQUIRE(r.set_group("root").ok());
