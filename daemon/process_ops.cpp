@@ -45,37 +45,38 @@ status choose_identity(const supervisor& s, start_params& p, const std::optional
     if (const process_record* old = p.name ? s.find(name) : nullptr)
       if (auto st = check_owner(from.uid, "replace", name, old->uid); !st) return st;
   }
-  std::optional<uid_t> target;
+  run_as credentials;
   switch (*identity) {
     case start_identity::daemon:
       return {};
-    case start_identity::peer: {
-      auto credentials = run_as::peer(from.uid, from.gid);
-      p.exec_argv = credentials.wrap(p.argv, p.cwd);
-      p.uid = credentials.uid;
-      p.gid = credentials.gid;
-      target = from.uid;
+    case start_identity::peer:
+      credentials = run_as::peer(from.uid, from.gid);
       break;
-    }
     case start_identity::requested: {
-      auto credentials = resolve_run_as(user, group);
-      if (!credentials) return credentials.error();
-      p.exec_argv = credentials->wrap(p.argv, p.cwd);
-      p.uid = credentials->uid;
-      p.gid = credentials->gid;
-      target = credentials->uid;
+      auto requested = resolve_run_as(user, group);
+      if (!requested) return requested.error();
+      credentials = *requested;
       break;
     }
   }
-  if (!target) return {};  // only a group given: the daemon's user, its environment
-  auto account = find_account(*target);
-  if (!account) {
+  std::optional<account> target;
+  if (credentials.uid) {
+    auto found = find_account(*credentials.uid);
     // setpriv could not give it any groups; nothing would run.
-    return {errc::permission_denied,
-            "unable to start a process as uid " + std::to_string(*target) + ": " +
-                account.error().message() + "; shoald needs one to know its groups and home"};
+    if (!found)
+      return {errc::permission_denied,
+              "unable to start a process as uid " + std::to_string(*credentials.uid) + ": " +
+                  found.error().message() + "; shoald needs one to know its groups and home"};
+    target = std::move(*found);
   }
-  p.env = with_account_environment(std::move(p.env), *account);
+  // setpriv runs as root: what the request set reaches it under other names (run_as.hpp).
+  auto carried = carry_environment(std::move(p.env));
+  if (!carried) return carried.error();
+  p.env = std::move(carried->env);
+  if (target) p.env = with_account_environment(std::move(p.env), *target);
+  p.exec_argv = credentials.wrap(p.argv, p.cwd, carried->names);
+  p.uid = credentials.uid;
+  p.gid = credentials.gid;
   return {};
 }
 

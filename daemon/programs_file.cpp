@@ -191,6 +191,14 @@ class validator {
       if (auto st = p.credentials.set_user(*p.user); !st) return bad("user", st.message());
     if (p.group)
       if (auto st = p.credentials.set_group(*p.group); !st) return bad("group", st.message());
+    // Such a program enters its cwd through a shell after setpriv (run_as.hpp), and a shell
+    // passes on no variable it could not set.
+    if (p.credentials.changes_anything() && !p.cwd.empty())
+      for (const auto& [k, v] : p.env)
+        if (!is_shell_name(k))
+          return bad("env", "field 'env': variable '" + k + "' cannot reach a program with 'user' "
+                            "or 'group' and 'cwd' (it starts through a shell): a name must be "
+                            "letters, digits and '_', not starting with a digit");
     if (auto a = body.find("autostart"); a != body.end()) {
       if (!a->is_boolean()) return bad("autostart", "field 'autostart' must be true or false");
       p.autostart = a->get<bool>();

@@ -4,6 +4,7 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <vector>
@@ -49,16 +50,50 @@ run_as run_as::peer(uid_t uid, gid_t gid) {
   return out;
 }
 
-std::vector<std::string> run_as::wrap(const std::vector<std::string>& argv,
-                                      const std::string& cwd) const {
+bool is_shell_name(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return c == '_' || std::isalnum(static_cast<unsigned char>(c));
+  });
+}
+
+result<carried_environment> carry_environment(environment env) {
+  carried_environment out;
+  for (auto& [name, value] : env) {
+    if (!is_shell_name(name))
+      return status{errc::bad_request,
+                    "field 'env': variable '" + name + "' cannot reach a process that runs as " +
+                        "another account than shoald's (through setpriv and a shell): a name " +
+                        "must be letters, digits and '_', not starting with a digit"};
+    out.names.push_back(name);
+    name = std::string(carried_prefix) + name;
+  }
+  out.env = std::move(env);
+  return out;
+}
+
+std::vector<std::string> run_as::wrap(const std::vector<std::string>& argv, const std::string& cwd,
+                                      const std::vector<std::string>& carried) const {
   if (!changes_anything()) return argv;
   std::vector<std::string> out{std::string(setpriv_path)};
   if (uid) out.push_back("--reuid=" + std::to_string(*uid));
   if (gid) out.push_back("--regid=" + std::to_string(*gid));
   out.push_back(uid ? "--init-groups" : "--clear-groups");
   out.push_back("--");
-  if (!cwd.empty())
-    out.insert(out.end(), {"/bin/sh", "-c", std::string(enter_cwd_script), "shoal", cwd});
+  if (!cwd.empty() || !carried.empty()) {
+    // Names only ever come from carry_environment (shell names), values only from variables:
+    // nothing the account chose is ever parsed as shell code.
+    std::string script;
+    // cd sets OLDPWD, which a child entered by posix_spawn's chdir never had.
+    if (!cwd.empty()) script += "cd -- \"$1\" || exit; shift; unset OLDPWD; ";
+    for (const auto& name : carried) {
+      std::string from = std::string(carried_prefix) + name;
+      script += "export " + name + "=\"$" + from + "\"; unset " + from + "; ";
+    }
+    script += "exec \"$@\"";
+    out.insert(out.end(), {"/bin/sh", "-c", std::move(script), "shoal"});
+    if (!cwd.empty()) out.push_back(cwd);
+  }
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
@@ -97,15 +132,14 @@ result<account> find_account(uid_t uid) {
   return from_entry(*found);
 }
 
-std::vector<std::pair<std::string, std::string>> account_environment(const account& who) {
+environment account_environment(const account& who) {
   return {{"HOME", who.home.empty() ? std::string("/") : who.home},
           {"LOGNAME", who.name},
           {"SHELL", who.shell.empty() ? std::string("/bin/sh") : who.shell},
           {"USER", who.name}};
 }
 
-std::vector<std::pair<std::string, std::string>> with_account_environment(
-    std::vector<std::pair<std::string, std::string>> env, const account& who) {
+environment with_account_environment(environment env, const account& who) {
   for (auto& entry : account_environment(who)) {
     bool given = std::any_of(env.begin(), env.end(),
                              [&](const auto& kv) { return kv.first == entry.first; });

@@ -4,13 +4,22 @@
 //
 //   /usr/bin/setpriv --reuid=UID --regid=GID --init-groups|--clear-groups -- ARGV...
 //
-// and, with a working directory, enters it only once it runs as that account:
+// setpriv itself still runs as root, so nothing the account chose may act on it before the
+// switch. What it chose is applied by a shell that runs after the switch, as the account:
 //
-//   /usr/bin/setpriv ... -- /bin/sh -c 'cd -- "$1" && shift && exec "$@"' shoal CWD ARGV...
+//   /usr/bin/setpriv ... -- /bin/sh -c 'SCRIPT' shoal [CWD] ARGV...
+//   SCRIPT: [cd -- "$1" || exit; shift; unset OLDPWD;]
+//           export K="$__shoal_env_K"; unset __shoal_env_K; ... exec "$@"
 //
-// Entering it before the switch (posix_spawn's chdir, as root) would hand the account a way
-// into directories it cannot reach: relative paths are checked from the working directory
-// down, never above it.
+// - the working directory: entering it before the switch (posix_spawn's chdir, as root) would
+//   hand the account a way into directories it cannot reach, as relative paths are checked
+//   from the working directory down, never above it;
+// - the variables its request sets: the dynamic loader and libc of a root setpriv would
+//   follow LD_PRELOAD, GLIBC_TUNABLES, LOCPATH, LC_ALL=/path... So each one named like a
+//   shell variable (every name they read is) reaches setpriv as __shoal_env_NAME, which
+//   nothing reads, and gets its name back in the shell (carry_environment()). A shell passes
+//   on no variable whose name it could not set, so a request may set no other.
+// Without either, setpriv executes ARGV itself.
 //
 // Declared programs (programs_file.hpp), root's `start` with `user`/`group` and every `start` by
 // a peer that is not root (ownership.hpp) resolve their accounts here and build their argv
@@ -30,8 +39,21 @@ namespace shoal {
 
 // Where setpriv(1) is looked for.
 inline constexpr std::string_view setpriv_path = "/usr/bin/setpriv";
-// What enters the working directory as the account, after setpriv (its $0 is "shoal").
-inline constexpr std::string_view enter_cwd_script = "cd -- \"$1\" && shift && exec \"$@\"";
+// The name a carried variable travels under until the shell gives it back its own.
+inline constexpr std::string_view carried_prefix = "__shoal_env_";
+
+using environment = std::vector<std::pair<std::string, std::string>>;
+
+// A request's environment, ready to pass through setpriv: `env` with every variable renamed
+// to carried_prefix + its name, and those names, for wrap(). bad_request when a name is not a
+// shell name (letters, digits and '_', not starting with a digit).
+struct carried_environment {
+  environment env;
+  std::vector<std::string> names;
+};
+result<carried_environment> carry_environment(environment env);
+// Letters, digits and '_', not starting with a digit: what a shell can set and pass on.
+bool is_shell_name(std::string_view name);
 
 // The credentials a child gets; an empty uid or gid keeps the daemon's.
 struct run_as {
@@ -49,10 +71,11 @@ struct run_as {
   status set_group(const std::string& name_or_gid);
   // `argv` as it must be executed: unchanged when nothing changes, else behind setpriv.
   // With a user the child gets that user's supplementary groups; with only a group, none
-  // (never the daemon's). A non-empty `cwd` is entered after the switch (see above), so the
-  // spawner must not enter it itself.
-  std::vector<std::string> wrap(const std::vector<std::string>& argv,
-                                const std::string& cwd = {}) const;
+  // (never the daemon's). A non-empty `cwd` is entered, and the `carried` variables
+  // (carry_environment) are given back their names, after the switch (see above); the
+  // spawner must then not enter the directory itself.
+  std::vector<std::string> wrap(const std::vector<std::string>& argv, const std::string& cwd = {},
+                                const std::vector<std::string>& carried = {}) const;
 
  private:
   bool group_given_ = false;  // gid is the group's, not the user's primary one
@@ -72,10 +95,9 @@ result<account> find_user(const std::string& name_or_uid);
 result<account> find_account(uid_t uid);
 // What a child of `who` finds in its environment about its account, as login(1) sets it:
 // HOME, USER, LOGNAME and SHELL (/bin/sh when the entry names none).
-std::vector<std::pair<std::string, std::string>> account_environment(const account& who);
+environment account_environment(const account& who);
 // `env` with account_environment(who) added for each of those keys it does not set itself.
-std::vector<std::pair<std::string, std::string>> with_account_environment(
-    std::vector<std::pair<std::string, std::string>> env, const account& who);
+environment with_account_environment(environment env, const account& who);
 
 // The name of a user or group for people: from the database, else the number itself.
 std::string user_name(uid_t uid);

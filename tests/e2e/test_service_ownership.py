@@ -276,3 +276,32 @@ def test_a_member_enters_its_working_directory_as_itself(shared, operators, nobo
     assert shared.join("allowed")["exitcode"] == 0
     with open(shared.log_path("allowed")) as f:
         assert f.read() == "hidden\n"
+
+
+def test_a_members_variables_reach_its_program_but_never_the_root_side_of_setpriv(
+        shared, operators, nobody):
+    # LD_DEBUG makes the dynamic loader report on stderr for every program it loads while
+    # set: the member's program must be reported, setpriv (still root) never.
+    member = lambda *args: shoal_as(nobody, shared.socket, *args, groups=[operators.gr_gid])
+    started = member("start", "--name", "envy", "--env", "LD_DEBUG=files", "--env",
+                     "GREETING=hi there", "--env", "HOME=/chosen", "--", "env")
+    assert started.returncode == 0, started.stderr
+    assert shared.join("envy")["exitcode"] == 0
+    with open(shared.log_path("envy")) as f:
+        environ = f.read().splitlines()
+    for entry in ("LD_DEBUG=files", "GREETING=hi there", "HOME=/chosen", "USER=nobody", "PWD=/"):
+        assert entry in environ, (entry, environ)
+    assert len(environ) == len({e.split("=", 1)[0] for e in environ}), "a name twice"
+    assert not [e for e in environ if e.startswith("OLDPWD=")], environ
+    assert not [e for e in environ if e.startswith("__shoal_env_")], environ
+    with open(shared.log_path("envy", "err")) as f:
+        loader = f.read()
+    assert "needed by env" in loader, loader
+    assert "setpriv" not in loader, loader
+
+    # A name the shell after setpriv could not pass on is refused, not quietly dropped.
+    dotted = member("start", "--name", "dotted", "--env", "dotted.name=1", "--", "env")
+    assert dotted.returncode == 1, dotted
+    assert dotted.stderr.startswith("shoal: bad_request: field 'env': variable 'dotted.name'")
+    assert ok(shared.request({"op": "status", "names": ["envy"]}))["processes"]
+    assert error_code(shared.request({"op": "status", "names": ["dotted"]})) == "not_found"

@@ -174,6 +174,27 @@ TEST_CASE("env_file is read when the file is, under env, and its errors name bot
   ::rmdir(dir.c_str());
 }
 
+TEST_CASE("a program with user and cwd enters cwd after setpriv, so its env names must be a shell's") {
+  auto parsed = parse_programs(
+      R"({"programs": {"p": {"argv": ["id"], "user": "root", "cwd": "/srv", "env": {"A_1": "x"}}}})",
+      "p.json", true);
+  REQUIRE(parsed.ok());
+  auto argv = (*parsed)[0].spawn_argv();
+  REQUIRE(argv.size() == 11);
+  CHECK(std::vector<std::string>(argv.begin() + 5, argv.end()) ==
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "cd -- \"$1\" || exit; shift; unset OLDPWD; exec \"$@\"", "shoal",
+                                 "/srv", "id"});
+  std::string msg = refusal(
+      R"({"programs": {"p": {"argv": ["id"], "user": "root", "cwd": "/srv", "env": {"a.b": "x"}}}})",
+      true);
+  CHECK_MESSAGE(msg.find("variable 'a.b' cannot reach a program with 'user'") != std::string::npos, msg);
+  // Without user or group no shell is involved, and any name is passed on.
+  CHECK(parse_programs(R"({"programs": {"p": {"argv": ["id"], "cwd": "/srv", "env": {"a.b": "x"}}}})",
+                       "p.json", true)
+            .ok());
+}
+
 TEST_CASE("line_of_offset counts newlines before the offset") {
   CHECK(line_of_offset("a\nb\nc", 0) == 1);
   CHECK(line_of_offset("a\nb\nc", 2) == 2);

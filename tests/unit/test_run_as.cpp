@@ -136,11 +136,37 @@ TEST_CASE("run_as: a working directory is entered after the switch, by the accou
   CHECK(std::vector<std::string>(wrapped.begin(), wrapped.begin() + 5) ==
         std::vector<std::string>(plain.begin(), plain.begin() + 5));
   CHECK(std::vector<std::string>(wrapped.begin() + 5, wrapped.begin() + 10) ==
-        std::vector<std::string>{"/bin/sh", "-c", std::string(enter_cwd_script), "shoal",
-                                 "/srv/its dir"});
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "cd -- \"$1\" || exit; shift; unset OLDPWD; exec \"$@\"",
+                                 "shoal", "/srv/its dir"});
   CHECK(std::vector<std::string>(wrapped.end() - 2, wrapped.end()) == argv);
   run_as none;
   CHECK(none.wrap(argv, "/srv") == argv);  // the spawner enters it, as the daemon runs
+}
+
+TEST_CASE("run_as: a request's variables pass setpriv under other names and get theirs back") {
+  auto carried = carry_environment({{"LD_PRELOAD", "/tmp/x.so"}, {"A_1", ""}});
+  REQUIRE(carried.ok());
+  CHECK(carried->env == environment{{"__shoal_env_LD_PRELOAD", "/tmp/x.so"}, {"__shoal_env_A_1", ""}});
+  CHECK(carried->names == std::vector<std::string>{"LD_PRELOAD", "A_1"});
+  // A shell would drop a name it cannot set: such a request is refused, not quietly cut.
+  for (const char* name : {"dotted.name", "1X", "a-b", ""}) {
+    CAPTURE(name);
+    auto refused = carry_environment({{name, "v"}});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code() == errc::bad_request);
+  }
+
+  run_as r;
+  REQUIRE(r.set_user("nobody").ok());
+  auto wrapped = r.wrap(argv, "", carried->names);
+  REQUIRE(wrapped.size() == 5 + 4 + argv.size());
+  CHECK(wrapped[5] == "/bin/sh");
+  CHECK(wrapped[7] ==
+        "export LD_PRELOAD=\"$__shoal_env_LD_PRELOAD\"; unset __shoal_env_LD_PRELOAD; "
+        "export A_1=\"$__shoal_env_A_1\"; unset __shoal_env_A_1; exec \"$@\"");
+  CHECK(wrapped[8] == "shoal");
+  CHECK(std::vector<std::string>(wrapped.begin() + 9, wrapped.end()) == argv);
 }
 
 TEST_CASE("run_as: only a group clears the supplementary groups instead of keeping the daemon's") {
