@@ -292,13 +292,27 @@ result<long long> owner_option(const parsed_args& a) {
   return static_cast<long long>(::getppid());
 }
 
-void warn_if_owner_died(invocation& inv, const json& result) {
-  if (result.value("previous_owner_died", false))
-    inv.err << "shoal: warning: the previous owner of the lock died without releasing it; "
-               "what it protected may be inconsistent\n";
+// `--name L` picks a named lock; without it, the daemon's own. Adds the name to `request`.
+std::optional<std::string> lock_name_option(const parsed_args& a, json& request) {
+  auto name = a.value("name");
+  if (!name) return std::nullopt;
+  if (auto bad = check_name("--name", *name)) return bad;
+  request["name"] = *name;
+  return std::nullopt;
 }
 
-constexpr option_spec acquire_options[] = {{"nonblock", 'n', false}, {"timeout", 0, true}, {"owner", 0, true}};
+std::string lock_label(const json& request) {
+  return request.contains("name") ? "lock '" + request["name"].get<std::string>() + "'" : std::string("the lock");
+}
+
+void warn_if_owner_died(invocation& inv, const std::string& label, const json& result) {
+  if (result.value("previous_owner_died", false))
+    inv.err << "shoal: warning: the previous owner of " << label
+            << " died without releasing it; what it protected may be inconsistent\n";
+}
+
+constexpr option_spec acquire_options[] = {
+    {"nonblock", 'n', false}, {"timeout", 0, true}, {"owner", 0, true}, {"name", 0, true}};
 
 int run_lock_acquire(invocation& inv) {
   parsed_args a;
@@ -307,6 +321,7 @@ int run_lock_acquire(invocation& inv) {
   auto owner = owner_option(a);
   if (!owner) return usage_error(inv, owner.error().message());
   json request = {{"op", "lock_acquire"}, {"owner", *owner}, {"blocking", !a.has("nonblock")}};
+  if (auto bad = lock_name_option(a, request)) return usage_error(inv, *bad);
   if (auto t = a.value("timeout")) {
     auto s = parse_seconds("--timeout", *t);
     if (!s) return usage_error(inv, s.error().message());
@@ -317,15 +332,16 @@ int run_lock_acquire(invocation& inv) {
     report_failure(inv, classify(conn.error()));
     return exit_unreachable;
   }
+  std::string label = lock_label(request);
   auto o = call_once(inv, *conn, std::move(request));
   if (o.what != outcome::kind::ok) return exit_code(o);
   if (inv.json) print_json(inv.out, o.result);
   bool acquired = o.result.value("acquired", false);
-  if (acquired) warn_if_owner_died(inv, o.result);
+  if (acquired) warn_if_owner_died(inv, label, o.result);
   return acquired ? exit_ok : exit_refused;
 }
 
-constexpr option_spec release_options[] = {{"owner", 0, true}, {"force", 0, false}};
+constexpr option_spec release_options[] = {{"owner", 0, true}, {"force", 0, false}, {"name", 0, true}};
 
 int run_lock_release(invocation& inv) {
   parsed_args a;
@@ -334,26 +350,49 @@ int run_lock_release(invocation& inv) {
   auto owner = owner_option(a);
   if (!owner) return usage_error(inv, owner.error().message());
   json request = {{"op", "lock_release"}, {"owner", *owner}};
+  if (auto bad = lock_name_option(a, request)) return usage_error(inv, *bad);
   if (a.has("force")) request["force"] = true;
   return simple_call(inv, std::move(request), [](const json&) {});
 }
 
+// "free", "held by pid P since T" or "held (holder not recorded yet)".
+std::string lock_state_text(const json& r) {
+  if (!r.value("held", false)) return "free";
+  const json& owner = r.contains("owner") ? r["owner"] : json();
+  if (owner.is_number_integer())
+    return "held by pid " + std::to_string(owner.get<long long>()) + " since " + text_of(r.value("since", json()));
+  return "held (holder not recorded yet)";
+}
+
+constexpr option_spec name_options[] = {{"name", 0, true}};
+
 int run_lock_status(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, name_options, a)) return *done;
+  if (auto bad = need_operands(inv, a, 0, 0)) return *bad;
+  json request = {{"op", "lock_status"}};
+  if (auto bad = lock_name_option(a, request)) return usage_error(inv, *bad);
+  return simple_call(inv, std::move(request), [&](const json& r) { inv.out << lock_state_text(r) << "\n"; });
+}
+
+int run_lock_list(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, {}, a)) return *done;
   if (auto bad = need_operands(inv, a, 0, 0)) return *bad;
-  return simple_call(inv, {{"op", "lock_status"}}, [&](const json& r) {
-    if (!r.value("held", false)) {
-      inv.out << "free\n";
-      return;
-    }
-    const json& owner = r.contains("owner") ? r["owner"] : json();
-    if (owner.is_number_integer())
-      inv.out << "held by pid " << owner.get<long long>() << " since " << text_of(r.value("since", json()))
-              << "\n";
-    else
-      inv.out << "held (holder not recorded yet)\n";
+  return simple_call(inv, {{"op", "lock_list"}}, [&](const json& r) {
+    for (const auto& lock : r.value("locks", json::array()))
+      inv.out << lock.value("name", "") << "\t" << lock_state_text(lock) << "\n";
   });
+}
+
+int run_lock_delete(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, name_options, a)) return *done;
+  if (auto bad = need_operands(inv, a, 0, 0)) return *bad;
+  json request = {{"op", "lock_delete"}};
+  if (!a.has("name")) return usage_error(inv, "which lock? (--name NAME)");
+  if (auto bad = lock_name_option(a, request)) return usage_error(inv, *bad);
+  return simple_call(inv, std::move(request), [](const json&) {});
 }
 
 // lock run: the child whose status we will exit with, for the signal forwarder.
@@ -365,11 +404,14 @@ extern "C" void forward_signal(int signo) {
 constexpr int exit_lock_timeout = 124;
 constexpr int exit_lock_failed = 125;
 
+constexpr option_spec run_options[] = {{"timeout", 0, true}, {"name", 0, true}};
+
 int run_lock_run(invocation& inv) {
   parsed_args a;
-  if (auto done = parse_invocation(inv, locked_options, a, operand_mode::command, exit_lock_failed)) return *done;
+  if (auto done = parse_invocation(inv, run_options, a, operand_mode::command, exit_lock_failed)) return *done;
   if (a.command.empty()) return usage_error(inv, "missing PROGRAM (put it after '--')", exit_lock_failed);
   json request = {{"op", "lock_acquire"}, {"owner", static_cast<long long>(::getpid())}, {"blocking", true}};
+  if (auto bad = lock_name_option(a, request)) return usage_error(inv, *bad, exit_lock_failed);
   if (auto t = a.value("timeout")) {
     auto s = parse_seconds("--timeout", *t);
     if (!s) return usage_error(inv, s.error().message(), exit_lock_failed);
@@ -380,13 +422,16 @@ int run_lock_run(invocation& inv) {
     report_failure(inv, classify(conn.error()));
     return exit_lock_failed;
   }
+  std::string label = lock_label(request);
+  json release = {{"op", "lock_release"}, {"owner", static_cast<long long>(::getpid())}};
+  if (request.contains("name")) release["name"] = request["name"];
   auto o = call_once(inv, *conn, std::move(request));
   if (o.what != outcome::kind::ok) return exit_lock_failed;
   if (!o.result.value("acquired", false)) {
-    inv.err << "shoal: timeout: the lock stayed held; did not run '" << a.command[0] << "'\n";
+    inv.err << "shoal: timeout: " << label << " stayed held; did not run '" << a.command[0] << "'\n";
     return exit_lock_timeout;
   }
-  warn_if_owner_died(inv, o.result);
+  warn_if_owner_died(inv, label, o.result);
 
   // Signals meant for the program reach it; we stay to release the lock after it ends. Had
   // we died anyway, the daemon would release the lock when our pid goes.
@@ -421,7 +466,6 @@ int run_lock_run(invocation& inv) {
     code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
   }
 
-  json release = {{"op", "lock_release"}, {"owner", static_cast<long long>(::getpid())}};
   auto r = classify(conn->call(release));
   if (r.what == outcome::kind::failed) {
     // The daemon may have restarted meanwhile: try once more on a new connection.
@@ -450,25 +494,33 @@ constexpr verb verbs[] = {
     {"array get", "array get NAME [INDEX]", "Print an array (comma-separated) or one element.", "", run_array_get},
     {"array set", "array set NAME INDEX VALUE", "Store one element of an array.", "", run_array_set},
     {"array delete", "array delete NAME", "Delete a shared array.", "", run_array_delete},
-    {"lock acquire", "lock acquire [--nonblock] [--timeout S] [--owner PID]",
-     "Take the shared lock; exit 0 if acquired, 1 if not.",
+    {"lock acquire", "lock acquire [--name NAME] [--nonblock] [--timeout S] [--owner PID]",
+     "Take the shared lock (or a named one); exit 0 if acquired, 1 if not.",
+     "  --name NAME     a named lock, created free if it does not exist yet (default: the\n"
+     "                  daemon's own lock)\n"
      "  --nonblock, -n  do not wait: exit 1 at once when the lock is held\n"
      "  --timeout S     wait at most S seconds\n"
      "  --owner PID     the process that holds it (default: the caller of shoal, so a\n"
      "                  script can release it in a later command)\n"
      "When the previous owner died holding the lock, a warning goes to stderr.\n",
      run_lock_acquire},
-    {"lock release", "lock release [--owner PID] [--force]", "Release the shared lock.",
+    {"lock release", "lock release [--name NAME] [--owner PID] [--force]", "Release the shared lock (or a named one).",
+     "  --name NAME   a named lock (default: the daemon's own lock)\n"
      "  --owner PID   release on behalf of PID (default: the caller of shoal)\n"
      "  --force       release it whoever holds it\n",
      run_lock_release},
-    {"lock status", "lock status", "Show whether the lock is held, by whom and since when.", "", run_lock_status},
-    {"lock run", "lock run [--timeout S] -- PROGRAM [ARG]...",
-     "Run a program while holding the lock, like flock(1).",
+    {"lock status", "lock status [--name NAME]", "Show whether the lock is held, by whom and since when.",
+     "  --name NAME   a named lock (default: the daemon's own lock)\n", run_lock_status},
+    {"lock run", "lock run [--name NAME] [--timeout S] -- PROGRAM [ARG]...",
+     "Run a program while holding the lock (or a named one), like flock(1).",
+     "  --name NAME   a named lock, created free if it does not exist yet\n"
      "Exits with the program's status (128+N when killed by signal N), 124 when the lock\n"
      "stayed held past --timeout, 125 when shoal failed, 126/127 when the program could not\n"
      "be run. The lock is released however the program ends.\n",
      run_lock_run},
+    {"lock list", "lock list", "List the named locks: name, then free or who holds it since when.", "",
+     run_lock_list},
+    {"lock delete", "lock delete --name NAME", "Delete a named lock that nobody holds.", "", run_lock_delete},
 };
 
 }  // namespace

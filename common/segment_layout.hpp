@@ -39,6 +39,17 @@ inline constexpr std::uint32_t entry_ready = 1;
 // entry::kind
 inline constexpr std::uint8_t kind_value = 1;
 inline constexpr std::uint8_t kind_array = 2;
+inline constexpr std::uint8_t kind_lock = 3;  // a named lock: its data is one lock_state
+
+// Who holds a lock, which its named semaphore cannot say (docs/segment-layout.md, "The lock
+// protocol"; common/shoal/lock_record.hpp reads and writes it). The daemon's own lock keeps
+// one in the header; each named lock keeps one as the data of its entry.
+struct lock_state {
+  std::int32_t owner;        // pid of the holder; 0 when free or not yet recorded
+  std::uint32_t owner_died;  // 1: the last holder died holding it; the next acquirer clears it
+  std::uint64_t since_ns;    // CLOCK_REALTIME nanoseconds when the holder acquired it
+  std::uint64_t sequence;    // +1 on every acquisition (progress marker for the daemon)
+};
 
 struct header {
   std::uint64_t magic;           // layout::magic, stored last (release) when the segment is new
@@ -50,22 +61,17 @@ struct header {
   std::uint64_t data_offset;     // first byte of the data area, 8-byte aligned
   std::uint32_t generation;      // +1 on every create and delete; lets readers notice changes
   std::uint32_t reserved0;
-  // The lock (a named semaphore) cannot say who holds it; these fields do. See
-  // docs/segment-layout.md, "The lock protocol".
-  std::int32_t lock_owner;         // pid of the holder; 0 when free or not yet recorded
-  std::uint32_t lock_owner_died;   // 1: the last holder died holding it; the next acquirer clears it
-  std::uint64_t lock_since_ns;     // CLOCK_REALTIME nanoseconds when the holder acquired it
-  std::uint64_t lock_sequence;     // +1 on every acquisition (progress marker for the daemon)
+  lock_state lock;               // who holds the daemon's own lock
   std::uint8_t reserved1[56];
 };
 
 struct entry {
   char name[name_capacity];  // NUL-terminated, follows the process-name rule
   std::uint32_t state;       // entry_free or entry_ready (atomic)
-  char typecode;             // one of "cbBhHiIlLqQfd"
-  std::uint8_t kind;         // kind_value or kind_array
+  char typecode;             // one of "cbBhHiIlLqQfd"; 0 for a lock
+  std::uint8_t kind;         // kind_value, kind_array or kind_lock
   std::uint16_t reserved0;
-  std::uint64_t length;      // elements: 1 for a value
+  std::uint64_t length;      // elements: 1 for a value or a lock
   std::uint64_t offset;      // from the start of the segment, aligned to the element size
   std::uint64_t capacity;    // bytes reserved at `offset` (length x size, rounded up to 8)
   std::uint8_t reserved1[24];
@@ -81,11 +87,14 @@ static_assert(offsetof(header, entry_size) == 28);
 static_assert(offsetof(header, data_offset) == 32);
 static_assert(offsetof(header, generation) == 40);
 static_assert(offsetof(header, reserved0) == 44);
-static_assert(offsetof(header, lock_owner) == 48);
-static_assert(offsetof(header, lock_owner_died) == 52);
-static_assert(offsetof(header, lock_since_ns) == 56);
-static_assert(offsetof(header, lock_sequence) == 64);
+static_assert(offsetof(header, lock) == 48);
 static_assert(offsetof(header, reserved1) == 72);
+
+static_assert(sizeof(lock_state) == 24);
+static_assert(offsetof(lock_state, owner) == 0);
+static_assert(offsetof(lock_state, owner_died) == 4);
+static_assert(offsetof(lock_state, since_ns) == 8);
+static_assert(offsetof(lock_state, sequence) == 16);
 
 static_assert(sizeof(entry) == entry_size);
 static_assert(offsetof(entry, name) == 0);

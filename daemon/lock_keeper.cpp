@@ -34,8 +34,8 @@ bool pidfd_exited(int pidfd) {
 }  // namespace
 
 
-lock_keeper::lock_keeper(asio::io_context& io, named_lock& sem, layout::header& header)
-    : io_(io), sem_(sem), header_(header), retry_timer_(io), tick_timer_(io), backoff_(first_backoff) {}
+lock_keeper::lock_keeper(asio::io_context& io, named_lock& sem, layout::lock_state& state, std::string what)
+    : io_(io), sem_(sem), state_(state), what_(std::move(what)), retry_timer_(io), tick_timer_(io), backoff_(first_backoff) {}
 
 lock_keeper::~lock_keeper() {
   *alive_ = false;
@@ -118,46 +118,46 @@ void lock_keeper::kick() {
 }
 
 bool lock_keeper::hand_to(pid_t owner, int pidfd) {
-  bool died = lock_record::note_acquired(header_, owner);
+  bool died = lock_record::note_acquired(state_, owner);
   unowned_.reset();
   watch(owner, pidfd);
   return died;
 }
 
 status lock_keeper::release_for(pid_t owner, bool force, pid_t& released) {
-  pid_t holder = lock_record::owner(header_);
+  pid_t holder = lock_record::owner(state_);
   released = holder;
-  if (!sem_.held()) return {errc::invalid_state, "the lock is not held"};
+  if (!sem_.held()) return {errc::invalid_state, what_ + " is not held"};
   if (!force && holder != owner) {
     std::string by = holder ? "pid " + std::to_string(holder) : std::string("a process that has not recorded its pid");
-    return {errc::not_owner, "cannot release the lock for pid " + std::to_string(owner) +
+    return {errc::not_owner, "cannot release " + what_ + " for pid " + std::to_string(owner) +
                                  ": it is held by " + by + " (use force to release it anyway)"};
   }
-  if (holder != 0 && !lock_record::clear_owner(header_, holder))
-    return {errc::invalid_state, "the lock changed hands while releasing it; try again"};
+  if (holder != 0 && !lock_record::clear_owner(state_, holder))
+    return {errc::invalid_state, what_ + " changed hands while releasing it; try again"};
   if (watched_ == holder) unwatch();
   unowned_.reset();
   sem_.release();
-  if (force && holder != owner) log::warning("lock forcibly released from pid {} by request", holder);
+  if (force && holder != owner) log::warning("{} forcibly released from pid {} by request", what_, holder);
   kick();
   return {};
 }
 
 json lock_keeper::describe_status() {
-  pid_t holder = lock_record::owner(header_);
+  pid_t holder = lock_record::owner(state_);
   bool held = sem_.held();
   json out{{"held", held}, {"owner", nullptr}, {"since", nullptr}};
   if (held && holder != 0) {
     out["owner"] = holder;
     out["since"] = to_rfc3339(std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::nanoseconds(lock_record::since_ns(header_)))));
+            std::chrono::nanoseconds(lock_record::since_ns(state_)))));
   }
   return out;
 }
 
 void lock_keeper::tick() {
-  pid_t holder = lock_record::owner(header_);
+  pid_t holder = lock_record::owner(state_);
   if (holder != 0) {
     unowned_.reset();
     if (holder != watched_) watch(holder, -1);
@@ -165,7 +165,7 @@ void lock_keeper::tick() {
     if (watched_) unwatch();
     if (sem_.held()) {
       auto now = clock::now();
-      auto seq = lock_record::sequence(header_);
+      auto seq = lock_record::sequence(state_);
       if (!unowned_ || unowned_->sequence != seq) unowned_ = unowned_sighting{now, seq};
       else if (now - unowned_->since >= unowned_grace) recover_unowned();
     } else {
@@ -189,7 +189,7 @@ void lock_keeper::watch(pid_t pid, int pidfd) {
   if (pidfd < 0) pidfd = pidfd_open(pid);
   if (pidfd < 0) {
     if (errno == ESRCH) recover(pid);
-    else log::warning("unable to watch lock holder pid {}: {}", pid, std::strerror(errno));
+    else log::warning("unable to watch the holder of {}, pid {}: {}", what_, pid, std::strerror(errno));
     return;
   }
   watched_ = pid;
@@ -224,20 +224,20 @@ void lock_keeper::unwatch() {
 void lock_keeper::recover(pid_t dead_owner) {
   unwatch();
   // Only the recorded holder is cleared; if it changed meanwhile, the lock moved on.
-  if (!lock_record::clear_owner(header_, dead_owner)) return;
-  lock_record::mark_owner_died(header_);
+  if (!lock_record::clear_owner(state_, dead_owner)) return;
+  lock_record::mark_owner_died(state_);
   if (sem_.held()) sem_.release();
-  log::warning("lock holder pid {} died holding the lock; released it", dead_owner);
+  log::warning("lock holder pid {} died holding {}; released it", dead_owner, what_);
   if (on_recovered_) on_recovered_(dead_owner);
   kick();
 }
 
 void lock_keeper::recover_unowned() {
   unowned_.reset();
-  if (lock_record::owner(header_) != 0 || !sem_.held()) return;
-  lock_record::mark_owner_died(header_);
+  if (lock_record::owner(state_) != 0 || !sem_.held()) return;
+  lock_record::mark_owner_died(state_);
   sem_.release();
-  log::warning("the lock was held for over {} s by a process that never recorded its pid; released it",
+  log::warning("{} was held for over {} s by a process that never recorded its pid; released it", what_,
                std::chrono::duration_cast<std::chrono::seconds>(unowned_grace).count());
   if (on_recovered_) on_recovered_(0);
   kick();

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 // After a standard header: Asio picks its allocator from libstdc++'s configuration macros, and
 // every translation unit must see the same choice.
@@ -38,7 +39,10 @@ class lock_keeper {
     std::function<void()> expired;            // runs when the deadline passed first
   };
 
-  lock_keeper(asio::io_context& io, named_lock& sem, layout::header& header);
+  // `what` names the lock in messages: "the lock" for the daemon's own, "lock 'L'" for a
+  // named one.
+  lock_keeper(asio::io_context& io, named_lock& sem, layout::lock_state& state,
+              std::string what = "the lock");
   ~lock_keeper();
   lock_keeper(const lock_keeper&) = delete;
   lock_keeper& operator=(const lock_keeper&) = delete;
@@ -53,6 +57,8 @@ class lock_keeper {
   // section run by the daemon itself (value_add, value_cas).
   void run_locked(waiter w);
   void drop_session(std::uint64_t session);
+  std::size_t waiting() const { return waiters_.size(); }
+  bool held() const { return sem_.held(); }
 
   // Records `owner` as the holder of the semaphore just taken, watching it through `pidfd`
   // (which this takes over). Returns whether the previous holder died holding the lock.
@@ -77,7 +83,8 @@ class lock_keeper {
 
   asio::io_context& io_;
   named_lock& sem_;
-  layout::header& header_;
+  layout::lock_state& state_;  // the holder record, in the mapped segment
+  std::string what_;
   std::deque<waiter> waiters_;
   asio::steady_timer retry_timer_;
   bool retry_armed_ = false;  // a wait on retry_timer_ is pending, due at retry_due_

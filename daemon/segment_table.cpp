@@ -64,11 +64,11 @@ status segment_table::validate(const std::byte* base, std::size_t size) {
     auto name = name_of(e);
     if (name.size() == layout::name_capacity || !is_valid_name(name))
       return bad(where + " has an invalid name");
-    std::size_t width = layout::typecode_size(e.typecode);
-    if (width == 0) return bad(where + " ('" + std::string(name) + "') has an unknown typecode");
-    if ((e.kind != layout::kind_value && e.kind != layout::kind_array) ||
-        (e.kind == layout::kind_value && e.length != 1) || e.length == 0 ||
-        e.length > size / width)
+    std::size_t width = e.kind == layout::kind_lock ? sizeof(layout::lock_state) : layout::typecode_size(e.typecode);
+    if (e.kind == layout::kind_lock ? e.typecode != 0 : width == 0)
+      return bad(where + " ('" + std::string(name) + "') has an unknown typecode");
+    if ((e.kind != layout::kind_value && e.kind != layout::kind_array && e.kind != layout::kind_lock) ||
+        (e.kind != layout::kind_array && e.length != 1) || e.length == 0 || e.length > size / width)
       return bad(where + " ('" + std::string(name) + "') has an invalid kind or length");
     if (e.offset % layout::data_alignment != 0 || e.offset < h.data_offset ||
         e.capacity < e.length * width || e.capacity > size || e.offset > size - e.capacity)
@@ -98,6 +98,31 @@ const layout::entry* segment_table::find(std::string_view name) const {
 result<const layout::entry*> segment_table::create(std::string_view name, const typecode_info& type,
                                                    std::uint8_t kind,
                                                    const std::vector<element_bits>& initial) {
+  auto slot_ptr = allocate(name, kind, type.code, initial.size(), initial.size() * type.size);
+  if (!slot_ptr) return slot_ptr.error();
+  layout::entry* e = *slot_ptr;
+  for (std::size_t i = 0; i < initial.size(); ++i) store_element(type, element(*e, i), initial[i]);
+  return publish(e);
+}
+
+result<const layout::entry*> segment_table::create_lock(std::string_view name) {
+  auto slot_ptr = allocate(name, layout::kind_lock, 0, 1, sizeof(layout::lock_state));
+  if (!slot_ptr) return slot_ptr.error();
+  return publish(*slot_ptr);
+}
+
+layout::lock_state& segment_table::lock_state_of(const layout::entry& e) {
+  return *reinterpret_cast<layout::lock_state*>(base_ + e.offset);
+}
+
+const layout::entry* segment_table::publish(layout::entry* e) {
+  std::atomic_ref(e->state).store(layout::entry_ready, std::memory_order_release);
+  std::atomic_ref(header().generation).fetch_add(1);
+  return e;
+}
+
+result<layout::entry*> segment_table::allocate(std::string_view name, std::uint8_t kind, char typecode,
+                                               std::uint64_t length, std::uint64_t bytes) {
   auto& h = header();
   if (find(name)) return status{errc::already_exists, "'" + std::string(name) + "' already exists"};
   layout::entry* free_slot = nullptr;
@@ -111,8 +136,7 @@ result<const layout::entry*> segment_table::create(std::string_view name, const 
     return status{errc::no_space, "cannot create '" + std::string(name) + "': all " +
                                       std::to_string(h.entry_capacity) +
                                       " entries of the shared segment are in use"};
-  std::uint64_t need = round_up(std::max<std::uint64_t>(initial.size() * type.size, 1),
-                                layout::data_alignment);
+  std::uint64_t need = round_up(std::max<std::uint64_t>(bytes, 1), layout::data_alignment);
   // First fit between the allocations, in offset order.
   std::sort(used.begin(), used.end());
   std::uint64_t at = h.data_offset;
@@ -129,17 +153,13 @@ result<const layout::entry*> segment_table::create(std::string_view name, const 
                                       std::to_string(need) + " free bytes left (size it with --shm-size)"};
   std::memset(free_slot, 0, sizeof(layout::entry));
   std::memcpy(free_slot->name, name.data(), name.size());
-  free_slot->typecode = type.code;
+  free_slot->typecode = typecode;
   free_slot->kind = kind;
-  free_slot->length = initial.size();
+  free_slot->length = length;
   free_slot->offset = at;
   free_slot->capacity = need;
   std::memset(base_ + at, 0, need);
-  for (std::size_t i = 0; i < initial.size(); ++i)
-    store_element(type, element(*free_slot, i), initial[i]);
-  std::atomic_ref(free_slot->state).store(layout::entry_ready, std::memory_order_release);
-  std::atomic_ref(h.generation).fetch_add(1);
-  return static_cast<const layout::entry*>(free_slot);
+  return free_slot;
 }
 
 void segment_table::remove(const layout::entry* e) {

@@ -29,8 +29,11 @@ class segment_table {
   // the entry. already_exists, no_space (table or data area full).
   result<const layout::entry*> create(std::string_view name, const typecode_info& type,
                                       std::uint8_t kind, const std::vector<element_bits>& initial);
+  // A named lock's entry, its lock_state zeroed (free, nobody recorded). already_exists, no_space.
+  result<const layout::entry*> create_lock(std::string_view name);
+  layout::lock_state& lock_state_of(const layout::entry& e);
   void remove(const layout::entry* e);
-  // Published entries, sorted by name.
+  // Published entries (values, arrays and locks), sorted by name.
   std::vector<const layout::entry*> entries() const;
 
   void* element(const layout::entry& e, std::size_t index) {
@@ -38,6 +41,10 @@ class segment_table {
   }
 
  private:
+  // Reserves a slot and `bytes` (zeroed) for an entry that is not published yet.
+  result<layout::entry*> allocate(std::string_view name, std::uint8_t kind, char typecode,
+                                  std::uint64_t length, std::uint64_t bytes);
+  const layout::entry* publish(layout::entry* e);
   layout::entry* slot(std::uint32_t i) const {
     return reinterpret_cast<layout::entry*>(base_ + layout::entry_table_offset +
                                             std::size_t{i} * layout::entry_size);

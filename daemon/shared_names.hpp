@@ -2,7 +2,8 @@
 // nowhere else. The base is drawn at random, so no other user can predict it and create an
 // object under it first; the state directory records it (state_directory::shared_name), so a
 // restarted daemon adopts the same objects. Clients never derive names: they read them from
-// `hello` or from SHOAL_SHM and SHOAL_LOCK.
+// `hello` or from SHOAL_SHM and SHOAL_LOCK. A named lock's semaphore derives from the lock
+// semaphore's name (common/shoal/lock_names.hpp, shared with the library children use).
 #pragma once
 
 #include <sys/types.h>

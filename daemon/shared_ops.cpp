@@ -21,15 +21,21 @@ result<const typecode_info*> required_typecode(const json& body) {
   return type;
 }
 
-// The entry of that name and kind; `op_kind` is what the op works on.
+std::string a_kind(std::uint8_t kind) {
+  switch (kind) {
+    case layout::kind_value: return "a value";
+    case layout::kind_array: return "an array";
+    default: return "a lock";
+  }
+}
+
+// The entry of that name and kind (what the op works on).
 result<const layout::entry*> lookup(segment_table& table, const std::string& name, std::uint8_t kind) {
   const layout::entry* e = table.find(name);
   const char* want = kind == layout::kind_value ? "value" : "array";
   if (!e) return status{errc::not_found, std::string("no ") + want + " named '" + name + "'"};
   if (e->kind != kind)
-    return status{errc::invalid_state, "'" + name + "' is " +
-                                           (e->kind == layout::kind_value ? "a value" : "an array") +
-                                           ", not " + (kind == layout::kind_value ? "a value" : "an array")};
+    return status{errc::invalid_state, "'" + name + "' is " + a_kind(e->kind) + ", not " + a_kind(kind)};
   return e;
 }
 
@@ -199,7 +205,8 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
 
   d.add("value_list", [&table](const json&, const responder& reply) {
     json entries = json::array();
-    for (const layout::entry* e : table.entries()) entries.push_back(describe_entry(table, *e));
+    for (const layout::entry* e : table.entries())
+      if (e->kind != layout::kind_lock) entries.push_back(describe_entry(table, *e));
     reply.ok(json{{"entries", std::move(entries)}});
   });
 

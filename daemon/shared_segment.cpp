@@ -129,6 +129,27 @@ status shared_segment::remove(const std::string& name) {
   return {};
 }
 
+std::vector<std::string> shared_segment::lock_names(const std::string& name) {
+  std::vector<std::string> names;
+  int fd = ::shm_open(name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) return names;
+  fd_closer closer{fd};
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !check_private(st, describe_shm(name)).ok() || st.st_size <= 0) return names;
+  auto size = static_cast<std::size_t>(st.st_size);
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return names;
+  auto* base = static_cast<std::byte*>(p);
+  if (segment_table::validate(base, size).ok()) {
+    // validate() checked every published entry; nothing writes this mapping.
+    segment_table table(base);
+    for (const layout::entry* e : table.entries())
+      if (e->kind == layout::kind_lock) names.emplace_back(e->name, strnlen(e->name, layout::name_capacity));
+  }
+  ::munmap(base, size);
+  return names;
+}
+
 shared_segment::~shared_segment() { ::munmap(base_, size_); }
 
 }  // namespace shoal

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "segment_table.hpp"
 #include "status.hpp"
@@ -31,6 +32,9 @@ class shared_segment {
   static result<std::unique_ptr<shared_segment>> create(const std::string& name, std::size_t size);
   // Removes the object; ok when there is none. Refuses one owned by another user.
   static status remove(const std::string& name);
+  // The named locks recorded in an existing object of ours that validates, so that their
+  // semaphores can be removed with it (--fresh, --cleanup); empty when there is none.
+  static std::vector<std::string> lock_names(const std::string& name);
 
   // Takes over every entry and value of a segment of the same size (carrying them to a new
   // name); before anyone else knows this one's name.

@@ -6,6 +6,7 @@
 #include "log.hpp"
 #include "shared_names.hpp"
 #include "shared_ops.hpp"
+#include "shoal/lock_names.hpp"
 #include "shoal/lock_record.hpp"
 
 namespace shoal {
@@ -35,9 +36,37 @@ status check_names_are_ours(const instance_names& names) {
   return {};
 }
 
+// Removes the file at `path` with `remover` when it is ours; another user's stays where it is,
+// unopened, with a warning. Ok when there is none.
+template <class Remover>
+status remove_if_ours(const std::string& path, const std::string& what, Remover remover) {
+  auto owner = file_owner(path);
+  if (!owner) return owner.error();
+  if (*owner && **owner != ::geteuid()) {
+    log::warning("{} ({}) belongs to uid {}, not to uid {}: left alone", what, path, **owner, ::geteuid());
+    return {};
+  }
+  return *owner ? remover() : status{};
+}
+
+// The semaphores of the named locks that the segment under `names` records: they go with it.
+status remove_named_locks(const instance_names& names) {
+  status first_failure;
+  for (const auto& lock_name : shared_segment::lock_names(names.shm)) {
+    auto semaphore = named_lock_semaphore(names.lock, lock_name);
+    auto removed = remove_if_ours(semaphore_file(semaphore), "semaphore of lock '" + lock_name + "'",
+                                  [&] { return named_lock::remove(semaphore); });
+    if (!removed && first_failure) first_failure = removed;
+  }
+  return first_failure;
+}
+
 // Creates or adopts both objects under `names`. Nothing this call created outlives a failure.
 result<object_pair> open_pair(const instance_names& names, std::size_t size, bool fresh) {
   if (auto ours = check_names_are_ours(names); !ours) return ours;
+  if (fresh) {
+    if (auto removed = remove_named_locks(names); !removed) return removed;
+  }
   auto segment = shared_segment::open(names.shm, size, fresh);
   if (!segment) return segment.error();
   // A new segment gets a new semaphore: an old one's state means nothing without its record.
@@ -74,23 +103,15 @@ result<object_pair> create_pair(state_directory& dir, std::size_t size, const sh
 
 // Removes what is ours under `names`; another user's object stays where it is, unopened.
 status remove_ours(const instance_names& names) {
-  const uid_t self = ::geteuid();
   status first_failure;
-  auto remove_one = [&](const std::string& file, const std::string& what, auto remover) {
-    auto owner = file_owner(file);
-    status removed;
-    if (!owner)
-      removed = owner.error();
-    else if (*owner && **owner != self)
-      log::warning("{} ({}) belongs to uid {}, not to uid {}: left alone", what, file, **owner, self);
-    else if (*owner)
-      removed = remover();
-    if (!removed && first_failure) first_failure = removed;
+  auto note = [&](status removed) {
+    if (!removed && first_failure) first_failure = std::move(removed);
   };
-  remove_one(segment_file(names.shm), "shared segment '" + names.shm + "'",
-             [&] { return shared_segment::remove(names.shm); });
-  remove_one(semaphore_file(names.lock), "lock semaphore '" + names.lock + "'",
-             [&] { return named_lock::remove(names.lock); });
+  note(remove_named_locks(names));  // first: their names are read from the segment
+  note(remove_if_ours(segment_file(names.shm), "shared segment '" + names.shm + "'",
+                      [&] { return shared_segment::remove(names.shm); }));
+  note(remove_if_ours(semaphore_file(names.lock), "lock semaphore '" + names.lock + "'",
+                      [&] { return named_lock::remove(names.lock); }));
   return first_failure;
 }
 
@@ -134,8 +155,8 @@ result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, c
   auto& h = segment->header();
   if (lock->created()) {
     // No holder can be recorded for a semaphore that did not exist.
-    pid_t stale = lock_record::owner(h);
-    if (stale != 0) lock_record::clear_owner(h, stale);
+    pid_t stale = lock_record::owner(h.lock);
+    if (stale != 0) lock_record::clear_owner(h.lock, stale);
   }
   const bool holds_values = segment->adopted() || carried;
   if (holds_values)
@@ -145,6 +166,7 @@ result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, c
     log::info("created shared segment {} ({} bytes) and lock {}", segment->name(), cfg.shm_size, lock->name());
   auto state = std::unique_ptr<shared_state>(new shared_state(std::move(segment), std::move(lock), io));
   state->holds_values_ = holds_values;
+  if (auto adopted = state->locks_.adopt(); !adopted) return adopted;
   state->keeper_.start();
   return state;
 }
@@ -165,16 +187,19 @@ void shared_state::discard_if_created() {
 
 shared_state::shared_state(std::unique_ptr<shared_segment> segment, std::unique_ptr<named_lock> lock,
                            asio::io_context& io)
-    : segment_(std::move(segment)), lock_(std::move(lock)), keeper_(io, *lock_, segment_->header()) {}
+    : segment_(std::move(segment)),
+      lock_(std::move(lock)),
+      keeper_(io, *lock_, segment_->header().lock),
+      locks_(io, segment_->table(), *lock_, keeper_) {}
 
 void shared_state::register_ops(dispatcher& d, event_log* events) {
   register_value_ops(d, segment_->table(), keeper_, events);
   if (events)
-    keeper_.on_recovered([events](pid_t dead) {
-      events->publish("lock_recovered", "lock", {{"owner", dead == 0 ? json(nullptr) : json(dead)}});
+    locks_.on_recovered([events](const std::string& name, pid_t dead) {
+      events->publish("lock_recovered", name, {{"owner", dead == 0 ? json(nullptr) : json(dead)}});
     });
-  register_lock_ops(d, keeper_);
-  d.on_session_closed([this](std::uint64_t session) { keeper_.drop_session(session); });
+  register_lock_ops(d, locks_);
+  d.on_session_closed([this](std::uint64_t session) { locks_.drop_session(session); });
 }
 
 std::vector<std::string> shared_state::child_env() const {

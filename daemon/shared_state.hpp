@@ -1,5 +1,5 @@
 // Everything shared with children: the segment, the lock semaphore, the keeper that makes the
-// lock robust, and the value_*/array_*/lock_* ops. The daemon opens it at start-up, before it
+// lock robust, the named locks, and the value_*/array_*/lock_* ops. The daemon opens it at start-up, before it
 // listens; failures then are fatal with a clear message. docs/segment-layout.md describes it.
 #pragma once
 
@@ -13,6 +13,7 @@
 #include "dispatcher.hpp"
 #include "event_log.hpp"
 #include "lock_keeper.hpp"
+#include "lock_table.hpp"
 #include "named_lock.hpp"
 #include "shared_segment.hpp"
 #include "state_directory.hpp"
@@ -26,8 +27,9 @@ class shared_state {
   // is left alone and this instance moves to a new random name, carrying its values along.
   static result<std::unique_ptr<shared_state>> open(asio::io_context& io, const config& cfg,
                                                     state_directory& dir);
-  // shoald --cleanup: removes the recorded objects that are ours and forgets the name; ok
-  // when there was nothing to remove. The caller holds the instance lock.
+  // shoald --cleanup: removes the recorded objects that are ours (the named locks' semaphores
+  // too) and forgets the name; ok when there was nothing to remove. The caller holds the
+  // instance lock.
   static status cleanup(state_directory& dir);
 
   // `events`, when given, hears value_created, value_deleted and lock_recovered.
@@ -46,7 +48,8 @@ class shared_state {
                asio::io_context& io);
   std::unique_ptr<shared_segment> segment_;
   std::unique_ptr<named_lock> lock_;
-  lock_keeper keeper_;
+  lock_keeper keeper_;  // the daemon's own lock
+  lock_table locks_;    // it and the named locks
   bool holds_values_ = false;  // adopted, or carried over from a name someone else took
 };
 

@@ -1,5 +1,6 @@
-// Who holds Shoal's lock: the record in the segment header that the named semaphore itself
-// cannot keep. One implementation for the daemon and for programs that map the segment, so
+// Who holds one of Shoal's locks: the record (layout::lock_state) that the named semaphore
+// itself cannot keep, in the segment header for the daemon's own lock and in the entry of each
+// named lock. One implementation for the daemon and for programs that map the segment, so
 // both follow the same protocol (docs/segment-layout.md, "The lock protocol"):
 //
 //   acquire:  sem_wait, then note_acquired(getpid())  -> sequence+1, since, owner
@@ -25,27 +26,27 @@ inline std::uint64_t realtime_ns() {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-inline std::atomic_ref<std::int32_t> owner_ref(layout::header& h) { return std::atomic_ref(h.lock_owner); }
+inline std::atomic_ref<std::int32_t> owner_ref(layout::lock_state& s) { return std::atomic_ref(s.owner); }
 
-inline pid_t owner(layout::header& h) { return owner_ref(h).load(std::memory_order_acquire); }
-inline std::uint64_t since_ns(layout::header& h) { return std::atomic_ref(h.lock_since_ns).load(); }
-inline std::uint64_t sequence(layout::header& h) { return std::atomic_ref(h.lock_sequence).load(); }
+inline pid_t owner(layout::lock_state& s) { return owner_ref(s).load(std::memory_order_acquire); }
+inline std::uint64_t since_ns(layout::lock_state& s) { return std::atomic_ref(s.since_ns).load(); }
+inline std::uint64_t sequence(layout::lock_state& s) { return std::atomic_ref(s.sequence).load(); }
 
 // Called right after taking the semaphore. Returns whether the previous holder died holding
 // it (and clears that mark, so exactly one acquirer is told).
-inline bool note_acquired(layout::header& h, pid_t who) {
-  std::atomic_ref(h.lock_sequence).fetch_add(1);
-  std::atomic_ref(h.lock_since_ns).store(realtime_ns());
-  owner_ref(h).store(who, std::memory_order_release);
-  return std::atomic_ref(h.lock_owner_died).exchange(0) != 0;
+inline bool note_acquired(layout::lock_state& s, pid_t who) {
+  std::atomic_ref(s.sequence).fetch_add(1);
+  std::atomic_ref(s.since_ns).store(realtime_ns());
+  owner_ref(s).store(who, std::memory_order_release);
+  return std::atomic_ref(s.owner_died).exchange(0) != 0;
 }
 
 // Clears the owner if it is still `expected`; the caller posts the semaphore only on success.
-inline bool clear_owner(layout::header& h, pid_t expected) {
+inline bool clear_owner(layout::lock_state& s, pid_t expected) {
   std::int32_t e = expected;
-  return owner_ref(h).compare_exchange_strong(e, 0, std::memory_order_acq_rel);
+  return owner_ref(s).compare_exchange_strong(e, 0, std::memory_order_acq_rel);
 }
 
-inline void mark_owner_died(layout::header& h) { std::atomic_ref(h.lock_owner_died).store(1); }
+inline void mark_owner_died(layout::lock_state& s) { std::atomic_ref(s.owner_died).store(1); }
 
 }  // namespace shoal::lock_record

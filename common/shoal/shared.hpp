@@ -8,6 +8,7 @@
 //     shoal::lock_guard hold(shm.lock());                  // records our pid in the segment
 //     count.store(count.load() + 1);
 //   }
+//   auto jobs = shm.lock("jobs");                          // a named lock, same protocol
 //
 // Values and arrays are created and deleted through the daemon only; this library reads and
 // writes their elements, each access atomic. Read-modify-write needs the lock, as in Python.
@@ -34,6 +35,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "lock_names.hpp"
 #include "lock_record.hpp"
 #include "segment_layout.hpp"
 
@@ -111,11 +113,20 @@ class shared_array {
   std::size_t length_;
 };
 
-// The daemon's lock. acquire() blocks in sem_wait (we are not the daemon) and records this
-// process as the holder, so the daemon can release it if we die holding it.
+// The daemon's lock, or a named one. acquire() blocks in sem_wait (we are not the daemon) and
+// records this process as the holder, so the daemon can release it if we die holding it.
 class shared_lock {
  public:
-  shared_lock(sem_t* sem, layout::header* header) : sem_(sem), header_(header) {}
+  // `owned`: the semaphore is closed with this object (a named lock's); the daemon's own lock
+  // is closed by its shared_memory.
+  shared_lock(sem_t* sem, layout::lock_state* state, bool owned = false) : sem_(sem), state_(state), owned_(owned) {}
+  shared_lock(shared_lock&& o) noexcept
+      : sem_(std::exchange(o.sem_, nullptr)), state_(o.state_), owned_(std::exchange(o.owned_, false)) {}
+  shared_lock& operator=(shared_lock&&) = delete;
+  shared_lock(const shared_lock&) = delete;
+  ~shared_lock() {
+    if (owned_ && sem_) ::sem_close(sem_);
+  }
 
   // Returns true when the previous holder died holding the lock (like EOWNERDEAD): what it
   // protected may be half-updated.
@@ -123,28 +134,29 @@ class shared_lock {
     while (::sem_wait(sem_) != 0) {
       if (errno != EINTR) throw shared_error(std::string("unable to wait for the lock: ") + std::strerror(errno));
     }
-    return lock_record::note_acquired(*header_, detail::current_pid());
+    return lock_record::note_acquired(*state_, detail::current_pid());
   }
   // Non-blocking; `died` as for acquire.
   bool try_acquire(bool* died = nullptr) {
     while (::sem_trywait(sem_) != 0) {
       if (errno != EINTR) return false;
     }
-    bool d = lock_record::note_acquired(*header_, detail::current_pid());
+    bool d = lock_record::note_acquired(*state_, detail::current_pid());
     if (died) *died = d;
     return true;
   }
   // False when the lock was no longer ours (forced or recovered by the daemon): then it is
   // not posted again, so nobody else's hold is broken.
   bool release() {
-    if (!lock_record::clear_owner(*header_, detail::current_pid())) return false;
+    if (!lock_record::clear_owner(*state_, detail::current_pid())) return false;
     ::sem_post(sem_);
     return true;
   }
 
  private:
   sem_t* sem_;
-  layout::header* header_;
+  layout::lock_state* state_;
+  bool owned_;
 };
 
 class lock_guard {
@@ -198,12 +210,16 @@ class shared_memory {
       ::munmap(base_, size_);
       fail("unable to open lock semaphore '" + lock_name + "'");
     }
-    lock_.emplace(sem_, &h);
+    lock_name_ = lock_name;
+    lock_.emplace(sem_, &h.lock);
   }
 
   shared_memory(shared_memory&& o) noexcept
-      : base_(std::exchange(o.base_, nullptr)), size_(o.size_), sem_(std::exchange(o.sem_, nullptr)) {
-    if (sem_) lock_.emplace(sem_, &header());
+      : base_(std::exchange(o.base_, nullptr)),
+        size_(o.size_),
+        sem_(std::exchange(o.sem_, nullptr)),
+        lock_name_(std::move(o.lock_name_)) {
+    if (sem_) lock_.emplace(sem_, &header().lock);
   }
   shared_memory& operator=(shared_memory&&) = delete;
   shared_memory(const shared_memory&) = delete;
@@ -223,6 +239,16 @@ class shared_memory {
     return shared_array<T>(reinterpret_cast<T*>(base_ + e.offset), e.length);
   }
   shared_lock& lock() { return *lock_; }
+  // A named lock (created by `shoal lock acquire --name NAME` or the lock_create op). The
+  // returned object holds its own semaphore and must not outlive this shared_memory.
+  shared_lock lock(std::string_view name) {
+    const layout::entry& e = find_entry(name, layout::kind_lock, "lock", "shoal lock acquire --name");
+    if (e.offset + sizeof(layout::lock_state) > size_) throw shared_error("lock '" + std::string(name) + "' points outside the segment");
+    std::string sem_name = named_lock_semaphore(lock_name_, name);
+    sem_t* sem = ::sem_open(sem_name.c_str(), 0);
+    if (sem == SEM_FAILED) fail("unable to open the semaphore '" + sem_name + "' of lock '" + std::string(name) + "'");
+    return shared_lock(sem, reinterpret_cast<layout::lock_state*>(base_ + e.offset), true);
+  }
   layout::header& header() { return *reinterpret_cast<layout::header*>(base_); }
 
  private:
@@ -230,28 +256,37 @@ class shared_memory {
     throw shared_error(what + ": " + std::strerror(errno));
   }
 
-  template <class T>
-  const layout::entry& find(std::string_view name, std::uint8_t kind) {
+  // The published entry `name` of `kind`; `what` and `how` word the error when there is none.
+  const layout::entry& find_entry(std::string_view name, std::uint8_t kind, const std::string& what,
+                                  const std::string& how) {
     auto& h = header();
     for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
       auto* e = reinterpret_cast<layout::entry*>(base_ + layout::entry_table_offset + std::size_t{i} * layout::entry_size);
       if (std::atomic_ref(e->state).load(std::memory_order_acquire) != layout::entry_ready) continue;
       if (std::string_view(e->name, strnlen(e->name, layout::name_capacity)) != name) continue;
-      const char* want = kind == layout::kind_value ? "a value" : "an array";
-      if (e->kind != kind) throw shared_error("'" + std::string(name) + "' is not " + want);
-      if (!holds_typecode<T>(e->typecode) || e->offset + e->length * sizeof(T) > size_)
-        throw shared_error("'" + std::string(name) + "' has typecode '" + std::string(1, e->typecode) +
-                           "', which this C++ type does not hold");
+      if (e->kind != kind)
+        throw shared_error("'" + std::string(name) + "' is not " + (what == "array" ? "an " : "a ") + what);
       return *e;
     }
-    throw shared_error("no " + std::string(kind == layout::kind_value ? "value" : "array") + " named '" +
-                       std::string(name) + "' in the shared segment (create it with 'shoal " +
-                       (kind == layout::kind_value ? "value" : "array") + " create')");
+    throw shared_error("no " + what + " named '" + std::string(name) + "' in the shared segment (create it with '" +
+                       how + "')");
+  }
+
+  template <class T>
+  const layout::entry& find(std::string_view name, std::uint8_t kind) {
+    bool value = kind == layout::kind_value;
+    const layout::entry& e = find_entry(name, kind, value ? "value" : "array",
+                                        value ? "shoal value create" : "shoal array create");
+    if (!holds_typecode<T>(e.typecode) || e.offset + e.length * sizeof(T) > size_)
+      throw shared_error("'" + std::string(name) + "' has typecode '" + std::string(1, e.typecode) +
+                         "', which this C++ type does not hold");
+    return e;
   }
 
   std::byte* base_ = nullptr;
   std::size_t size_ = 0;
   sem_t* sem_ = nullptr;
+  std::string lock_name_;  // the daemon's own lock; named locks' semaphores derive from it
   std::optional<shared_lock> lock_;  // set once the mapping exists
 };
 

@@ -1,5 +1,6 @@
 # bash completion for shoal(1): verbs, their flags, and the names the daemon knows (process
-# names from `shoal status --json`, value and array names from `shoal value list --json`).
+# names from `shoal status --json`, value and array names from `shoal value list --json`,
+# named locks from `shoal lock list --json`).
 # Installed as /usr/share/bash-completion/completions/shoal; or `source` it.
 
 # Names of the "name" fields in the compact JSON that shoal --json prints. Asks the daemon
@@ -53,6 +54,11 @@ _shoal() {
 
     case $prev in
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --name)
+            if [[ $verb == lock ]]; then
+                COMPREPLY=($(compgen -W "$(_shoal_names lock list)" -- "$cur"))
+                return
+            fi ;;
         --cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --env-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -s|--signal)
@@ -112,13 +118,14 @@ _shoal() {
             [[ $sub =~ ^(get|set|delete)$ ]] && names=$(_shoal_names value list) ;;
         lock)
             if [[ -z $sub ]]; then
-                COMPREPLY=($(compgen -W "acquire release status run" -- "$cur"))
+                COMPREPLY=($(compgen -W "acquire release status run list delete" -- "$cur"))
                 return
             fi
             case $sub in
-                acquire) flags="--nonblock --timeout --owner" ;;
-                release) flags="--owner --force" ;;
-                run) flags="--timeout --" ;;
+                acquire) flags="--name --nonblock --timeout --owner" ;;
+                release) flags="--name --owner --force" ;;
+                status|delete) flags="--name" ;;
+                run) flags="--name --timeout --" ;;
             esac ;;
     esac
 

@@ -1,6 +1,7 @@
 // The smallest user of common/shoal/shared.hpp: locked increments of a shared counter.
 //   shared_counter add NAME N   N times: take the lock, NAME += 1, release (typecode q)
-//   shared_counter hold         take the lock, print "held PID", and keep it until killed
+//   shared_counter hold [LOCK]  take the lock (or the named lock LOCK), print "held PID", and
+//                               keep it until killed
 // Run it through `shoal start` (which sets SHOAL_SHM and SHOAL_LOCK), several at once: the
 // total is exact because every read-modify-write happens under the lock.
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "shoal/shared.hpp"
@@ -29,8 +31,9 @@ int main(int argc, char** argv) {
       std::printf("added %ld%s\n", n, died ? " (a previous owner of the lock died)" : "");
       return 0;
     }
-    if (mode == "hold" && argc == 2) {
-      shoal::lock_guard hold(shm.lock());
+    if (mode == "hold" && argc <= 3) {
+      auto named = argc == 3 ? std::optional<shoal::shared_lock>(shm.lock(argv[2])) : std::nullopt;
+      shoal::lock_guard hold(named ? *named : shm.lock());
       std::printf("held %d\n", static_cast<int>(::getpid()));
       for (;;) ::pause();
     }
@@ -38,6 +41,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "shared_counter: %s\n", e.what());
     return 1;
   }
-  std::fprintf(stderr, "usage: shared_counter add NAME N | shared_counter hold\n");
+  std::fprintf(stderr, "usage: shared_counter add NAME N | shared_counter hold [LOCK]\n");
   return 2;
 }

@@ -26,7 +26,7 @@ TEST_CASE("a stale readiness event does not release the lock from a live holder"
   asio::io_context io;
   std::optional<pid_t> recovered;
   {
-    shoal::lock_keeper keeper(io, *sem, header);
+    shoal::lock_keeper keeper(io, *sem, header.lock);
     keeper.on_recovered([&](pid_t dead) { recovered = dead; });
 
     asio::local::stream_protocol::socket closed_one(io), closed_peer(io), trigger(io), trigger_peer(io);
@@ -61,9 +61,9 @@ TEST_CASE("a stale readiness event does not release the lock from a live holder"
     io.run_for(200ms);
 
     CHECK_FALSE(recovered.has_value());
-    CHECK(shoal::lock_record::owner(header) == ::getpid());
+    CHECK(shoal::lock_record::owner(header.lock) == ::getpid());
     CHECK(sem->held());
-    CHECK(header.lock_owner_died == 0);
+    CHECK(header.lock.owner_died == 0);
   }
   if (sem->held()) sem->release();
   shoal::named_lock::remove(name);

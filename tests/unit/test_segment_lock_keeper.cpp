@@ -58,7 +58,7 @@ shoal::lock_keeper::waiter make_waiter(std::uint64_t session, std::vector<std::s
 
 TEST_CASE("waiters are served in order, expire on time, and go with their session") {
   lock_fixture f;
-  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
   keeper.start();
   std::vector<std::string> log;
   REQUIRE(f.sem->try_acquire());  // someone else holds it
@@ -81,7 +81,7 @@ TEST_CASE("waiters are served in order, expire on time, and go with their sessio
 
 TEST_CASE("run_locked releases the lock as soon as the critical section returns") {
   lock_fixture f;
-  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
   bool ran = false;
   shoal::lock_keeper::waiter w;
   w.granted = [&] {
@@ -96,7 +96,7 @@ TEST_CASE("run_locked releases the lock as soon as the critical section returns"
 
 TEST_CASE("a holder that dies is released and the next acquirer is told") {
   lock_fixture f;
-  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
   keeper.start();
   pid_t child = ::fork();
   if (child == 0) {
@@ -110,25 +110,25 @@ TEST_CASE("a holder that dies is released and the next acquirer is told") {
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   CHECK(f.run_until([&] { return !f.sem->held(); }, 1000ms));
-  CHECK(shoal::lock_record::owner(f.header) == 0);
+  CHECK(shoal::lock_record::owner(f.header.lock) == 0);
   REQUIRE(f.sem->try_acquire());
-  CHECK(shoal::lock_record::note_acquired(f.header, ::getpid()));
+  CHECK(shoal::lock_record::note_acquired(f.header.lock, ::getpid()));
 }
 
 TEST_CASE("a lock held with no recorded holder is released after a second") {
   lock_fixture f;
-  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
   keeper.start();
   REQUIRE(f.sem->try_acquire());
   auto started = std::chrono::steady_clock::now();
   CHECK(f.run_until([&] { return !f.sem->held(); }, 3000ms));
   CHECK(std::chrono::steady_clock::now() - started >= 1s);
-  CHECK(f.header.lock_owner_died == 1);
+  CHECK(f.header.lock.owner_died == 1);
 }
 
 TEST_CASE("release checks the owner unless forced") {
   lock_fixture f;
-  shoal::lock_keeper keeper(f.io, *f.sem, f.header);
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
   pid_t released = 0;
   CHECK(keeper.release_for(::getpid(), false, released).code() == shoal::errc::invalid_state);
   REQUIRE(f.sem->try_acquire());

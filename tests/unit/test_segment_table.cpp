@@ -91,7 +91,7 @@ TEST_CASE("validation refuses a wrong magic, version, size or a corrupt entry") 
 
 TEST_CASE("the lock record tells exactly one acquirer that the previous owner died") {
   fake_segment seg(4096);
-  auto& h = *reinterpret_cast<layout::header*>(seg.base());
+  auto& h = reinterpret_cast<layout::header*>(seg.base())->lock;
   CHECK_FALSE(shoal::lock_record::note_acquired(h, 100));
   CHECK(shoal::lock_record::owner(h) == 100);
   CHECK_FALSE(shoal::lock_record::clear_owner(h, 200));  // not the holder: nothing changes
@@ -102,6 +102,29 @@ TEST_CASE("the lock record tells exactly one acquirer that the previous owner di
   CHECK(shoal::lock_record::clear_owner(h, 300));
   CHECK_FALSE(shoal::lock_record::note_acquired(h, 400));
   CHECK(shoal::lock_record::sequence(h) == 3);
+}
+
+TEST_CASE("a named lock's entry holds a free record, validates, and is not a value") {
+  fake_segment seg(4096);
+  shoal::segment_table t(seg.base());
+  auto lock = t.create_lock("jobs");
+  REQUIRE(lock.ok());
+  CHECK((*lock)->kind == layout::kind_lock);
+  CHECK((*lock)->capacity >= sizeof(layout::lock_state));
+  auto& state = t.lock_state_of(**lock);
+  CHECK(shoal::lock_record::owner(state) == 0);
+  CHECK_FALSE(shoal::lock_record::note_acquired(state, 100));
+  CHECK(shoal::segment_table::validate(seg.base(), seg.size).ok());
+  CHECK(t.create_lock("jobs").error().code() == errc::already_exists);
+  CHECK(t.create("jobs", *shoal::find_typecode('i'), layout::kind_value, zeros(1)).error().code() ==
+        errc::already_exists);
+  // A lock entry with a typecode, or with more than one record, is corrupt.
+  auto* e = const_cast<layout::entry*>(*lock);
+  e->typecode = 'i';
+  CHECK_FALSE(shoal::segment_table::validate(seg.base(), seg.size).ok());
+  e->typecode = 0;
+  e->length = 2;
+  CHECK_FALSE(shoal::segment_table::validate(seg.base(), seg.size).ok());
 }
 
 TEST_CASE("C++ types match the typecodes of their size and signedness") {

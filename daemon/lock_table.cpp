@@ -1,0 +1,137 @@
+#include "lock_table.hpp"
+
+#include <cstring>
+
+#include "log.hpp"
+#include "shoal/lock_names.hpp"
+#include "shoal/lock_record.hpp"
+
+namespace shoal {
+namespace {
+
+std::string name_of(const layout::entry& e) { return {e.name, strnlen(e.name, layout::name_capacity)}; }
+
+std::string describe(const std::string& name) { return "lock '" + name + "'"; }
+
+}  // namespace
+
+lock_table::lock_table(asio::io_context& io, segment_table& table, named_lock& own, lock_keeper& own_keeper)
+    : io_(io), table_(table), own_(own), own_keeper_(own_keeper) {}
+
+status lock_table::open_entry(const layout::entry& e, bool fresh) {
+  std::string name = name_of(e);
+  auto sem = named_lock::open(named_lock_semaphore(own_.name(), name), fresh);
+  if (!sem) return sem.error();
+  layout::lock_state& state = table_.lock_state_of(e);
+  if ((*sem)->created()) {
+    // No holder can be recorded for a semaphore that did not exist.
+    pid_t stale = lock_record::owner(state);
+    if (stale != 0) lock_record::clear_owner(state, stale);
+  }
+  named_entry n;
+  n.sem = std::move(*sem);
+  n.keeper = std::make_unique<lock_keeper>(io_, *n.sem, state, describe(name));
+  n.keeper->on_recovered([this, name](pid_t dead) {
+    if (on_recovered_) on_recovered_(name, dead);
+  });
+  n.record = e.offset;
+  n.keeper->start();
+  named_.insert_or_assign(name, std::move(n));
+  return {};
+}
+
+status lock_table::adopt() {
+  for (const layout::entry* e : table_.entries()) {
+    if (e->kind != layout::kind_lock) continue;
+    if (auto opened = open_entry(*e, false); !opened.ok())
+      return {opened.code(), "unable to adopt " + describe(name_of(*e)) + ": " + opened.message()};
+  }
+  return {};
+}
+
+lock_table::handle lock_table::handle_of(const std::string& name, named_entry& n) {
+  return handle{name, n.keeper.get(), n.sem->name(), n.record};
+}
+
+result<lock_table::handle> lock_table::find(const std::string& name) {
+  if (name == default_lock_name)
+    return handle{std::string(default_lock_name), &own_keeper_, own_.name(), offsetof(layout::header, lock)};
+  auto it = named_.find(name);
+  if (it == named_.end()) {
+    const layout::entry* e = table_.find(name);
+    if (e) return status{errc::invalid_state, "'" + name + "' is a shared " +
+                                                  (e->kind == layout::kind_value ? "value" : "array") +
+                                                  ", not a lock"};
+    return status{errc::not_found, "no lock named '" + name + "'"};
+  }
+  return handle_of(name, it->second);
+}
+
+result<lock_table::handle> lock_table::create(const std::string& name, bool exist_ok, bool& created) {
+  created = false;
+  auto existing = find(name);
+  if (existing) {
+    if (exist_ok) return existing;
+    return status{errc::already_exists, name == default_lock_name
+                                            ? "'lock' is the daemon's own lock; choose another name"
+                                            : describe(name) + " already exists"};
+  }
+  if (existing.error().code() != errc::not_found)
+    return status{errc::already_exists, "cannot create " + describe(name) + ": " + existing.error().message()};
+  // A semaphore left behind under this name (by a daemon killed mid-create) held no record
+  // that anybody could trust: start over from a free one. A foreign one is refused.
+  std::string sem_name = named_lock_semaphore(own_.name(), name);
+  auto entry = table_.create_lock(name);
+  if (!entry) return entry.error();
+  if (auto opened = open_entry(**entry, true); !opened.ok()) {
+    table_.remove(*entry);
+    return status{errc::internal, "cannot create " + describe(name) + ": " + opened.message()};
+  }
+  created = true;
+  log::info("{} created (semaphore {})", describe(name), sem_name);
+  return handle_of(name, named_.at(name));
+}
+
+status lock_table::remove(const std::string& name) {
+  if (name == default_lock_name) return {errc::invalid_state, "the daemon's own lock cannot be deleted"};
+  auto h = find(name);
+  if (!h) return h.error();
+  auto it = named_.find(name);
+  lock_keeper& keeper = *it->second.keeper;
+  if (keeper.held()) {
+    auto owner = keeper.describe_status()["owner"];
+    return {errc::invalid_state, "cannot delete " + describe(name) + ": it is held" +
+                                     (owner.is_number() ? " by pid " + std::to_string(owner.get<long long>()) : "") +
+                                     "; release it first"};
+  }
+  if (keeper.waiting() > 0)
+    return {errc::invalid_state, "cannot delete " + describe(name) + ": " + std::to_string(keeper.waiting()) +
+                                     " requests are waiting for it"};
+  std::string sem_name = it->second.sem->name();
+  const layout::entry* e = table_.find(name);
+  named_.erase(it);  // the keeper goes before the record it points into
+  if (e) table_.remove(e);
+  if (auto removed = named_lock::remove(sem_name); !removed.ok())
+    log::warning("{} deleted, but its semaphore stays: {}", describe(name), removed.message());
+  else
+    log::info("{} deleted", describe(name));
+  return {};
+}
+
+std::vector<lock_table::handle> lock_table::named() {
+  std::vector<handle> out;
+  for (auto& [name, n] : named_) out.push_back(handle_of(name, n));
+  return out;
+}
+
+void lock_table::drop_session(std::uint64_t session) {
+  own_keeper_.drop_session(session);
+  for (auto& [name, n] : named_) n.keeper->drop_session(session);
+}
+
+void lock_table::on_recovered(std::function<void(const std::string&, pid_t)> fn) {
+  on_recovered_ = fn;
+  own_keeper_.on_recovered([fn](pid_t dead) { fn(std::string(default_lock_name), dead); });
+}
+
+}  // namespace shoal
