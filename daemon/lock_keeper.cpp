@@ -157,6 +157,10 @@ json lock_keeper::describe_status() {
 }
 
 void lock_keeper::tick() {
+  // A holder that releases a lock the daemon already released for it (a forced release that
+  // raced a release in place without compare-and-swap, or a holder that stalled past the
+  // unowned grace) posts once too often; left alone, two processes could hold the lock.
+  if (sem_.normalize()) log::warning("{} counted more than one free slot; brought it back to one", what_);
   pid_t holder = lock_record::owner(state_);
   if (holder != 0) {
     unowned_.reset();

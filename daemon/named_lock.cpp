@@ -88,9 +88,14 @@ bool named_lock::held() const {
   return value <= 0;
 }
 
-void named_lock::normalize() {
+bool named_lock::normalize() {
   int value = 0;
-  for (int i = 0; i < 1000 && ::sem_getvalue(sem_, &value) == 0 && value > 1; ++i) ::sem_trywait(sem_);
+  bool above = false;
+  for (int i = 0; i < 1000 && ::sem_getvalue(sem_, &value) == 0 && value > 1; ++i) {
+    above = true;
+    ::sem_trywait(sem_);
+  }
+  return above;
 }
 
 }  // namespace shoal

@@ -28,8 +28,8 @@ class named_lock {
   bool try_acquire();  // sem_trywait
   void release();      // sem_post
   bool held() const;   // the value is 0
-  // Brings a value above 1 (a double post) back to 1.
-  void normalize();
+  // Brings a value above 1 (a double post) back to 1; true when it was above.
+  bool normalize();
 
  private:
   named_lock(std::string name, sem_t* sem, bool created) : name_(std::move(name)), sem_(sem), created_(created) {}

@@ -139,3 +139,20 @@ TEST_CASE("release checks the owner unless forced") {
   CHECK(released == ::getpid());
   CHECK_FALSE(f.sem->held());
 }
+
+TEST_CASE("a lock posted once too often is brought back to one free slot") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
+  f.sem->release();  // a second post on a free lock: two could take it now
+  keeper.start();
+  CHECK(f.run_until([&] {
+    if (!f.sem->try_acquire()) return false;
+    bool second = f.sem->try_acquire();
+    f.sem->release();
+    if (second) f.sem->release();
+    return !second;
+  }, 1000ms));
+  REQUIRE(f.sem->try_acquire());
+  CHECK_FALSE(f.sem->try_acquire());
+  f.sem->release();
+}
