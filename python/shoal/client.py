@@ -1,0 +1,294 @@
+"""A client of shoald's socket protocol (docs/protocol.md): one method per op.
+
+    from shoal import Client
+    c = Client()                       # $SHOAL_SOCKET, else the default socket
+    c.start(["sleep", "5"], name="nap")
+    c.join("nap")["exitcode"]          # 0
+
+Every refusal raises ShoalError, whose ``code`` is the protocol's error code (``not_found``,
+``timeout``...). A daemon that cannot be reached raises DaemonUnreachable. A Client may be
+shared by threads: replies are matched to requests by id, so a ``join`` that waits does not
+hold up a ``status`` from another thread.
+"""
+
+import itertools
+import json
+import os
+import socket as _socket
+import threading
+
+from .errors import DaemonUnreachable, ShoalError
+
+__all__ = ["Client", "ShoalError", "DaemonUnreachable", "default_socket_path"]
+
+# A reply line is at most this long; anything longer means the peer is not shoald.
+_MAX_REPLY = 64 << 20
+
+
+def default_runtime_dir():
+    """The directory where a daemon listens when not told otherwise (common/paths.cpp)."""
+    if os.geteuid() == 0:
+        return "/run/shoal"
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "")
+    if xdg.startswith("/"):
+        return xdg + "/shoal"
+    return f"/tmp/shoal-{os.geteuid()}"
+
+
+def default_socket_path():
+    """$SHOAL_SOCKET, else the daemon's default socket for this user, as `shoal` resolves it."""
+    return os.environ.get("SHOAL_SOCKET") or default_runtime_dir() + "/shoal.sock"
+
+
+def _fields(**fields):
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+class Client:
+    """One connection to shoald. ``socket`` defaults to default_socket_path()."""
+
+    def __init__(self, socket=None, timeout=None):
+        self.path = socket or default_socket_path()
+        self._sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
+        try:
+            self._sock.settimeout(timeout)
+            self._sock.connect(self.path)
+        except OSError as e:
+            self._sock.close()
+            raise DaemonUnreachable(self.path, e.strerror or str(e)) from None
+        self._ids = itertools.count(1)
+        self._send_lock = threading.Lock()
+        # Whoever reads files replies for the others; one reader at a time.
+        self._cond = threading.Condition()
+        self._reading = False
+        self._replies = {}
+        self._buffer = bytearray()
+        self._broken = None
+
+    def close(self):
+        self._sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def fileno(self):
+        return self._sock.fileno()
+
+    # --- the wire ----------------------------------------------------------------------------
+
+    def call(self, op, **fields):
+        """Sends one request and returns its result; raises ShoalError when refused."""
+        reply = self._await(self._send(dict(op=op, **fields)))
+        if reply.get("ok"):
+            return reply.get("result")
+        error = reply.get("error") or {}
+        raise ShoalError(error.get("code", "internal"), error.get("message", "no message"))
+
+    def _send(self, request):
+        with self._send_lock:
+            request_id = next(self._ids)
+            request["id"] = request_id
+            line = json.dumps(request, separators=(",", ":")).encode() + b"\n"
+            try:
+                self._sock.sendall(line)
+            except OSError as e:
+                raise DaemonUnreachable(self.path, f"sending failed: {e.strerror or e}") from None
+        return request_id
+
+    def _await(self, request_id):
+        with self._cond:
+            while request_id not in self._replies:
+                if self._broken:
+                    raise DaemonUnreachable(self.path, self._broken)
+                if self._reading:
+                    self._cond.wait()
+                    continue
+                self._reading = True
+                self._cond.release()
+                try:
+                    reply = self._read_reply()
+                except DaemonUnreachable as e:
+                    reply = None
+                    broken = e.message
+                finally:
+                    self._cond.acquire()
+                    self._reading = False
+                    self._cond.notify_all()
+                if reply is None:
+                    self._broken = broken
+                    continue
+                self._replies[reply.get("id")] = reply
+            return self._replies.pop(request_id)
+
+    def _read_line(self):
+        while True:
+            newline = self._buffer.find(b"\n")
+            if newline >= 0:
+                line = bytes(self._buffer[:newline])
+                del self._buffer[:newline + 1]
+                if line.strip():
+                    return line
+                continue
+            if len(self._buffer) > _MAX_REPLY:
+                raise DaemonUnreachable(self.path, "it sent a line longer than 64 MiB")
+            try:
+                chunk = self._sock.recv(1 << 16)
+            except OSError as e:
+                raise DaemonUnreachable(self.path, f"reading failed: {e.strerror or e}") from None
+            if not chunk:
+                raise DaemonUnreachable(self.path, "the daemon closed the connection")
+            self._buffer += chunk
+
+    def _read_reply(self):
+        line = self._read_line()
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise DaemonUnreachable(self.path, f"it sent a line that is not JSON: {line[:100]!r}")
+        if not isinstance(reply, dict):
+            raise DaemonUnreachable(self.path, f"it sent a reply that is not an object: {line[:100]!r}")
+        return reply
+
+    # --- processes ---------------------------------------------------------------------------
+
+    def hello(self):
+        return self.call("hello")
+
+    def start(self, argv=None, name=None, cwd=None, env=None, restart=None, restart_max=None,
+              restart_window=None, user=None, group=None):
+        """Starts a process; returns its record (docs/protocol.md, "Process records")."""
+        return self.call("start", **_fields(
+            argv=list(argv) if argv is not None else None, name=name, cwd=cwd,
+            env=dict(env) if env is not None else None, restart=restart,
+            restart_max=restart_max, restart_window=restart_window, user=user, group=group))
+
+    def join(self, name, timeout=None):
+        """The record once the process is done; ShoalError ``timeout`` when it is not by then."""
+        return self.call("join", **_fields(name=name, timeout=timeout))
+
+    def status(self, *names):
+        """Records of the named processes, or of all of them."""
+        return self.call("status", **_fields(names=list(names) or None))["processes"]
+
+    def stop(self, name, timeout=None):
+        return self.call("stop", **_fields(name=name, timeout=timeout))
+
+    def kill(self, name, signal=None, group=None):
+        if signal is not None and not isinstance(signal, str):
+            signal = int(signal)
+        return self.call("kill", **_fields(name=name, signal=signal, group=group))
+
+    def remove(self, name):
+        return self.call("remove", name=name)
+
+    def logs(self, name, stream=None, offset=None, max_bytes=None):
+        """{"data", "offset", "size", "state"}: a stream's tail, or from ``offset`` on."""
+        return self.call("logs", **_fields(name=name, stream=stream, offset=offset,
+                                           max_bytes=max_bytes))
+
+    def reload(self):
+        return self.call("reload")
+
+    def watch(self, names=None, since=None):
+        """An iterator of events (dicts) for as long as it is iterated; it has a connection of
+        its own, closed when the iterator is closed or collected."""
+        return _Watch(self.path, _fields(names=list(names) if names else None, since=since))
+
+    # --- shared values and arrays ------------------------------------------------------------
+
+    def value_create(self, name, typecode, value=None):
+        return self.call("value_create", **_fields(name=name, typecode=typecode, value=value))
+
+    def value_get(self, name):
+        return self.call("value_get", name=name)["value"]
+
+    def value_set(self, name, value):
+        return self.call("value_set", name=name, value=value)
+
+    def value_add(self, name, delta, timeout=None):
+        return self.call("value_add", **_fields(name=name, delta=delta, timeout=timeout))["value"]
+
+    def value_cas(self, name, expected, new, timeout=None):
+        return self.call("value_cas", **_fields(name=name, expected=expected, new=new,
+                                                timeout=timeout))
+
+    def value_list(self):
+        return self.call("value_list")["entries"]
+
+    def value_delete(self, name):
+        return self.call("value_delete", name=name)
+
+    def array_create(self, name, typecode, length, values=None):
+        return self.call("array_create", **_fields(name=name, typecode=typecode, length=length,
+                                                   values=values))
+
+    def array_get(self, name, index=None):
+        result = self.call("array_get", **_fields(name=name, index=index))
+        return result["value"] if index is not None else result["values"]
+
+    def array_set(self, name, index, value):
+        return self.call("array_set", name=name, index=index, value=value)
+
+    def array_delete(self, name):
+        return self.call("array_delete", name=name)
+
+    # --- locks -------------------------------------------------------------------------------
+
+    def lock_acquire(self, name=None, owner=None, blocking=None, timeout=None):
+        """{"acquired", "owner", "previous_owner_died"}; ``owner`` defaults to this process."""
+        return self.call("lock_acquire", **_fields(name=name, owner=owner or os.getpid(),
+                                                   blocking=blocking, timeout=timeout))
+
+    def lock_release(self, name=None, owner=None, force=None):
+        return self.call("lock_release", **_fields(name=name, owner=owner or os.getpid(),
+                                                   force=force))
+
+    def lock_status(self, name=None):
+        return self.call("lock_status", **_fields(name=name))
+
+    def lock_create(self, name, exist_ok=None):
+        """{"name", "semaphore", "record", "created"} of a named lock."""
+        return self.call("lock_create", **_fields(name=name, exist_ok=exist_ok))
+
+    def lock_delete(self, name):
+        return self.call("lock_delete", name=name)
+
+    def lock_list(self):
+        return self.call("lock_list")["locks"]
+
+
+class _Watch:
+    """The event stream of one ``watch`` request, on a connection of its own."""
+
+    def __init__(self, path, fields):
+        self._client = Client(path)
+        self._id = self._client._send(dict(op="watch", **fields))
+        reply = self._client._read_reply()
+        if not reply.get("ok"):
+            self._client.close()
+            error = reply.get("error") or {}
+            raise ShoalError(error.get("code", "internal"), error.get("message", "no message"))
+        self.started = reply.get("result")
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            line = self._client._read_reply()
+        except DaemonUnreachable:
+            self.close()
+            raise StopIteration from None
+        return line.get("event")
+
+    def close(self):
+        self._client.close()
+
+    def __del__(self):
+        try:
+            self._client.close()
+        except Exception:
+            pass

@@ -1,0 +1,467 @@
+"""Process, current_process, active_children, parent_process: multiprocessing's process API,
+with every child started and supervised by shoald.
+
+``start()`` asks the daemon to run a fresh interpreter (shoal/_child.py) the way
+multiprocessing's ``spawn`` start method does: the parent's sys.path, working directory and
+main module (imported as ``__mp_main__``), then the pickled Process object's ``run()``. The
+child is a process of the daemon, so ``shoal status`` lists it, its output stays in
+``shoal logs``, and it may outlive its parent (``detach=True``). While the parent runs, the
+child's output is copied to the parent's stdout and stderr (shoal._output).
+"""
+
+import os
+import sys
+import threading
+
+from . import _run
+from .errors import ShoalError
+
+__all__ = ["Process", "current_process", "active_children", "parent_process", "cpu_count"]
+
+_RUNNING_STATES = ("running", "stopping", "backoff")
+
+
+class _MainProcess:
+    """current_process() of a program's main process (and, until its Process object is
+    unpickled, of a child importing its main module)."""
+
+    def __init__(self):
+        self._identity = ()
+        self._name = "MainProcess"
+        self._daemonic = False
+        self._parent_pid = None
+        self._config = {"authkey": os.urandom(32)}
+
+    name = property(lambda self: self._name, lambda self, v: setattr(self, "_name", str(v)))
+    daemon = property(lambda self: self._daemonic)
+    pid = ident = property(lambda self: os.getpid())
+    exitcode = property(lambda self: None)
+    authkey = property(lambda self: self._config["authkey"])
+
+    def is_alive(self):
+        return True
+
+    def __repr__(self):
+        return f"<_MainProcess name='{self._name}' parent=None started>"
+
+
+_current_process = _MainProcess()
+_parent_process = None
+_children = set()
+_children_lock = threading.Lock()
+_follower = None
+_exit_installed = False
+_interrupted = False
+
+
+def current_process():
+    """The Process object of the calling process."""
+    return _current_process
+
+
+def parent_process():
+    """The parent of a child (a _ParentProcess); None in a main process."""
+    return _parent_process
+
+
+def active_children():
+    """Children of this process still running; reaps the knowledge of those that ended."""
+    _cleanup()
+    return list(_children)
+
+
+def cpu_count():
+    count = os.cpu_count()
+    if count is None:
+        raise NotImplementedError("cannot determine the number of CPUs")
+    return count
+
+
+def _cleanup():
+    with _children_lock:
+        started = [p for p in _children if p._daemon_name is not None and p._exitcode is None]
+    if not started:
+        return
+    try:
+        records = _run.current().client().status(*[p._daemon_name for p in started])
+    except ShoalError:
+        return
+    for p, record in zip(started, records):
+        if record["state"] not in _RUNNING_STATES:
+            p._ended(record)
+
+
+def _get_follower():
+    global _follower
+    if _follower is None:
+        from . import _output
+        _follower = _output.Follower(_run.current().client().path)
+    return _follower
+
+
+class _ParentProcess:
+    """parent_process() in a child: its name and pid, and whether it still runs."""
+
+    def __init__(self, name, pid):
+        self._name = name
+        self._pid = pid
+
+    name = property(lambda self: self._name)
+    pid = ident = property(lambda self: self._pid)
+    daemon = property(lambda self: False)
+
+    def is_alive(self):
+        try:
+            os.kill(self._pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    @property
+    def exitcode(self):
+        return None if self.is_alive() else 0
+
+    def join(self, timeout=None):
+        """Waits until the parent has exited (at most ``timeout`` seconds)."""
+        import select
+        try:
+            fd = os.pidfd_open(self._pid)
+        except ProcessLookupError:
+            return
+        try:
+            select.select([fd], [], [], timeout)
+        finally:
+            os.close(fd)
+
+    def __repr__(self):
+        return f"<_ParentProcess name='{self._name}' parent=None started>"
+
+
+class Process:
+    """multiprocessing.Process, run by shoald.
+
+    ``detach`` (an extension): the child is not joined or terminated when this program exits;
+    it keeps running under shoald (see ``shoal status``) and its output stays in ``shoal logs``.
+    """
+
+    def __init__(self, group=None, target=None, name=None, args=(), kwargs={}, *, daemon=None,
+                 detach=False):
+        assert group is None, "group argument must be None for now"
+        run = _run.current()
+        count = next(run.child_counter)
+        self._identity = run.identity + (count,)
+        self._config = dict(_current_process._config)
+        self._parent_pid = os.getpid()
+        self._parent_name = _current_process.name
+        self._target = target
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs)
+        self._default_name = name is None
+        self._name = name if name is not None else (
+            type(self).__name__ + "-" + ":".join(str(i) for i in self._identity))
+        self._daemonic = bool(daemon) if daemon is not None else _current_process.daemon
+        self._detach = bool(detach)
+        self._daemon_name = None
+        self._pid = None
+        self._exitcode = None
+        self._closed = False
+        self._spawn_file = None
+        self._sentinel = None
+
+    # --- multiprocessing's API -------------------------------------------------------------
+
+    def run(self):
+        """What the child runs; by default target(*args, **kwargs)."""
+        if self._target:
+            self._target(*self._args, **self._kwargs)
+
+    def start(self):
+        self._check_closed()
+        assert self._daemon_name is None, "cannot start a process twice"
+        assert self._parent_pid == os.getpid(), \
+            "can only start a process object created by current process"
+        assert not _current_process.daemon, "daemonic processes are not allowed to have children"
+        _install_exit()
+        from . import _spawn
+        run = _run.current()
+        daemon_name = run.process_name(self._name, self._identity, self._default_name)
+        argv, env, self._spawn_file = _spawn.command(self, run)
+        client = run.client()
+        try:
+            record = client.start(argv, name=daemon_name, cwd=os.getcwd(), env=env)
+        except BaseException:
+            _spawn.discard(self._spawn_file)
+            raise
+        self._daemon_name = daemon_name
+        self._pid = record["pid"]
+        with _children_lock:
+            _children.add(self)
+        if not self._detach:
+            _get_follower().follow(daemon_name)
+
+    def join(self, timeout=None):
+        """Waits until the child ends (at most ``timeout`` seconds); its exit code is then
+        ``exitcode``, and everything it printed has been copied to our output."""
+        self._check_closed()
+        assert self._parent_pid == os.getpid(), "can only join a child process"
+        assert self._daemon_name is not None, "can only join a started process"
+        if self._exitcode is None:
+            try:
+                record = _run.current().client().join(
+                    self._daemon_name, None if timeout is None else max(0.0, float(timeout)))
+            except ShoalError as e:
+                if e.code == "timeout":
+                    return
+                raise
+            self._ended(record)
+        with _children_lock:
+            _children.discard(self)
+
+    def is_alive(self):
+        self._check_closed()
+        if self is _current_process:
+            return True
+        assert self._parent_pid == os.getpid(), "can only test a child process"
+        if self._daemon_name is None or self._exitcode is not None:
+            return False
+        record = _run.current().client().status(self._daemon_name)[0]
+        if record["state"] in _RUNNING_STATES:
+            return True
+        self._ended(record)
+        with _children_lock:
+            _children.discard(self)
+        return False
+
+    def terminate(self):
+        """Sends SIGTERM (exitcode -15 unless the child handles it)."""
+        self._signal("SIGTERM")
+
+    def kill(self):
+        """Sends SIGKILL (exitcode -9)."""
+        self._signal("SIGKILL")
+
+    def close(self):
+        """Forgets the child; refused while it runs."""
+        if self._closed:
+            return
+        if self._daemon_name is not None and self._exitcode is None and self.is_alive():
+            raise ValueError("Cannot close a process while it is still running. You should "
+                             "first call join() or terminate().")
+        if self._sentinel is not None:
+            os.close(self._sentinel)
+            self._sentinel = None
+        with _children_lock:
+            _children.discard(self)
+        self._closed = True
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, name):
+        assert isinstance(name, str), "name must be a string"
+        self._name = name
+        self._default_name = False
+
+    @property
+    def daemon(self):
+        return self._daemonic
+
+    @daemon.setter
+    def daemon(self, daemonic):
+        assert self._daemon_name is None, "process has already started"
+        self._daemonic = bool(daemonic)
+
+    @property
+    def detach(self):
+        return self._detach
+
+    @property
+    def authkey(self):
+        return self._config["authkey"]
+
+    @authkey.setter
+    def authkey(self, key):
+        self._config["authkey"] = bytes(key)
+
+    @property
+    def exitcode(self):
+        """None while the child runs (or before start); its exit status after, minus the
+        signal's number when a signal killed it."""
+        self._check_closed()
+        if self._exitcode is None and self._daemon_name is not None and self is not _current_process:
+            try:
+                record = _run.current().client().status(self._daemon_name)[0]
+            except ShoalError:
+                return None
+            if record["state"] not in _RUNNING_STATES:
+                self._ended(record)
+        return self._exitcode
+
+    @property
+    def pid(self):
+        self._check_closed()
+        if self is _current_process:
+            return os.getpid()
+        return self._pid
+
+    ident = pid
+
+    @property
+    def sentinel(self):
+        """A descriptor that becomes readable when the child ends (a pidfd)."""
+        self._check_closed()
+        if self._pid is None:
+            raise ValueError("process not started")
+        if self._sentinel is None:
+            self._sentinel = os.pidfd_open(self._pid)
+        return self._sentinel
+
+    @property
+    def daemon_name(self):
+        """The child's name in shoald (``shoal status NAME``, ``shoal logs NAME``)."""
+        return self._daemon_name
+
+    def __repr__(self):
+        if self is _current_process:
+            status = "started"
+        elif self._closed:
+            status = "closed"
+        elif self._daemon_name is None:
+            status = "initial"
+        elif self._exitcode is not None:
+            status = f"stopped exitcode={self._exitcode}"
+        else:
+            status = "started"
+        daemon = " daemon" if self._daemonic else ""
+        return f"<{type(self).__name__} name='{self._name}' {status}{daemon}>"
+
+    # --- inner workings ----------------------------------------------------------------------
+
+    def _check_closed(self):
+        if self._closed:
+            raise ValueError("process object is closed")
+
+    def _signal(self, name):
+        self._check_closed()
+        if self._daemon_name is None or self._exitcode is not None:
+            return
+        try:
+            _run.current().client().kill(self._daemon_name, signal=name)
+        except ShoalError as e:
+            if e.code != "invalid_state":  # it has exited meanwhile
+                raise
+
+    def _ended(self, record):
+        """The child is done (``record`` from join or status): its exit code, its last output."""
+        if self._exitcode is None:
+            self._exitcode = record["exitcode"]
+        if _follower is not None and not self._detach:
+            _follower.finish(self._daemon_name)
+        if self._spawn_file:
+            from . import _spawn
+            _spawn.discard(self._spawn_file)
+            self._spawn_file = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for runtime in ("_daemon_name", "_pid", "_exitcode", "_spawn_file", "_sentinel"):
+            state[runtime] = None
+        return state
+
+    def _bootstrap(self):
+        """Runs in the child: this object is the current process; returns the exit code."""
+        global _current_process, _children
+        _current_process = self
+        _children = set()
+        try:
+            self.run()
+            exitcode = 0
+        except SystemExit as e:
+            if e.code is None:
+                exitcode = 0
+            elif isinstance(e.code, int):
+                exitcode = e.code
+            else:
+                sys.stderr.write(str(e.code) + "\n")
+                exitcode = 1
+        except BaseException:
+            exitcode = 1
+            import traceback
+            sys.stderr.write(f"Process {self.name}:\n")
+            traceback.print_exc()
+        finally:
+            _exit_function()
+        return exitcode
+
+
+def _set_parent(name, pid):
+    global _parent_process
+    _parent_process = _ParentProcess(name, pid)
+
+
+def _child_identity(name, identity, daemonic):
+    """Before the child's Process object exists (while its main module is imported),
+    current_process() already has its name."""
+    _current_process._name = name
+    _current_process._identity = tuple(identity)
+    _current_process._daemonic = daemonic
+
+
+def _note_interrupt(previous):
+    def hook(kind, value, tb):
+        global _interrupted
+        if issubclass(kind, KeyboardInterrupt):
+            _interrupted = True
+        previous(kind, value, tb)
+    return hook
+
+
+def _install_exit():
+    global _exit_installed
+    if _exit_installed:
+        return
+    _exit_installed = True
+    _run.install_exit()
+    sys.excepthook = _note_interrupt(sys.excepthook)
+
+
+def _exit_function():
+    """At exit, as multiprocessing does: daemonic children are terminated and the others
+    joined; detached ones are left to shoald. A main process then deletes the run's values
+    and locks, unless a detached child may still use them."""
+    with _children_lock:
+        children = [p for p in _children if not p._detach and p._exitcode is None]
+        detached = [p for p in _children if p._detach]
+    # Ctrl-C reached only us: our children are not in the terminal's process group.
+    if _interrupted:
+        for p in children:
+            _quiet(p._signal, "SIGINT")
+    for p in children:
+        if p._daemonic:
+            _quiet(p.terminate)
+    for p in children:
+        _quiet(p.join)
+    if _follower is not None:
+        for p in detached:
+            _follower.forget(p._daemon_name)
+        _follower.stop()
+    run = _run.current()
+    if run.is_main and run._client is not None:
+        if not any(_quiet(p.is_alive) for p in detached):
+            run.delete_objects()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+
+
+def _quiet(fn, *args):
+    try:
+        return fn(*args)
+    except (ShoalError, OSError, AssertionError, ValueError):
+        return None
