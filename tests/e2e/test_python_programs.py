@@ -1,0 +1,169 @@
+"""Whole programs on one daemon: two at once with the same process names, a parent that exits
+with daemonic and non-daemonic children (as multiprocessing: the latter joined, the former
+terminated), a detached child that outlives its parent, and Ctrl-C reaching the children."""
+
+import os
+import re
+import signal
+
+from harness import ok, wait_until
+from pyprog import records, start_program, write_program
+
+TWINS = """
+    import os, sys, time
+    from shoal import Process, current_process
+
+    def work(go):
+        print(current_process().name, os.getpid(), flush=True)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(go) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    if __name__ == "__main__":
+        children = [Process(target=work, args=(sys.argv[1],)) for _ in range(2)]
+        for c in children:
+            c.start()
+        print("started", " ".join(c.daemon_name for c in children), flush=True)
+        for c in children:
+            c.join()
+        print("exitcodes", *[c.exitcode for c in children])
+"""
+
+
+def test_two_programs_at_once_with_the_same_process_names(shoal, tmp_dir):
+    path = write_program(tmp_dir, "twins.py", TWINS)
+    go = os.path.join(tmp_dir, "go")
+    programs = [start_program(shoal, path, go) for _ in range(2)]
+    try:
+        names = []
+        for p in programs:
+            line = p.stdout.readline()
+            assert line.startswith("started "), (line, p.stderr.read())
+            names.append(line.split()[1:])
+        # Both programs run their Process-1 and Process-2 at the same time, under names of
+        # their own.
+        running = {n: r for n, r in records(shoal).items() if r["state"] == "running"}
+        assert sorted(running) == sorted(names[0] + names[1]), running
+        for own in names:
+            assert [n.split(".", 1)[1] for n in own] == ["Process-1", "Process-2"]
+        assert names[0][0].split(".")[0] != names[1][0].split(".")[0]
+        open(go, "w").close()
+        outputs = [p.communicate(timeout=60) for p in programs]
+    finally:
+        for p in programs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+    for p, (out, err), own in zip(programs, outputs, names):
+        assert p.returncode == 0, (out, err)
+        assert out.splitlines()[-1] == "exitcodes 0 0"
+        # Each program printed its own children's lines, and no one else's.
+        pids = {records(shoal)[n]["pid"] for n in own}
+        printed = {int(m.group(2)) for m in re.finditer(r"^(Process-\d) (\d+)$", out, re.M)}
+        assert printed == pids, (out, pids)
+
+
+PARENT_EXITS = """
+    import os, time
+    from shoal import Process
+
+    def slow():
+        time.sleep(1)
+        print("non-daemonic child done", flush=True)
+
+    def forever():
+        time.sleep(60)
+
+    if __name__ == "__main__":
+        keeper = Process(target=slow)
+        ghost = Process(target=forever, daemon=True)
+        keeper.start()
+        ghost.start()
+        print("names", keeper.daemon_name, ghost.daemon_name, flush=True)
+        # No join: the interpreter's exit does what multiprocessing does.
+"""
+
+
+def test_at_exit_non_daemonic_children_are_joined_and_daemonic_ones_terminated(shoal, tmp_dir):
+    program = start_program(shoal, write_program(tmp_dir, "leaving.py", PARENT_EXITS))
+    out, err = program.communicate(timeout=60)
+    assert program.returncode == 0, (out, err)
+    lines = out.splitlines()
+    _, keeper, ghost = lines[0].split()
+    assert lines[1:] == ["non-daemonic child done"]
+    keeper_record, ghost_record = shoal.record(keeper), shoal.record(ghost)
+    assert (keeper_record["state"], keeper_record["exitcode"]) == ("exited", 0)
+    assert (ghost_record["state"], ghost_record["exitcode"]) == ("exited", -signal.SIGTERM)
+
+
+DETACHED = """
+    import os, sys, time
+    from shoal import Process, Value
+
+    def on_its_own(go, count):
+        print("detached child runs", flush=True)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(go) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        count.value += 1
+        print("detached child leaves", count.value, flush=True)
+
+    if __name__ == "__main__":
+        count = Value("i", 41)
+        p = Process(target=on_its_own, args=(sys.argv[1], count), detach=True)
+        p.start()
+        print("detached", p.daemon_name, count.name, flush=True)
+"""
+
+
+def test_a_detached_child_keeps_running_after_its_parent(shoal, tmp_dir):
+    go = os.path.join(tmp_dir, "go")
+    program = start_program(shoal, write_program(tmp_dir, "detach.py", DETACHED), go)
+    out, err = program.communicate(timeout=60)
+    assert program.returncode == 0, (out, err)
+    _, name, value = out.split()
+    # The parent is gone; its child runs on under shoald, its value kept for it.
+    assert shoal.record(name)["state"] == "running"
+    assert ok(shoal.request({"op": "value_get", "name": value}))["value"] == 41
+    log = shoal.log_path(name)
+    wait_until(lambda: os.path.exists(log) and "detached child runs" in open(log).read(), 30,
+               what="the detached child to print")
+    open(go, "w").close()
+    assert shoal.join(name, timeout=60)["exitcode"] == 0
+    assert open(log).read() == "detached child runs\ndetached child leaves 42\n"
+    # The last process of the run deleted the run's value on its way out.
+    assert ok(shoal.request({"op": "value_list"}))["entries"] == []
+
+
+INTERRUPTED = """
+    import time
+    from shoal import Process
+
+    def nap():
+        time.sleep(60)
+
+    if __name__ == "__main__":
+        p = Process(target=nap)
+        p.start()
+        print("joining", p.daemon_name, flush=True)
+        p.join()
+"""
+
+
+def test_ctrl_c_reaches_the_children_as_it_would_on_a_terminal(shoal, tmp_dir):
+    program = start_program(shoal, write_program(tmp_dir, "interrupted.py", INTERRUPTED))
+    try:
+        line = program.stdout.readline()
+        assert line.startswith("joining "), (line, program.stderr.read())
+        name = line.split()[1]
+        # Wait until the child runs Python code, so that SIGINT becomes KeyboardInterrupt there.
+        wait_until(lambda: shoal.record(name)["state"] == "running", 10, what="the child to run")
+        program.send_signal(signal.SIGINT)
+        out, err = program.communicate(timeout=60)
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait(10)
+    assert "KeyboardInterrupt" in err
+    record = shoal.join(name, timeout=30)
+    assert record["exitcode"] in (1, -signal.SIGINT), record
