@@ -1,6 +1,7 @@
 # Installed documentation and the Debian package.
 #
-#   cmake --install BUILD            binaries, units, man pages, bash completion
+#   cmake --install BUILD            binaries, units, man pages, bash completion, the Python
+#                                    package (CMakeLists.txt)
 #   cd BUILD && cpack -G DEB         shoal_VERSION_ARCH.deb; installing it creates the system
 #                                    group `shoal` (members may use the system daemon), purging
 #                                    it removes the group again.
@@ -19,7 +20,7 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "process supervisor with shared values, ar
 set(CPACK_PACKAGE_DESCRIPTION
   "shoald starts, watches and stops processes on request over a Unix socket, and keeps typed\n"
   "values, arrays and a lock in shared memory for them: Python's multiprocessing as a service.\n"
-  "shoal is its command-line client.")
+  "shoal is its command-line client; the Python package shoal gives multiprocessing's API.")
 set(CPACK_PACKAGE_CONTACT "Shoal maintainers <shoal@localhost>")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -29,9 +30,11 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # Library dependencies are computed from the binaries; adduser runs the maintainer scripts.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# python3: the Python package (`import shoal`) ships in /usr/lib/python3/dist-packages.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, python3 (>= 3.11)")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${CMAKE_SOURCE_DIR}/packaging/debian/postinst
+  ${CMAKE_SOURCE_DIR}/packaging/debian/prerm
   ${CMAKE_SOURCE_DIR}/packaging/debian/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

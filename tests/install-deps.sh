@@ -7,6 +7,7 @@ packages=(
   cmake g++ make
   libasio-dev nlohmann-json3-dev doctest-dev
   python3 python3-pytest
+  python3-pip python3-setuptools python3-wheel python3-venv   # the offline pip install test
   procps
   systemd   # systemd-analyze and systemd-socket-activate, used by the service tests
 )

@@ -1,5 +1,5 @@
-"""`cpack -G DEB` builds a package that installs the binaries, units, man pages and completion,
-creates the `shoal` group, and leaves nothing behind after `dpkg --purge`.
+"""`cpack -G DEB` builds a package that installs the binaries, units, man pages, completion and
+the Python package, creates the `shoal` group, and leaves nothing behind after `dpkg --purge`.
 
 Installs into the real system, so it needs root and a machine where shoal is neither installed
 nor has a `shoal` group yet; whatever happens, it purges the package it installed."""
@@ -25,7 +25,10 @@ INSTALLED_FILES = [
     "/usr/share/man/man1/shoal.1",
     "/usr/share/man/man8/shoald.8",
     "/usr/share/bash-completion/completions/shoal",
+    "/usr/lib/python3/dist-packages/shoal/__init__.py",
+    "/usr/lib/python3/dist-packages/shoal/_child.py",
 ]
+PYTHON_PACKAGE = "/usr/lib/python3/dist-packages/shoal"
 
 
 def run(command, timeout=600):
@@ -97,6 +100,10 @@ def test_the_package_installs_removes_and_purges_cleanly(deb_file):
         assert "ExecStart=/usr/sbin/shoald " in f.read()
     version = run(["/usr/sbin/shoald", "--version"])
     assert version.returncode == 0 and version.stdout.startswith("shoald "), version
+    # Debian's python3 imports the package from where it was installed, compiled.
+    imported = run(["/usr/bin/python3", "-c", "import shoal; print(shoal.__file__)"])
+    assert imported.stdout == PYTHON_PACKAGE + "/__init__.py\n", imported
+    assert os.path.isdir(os.path.join(PYTHON_PACKAGE, "__pycache__"))
 
     # Configuring again (an upgrade, a reinstall) must cope with the group it made.
     again = dpkg("-i", deb_file)
@@ -104,7 +111,7 @@ def test_the_package_installs_removes_and_purges_cleanly(deb_file):
 
     removed = dpkg("-r", "shoal")
     assert removed.returncode == 0, f"dpkg -r failed:\n{removed.stdout}\n{removed.stderr}"
-    left = [p for p in INSTALLED_FILES if os.path.exists(p)]
+    left = [p for p in INSTALLED_FILES + [PYTHON_PACKAGE] if os.path.exists(p)]
     assert not left, f"left behind by dpkg -r: {left}"
     assert group_exists("shoal"), "dpkg -r keeps the group; only --purge removes it"
 
