@@ -80,4 +80,7 @@ bash examples/salmon-run/run.sh "${SALMON_COUNT:-3}"
 echo "=== The salmon run (C++, mapping the shared segment)"
 SALMON_RUN_BIN="$build_dir/salmon_run" bash examples/salmon-run/run-cpp.sh "${SALMON_COUNT:-3}"
 
+echo "=== The tutorial's salmon run in Python, its import line changed to shoal"
+PYTHONPATH="$repo_root/python" /usr/bin/python3 examples/python/salmon_run.py
+
 echo "=== Done"
