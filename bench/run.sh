@@ -27,6 +27,8 @@ started=$(date +%s)
 "$bin/shoal_bench_status" --count 200 --records 1000 --rounds 5 | tee -a "$out"
 "$bin/shoal_bench_values" --ops 3000000 --requests 30000 --window 64 | tee -a "$out"
 "$bin/shoal_bench_memory" --clients 200 --records 1000 | tee -a "$out"
+/usr/bin/python3 "$source_dir/bench/bench_python.py" --shoald "$build_dir/shoald" \
+  --starts 40 --increments 100000 --rounds 4 | tee -a "$out"
 
 echo
 echo "summary: each figure / its baseline (x_base; 1.00 = as fast as the baseline)"

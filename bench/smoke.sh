@@ -40,4 +40,15 @@ check memory --clients 5 --records 10 -- \
 check values --ops 1000 --requests 20 --window 4 -- \
   values.baseline values.library values.getpid values.protocol values.protocol_pipelined \
   values.protocol_latency
+out=$(/usr/bin/python3 "$(dirname "$0")/bench_python.py" --shoald "$bin_dir/../shoald" \
+  --starts 2 --increments 200 --rounds 1 2>&1); rc=$?
+printf '%s\n' "$out"
+if [ "$rc" -ne 0 ]; then
+  echo "smoke: bench_python.py exited with $rc" >&2; failed=1
+fi
+for key in python.spawn_baseline python.spawn python.lock_baseline python.lock; do
+  if ! printf '%s\n' "$out" | grep -Eq "^$key +[0-9]+(\.[0-9]+)? "; then
+    echo "smoke: bench_python.py printed no figure '$key'" >&2; failed=1
+  fi
+done
 exit $failed
