@@ -89,8 +89,9 @@ event_text describe_event(const json& e) {
     out.tone = event_tone::bad;
   } else if (type == "lock_recovered") {
     auto owner = integer(e, "owner");
-    out.what = "lock released: its owner" + (owner ? " pid " + std::to_string(*owner) : std::string()) +
-               " died holding it";
+    // "lock" is the daemon's own lock; any other name is a named lock.
+    out.what = (name == "lock" ? std::string("lock") : "lock " + name) + " released: its owner" +
+               (owner ? " pid " + std::to_string(*owner) : std::string()) + " died holding it";
     out.tone = event_tone::warning;
   } else if (type == "value_created" || type == "value_deleted") {
     out.what = text(e, "kind", "value") + " " + name +

@@ -66,6 +66,8 @@ TEST_CASE("every event type has its sentence") {
         "w gave up restarting: 5 restarts within 300 s");
   CHECK(what({{"type", "lock_recovered"}, {"name", "lock"}, {"owner", 99}}) ==
         "lock released: its owner pid 99 died holding it");
+  CHECK(what({{"type", "lock_recovered"}, {"name", "jobs"}, {"owner", 7}}) ==
+        "lock jobs released: its owner pid 7 died holding it");
   CHECK(what({{"type", "value_created"}, {"name", "salmonCount"}, {"kind", "value"}, {"typecode", "i"}}) ==
         "value salmonCount created (typecode i)");
   CHECK(what({{"type", "value_deleted"}, {"name", "temps"}, {"kind", "array"}, {"typecode", "d"}}) ==
