@@ -45,6 +45,13 @@ class connection {
 
   const std::string& path() const { return path_; }
 
+  // For a caller that waits in poll(2): the socket, and whether a whole reply is already
+  // here (poll would not say so, its bytes having been read with an earlier one).
+  int native_handle() const { return fd_.get(); }
+  bool has_buffered_reply() const {
+    return !held_.empty() || refusal_ || buffer_.find('\n', scanned_) != std::string::npos;
+  }
+
  private:
   connection(unique_fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
   result<json> read_reply();

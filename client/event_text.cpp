@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 #include "time_display.hpp"
 
@@ -49,13 +48,7 @@ std::string ending(const json& e) {
 
 std::string local_time(const json& e) {
   auto when = parse_rfc3339(text(e, "time"));
-  if (!when) return "--:--:--";
-  std::time_t t = std::chrono::system_clock::to_time_t(*when);
-  std::tm tm{};
-  if (!::localtime_r(&t, &tm)) return "--:--:--";
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  return buf;
+  return when ? local_clock(*when) : "--:--:--";
 }
 
 }  // namespace

@@ -60,4 +60,13 @@ std::string format_duration(std::chrono::seconds d) {
   return buf;
 }
 
+std::string local_clock(std::chrono::system_clock::time_point t) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  if (!::localtime_r(&seconds, &tm)) return "--:--:--";
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
 }  // namespace shoal::cli

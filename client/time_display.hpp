@@ -16,4 +16,7 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
 // durations (clock skew) show as "0s".
 std::string format_duration(std::chrono::seconds d);
 
+// The local wall-clock time of `t` as "17:55:01".
+std::string local_clock(std::chrono::system_clock::time_point t);
+
 }  // namespace shoal::cli

@@ -12,6 +12,7 @@ const std::vector<verb>& all_verbs() {
     add(process_verbs());
     add(shared_verbs());  // values, arrays and the lock (client/verbs_shared.cpp)
     add(service_verbs());  // reload and watch (client/verbs_service.cpp)
+    add(top_verbs());      // the live view (client/verbs_top.cpp)
     return v;
   }();
   return all;

@@ -28,6 +28,9 @@ std::span<const verb> shared_verbs();
 // reload, watch: client/verbs_service.cpp
 std::span<const verb> service_verbs();
 
+// top: client/verbs_top.cpp
+std::span<const verb> top_verbs();
+
 // Every verb, in the order `shoal --help` lists them.
 const std::vector<verb>& all_verbs();
 

@@ -10,6 +10,7 @@ packages=(
   python3-pip python3-setuptools python3-wheel python3-venv   # the offline pip install test
   procps
   systemd   # systemd-analyze and systemd-socket-activate, used by the service tests
+  tmux      # a real terminal for the tests of shoal top
 )
 
 missing=()

@@ -28,7 +28,7 @@ _shoal() {
         cword=$COMP_CWORD
     fi
 
-    local verbs="start join status ls ps stop kill remove logs ping reload watch value array lock help"
+    local verbs="start join status ls ps stop kill remove logs top ping reload watch value array lock help"
     local global="--socket --json --help"
 
     # The verb (one or two words) is the first words that are neither options nor the value
@@ -101,7 +101,7 @@ _shoal() {
         kill) flags="--signal --group"; names=$(_shoal_names status) ;;
         remove) names=$(_shoal_names status) ;;
         logs) flags="--stderr --follow"; names=$(_shoal_names status) ;;
-        ping) ;;
+        ping|top) ;;
         value)
             if [[ -z $sub ]]; then
                 COMPREPLY=($(compgen -W "create get set add cas list delete" -- "$cur"))

@@ -1,0 +1,177 @@
+"""`shoal top` used as a person would, in a real terminal: tmux runs it at 80x24, the test
+reads the screen with capture-pane and types with send-keys. Each test has its own tmux
+server (a unique -L socket) and kills it, whatever happens."""
+
+import os
+import shlex
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from harness import SHOAL, clean_env, ok, wait_until
+
+
+class Tmux:
+    def __init__(self, env):
+        self.name = "shoal-top-" + uuid.uuid4().hex[:12]
+        self.env = env
+
+    def run(self, *args, check=True):
+        proc = subprocess.run(["tmux", "-L", self.name, *args], capture_output=True, text=True,
+                              timeout=30, env=self.env, stdin=subprocess.DEVNULL)
+        if check:
+            assert proc.returncode == 0, f"tmux {' '.join(args)}: {proc.stderr}"
+        return proc
+
+    def screen(self):
+        return self.run("capture-pane", "-p", "-t", "top").stdout
+
+    def wait_for(self, predicate, what, timeout=20):
+        """The screen, once `predicate` holds for it."""
+        last = {}
+
+        def check():
+            last["screen"] = self.screen()
+            return predicate(last["screen"])
+        try:
+            wait_until(check, timeout, interval=0.1, what=what)
+            return last["screen"]
+        except AssertionError as e:
+            raise AssertionError(f"{e}; the screen was:\n{last.get('screen')}") from None
+
+    def keys(self, *keys):
+        self.run("send-keys", "-t", "top", *keys)
+
+    def socket_path(self):
+        base = self.env.get("TMUX_TMPDIR") or "/tmp"
+        return os.path.join(base, f"tmux-{os.getuid()}", self.name)
+
+    def kill(self):
+        self.run("kill-server", check=False)
+        # The server leaves its socket file behind when killed; it is ours to remove.
+        try:
+            os.unlink(self.socket_path())
+        except FileNotFoundError:
+            pass
+
+
+@pytest.fixture
+def tmux():
+    if subprocess.run(["which", "tmux"], capture_output=True).returncode != 0:
+        pytest.fail("tmux is not installed; tests/install-deps.sh installs it")
+    t = Tmux(clean_env({"TERM": "xterm-256color"}))
+    try:
+        yield t
+    finally:
+        t.kill()
+        assert t.run("ls", check=False).returncode != 0, "the tmux server outlived kill-server"
+        assert not os.path.exists(t.socket_path())
+
+
+def start_top(tmux, daemon, columns=80, rows=24, extra_env=""):
+    # The pane stays after top ends, showing its exit status, until the server is killed.
+    command = (f"{extra_env} {shlex.quote(SHOAL)} --socket {shlex.quote(daemon.socket)} top; "
+               "echo \"top exited with $?\"; exec sleep 600")
+    tmux.run("new-session", "-d", "-s", "top", "-x", str(columns), "-y", str(rows), "sh", "-c", command)
+
+
+def row_of(screen, name):
+    for line in screen.splitlines():
+        if line[2:].startswith(name + " "):
+            return line
+    return None
+
+
+def test_top_shows_processes_restarts_one_from_the_keyboard_and_quits(shoal, tmux):
+    for name in ("alpha", "beta", "gamma"):
+        r = shoal.cli("start", "--name", name, "--env", f"WHO={name}", "--", "sleep", "300")
+        assert r.returncode == 0, r
+    assert shoal.cli("value", "create", "salmonCount", "i", "3").returncode == 0
+    before = shoal.record("beta")
+
+    start_top(tmux, shoal)
+    screen = tmux.wait_for(lambda s: all(row_of(s, n) for n in ("alpha", "beta", "gamma")),
+                           "all three processes on screen")
+    lines = screen.splitlines()
+    assert lines[0].startswith("shoal top  shoald "), screen
+    assert "lock: free" in screen and "salmonCount=3" in screen, screen
+    assert all(len(line) <= 80 for line in lines), screen
+    assert row_of(screen, "alpha").startswith("> "), "the first row starts selected"
+    assert "running" in row_of(screen, "beta")
+
+    tmux.keys("j")
+    tmux.wait_for(lambda s: (row_of(s, "beta") or "").startswith("> "), "beta selected")
+    tmux.keys("r")
+
+    def restarted():
+        r = shoal.record("beta")
+        return r if r["state"] == "running" and r["pid"] != before["pid"] else None
+    after = wait_until(restarted, 20, what="beta running again with a new pid")
+    screen = tmux.wait_for(lambda s: f"restarted beta (pid {after['pid']})" in s,
+                           "the restart reported on screen")
+    assert f"beta stopped, was killed by SIGTERM (pid {before['pid']})" in screen, screen
+    assert f"beta started (pid {after['pid']})" in screen, screen
+    # Started again as it was: same command, and its environment came along.
+    assert after["argv"] == before["argv"] and after["cwd"] == before["cwd"]
+    with open(f"/proc/{after['pid']}/environ", "rb") as f:
+        assert b"WHO=beta" in f.read().split(b"\0")
+    assert shoal.record("alpha")["state"] == "running"
+
+    tmux.keys("q")
+    screen = tmux.wait_for(lambda s: "top exited with 0" in s, "top to quit with 0")
+    assert "shoal top" not in screen, "the alternate screen is left on quit"
+
+
+def test_top_stops_shows_logs_and_follows_a_resize(shoal, tmux):
+    r = shoal.cli("start", "--name", "talker", "--", "sh", "-c",
+                  "echo hello from talker; echo oops >&2; exec sleep 300")
+    assert r.returncode == 0, r
+    wait_until(lambda: os.path.exists(shoal.log_path("talker")) and
+               os.path.getsize(shoal.log_path("talker")) > 0, 10, what="talker's output")
+
+    start_top(tmux, shoal, extra_env="NO_COLOR=1")
+    tmux.wait_for(lambda s: row_of(s, "talker"), "talker on screen")
+
+    tmux.keys("l")
+    screen = tmux.wait_for(lambda s: "hello from talker" in s, "talker's stdout in the log view")
+    assert screen.splitlines()[0].startswith("logs of talker (stdout)"), screen
+    tmux.keys("Tab")
+    tmux.wait_for(lambda s: "oops" in s and "(stderr)" in s, "talker's stderr")
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: row_of(s, "talker"), "back to the table")
+
+    tmux.run("resize-window", "-t", "top", "-x", "60", "-y", "12")
+    screen = tmux.wait_for(lambda s: len(s.rstrip("\n").splitlines()) <= 12 and
+                           s.splitlines()[0].startswith("shoal top") and "events" in s,
+                           "the view redrawn at 60x12")
+    assert all(len(line) <= 60 for line in screen.splitlines()), screen
+    assert screen.rstrip("\n").splitlines()[-1].startswith("up/down j/k: select"), screen
+
+    tmux.run("resize-window", "-t", "top", "-x", "30", "-y", "6")
+    tmux.wait_for(lambda s: "needs at least 40x8" in s, "the too-small notice")
+    tmux.run("resize-window", "-t", "top", "-x", "80", "-y", "24")
+    tmux.wait_for(lambda s: row_of(s, "talker"), "the table back at 80x24")
+
+    tmux.keys("s")
+    tmux.wait_for(lambda s: "stopped talker (SIGTERM)" in s, "the stop reported")
+    assert shoal.record("talker")["state"] == "exited"
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "top exited with 0" in s, "top to quit")
+
+
+def test_top_refuses_without_a_terminal(shoal):
+    r = shoal.cli("top")
+    assert r.returncode == 2, r
+    assert "top needs a terminal" in r.stderr, r
+
+
+def test_top_exits_3_when_the_daemon_goes_away(daemons, tmux):
+    daemon = daemons()
+    start_top(tmux, daemon)
+    tmux.wait_for(lambda s: s.startswith("shoal top"), "top running")
+    daemon.terminate()
+    daemon.expected_exit = 0
+    screen = tmux.wait_for(lambda s: "top exited with 3" in s, "top to exit 3")
+    assert "shoal: top: " in screen, screen
