@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "byte_size.hpp"
 #include "paths.hpp"
 
 namespace shoal {
@@ -24,31 +25,13 @@ std::string absolute(const std::string& path) {
   return ec ? path : abs.lexically_normal().string();
 }
 
-bool parse_size(std::string_view text, std::size_t& out) {
-  std::size_t multiplier = 1;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 'K': case 'k': multiplier = std::size_t{1} << 10; break;
-      case 'M': case 'm': multiplier = std::size_t{1} << 20; break;
-      case 'G': case 'g': multiplier = std::size_t{1} << 30; break;
-      default: break;
-    }
-    if (multiplier != 1) text.remove_suffix(1);
-  }
-  std::size_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc{} || end != text.data() + text.size() || n == 0) return false;
-  if (n > SIZE_MAX / multiplier) return false;
-  out = n * multiplier;
-  return true;
-}
-
 }  // namespace
 
 const char* usage_text() {
   return "usage: shoald [--socket PATH] [--state-dir DIR] [--log-level LEVEL]\n"
          "              [--stop-timeout SECONDS] [--shm-size BYTES] [--fresh] [--cleanup]\n"
          "              [--allow-group GROUP] [--programs FILE]\n"
+         "              [--log-max-bytes BYTES] [--log-backups N]\n"
          "\n"
          "Runs the Shoal supervisor in the foreground, logging one line per event to stderr.\n"
          "\n"
@@ -68,6 +51,11 @@ const char* usage_text() {
          "  --programs FILE      start and keep running the programs FILE declares; SIGHUP\n"
          "                       or 'shoal reload' re-reads it (default as root:\n"
          "                       /etc/shoal/programs.json, when it exists)\n"
+         "  --log-max-bytes BYTES\n"
+         "                       rotate a process's NAME.out or NAME.err before it grows\n"
+         "                       past BYTES, K/M/G suffixes, 0 for never (default: 10M)\n"
+         "  --log-backups N      rotated files kept per stream, NAME.out.1 .. NAME.out.N\n"
+         "                       (default: 3); at most (N+1) x BYTES per stream on disk\n"
          "  --version            print the version and exit\n"
          "  --help               print this help and exit\n";
 }
@@ -125,9 +113,27 @@ result<config> parse_config(const std::vector<std::string>& args) {
       c.stop_grace_seconds = v;
     } else if (key == "--shm-size") {
       std::string s;
-      if (!take(s) || !parse_size(s, c.shm_size) || c.shm_size < 4096 ||
-          c.shm_size > (std::size_t{1} << 34))
+      std::optional<std::uint64_t> size;
+      if (take(s)) size = parse_byte_size(s);
+      if (!size || *size < 4096 || *size > (std::uint64_t{1} << 34))
         return usage_error("--shm-size needs a size between 4K and 16G, e.g. 1M");
+      c.shm_size = static_cast<std::size_t>(*size);
+    } else if (key == "--log-max-bytes") {
+      std::string s;
+      std::optional<std::uint64_t> size;
+      if (take(s)) size = parse_byte_size(s);
+      if (!size || !valid_log_max_bytes(*size))
+        return usage_error("--log-max-bytes needs " + std::string(log_max_bytes_rule) + ", e.g. 10M");
+      c.log_limits.max_bytes = *size;
+    } else if (key == "--log-backups") {
+      std::string s;
+      int n = -1;
+      if (take(s)) {
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec != std::errc{} || end != s.data() + s.size()) n = -1;
+      }
+      if (!valid_log_backups(n)) return usage_error("--log-backups needs " + std::string(log_backups_rule));
+      c.log_limits.backups = n;
     } else {
       return usage_error("unknown option '" + arg + "'");
     }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "log.hpp"
+#include "log_limits.hpp"
 #include "status.hpp"
 
 namespace shoal {
@@ -16,6 +17,8 @@ struct config {
   log::level log_level = log::level::info;
   double stop_grace_seconds = 10;  // stop: SIGTERM, then SIGKILL after this long
   std::size_t max_exited_records = 1000;
+  // Rotation of each process's output, unless its start or program says otherwise.
+  shoal::log_limits log_limits;
 
   // Shared state (docs/segment-layout.md).
   std::size_t shm_size = std::size_t{1} << 20;
