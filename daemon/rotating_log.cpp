@@ -1,0 +1,235 @@
+#include "rotating_log.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <numeric>
+#include <utility>
+#include <vector>
+
+#include "log.hpp"
+
+namespace shoal {
+namespace {
+
+// Writes all of `data`; the bytes written before an error, and the errno (0: none).
+std::pair<std::size_t, int> write_all(int fd, std::string_view data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return {done, errno};
+    if (n == 0) return {done, ENOSPC};  // a regular file that accepts nothing is full
+    done += static_cast<std::size_t>(n);
+  }
+  return {done, 0};
+}
+
+}  // namespace
+
+std::string rotating_log::failure(const char* action, int err) const {
+  return status::from_errno(errc::internal, std::string("unable to ") + action + " log file '" +
+                                                dir_->path_of(file_) + "'", err)
+      .message();
+}
+
+rotating_log::rotating_log(std::shared_ptr<const log_directory> dir, std::string file,
+                           std::string label, log_limits limits)
+    : dir_(std::move(dir)), file_(std::move(file)), label_(std::move(label)), limits_(limits) {}
+
+status rotating_log::open() {
+  auto fd = dir_->open_append(file_);
+  if (!fd) return fd.error();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0)
+    return {errc::internal, failure("inspect", errno)};
+  fd_ = std::move(*fd);
+  size_ = static_cast<std::uint64_t>(st.st_size);
+  rescan_backups();
+  return {};
+}
+
+void rotating_log::rescan_backups() {
+  backups_.clear();
+  for (int i = 1; i <= limits_.backups; ++i) backups_.push_back(dir_->size_of(numbered(i)).value_or(0));
+  while (!backups_.empty() && backups_.back() == 0) backups_.pop_back();
+  // The current file starts where the backups end, so the oldest byte on disk is offset 0.
+  base_ = std::accumulate(backups_.begin(), backups_.end(), std::uint64_t{0});
+}
+
+std::uint64_t rotating_log::begin() const {
+  return base_ - std::accumulate(backups_.begin(), backups_.end(), std::uint64_t{0});
+}
+
+bool rotating_log::ensure_open() {
+  if (fd_) return true;
+  auto fd = dir_->open_append(file_);
+  if (!fd) {
+    error_ = fd.error().message();
+    return false;
+  }
+  struct stat st {};
+  // Only this daemon writes here; if the file changed while it was closed (deleted,
+  // truncated), the offsets follow what is there now.
+  if (::fstat(fd->get(), &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
+  fd_ = std::move(*fd);
+  return true;
+}
+
+void rotating_log::write(std::string_view data) {
+  while (!data.empty()) {
+    if (!ensure_open()) return failed(error_, data.size());
+    std::size_t take = data.size();
+    if (limits_.max_bytes > 0) {
+      if (size_ >= limits_.max_bytes) {
+        if (!rotate()) return failed(error_, data.size());
+        continue;
+      }
+      std::uint64_t room = limits_.max_bytes - size_;
+      if (take > room) {
+        auto newline = data.substr(0, static_cast<std::size_t>(room)).rfind('\n');
+        if (newline != std::string_view::npos) {
+          take = newline + 1;
+        } else if (size_ > 0) {
+          // The line that does not fit starts the next file.
+          if (!rotate()) return failed(error_, data.size());
+          continue;
+        } else {
+          take = static_cast<std::size_t>(room);  // one line longer than a whole file
+        }
+      }
+    }
+    auto [written, err] = write_all(fd_.get(), data.substr(0, take));
+    size_ += written;
+    written_bytes_ += written;
+    if (err != 0) {
+      error_ = failure("write", err);
+      return failed(error_, data.size() - written);
+    }
+    succeeded();
+    data.remove_prefix(take);
+  }
+}
+
+bool rotating_log::rotate() {
+  if (limits_.backups == 0) {
+    if (::ftruncate(fd_.get(), 0) != 0) {
+      error_ = failure("empty", errno);
+      return false;
+    }
+    backups_.clear();
+  } else {
+    // Oldest first, so each rename replaces a file already moved on (or the one to drop).
+    for (std::size_t i = static_cast<std::size_t>(limits_.backups) - 1; i >= 1; --i) {
+      auto moved = dir_->rename(numbered(i), numbered(i + 1));
+      // A backup that could not move is overwritten by the next one; reads notice the hole.
+      if (!moved && moved.code() != errc::not_found) log::warning("{}: {}", label_, moved.message());
+    }
+    auto moved = dir_->rename(file_, numbered(1));
+    if (!moved && moved.code() != errc::not_found) {
+      error_ = moved.message();
+      return false;
+    }
+    fd_.reset();
+    backups_.push_front(size_);
+    while (backups_.size() > static_cast<std::size_t>(limits_.backups)) backups_.pop_back();
+  }
+  base_ += size_;
+  size_ = 0;
+  ++rotations_;
+  return ensure_open();
+}
+
+void rotating_log::remove_files() {
+  fd_.reset();
+  if (auto st = dir_->remove(file_); !st) log::warning("{}: {}", label_, st.message());
+  // Backups past the current K may be left from an earlier, larger setting: the numbers are
+  // contiguous, so the first missing one ends the list.
+  for (std::size_t i = 1; i <= static_cast<std::size_t>(max_log_backups); ++i) {
+    if (i > static_cast<std::size_t>(limits_.backups) && !dir_->exists(numbered(i))) break;
+    if (auto st = dir_->remove(numbered(i)); !st) log::warning("{}: {}", label_, st.message());
+  }
+  backups_.clear();
+  base_ += size_;
+  size_ = 0;
+}
+
+result<log_chunk> rotating_log::read(std::optional<std::uint64_t> from, std::size_t max) const {
+  const std::uint64_t first = begin(), last = end();
+  log_chunk out;
+  std::uint64_t at;
+  if (!from) {
+    at = last - std::min<std::uint64_t>(max, last - first);
+  } else if (*from < first) {
+    out.skipped = first - *from;
+    at = first;
+  } else {
+    at = std::min(*from, last);
+  }
+
+  // The files oldest first, each with the logical offset of its first byte.
+  std::vector<std::pair<std::string, std::uint64_t>> files;
+  for (std::size_t i = backups_.size(); i >= 1; --i) files.emplace_back(numbered(i), backups_[i - 1]);
+  files.emplace_back(file_, size_);
+  std::uint64_t file_start = first;
+  for (const auto& [name, size] : files) {
+    const std::uint64_t file_end = file_start + size;
+    const std::uint64_t want = std::min<std::uint64_t>(max - out.data.size(), last - at);
+    if (want == 0) break;
+    if (at < file_end) {
+      const std::uint64_t n = std::min(want, file_end - at);
+      std::string buf(static_cast<std::size_t>(n), '\0');
+      std::size_t got = 0;
+      if (auto fd = dir_->open_read(name)) {
+        while (got < buf.size()) {
+          ssize_t r = ::pread(fd->get(), buf.data() + got, buf.size() - got,
+                              static_cast<off_t>(at - file_start + got));
+          if (r < 0 && errno == EINTR) continue;
+          if (r <= 0) break;
+          got += static_cast<std::size_t>(r);
+        }
+      } else if (fd.error().code() != errc::not_found) {
+        return fd.error();
+      }
+      if (got < buf.size()) {
+        // The file is shorter than the daemon wrote (someone truncated or deleted it): what
+        // follows a hole is not contiguous, so stop after what was read, or skip the hole.
+        if (!out.data.empty() || got > 0) {
+          out.data.append(buf, 0, got);
+          at += got;
+          break;
+        }
+        out.skipped += file_end - at;
+        at = file_end;
+      } else {
+        out.data += buf;
+        at += n;
+      }
+    }
+    file_start = file_end;
+  }
+  out.offset = at;
+  return out;
+}
+
+void rotating_log::failed(const std::string& what, std::size_t dropped) {
+  ++failed_writes_;
+  dropped_bytes_ += dropped;
+  ++episode_failures_;
+  episode_dropped_ += dropped;
+  if (episode_failures_ == 1)
+    log::warning("{}: {}; its output is dropped (and counted) until a write succeeds", label_, what);
+}
+
+void rotating_log::succeeded() {
+  if (episode_failures_ == 0) return;
+  log::info("{}: writing '{}' again; {} bytes were dropped in {} failed writes", label_,
+            dir_->path_of(file_), episode_dropped_, episode_failures_);
+  episode_failures_ = 0;
+  episode_dropped_ = 0;
+  error_.clear();
+}
+
+}  // namespace shoal

@@ -1,0 +1,298 @@
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "daemon/log_directory.hpp"
+#include "daemon/rotating_log.hpp"
+
+using namespace shoal;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+  std::string path;
+  temp_dir() {
+    char tmpl[] = "/tmp/shoal-unit-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// "line 000001\n" ... : every line says where it belongs, so a gap or a repeat shows.
+std::string numbered_lines(int from, int count) {
+  std::string out;
+  char buf[32];
+  for (int i = from; i < from + count; ++i) {
+    std::snprintf(buf, sizeof buf, "line %06d\n", i);
+    out += buf;
+  }
+  return out;
+}
+
+std::shared_ptr<const log_directory> logs_in(const temp_dir& dir) {
+  auto logs = log_directory::open(dir.path + "/logs");
+  REQUIRE(logs.ok());
+  return *logs;
+}
+
+// Writes `text` in pieces of random size, as reads from a pipe would hand it over; with
+// `whole_lines`, each piece ends at a newline, as a line-buffered child writes.
+void write_in_pieces(rotating_log& log, std::string_view text, std::mt19937& rng,
+                     bool whole_lines = false) {
+  std::uniform_int_distribution<std::size_t> piece(1, 3000);
+  while (!text.empty()) {
+    std::size_t n = std::min(piece(rng), text.size());
+    if (whole_lines) n = std::min(text.find('\n', n - 1) + 1, text.size());
+    log.write(text.substr(0, n));
+    text.remove_prefix(n);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("without a limit the file only grows, and offsets are file positions") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {0, 3});
+  REQUIRE(log.open().ok());
+  std::string text = numbered_lines(1, 5000);
+  std::mt19937 rng(1);
+  write_in_pieces(log, text, rng);
+  CHECK(slurp(dir.path + "/logs/p.out") == text);
+  CHECK_FALSE(fs::exists(dir.path + "/logs/p.out.1"));
+  CHECK(log.begin() == 0);
+  CHECK(log.end() == text.size());
+  CHECK(log.written_bytes() == text.size());
+  CHECK(log.rotations() == 0);
+  auto tail = log.read(std::nullopt, 12);
+  REQUIRE(tail.ok());
+  CHECK(tail->data == "line 005000\n");
+  CHECK(tail->offset == text.size());
+  auto middle = log.read(12, 24);
+  REQUIRE(middle.ok());
+  CHECK(middle->data == "line 000002\nline 000003\n");
+  CHECK(middle->offset == 36);
+}
+
+TEST_CASE("rotation keeps every file within max_bytes, K backups, each starting at a line") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {4096, 2});
+  REQUIRE(log.open().ok());
+  std::string text = numbered_lines(1, 10000);  // 120,000 bytes: about 30 rotations
+  std::mt19937 rng(2);
+  write_in_pieces(log, text, rng, true);
+
+  std::string on_disk;
+  for (const char* f : {"p.out.2", "p.out.1", "p.out"}) {
+    std::string content = slurp(dir.path + "/logs/" + f);
+    CHECK(content.size() <= 4096);
+    CHECK(!content.empty());
+    CHECK(content.rfind("line ", 0) == 0);  // starts at a line
+    on_disk += content;
+  }
+  CHECK_FALSE(fs::exists(dir.path + "/logs/p.out.3"));
+  CHECK(log.rotations() >= 29);
+  // The three files are the stream's last bytes, in order, nothing repeated or missing.
+  REQUIRE(on_disk.size() <= text.size());
+  CHECK(text.compare(text.size() - on_disk.size(), on_disk.size(), on_disk) == 0);
+  CHECK(log.end() == text.size());
+  CHECK(log.begin() == text.size() - on_disk.size());
+
+  auto all = log.read(log.begin(), 1 << 20);
+  REQUIRE(all.ok());
+  CHECK(all->data == on_disk);
+  CHECK(all->skipped == 0);
+  auto from_zero = log.read(0, 1 << 20);
+  REQUIRE(from_zero.ok());
+  CHECK(from_zero->skipped == log.begin());
+  CHECK(from_zero->data == on_disk);
+}
+
+TEST_CASE("a reader that keeps up sees every byte once, across rotations") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {4096, 1});
+  REQUIRE(log.open().ok());
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> lines(1, 300), read_size(1, 5000);
+  std::string written, seen;
+  std::uint64_t offset = 0;
+  int next = 1;
+  for (int round = 0; round < 500; ++round) {
+    int n = lines(rng);
+    std::string text = numbered_lines(next, n);
+    next += n;
+    log.write(text);
+    written += text;
+    // Reads in pieces that straddle file boundaries, until caught up.
+    while (offset < log.end()) {
+      auto chunk = log.read(offset, static_cast<std::size_t>(read_size(rng)));
+      REQUIRE(chunk.ok());
+      REQUIRE(chunk->skipped == 0);
+      seen += chunk->data;
+      offset = chunk->offset;
+    }
+  }
+  CHECK(log.rotations() > 100);
+  CHECK(seen == written);
+}
+
+TEST_CASE("with no backups the file is emptied in place and stays within max_bytes") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {4096, 0});
+  REQUIRE(log.open().ok());
+  std::string text = numbered_lines(1, 2000);
+  log.write(text);
+  std::string content = slurp(dir.path + "/logs/p.out");
+  CHECK(content.size() <= 4096);
+  CHECK(text.compare(text.size() - content.size(), content.size(), content) == 0);
+  CHECK_FALSE(fs::exists(dir.path + "/logs/p.out.1"));
+  CHECK(log.end() == text.size());
+}
+
+TEST_CASE("a line longer than a whole file is split at max_bytes") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {4096, 3});
+  REQUIRE(log.open().ok());
+  std::string line(10000, 'x');
+  log.write("short\n");
+  log.write(line + "\n");
+  CHECK(slurp(dir.path + "/logs/p.out.3") == "short\n");
+  CHECK(slurp(dir.path + "/logs/p.out.2") == std::string(4096, 'x'));
+  CHECK(slurp(dir.path + "/logs/p.out.1") == std::string(4096, 'x'));
+  CHECK(slurp(dir.path + "/logs/p.out") == std::string(10000 - 8192, 'x') + "\n");
+  auto all = log.read(0, 1 << 20);
+  REQUIRE(all.ok());
+  CHECK(all->data == "short\n" + line + "\n");
+}
+
+TEST_CASE("a log opened on files already there goes on after them") {
+  temp_dir dir;
+  auto logs = logs_in(dir);
+  std::string first = numbered_lines(1, 1000);
+  {
+    rotating_log log(logs, "p.out", "stdout of 'p'", {4096, 5});
+    REQUIRE(log.open().ok());
+    log.write(first);
+  }
+  rotating_log again(logs, "p.out", "stdout of 'p'", {4096, 5});
+  REQUIRE(again.open().ok());
+  CHECK(again.begin() == 0);
+  auto kept = again.read(0, 1 << 20);
+  REQUIRE(kept.ok());
+  CHECK(first.compare(first.size() - kept->data.size(), kept->data.size(), kept->data) == 0);
+  std::string more = numbered_lines(1001, 10);
+  again.write(more);
+  auto tail = again.read(kept->offset, 1 << 20);
+  REQUIRE(tail.ok());
+  CHECK(tail->data == more);
+}
+
+TEST_CASE("release closes the file; the next write opens it again") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {0, 0});
+  REQUIRE(log.open().ok());
+  log.write("one\n");
+  log.release();
+  log.write("two\n");
+  CHECK(slurp(dir.path + "/logs/p.out") == "one\ntwo\n");
+}
+
+TEST_CASE("failed writes are dropped and counted, and counting stops when writes succeed") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {0, 0});
+  REQUIRE(log.open().ok());
+  log.write("before\n");
+  // A file-size limit fails writes with EFBIG, as a full disk fails them with ENOSPC.
+  struct sigaction ignore {}, old_action {};
+  ignore.sa_handler = SIG_IGN;
+  REQUIRE(::sigaction(SIGXFSZ, &ignore, &old_action) == 0);
+  rlimit old_limit{};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+  rlimit small = old_limit;
+  small.rlim_cur = 7;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  log.write("lost one\n");
+  log.write("lost two\n");
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+  CHECK(log.failed_writes() == 2);
+  CHECK(log.dropped_bytes() == 18);
+  CHECK(log.error().find("File too large") != std::string::npos);
+  CHECK(log.error().find("p.out") != std::string::npos);
+  log.write("after\n");
+  ::sigaction(SIGXFSZ, &old_action, nullptr);
+  CHECK(log.error().empty());
+  CHECK(log.failed_writes() == 2);
+  CHECK(slurp(dir.path + "/logs/p.out") == "before\nafter\n");
+  auto all = log.read(0, 100);
+  REQUIRE(all.ok());
+  CHECK(all->data == "before\nafter\n");
+}
+
+TEST_CASE("a planted symbolic link is never written through") {
+  temp_dir dir;
+  auto logs = logs_in(dir);
+  std::string target = dir.path + "/target";
+  { std::ofstream(target) << "precious\n"; }
+
+  fs::create_symlink(target, dir.path + "/logs/p.out");
+  rotating_log refused(logs, "p.out", "stdout of 'p'", {4096, 2});
+  auto opened = refused.open();
+  REQUIRE_FALSE(opened.ok());
+  CHECK(opened.message().find("symbolic link") != std::string::npos);
+  refused.write("through the link?\n");
+  CHECK(refused.failed_writes() == 1);
+  CHECK(slurp(target) == "precious\n");
+
+  // A link in place of a backup is replaced by the rotation, not followed.
+  fs::create_symlink(target, dir.path + "/logs/q.out.1");
+  rotating_log log(logs, "q.out", "stdout of 'q'", {4096, 2});
+  REQUIRE(log.open().ok());
+  log.write(numbered_lines(1, 1000));
+  CHECK(slurp(target) == "precious\n");
+  CHECK_FALSE(fs::is_symlink(dir.path + "/logs/q.out.1"));
+
+  // remove_files deletes links and files by name, never what a link points to.
+  fs::create_symlink(target, dir.path + "/logs/q.out.3");
+  log.remove_files();
+  CHECK(slurp(target) == "precious\n");
+  for (const char* f : {"q.out", "q.out.1", "q.out.2", "q.out.3"})
+    CHECK_FALSE(fs::exists(fs::symlink_status(dir.path + "/logs/" + f)));
+}
+
+TEST_CASE("the log directory is refused when it is a symbolic link") {
+  temp_dir dir;
+  fs::create_directory(dir.path + "/elsewhere");
+  fs::create_directory_symlink(dir.path + "/elsewhere", dir.path + "/logs");
+  auto logs = log_directory::open(dir.path + "/logs");
+  REQUIRE_FALSE(logs.ok());
+  CHECK(logs.error().message().find("symbolic link") != std::string::npos);
+  CHECK(fs::is_empty(dir.path + "/elsewhere"));
+}
+
+TEST_CASE("a log directory swapped for a link after it was opened is not followed") {
+  temp_dir dir;
+  auto logs = logs_in(dir);
+  fs::create_directory(dir.path + "/elsewhere");
+  fs::rename(dir.path + "/logs", dir.path + "/moved");
+  fs::create_directory_symlink(dir.path + "/elsewhere", dir.path + "/logs");
+  rotating_log log(logs, "p.out", "stdout of 'p'", {4096, 1});
+  REQUIRE(log.open().ok());
+  log.write("kept where it was\n");
+  CHECK(fs::is_empty(dir.path + "/elsewhere"));
+  CHECK(slurp(dir.path + "/moved/p.out") == "kept where it was\n");
+}
