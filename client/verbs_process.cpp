@@ -4,10 +4,11 @@
 #include <csignal>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
+#include "byte_size.hpp"
 #include "env_file.hpp"
 #include "invocation.hpp"
+#include "log_limits.hpp"
 #include "signals.hpp"
 #include "status_table.hpp"
 #include "verbs.hpp"
@@ -100,6 +101,8 @@ constexpr option_spec start_options[] = {
     {"restart-window", 0, true},
     {"user", 0, true},
     {"group", 0, true},
+    {"log-max-bytes", 0, true},
+    {"log-backups", 0, true},
 };
 
 result<std::string> current_directory() {
@@ -215,6 +218,20 @@ int run_start(invocation& inv) {
       return usage_error(inv, "--restart-window needs a number of seconds above 0, not '" +
                                   *window + "'");
     request["restart_window"] = *seconds;
+  }
+  if (auto size = a.value("log-max-bytes")) {
+    auto bytes = parse_byte_size(*size);
+    if (!bytes || !valid_log_max_bytes(*bytes))
+      return usage_error(inv, "--log-max-bytes needs " + std::string(log_max_bytes_rule) + ", not '" +
+                                  *size + "'");
+    request["log_max_bytes"] = *bytes;
+  }
+  if (auto count = a.value("log-backups")) {
+    auto n = parse_integer("--log-backups", *count);
+    if (!n || !valid_log_backups(*n))
+      return usage_error(inv, "--log-backups needs " + std::string(log_backups_rule) + ", not '" +
+                                  *count + "'");
+    request["log_backups"] = *n;
   }
   // Names are resolved by the daemon, which alone knows whether it may change credentials.
   for (const char* field : {"user", "group"}) {
@@ -395,6 +412,8 @@ constexpr option_spec logs_options[] = {
     {"follow", 'f', false},
 };
 
+constexpr double follow_wait_seconds = 0.5;
+
 volatile std::sig_atomic_t interrupted = 0;
 extern "C" void note_interrupt(int) { interrupted = 1; }
 
@@ -457,12 +476,16 @@ int run_logs(invocation& inv) {
   auto conn = connect_or_print(inv);
   if (!conn) return exit_unreachable;
   interrupt_guard guard;
-  constexpr struct timespec poll_interval = {0, 100'000'000};
   bool first = true;
   long long offset = 0;
   while (!interrupted) {
     json r = request;
-    if (!first) r["offset"] = offset;
+    if (!first) {
+      r["offset"] = offset;
+      // The daemon answers as soon as the process writes; the limit only bounds how long a
+      // Ctrl-C waits to be noticed.
+      r["wait"] = follow_wait_seconds;
+    }
     auto o = classify(conn->call(std::move(r)));
     if (o.what != outcome::kind::ok) {
       report_failure(inv, o);
@@ -472,6 +495,9 @@ int run_logs(invocation& inv) {
     const json& result = o.result;
     auto data = result.find("data");
     bool got_data = data != result.end() && data->is_string() && !data->empty();
+    if (long long skipped = integer_or(result, "skipped", 0); skipped > 0 && !inv.json)
+      inv.err << "shoal: logs: " << skipped << " bytes of " << name
+              << "'s output were rotated away before they could be printed\n";
     if (got_data) print_chunk(inv, result);
     offset = integer_or(result, "offset", offset);
     // Done once the process has ended for good (exited, or fatal: no restart will come) and
@@ -480,8 +506,6 @@ int run_logs(invocation& inv) {
     std::string state = string_field(result, "state", "");
     if ((state == "exited" || state == "fatal") && offset >= integer_or(result, "size", offset))
       break;
-    // More may be waiting already (a chunk is at most max_bytes): read on without a pause.
-    if (!got_data) ::nanosleep(&poll_interval, nullptr);
   }
   return exit_ok;
 }
@@ -502,7 +526,8 @@ int run_ping(invocation& inv) {
 constexpr verb table[] = {
     {"start",
      "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... [--env-file FILE]... "
-     "[--restart MODE] [--user USER] [--group GROUP] -- PROGRAM [ARG]...",
+     "[--restart MODE] [--user USER] [--group GROUP] [--log-max-bytes BYTES] [--log-backups N] "
+     "-- PROGRAM [ARG]...",
      "Start PROGRAM under shoald and print its name and pid.",
      "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
      "'./script.sh' works), with the daemon's environment plus the --env-file and --env\n"
@@ -524,6 +549,9 @@ constexpr verb table[] = {
      "  --user USER       run it as USER (a name or uid), with USER's groups; root only,\n"
      "                    and only when shoald runs as root\n"
      "  --group GROUP     run it with GROUP (a name or gid) as its group instead; root only\n"
+     "  --log-max-bytes BYTES   rotate its NAME.out or NAME.err before it grows past BYTES\n"
+     "                    (K/M/G suffixes; 0: never; default: the daemon's, 10M)\n"
+     "  --log-backups N   rotated files kept per stream (default: the daemon's, 3)\n"
      "Prints: started NAME (pid PID)\n",
      run_start},
     {"join", "join NAME... [--timeout SECONDS] [-v]",
@@ -561,10 +589,11 @@ constexpr verb table[] = {
      "Prints: removed NAME\n", run_remove},
     {"logs", "logs NAME [--stderr] [--follow]",
      "Print the tail of a process's output (the last 64 KiB).",
+     "Reads across rotated files (NAME.out.1, NAME.out) as one stream.\n"
      "  --stderr       the process's stderr instead of its stdout\n"
-     "  -f, --follow   keep printing what it writes (polling every 100 ms) until it has\n"
-     "                 exited and everything is printed, or until Ctrl-C; with --json, one\n"
-     "                 JSON line per chunk read\n",
+     "  -f, --follow   keep printing what it writes, as it writes it, until it has exited\n"
+     "                 and everything is printed, or until Ctrl-C; with --json, one JSON\n"
+     "                 line per chunk read\n",
      run_logs},
     {"ping", "ping", "Check that shoald answers; print its version, pid and socket.",
      "Prints: shoald VERSION, protocol N, pid PID, socket PATH\n", run_ping},

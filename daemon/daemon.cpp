@@ -112,7 +112,9 @@ status daemon::prepare() {
   opts.socket_path = cfg_.socket_path;
   opts.stop_grace_seconds = cfg_.stop_grace_seconds;
   opts.max_exited_records = cfg_.max_exited_records;
+  opts.default_log_limits = cfg_.log_limits;
   supervisor_ = std::make_unique<supervisor>(io_, spawner_, opts);
+  if (!supervisor_->logs_status()) return supervisor_->logs_status();
   supervisor_->set_event_log(events_);
   register_watch_ops(dispatcher_, events_);
   register_process_ops(dispatcher_, *supervisor_);

@@ -1,22 +1,21 @@
 #include "process_ops.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include "fields.hpp"
+#include "log_limits.hpp"
 #include "ownership.hpp"
 #include "run_as.hpp"
 #include "signals.hpp"
-#include "unique_fd.hpp"
 
 namespace shoal {
 namespace {
 
 constexpr long long default_log_bytes = 64 * 1024;
 constexpr long long max_log_bytes = 1024 * 1024;
+constexpr double max_log_wait_seconds = 3600;
 
 // Decides who the process `p` runs as (ownership.hpp) and sets it up to: argv behind setpriv,
 // the account's environment. Also keeps a peer that is not root from taking over a name that
@@ -127,6 +126,20 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
       return reply.fail(errc::out_of_range, "field 'restart_window' must be more than 0 seconds");
     p.restart.window_seconds = **restart_window;
   }
+  auto log_max_bytes = optional_integer(body, "log_max_bytes");
+  if (!log_max_bytes) return reply.fail(log_max_bytes.error());
+  if (*log_max_bytes) {
+    if (**log_max_bytes < 0 || !valid_log_max_bytes(static_cast<std::uint64_t>(**log_max_bytes)))
+      return reply.fail(errc::out_of_range, "field 'log_max_bytes' must be " + std::string(log_max_bytes_rule));
+    p.log_max_bytes = static_cast<std::uint64_t>(**log_max_bytes);
+  }
+  auto log_backups = optional_integer(body, "log_backups");
+  if (!log_backups) return reply.fail(log_backups.error());
+  if (*log_backups) {
+    if (!valid_log_backups(**log_backups))
+      return reply.fail(errc::out_of_range, "field 'log_backups' must be " + std::string(log_backups_rule));
+    p.log_backups = static_cast<int>(**log_backups);
+  }
   auto user = optional_string(body, "user");
   if (!user) return reply.fail(user.error());
   auto group = optional_string(body, "group");
@@ -198,6 +211,33 @@ void handle_remove(supervisor& s, const json& body, const responder& reply) {
   reply.ok({{"removed", *name}});
 }
 
+// Answers a `logs` request from the stream as it is now, or, with `wait` and nothing new to
+// give while the process may still write, once it has written or changed state.
+void answer_logs(supervisor& s, const std::string& name, output_stream which,
+                 std::optional<std::uint64_t> offset, std::size_t limit, std::optional<double> wait,
+                 const responder& reply) {
+  const process_record* r = s.find(name);
+  if (!r || !r->output) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  // Checked again when a waiting request is answered: the name may belong to another by then.
+  if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
+    return reply.fail(st);
+  auto chunk = r->output->stream(which).read(offset, limit);
+  if (!chunk) return reply.fail(chunk.error());
+  bool may_write = !r->done() || r->output->reading();
+  if (wait && *wait > 0 && may_write && chunk->data.empty() && chunk->skipped == 0) {
+    r->output->wait(reply.from().session, *wait, [&s, name, which, offset, limit, reply] {
+      answer_logs(s, name, which, offset, limit, std::nullopt, reply);
+    });
+    return;
+  }
+  reply.ok({{"data", std::move(chunk->data)},
+            {"offset", chunk->offset},
+            {"skipped", chunk->skipped},
+            {"size", r->output->stream(which).end()},
+            {"stream", which == output_stream::err ? "stderr" : "stdout"},
+            {"state", to_string(r->state)}});
+}
+
 void handle_logs(supervisor& s, const json& body, const responder& reply) {
   auto name = required_name(body, "name");
   if (!name) return reply.fail(name.error());
@@ -218,29 +258,14 @@ void handle_logs(supervisor& s, const json& body, const responder& reply) {
   if (limit < 0 || limit > max_log_bytes)
     return reply.fail(errc::out_of_range, "field 'max_bytes' must be between 0 and 1048576");
   if (*offset && **offset < 0) return reply.fail(errc::out_of_range, "field 'offset' must not be negative");
-
-  std::string path = s.log_path(*name, which == "stderr");
-  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  long long size = 0;
-  std::string data;
-  long long start = 0;
-  if (fd) {
-    struct stat st {};
-    if (::fstat(fd.get(), &st) == 0) size = st.st_size;
-    start = *offset ? std::min(**offset, size) : std::max(0LL, size - limit);
-    long long want = std::min(limit, size - start);
-    data.resize(static_cast<std::size_t>(want));
-    ssize_t got = want > 0 ? ::pread(fd.get(), data.data(), data.size(), start) : 0;
-    data.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-  } else if (errno != ENOENT) {
-    return reply.fail(status::from_errno(errc::internal, "unable to read log '" + path + "'", errno));
-  }
-  long long next = start + static_cast<long long>(data.size());
-  reply.ok({{"data", std::move(data)},
-            {"offset", next},
-            {"size", size},
-            {"stream", which},
-            {"state", to_string(r->state)}});
+  auto wait = optional_seconds(body, "wait");
+  if (!wait) return reply.fail(wait.error());
+  if (*wait && **wait > max_log_wait_seconds)
+    return reply.fail(errc::out_of_range, "field 'wait' must be at most 3600 seconds");
+  std::optional<std::uint64_t> from;
+  if (*offset) from = static_cast<std::uint64_t>(**offset);
+  answer_logs(s, *name, which == "stderr" ? output_stream::err : output_stream::out, from,
+              static_cast<std::size_t>(limit), *wait, reply);
 }
 
 }  // namespace

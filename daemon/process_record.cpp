@@ -41,6 +41,11 @@ json to_json(const process_record& r) {
       {"attempt", r.restarts.attempt()},
       {"next_attempt_at", r.next_attempt_at ? json(to_rfc3339(*r.next_attempt_at)) : json(nullptr)},
   };
+  if (r.output) {
+    j["log_max_bytes"] = r.output->limits().max_bytes;
+    j["log_backups"] = r.output->limits().backups;
+    j["logs"] = r.output->describe();
+  }
   return j;
 }
 

@@ -13,6 +13,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "dispatcher.hpp"
+#include "process_output.hpp"
 #include "restart_policy.hpp"
 #include "unique_fd.hpp"
 
@@ -75,6 +76,10 @@ struct process_record {
   std::chrono::steady_clock::time_point run_started;  // of the current or last run
   std::optional<std::chrono::system_clock::time_point> next_attempt_at;  // in backoff
   std::unique_ptr<asio::steady_timer> restart_timer;  // fires the next attempt in backoff
+
+  // Its stdout and stderr: log files, the pipes of the current run (and of descendants
+  // still writing to an earlier run's), followers. Carried over to a new start of the name.
+  std::shared_ptr<process_output> output;
 
   std::vector<join_waiter> joiners;
   std::vector<responder> stop_waiters;

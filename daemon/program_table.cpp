@@ -38,6 +38,8 @@ start_params program_table::params_for(const program_spec& p, const std::string&
   params.program = p.name;
   params.stop_signal = p.stop_signal;
   params.stop_timeout = p.stop_timeout;
+  params.log_max_bytes = p.log_max_bytes;
+  params.log_backups = p.log_backups;
   return params;
 }
 

@@ -10,7 +10,9 @@
 #include <set>
 #include <sstream>
 
+#include "byte_size.hpp"
 #include "env_file.hpp"
+#include "log_limits.hpp"
 #include "names.hpp"
 #include "protocol.hpp"
 #include "signals.hpp"
@@ -120,9 +122,9 @@ class validator {
       return bad({}, "the name must match " + std::string(name_rule));
     if (!body.is_object()) return bad({}, "must be an object of settings");
     static const std::set<std::string> known = {
-        "argv",           "cwd",         "env",         "env_file", "user",
-        "group",          "autostart",   "numprocs",    "restart",  "restart_max",
-        "restart_window", "stop_signal", "stop_timeout"};
+        "argv",           "cwd",         "env",          "env_file",      "user",
+        "group",          "autostart",   "numprocs",     "restart",       "restart_max",
+        "restart_window", "stop_signal", "stop_timeout", "log_max_bytes", "log_backups"};
     for (const auto& [k, v] : body.items())
       if (!known.count(k)) return bad(k, "unknown field '" + k + "'");
 
@@ -243,6 +245,21 @@ class validator {
           t->get<double>() > 86400)
         return bad("stop_timeout", "field 'stop_timeout' must be a number of seconds from 0 to 86400");
       p.stop_timeout = t->get<double>();
+    }
+    if (auto m = body.find("log_max_bytes"); m != body.end()) {
+      // A number of bytes, or a string with a K, M or G suffix as on the command line.
+      std::optional<std::uint64_t> size;
+      if (m->is_number_unsigned()) size = m->get<std::uint64_t>();
+      else if (m->is_string()) size = parse_byte_size(m->get_ref<const std::string&>());
+      if (!size || !valid_log_max_bytes(*size))
+        return bad("log_max_bytes", "field 'log_max_bytes' must be " + std::string(log_max_bytes_rule) +
+                                        ", as a number or a string like \"10M\"");
+      p.log_max_bytes = *size;
+    }
+    if (auto b = body.find("log_backups"); b != body.end()) {
+      if (!b->is_number_integer() || !valid_log_backups(b->get<long long>()))
+        return bad("log_backups", "field 'log_backups' must be " + std::string(log_backups_rule));
+      p.log_backups = static_cast<int>(b->get<long long>());
     }
     return p;
   }

@@ -8,6 +8,7 @@
 // ("programs.json:7: program 'web': field 'numprocs' must be ...").
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ struct program_spec {
   restart_settings restart{restart_mode::on_failure};
   int stop_signal = 15;                                      // SIGTERM
   std::optional<double> stop_timeout;                        // empty: the daemon's --stop-timeout
+  std::optional<std::uint64_t> log_max_bytes;                // empty: the daemon's --log-max-bytes
+  std::optional<int> log_backups;                            // empty: the daemon's --log-backups
 
   bool operator==(const program_spec&) const = default;
 

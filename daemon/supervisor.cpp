@@ -1,6 +1,5 @@
 #include "supervisor.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,7 +84,11 @@ std::vector<pid_t> adopted_children(const std::unordered_map<pid_t, process_reco
 }  // namespace
 
 supervisor::supervisor(asio::io_context& io, spawner& spawn, supervisor_options options)
-    : io_(io), spawner_(spawn), options_(std::move(options)) {}
+    : io_(io), spawner_(spawn), options_(std::move(options)) {
+  auto logs = log_directory::open(options_.log_dir);
+  if (logs) logs_ = std::move(*logs);
+  else logs_status_ = logs.error();
+}
 
 supervisor::~supervisor() {
   for (auto& [name, r] : records_) {
@@ -128,10 +131,6 @@ const start_params* supervisor::declared(const std::string& name) const {
   return it == declared_.end() ? nullptr : &it->second;
 }
 
-std::string supervisor::log_path(const std::string& name, bool stderr_stream) const {
-  return options_.log_dir + "/" + name + (stderr_stream ? ".err" : ".out");
-}
-
 std::string supervisor::next_default_name() {
   // Like Python's Process-N: the counter only goes up, and skips names already taken.
   for (;;) {
@@ -158,7 +157,8 @@ result<json> supervisor::start(start_params params) {
                     "field 'env' has an invalid variable name '" + k + "' (empty, or has '=' or NUL)"};
 
   std::string name = params.name ? *params.name : next_default_name();
-  if (const process_record* old = find(name); old && !old->done()) {
+  process_record* old = lookup(name);
+  if (old && !old->done()) {
     if (old->state == process_state::backoff)
       return status{errc::already_exists,
                     "a process named '" + name + "' is waiting to restart; stop it first"};
@@ -170,16 +170,34 @@ result<json> supervisor::start(start_params params) {
     params.cwd = std::filesystem::current_path(ec).string();
   }
 
-  auto child = spawn_child(name, params);
+  if (!logs_) return status{errc::spawn_failed, "unable to start '" + name + "': " + logs_status_.message()};
+  log_limits limits = options_.default_log_limits;
+  if (params.log_max_bytes) limits.max_bytes = *params.log_max_bytes;
+  if (params.log_backups) limits.backups = *params.log_backups;
+  // A new run of a name goes on in the same logs, at the same offsets, as the runs before it.
+  std::shared_ptr<process_output> output = old ? old->output : nullptr;
+  if (!output) {
+    auto opened = process_output::open(io_, logs_, name, limits);
+    if (!opened) {
+      status failed{errc::spawn_failed, "unable to start '" + name + "': " + opened.error().message()};
+      log::warning("{}", failed.message());
+      return failed;
+    }
+    output = std::move(*opened);
+  }
+
+  auto child = spawn_child(name, params, *output);
   if (!child) {
     log::warning("{}", child.error().message());
     return child.error();
   }
+  output->set_limits(limits);  // only now: a refused start changes nothing
 
   auto r = std::make_unique<process_record>();
   r->name = name;
   r->pid = child->pid;
   r->pidfd = std::move(child->pidfd);
+  r->output = std::move(output);
   r->argv = std::move(params.argv);
   r->cwd = params.cwd;
   r->exec_argv = std::move(params.exec_argv);
@@ -204,18 +222,13 @@ result<json> supervisor::start(start_params params) {
   return to_json(rec);
 }
 
-result<spawned_child> supervisor::spawn_child(const std::string& name, const start_params& params) {
-
-  auto open_log = [&](bool err_stream) -> result<unique_fd> {
-    std::string path = log_path(name, err_stream);
-    unique_fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd) return status::from_errno(errc::spawn_failed, "unable to open log file '" + path + "'", errno);
-    return fd;
-  };
-  auto out = open_log(false);
-  if (!out) return out.error();
-  auto err = open_log(true);
-  if (!err) return err.error();
+result<spawned_child> supervisor::spawn_child(const std::string& name, const start_params& params,
+                                             process_output& output) {
+  // The daemon keeps only the read ends: once the child (and whatever inherits its output)
+  // has exited, the pipes reach end of file.
+  auto pipes = output.attach_run();
+  if (!pipes)
+    return status{errc::spawn_failed, "unable to start '" + name + "': " + pipes.error().message()};
 
   child_environment env;
   env.set_all(environ);
@@ -230,8 +243,8 @@ result<spawned_child> supervisor::spawn_child(const std::string& name, const sta
   // A process behind setpriv enters its working directory itself, as its own account
   // (run_as::wrap); the daemon entering it first would let it through closed directories.
   if (params.exec_argv.empty()) req.cwd = params.cwd;
-  req.stdout_fd = out->get();
-  req.stderr_fd = err->get();
+  req.stdout_fd = (*pipes)[0].get();
+  req.stderr_fd = (*pipes)[1].get();
 
   auto child = spawner_.spawn(req);
   if (!child)
@@ -346,9 +359,7 @@ status supervisor::remove(const std::string& name) {
   if (!r->done())
     return {errc::invalid_state, "process '" + name + "' is still " +
                                      (r->alive() ? "running" : "waiting to restart") + "; stop it first"};
-  records_.erase(name);
-  ::unlink(log_path(name, false).c_str());
-  ::unlink(log_path(name, true).c_str());
+  forget(records_.find(name));
   changed();
   return {};
 }
@@ -379,6 +390,8 @@ void supervisor::reap() {
 }
 
 void supervisor::on_reaped(process_record& r, int wait_status) {
+  // Everything it wrote is in its pipes by now: logged before anyone hears that it ended.
+  if (r.output) r.output->drain();
   if (WIFSIGNALED(wait_status)) {
     r.term_signal = WTERMSIG(wait_status);
     r.exitcode = -*r.term_signal;
@@ -452,7 +465,7 @@ void supervisor::respawn(process_record& r) {
   p.env = r.env;
   p.exec_argv = r.exec_argv;
   r.run_started = steady_clock::now();  // a failed spawn is a run of no length, never a healthy one
-  auto child = spawn_child(r.name, p);
+  auto child = spawn_child(r.name, p, *r.output);
   if (!child) {
     log::warning("{}", child.error().message());
     after_run(r, true);  // a run that could not even start is a failed one
@@ -477,6 +490,7 @@ void supervisor::respawn(process_record& r) {
 }
 
 void supervisor::answer_waiters(process_record& r) {
+  if (r.output) r.output->wake();  // a follower stops once the process is done
   json record = to_json(r);
   auto joiners = std::move(r.joiners);
   auto stoppers = std::move(r.stop_waiters);
@@ -497,11 +511,18 @@ void supervisor::evict_exited() {
           (oldest == records_.end() || it->second->start_order < oldest->second->start_order))
         oldest = it;
     if (oldest == records_.end()) return;
-    std::string name = oldest->first;
-    records_.erase(oldest);
-    ::unlink(log_path(name, false).c_str());
-    ::unlink(log_path(name, true).c_str());
+    forget(oldest);
   }
+}
+
+void supervisor::forget(std::map<std::string, std::unique_ptr<process_record>>::iterator it) {
+  // Its logs go with it; a descendant still writing to its pipes gets EPIPE from now on.
+  if (auto& output = it->second->output) {
+    output->close();
+    output->remove_files();
+    output->wake();  // followers learn it is gone
+  }
+  records_.erase(it);
 }
 
 void supervisor::session_closed(std::uint64_t session) {
@@ -519,6 +540,7 @@ void supervisor::session_closed(std::uint64_t session) {
     ss.erase(std::remove_if(ss.begin(), ss.end(),
                             [&](const responder& s) { return s.from().session == session; }),
              ss.end());
+    if (r->output) r->output->session_closed(session);
   }
 }
 

@@ -20,16 +20,19 @@
 
 #include "dispatcher.hpp"
 #include "event_log.hpp"
+#include "log_directory.hpp"
+#include "log_limits.hpp"
 #include "process_record.hpp"
 #include "spawner.hpp"
 
 namespace shoal {
 
 struct supervisor_options {
-  std::string log_dir;       // NAME.out / NAME.err live here
+  std::string log_dir;       // NAME.out / NAME.err live here (log_directory.hpp)
   std::string socket_path;   // given to children as SHOAL_SOCKET
   double stop_grace_seconds = 10;
   std::size_t max_exited_records = 1000;
+  log_limits default_log_limits{};  // for a start that sets none
 };
 
 struct start_params {
@@ -48,10 +51,13 @@ struct start_params {
   std::string program{};                  // the program this is an instance of
   int stop_signal = 15;                   // SIGTERM
   std::optional<double> stop_timeout{};   // empty: supervisor_options::stop_grace_seconds
+  std::optional<std::uint64_t> log_max_bytes{};  // empty: supervisor_options::default_log_limits
+  std::optional<int> log_backups{};
 };
 
 class supervisor {
  public:
+  // Opens options.log_dir; if that fails, every start fails with the reason (logs_status()).
   supervisor(asio::io_context& io, spawner& spawn, supervisor_options options);
   ~supervisor();
   supervisor(const supervisor&) = delete;
@@ -76,7 +82,8 @@ class supervisor {
   const process_record* find(const std::string& name) const;
   // What `start` with just this name starts; null when no program declares it.
   const start_params* declared(const std::string& name) const;
-  std::string log_path(const std::string& name, bool stderr_stream) const;
+  // Whether the log directory could be opened; the daemon refuses to start without it.
+  const status& logs_status() const { return logs_status_; }
 
   // SIGCHLD: reap everything that has exited (children and adopted orphans), then return.
   void reap();
@@ -94,7 +101,9 @@ class supervisor {
  private:
   process_record* lookup(const std::string& name);
   std::string next_default_name();
-  result<spawned_child> spawn_child(const std::string& name, const start_params& params);
+  result<spawned_child> spawn_child(const std::string& name, const start_params& params,
+                                    process_output& output);
+  void forget(std::map<std::string, std::unique_ptr<process_record>>::iterator it);
   void begin_stop(process_record& r, double grace);
   void respawn(process_record& r);
   void after_run(process_record& r, bool failed);
@@ -109,6 +118,8 @@ class supervisor {
   asio::io_context& io_;
   spawner& spawner_;
   supervisor_options options_;
+  std::shared_ptr<const log_directory> logs_;  // null when it could not be opened
+  status logs_status_;
   std::vector<std::string> child_env_;
   std::map<std::string, std::unique_ptr<process_record>> records_;  // sorted: status lists by name
   std::unordered_map<pid_t, process_record*> by_pid_;               // alive records only

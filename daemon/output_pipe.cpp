@@ -1,0 +1,143 @@
+#include "output_pipe.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <asio/post.hpp>
+
+#include "log.hpp"
+
+namespace shoal {
+namespace {
+
+constexpr std::size_t chunk_bytes = 64 * 1024;
+// One buffer for every pipe: the daemon has one thread, and each chunk is written to its log
+// before the next read.
+char chunk[chunk_bytes];
+
+// Larger than Linux's default 64 KiB, so a child rarely blocks while the daemon is busy
+// elsewhere. Only as root: an unprivileged user's pipes share a budget
+// (/proc/sys/fs/pipe-user-pages-soft) that larger pipes would use up four times faster.
+constexpr int privileged_pipe_bytes = 256 * 1024;
+
+}  // namespace
+
+result<pipe_ends> make_output_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return status::from_errno(errc::internal, "unable to create an output pipe", errno);
+  pipe_ends ends{unique_fd(fds[0]), unique_fd(fds[1])};
+  // Only the daemon's end: the child's stdout must block like any other.
+  int flags = ::fcntl(ends.read.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(ends.read.get(), F_SETFL, flags | O_NONBLOCK) != 0)
+    return status::from_errno(errc::internal, "unable to make an output pipe non-blocking", errno);
+  if (::geteuid() == 0) ::fcntl(ends.read.get(), F_SETPIPE_SZ, privileged_pipe_bytes);  // best effort
+  return ends;
+}
+
+std::shared_ptr<output_pipe> output_pipe::start(asio::io_context& io, unique_fd read_end,
+                                                std::shared_ptr<rotating_log> sink,
+                                                std::function<void()> on_output,
+                                                std::function<void()> on_closed) {
+  auto p = std::make_shared<output_pipe>(token{}, io, std::move(read_end), std::move(sink),
+                                         std::move(on_output), std::move(on_closed));
+  p->arm();
+  return p;
+}
+
+output_pipe::output_pipe(token, asio::io_context& io, unique_fd read_end,
+                         std::shared_ptr<rotating_log> sink, std::function<void()> on_output,
+                         std::function<void()> on_closed)
+    : io_(io),
+      descriptor_(io),
+      sink_(std::move(sink)),
+      on_output_(std::move(on_output)),
+      on_closed_(std::move(on_closed)) {
+  int size = ::fcntl(read_end.get(), F_GETPIPE_SZ);
+  capacity_ = size > 0 ? static_cast<std::size_t>(size) : chunk_bytes;
+  descriptor_.assign(read_end.release());
+}
+
+output_pipe::~output_pipe() {
+  std::error_code ignored;
+  descriptor_.close(ignored);
+}
+
+output_pipe::outcome output_pipe::read_once() {
+  if (!descriptor_.is_open()) return outcome::closed;
+  ssize_t n;
+  do n = ::read(descriptor_.native_handle(), chunk, chunk_bytes);
+  while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    sink_->write({chunk, static_cast<std::size_t>(n)});
+    if (on_output_) on_output_();
+    // A short read emptied the pipe at that instant; the next write raises a new edge.
+    return static_cast<std::size_t>(n) == chunk_bytes ? outcome::more : outcome::empty;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return outcome::empty;
+  if (n < 0) log::warning("unable to read the output pipe for '{}': {}", sink_->file(), std::strerror(errno));
+  return outcome::closed;
+}
+
+void output_pipe::on_ready() {
+  auto self = shared_from_this();  // on_closed may drop the owner's reference
+  switch (read_once()) {
+    case outcome::more:
+      asio::post(io_, [weak = weak_from_this()] {
+        if (auto p = weak.lock()) p->on_ready();
+      });
+      break;
+    case outcome::empty:
+      arm();
+      break;
+    case outcome::closed:
+      finish();
+      break;
+  }
+}
+
+// Asio's reactor is edge-triggered and an async_wait does not read first, so a wait is only
+// armed right after a read found the pipe empty (or at the start, before any byte).
+void output_pipe::arm() {
+  if (!descriptor_.is_open()) return;
+  descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
+                         [weak = weak_from_this()](const std::error_code& ec) {
+                           if (ec) return;  // closed: nothing more to read
+                           if (auto p = weak.lock()) p->on_ready();
+                         });
+}
+
+void output_pipe::drain() {
+  auto self = shared_from_this();
+  std::size_t budget = capacity_;
+  while (descriptor_.is_open()) {
+    ssize_t n;
+    do n = ::read(descriptor_.native_handle(), chunk, std::min(chunk_bytes, budget));
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+      sink_->write({chunk, static_cast<std::size_t>(n)});
+      if (on_output_) on_output_();
+      budget -= static_cast<std::size_t>(n);
+      if (budget == 0) return;
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    finish();
+  }
+}
+
+void output_pipe::close() {
+  std::error_code ignored;
+  descriptor_.close(ignored);  // a pending wait completes with operation_aborted
+}
+
+void output_pipe::finish() {
+  close();
+  if (auto done = std::exchange(on_closed_, nullptr)) done();
+}
+
+}  // namespace shoal

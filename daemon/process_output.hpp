@@ -1,0 +1,86 @@
+// Everything one process writes: its stdout and stderr logs, the pipes they are read from,
+// and the `logs` requests waiting for more. One per process name, shared by all its runs
+// (restarts, and a new start under the same name), so offsets only grow and a follower never
+// sees a stream start over. The process record owns it; its pipes call back into it only
+// while it lives.
+//
+// The pipes are apart from the logs on purpose: the read end of a pipe can be handed to
+// another owner (a process that outlives the daemon) and back, while the rotating_log
+// stays whoever's writes the files.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "log_directory.hpp"
+#include "output_pipe.hpp"
+#include "protocol.hpp"
+#include "rotating_log.hpp"
+
+namespace shoal {
+
+enum class output_stream { out = 0, err = 1 };
+
+class process_output : public std::enable_shared_from_this<process_output> {
+ public:
+  // Opens (creating when missing) NAME.out and NAME.err in `dir`.
+  static result<std::shared_ptr<process_output>> open(asio::io_context& io,
+                                                      std::shared_ptr<const log_directory> dir,
+                                                      const std::string& name, log_limits limits);
+  ~process_output();
+  process_output(const process_output&) = delete;
+  process_output& operator=(const process_output&) = delete;
+
+  void set_limits(log_limits limits);
+  const log_limits& limits() const { return streams_[0]->limits(); }
+
+  // Makes the stdout and stderr pipes of a new run and starts reading them. Returns the write
+  // ends for the child; the caller closes them once it is spawned, so the pipes end when the
+  // child and whatever inherited them have exited.
+  result<std::array<unique_fd, 2>> attach_run();
+  // Everything still in the pipes reaches the logs (the run was reaped; output_pipe::drain).
+  void drain();
+  // Stops reading every pipe; what is still in them is lost.
+  void close();
+  void remove_files();
+  // Some pipe is still open: a run, or a descendant that inherited its output, may write.
+  bool reading() const;
+
+  rotating_log& stream(output_stream which) { return *streams_[static_cast<int>(which)]; }
+  // {"stdout": {...}, "stderr": {...}}: written_bytes, rotations, failed_writes,
+  // dropped_bytes, error (docs/protocol.md, the process record).
+  json describe() const;
+
+  // A `logs` request that found nothing new: `wake` runs once, when either stream grows, the
+  // process changes state (wake()), or `timeout` seconds pass, whichever is first.
+  void wait(std::uint64_t session, double timeout, std::function<void()> wake);
+  void wake();
+  void session_closed(std::uint64_t session);
+
+  struct token {};  // for make_shared; use open()
+  process_output(token, asio::io_context& io);
+
+ private:
+  struct waiter {
+    std::uint64_t session;
+    std::function<void()> wake;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+  void pipe_closed();
+
+  asio::io_context& io_;
+  std::array<std::shared_ptr<rotating_log>, 2> streams_;
+  std::vector<std::shared_ptr<output_pipe>> pipes_;  // closed ones are pruned on the next run
+  std::map<std::uint64_t, waiter> waiters_;
+  std::uint64_t next_waiter_ = 1;
+};
+
+}  // namespace shoal
