@@ -30,7 +30,8 @@ check() {
 
 check spawn --count 6 --inflight 3 --rounds 2 -- \
   spawn.baseline spawn.clean_child spawn.sequential spawn.baseline_call spawn.clean_call spawn.start_reply spawn.baseline_pipelined spawn.pipelined
-check control --count 10 --rounds 2 -- control.baseline control.hello
+check control --count 10 --rounds 2 -- control.baseline control.hello control.hello_flood \
+  control.hello_flood_p99 control.flood_rate
 check status --count 4 --records 20 --rounds 2 -- \
   status.hello status.empty status.hello_full status.one_of_full status.full status.json_floor \
   status.full_reply status.full_per_record

@@ -2,7 +2,7 @@
 // loop and hands every byte, in order, to the stream's rotating_log: the child never writes
 // a file itself, so the daemon alone decides when a file rotates (docs/logging.md).
 //
-// Fairness: one read of at most 64 KiB per turn of the loop. After a full read the next one
+// Fairness: one read of at most 16 KiB per turn of the loop. After a full read the next one
 // is posted behind whatever else is ready, so a child that floods its output costs other
 // clients one chunk's latency, never a stall.
 //
