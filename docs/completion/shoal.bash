@@ -89,7 +89,7 @@ _shoal() {
 
     local flags="" names=""
     case $verb in
-        start) flags="--name --cwd --env --env-file --restart --restart-max --restart-window --user --group --" ;;
+        start) flags="--name --cwd --env --env-file --restart --restart-max --restart-window --user --group --log-max-bytes --log-backups --" ;;
         watch) flags="--since --count"; names=$(_shoal_names status) ;;
         reload) ;;
         join) flags="--timeout -v"; names=$(_shoal_names status) ;;
