@@ -218,7 +218,8 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
                  const responder& reply) {
   const process_record* r = s.find(name);
   if (!r || !r->output) return reply.fail(errc::not_found, "no process named '" + name + "'");
-  // Checked again when a waiting request is answered: the name may belong to another by then.
+  // Checked on every answer: by the time a waiting request is answered, the name may have been
+  // started again by another user.
   if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
     return reply.fail(st);
   auto chunk = r->output->stream(which).read(offset, limit);
@@ -241,10 +242,6 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
 void handle_logs(supervisor& s, const json& body, const responder& reply) {
   auto name = required_name(body, "name");
   if (!name) return reply.fail(name.error());
-  const process_record* r = s.find(*name);
-  if (!r) return reply.fail(errc::not_found, "no process named '" + *name + "'");
-  if (auto st = check_owner(reply.from().uid, "read the logs of", *name, r->uid); !st)
-    return reply.fail(st);
   auto stream = optional_string(body, "stream");
   if (!stream) return reply.fail(stream.error());
   std::string which = stream->value_or("stdout");

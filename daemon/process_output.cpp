@@ -82,8 +82,10 @@ bool process_output::reading() const {
 }
 
 void process_output::pipe_closed() {
-  if (!reading())
-    for (auto& s : streams_) s->release();
+  if (reading()) return;
+  // The pipe calling back holds itself alive until it returns.
+  pipes_.clear();
+  for (auto& s : streams_) s->release();
 }
 
 json process_output::describe() const {

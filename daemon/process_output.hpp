@@ -78,7 +78,7 @@ class process_output : public std::enable_shared_from_this<process_output> {
 
   asio::io_context& io_;
   std::array<std::shared_ptr<rotating_log>, 2> streams_;
-  std::vector<std::shared_ptr<output_pipe>> pipes_;  // closed ones are pruned on the next run
+  std::vector<std::shared_ptr<output_pipe>> pipes_;  // dropped once all are closed
   std::map<std::uint64_t, waiter> waiters_;
   std::uint64_t next_waiter_ = 1;
 };

@@ -133,8 +133,8 @@ bool rotating_log::rotate() {
       return false;
     }
     fd_.reset();
-    backups_.push_front(size_);
-    while (backups_.size() > static_cast<std::size_t>(limits_.backups)) backups_.pop_back();
+    backups_.insert(backups_.begin(), size_);
+    backups_.resize(std::min(backups_.size(), static_cast<std::size_t>(limits_.backups)));
   }
   base_ += size_;
   size_ = 0;

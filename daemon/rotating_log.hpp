@@ -21,11 +21,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "log_directory.hpp"
 #include "log_limits.hpp"
@@ -91,7 +91,9 @@ class rotating_log {
   unique_fd fd_;  // the current file, O_APPEND; closed while idle (release) or after a failure
   std::uint64_t base_ = 0;  // logical offset of the current file's first byte
   std::uint64_t size_ = 0;  // bytes in the current file
-  std::deque<std::uint64_t> backups_;  // sizes of NAME.out.1, .2, ...: the newest first
+  // Sizes of NAME.out.1, .2, ...: the newest first. A vector, not a deque: a record that
+  // never rotates allocates nothing for it.
+  std::vector<std::uint64_t> backups_;
 
   std::uint64_t written_bytes_ = 0;
   std::uint64_t failed_writes_ = 0;
