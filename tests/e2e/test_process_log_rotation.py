@@ -384,6 +384,9 @@ def test_a_logs_directory_swapped_for_a_symlink_is_not_followed(shoal, tmp_dir):
     assert shoal.cli("remove", "early").returncode == 0
     assert not os.path.exists(os.path.join(moved, "early.out"))
     assert os.listdir(elsewhere) == []
+    # Put it back, so that teardown's `shoald --cleanup` accepts the state directory.
+    os.unlink(logs)
+    os.rename(moved, logs)
 
 
 def test_shoald_refuses_a_logs_directory_that_is_a_symlink(daemons, tmp_dir):
@@ -398,3 +401,4 @@ def test_shoald_refuses_a_logs_directory_that_is_a_symlink(daemons, tmp_dir):
     assert code == 1
     assert os.path.join(d.state_dir, "logs") in d.stderr()
     assert os.listdir(elsewhere) == []
+    os.unlink(os.path.join(d.state_dir, "logs"))  # for teardown's `shoald --cleanup`
