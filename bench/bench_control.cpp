@@ -6,7 +6,9 @@
 // (`yes`), which the daemon reads, writes and rotates: what a flood costs everyone else. The
 // flood is paused (SIGSTOP) for the idle rounds and resumed (SIGCONT) for the flood rounds,
 // so both figures come from alternating rounds under the same machine load.
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "echo_server.hpp"
 #include "line_socket.hpp"
@@ -85,8 +87,16 @@ status run(const options& opts) {
       if (auto s = time_round_trips(*echo_conn, request, n, base, echoed); !s) return s;
       if (auto s = time_round_trips(*shoal_conn, request, n, hello, answered); !s) return s;
       if (auto s = flood_signal("CONT"); !s) return s.error();
-      auto before = flood_written(*control);
+      // Timed only once the resumed child is writing again.
+      auto paused_at = flood_written(*control);
+      if (!paused_at) return paused_at.error();
+      result<std::uint64_t> before = *paused_at;
+      for (int i = 0; i < 2000 && before && *before == *paused_at; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        before = flood_written(*control);
+      }
       if (!before) return before.error();
+      if (*before == *paused_at) return status{errc::internal, "the flooding child wrote nothing for 2 s"};
       auto t0 = bench_clock::now();
       if (auto s = time_round_trips(*shoal_conn, request, n, flooded, answered_flooded); !s) return s;
       flood_seconds += static_cast<double>(elapsed_ns(t0)) / 1e9;
@@ -96,7 +106,6 @@ status run(const options& opts) {
     }
     if (auto stopped = call(*control, {{"op", "stop"}, {"name", "flood"}, {"timeout", 5}}); !stopped)
       return stopped.error();
-    if (flood_bytes == 0) return status{errc::internal, "the flooding child wrote nothing"};
     // Checked after timing, so parsing is not part of either figure.
     if (echoed + "\n" != request) return status{errc::internal, "the echo server garbled: " + echoed};
     json reply = json::parse(answered, nullptr, false);
