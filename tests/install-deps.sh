@@ -11,6 +11,9 @@ packages=(
   procps
   systemd   # systemd-analyze and systemd-socket-activate, used by the service tests
   tmux      # a real terminal for the tests of shoal top
+  # The package test: lintian judges the .deb; man, zsh, fish and pkg-config use what it
+  # installed.
+  lintian man-db zsh fish pkgconf
 )
 
 missing=()
