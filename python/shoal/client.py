@@ -87,6 +87,21 @@ class Client:
         error = reply.get("error") or {}
         raise ShoalError(error.get("code", "internal"), error.get("message", "no message"))
 
+    def call_many(self, requests):
+        """Sends every (op, fields) request before reading any reply; returns each one's
+        result, or the ShoalError that refused it, in order."""
+        ids = [self._send(dict(op=op, **fields)) for op, fields in requests]
+        results = []
+        for request_id in ids:
+            reply = self._await(request_id)
+            if reply.get("ok"):
+                results.append(reply.get("result"))
+            else:
+                error = reply.get("error") or {}
+                results.append(ShoalError(error.get("code", "internal"),
+                                          error.get("message", "no message")))
+        return results
+
     def _send(self, request):
         with self._send_lock:
             request_id = next(self._ids)
