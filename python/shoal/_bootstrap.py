@@ -95,8 +95,7 @@ def main():
     if not sys.stdout.isatty():
         # Like a terminal: each line reaches the log, and so the parent, when it is printed.
         sys.stdout.reconfigure(line_buffering=True)
-    run = _run.Run(prep["run"], prep["identity"], prep["main_pid"],
-                   shm=os.environ.get("SHOAL_SHM"), name=prep["name"])
+    run = _run.Run(prep["run"], prep["identity"], prep["main_pid"], shm=os.environ.get("SHOAL_SHM"))
     _run.adopt(run)
     process._set_parent(prep["parent_name"], prep["parent_pid"])
     process._child_identity(prep["name"], prep["identity"], prep["daemon"])

@@ -23,17 +23,6 @@ import threading
 
 from .errors import ShoalError
 
-# Refreshed in a fork child, so it always names the calling process without a system call.
-pid = os.getpid()
-
-
-def _refresh_pid():
-    global pid
-    pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_refresh_pid)
-
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -57,11 +46,10 @@ class Run:
     """What this process knows of its run. The main process makes one on first use; a child
     gets its own from the bootstrap (shoal._bootstrap)."""
 
-    def __init__(self, run_id, identity=(), main_pid=None, shm=None, name="MainProcess"):
+    def __init__(self, run_id, identity=(), main_pid=None, shm=None):
         self.id = run_id
         self.identity = tuple(identity)  # () in the main process, (1,), (1, 2)... below
-        self.main_pid = main_pid or pid
-        self.name = name
+        self.main_pid = main_pid or os.getpid()
         self._shm = shm
         self._client = None
         self._segment = None
@@ -69,7 +57,6 @@ class Run:
         self.child_counter = itertools.count(1)
         self._object_counter = itertools.count(1)
         self._module_counts = {}
-        self.daemon_names = set()
 
     @property
     def is_main(self):
@@ -186,7 +173,7 @@ def current():
     if _current is None:
         with _current_lock:
             if _current is None:
-                _current = Run(f"{_program_stem()}-{pid}-{os.urandom(2).hex()}")
+                _current = Run(f"{_program_stem()}-{os.getpid()}-{os.urandom(2).hex()}")
     return _current
 
 

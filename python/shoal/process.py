@@ -78,17 +78,19 @@ def cpu_count():
 
 
 def _cleanup():
+    """Forgets the children that have ended (asking the daemon about those not known to)."""
     with _children_lock:
-        started = [p for p in _children if p._daemon_name is not None and p._exitcode is None]
-    if not started:
-        return
-    try:
-        records = _run.current().client().status(*[p._daemon_name for p in started])
-    except ShoalError:
-        return
-    for p, record in zip(started, records):
-        if record["state"] not in _RUNNING_STATES:
-            p._ended(record)
+        unknown = [p for p in _children if p._daemon_name is not None and p._exitcode is None]
+    if unknown:
+        try:
+            records = _run.current().client().status(*[p._daemon_name for p in unknown])
+        except ShoalError:
+            records = []
+        for p, record in zip(unknown, records):
+            if record["state"] not in _RUNNING_STATES:
+                p._ended(record)
+    with _children_lock:
+        _children.difference_update([p for p in _children if p._exitcode is not None])
 
 
 def _get_follower():

@@ -94,7 +94,15 @@ JOIN_TIMEOUT = """
         p.terminate()
         p.join()
         after = [p.exitcode, p.is_alive(), [c.name for c in active_children()]]
-        print(json.dumps({"waited": waited, "during": during, "after": after}))
+        quick = Process(target=time.sleep, args=(0,))
+        quick.start()
+        deadline = time.monotonic() + 60
+        while quick.exitcode is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Ended without a join: active_children() no longer lists it.
+        unjoined = [c.name for c in active_children()]
+        print(json.dumps({"waited": waited, "during": during, "after": after,
+                          "unjoined": unjoined}))
 """
 
 
@@ -106,6 +114,7 @@ def test_join_with_a_timeout_leaves_a_sleeping_child_alone(shoal, tmp_dir):
     assert 0.5 <= report["waited"] < 30, report
     assert report["during"] == [None, True, ["Process-1"]]
     assert report["after"] == [-signal.SIGTERM, False, []]
+    assert report["unjoined"] == []
 
 
 IDENTITY = """

@@ -48,7 +48,10 @@ def test_two_programs_at_once_with_the_same_process_names(shoal, tmp_dir):
             assert [n.split(".", 1)[1] for n in own] == ["Process-1", "Process-2"]
         assert names[0][0].split(".")[0] != names[1][0].split(".")[0]
         open(go, "w").close()
-        outputs = [p.communicate(timeout=60) for p in programs]
+        for p in programs:
+            p.wait(60)
+        # Read through the same text files as readline() above, which may hold more lines.
+        outputs = [(p.stdout.read(), p.stderr.read()) for p in programs]
     finally:
         for p in programs:
             if p.poll() is None:
@@ -159,7 +162,8 @@ def test_ctrl_c_reaches_the_children_as_it_would_on_a_terminal(shoal, tmp_dir):
         # Wait until the child runs Python code, so that SIGINT becomes KeyboardInterrupt there.
         wait_until(lambda: shoal.record(name)["state"] == "running", 10, what="the child to run")
         program.send_signal(signal.SIGINT)
-        out, err = program.communicate(timeout=60)
+        program.wait(60)
+        err = program.stderr.read()
     finally:
         if program.poll() is None:
             program.kill()
