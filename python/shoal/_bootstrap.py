@@ -74,7 +74,7 @@ def _delete_run_objects_if_last(run):
     me = os.environ.get("SHOAL_NAME")
     prefix = run.id + "."
     try:
-        records = run.client().status()
+        records = run.call("status")
     except Exception:
         return
     if any(r["name"].startswith(prefix) and r["name"] != me and r["state"] == "running"

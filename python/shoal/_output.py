@@ -83,7 +83,7 @@ class Follower:
             self._followed.pop(name, None)
 
     def _connection(self):
-        if self._client is None:
+        if self._client is None or self._client.broken:
             self._client = Client(self._socket_path)
         return self._client
 

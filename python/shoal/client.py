@@ -77,6 +77,11 @@ class Client:
     def fileno(self):
         return self._sock.fileno()
 
+    @property
+    def broken(self):
+        """True once the connection failed; a new Client is needed."""
+        return self._broken is not None
+
     # --- the wire ----------------------------------------------------------------------------
 
     def call(self, op, **fields):
@@ -107,10 +112,13 @@ class Client:
             request_id = next(self._ids)
             request["id"] = request_id
             line = json.dumps(request, separators=(",", ":")).encode() + b"\n"
+            if self._broken:
+                raise DaemonUnreachable(self.path, self._broken, sent=False)
             try:
                 self._sock.sendall(line)
             except OSError as e:
-                raise DaemonUnreachable(self.path, f"sending failed: {e.strerror or e}") from None
+                self._broken = f"sending failed: {e.strerror or e}"
+                raise DaemonUnreachable(self.path, self._broken, sent=False) from None
         return request_id
 
     def _await(self, request_id):

@@ -83,7 +83,7 @@ def _cleanup():
         unknown = [p for p in _children if p._daemon_name is not None and p._exitcode is None]
     if unknown:
         try:
-            records = _run.current().client().status(*[p._daemon_name for p in unknown])
+            records = _run.current().call("status", *[p._daemon_name for p in unknown])
         except ShoalError:
             records = []
         for p, record in zip(unknown, records):
@@ -190,9 +190,8 @@ class Process:
         run = _run.current()
         daemon_name = run.process_name(self._name, self._identity, self._default_name)
         argv, env, self._spawn_file = _spawn.command(self, run)
-        client = run.client()
         try:
-            record = client.start(argv, name=daemon_name, cwd=os.getcwd(), env=env)
+            record = run.call("start", argv, name=daemon_name, cwd=os.getcwd(), env=env)
         except BaseException:
             _spawn.discard(self._spawn_file)
             raise
@@ -211,7 +210,7 @@ class Process:
         assert self._daemon_name is not None, "can only join a started process"
         if self._exitcode is None:
             try:
-                record = _run.current().client().join(
+                record = _run.current().call("join", 
                     self._daemon_name, None if timeout is None else max(0.0, float(timeout)))
             except ShoalError as e:
                 if e.code == "timeout":
@@ -228,7 +227,7 @@ class Process:
         assert self._parent_pid == os.getpid(), "can only test a child process"
         if self._daemon_name is None or self._exitcode is not None:
             return False
-        record = _run.current().client().status(self._daemon_name)[0]
+        record = _run.current().call("status", self._daemon_name)[0]
         if record["state"] in _RUNNING_STATES:
             return True
         self._ended(record)
@@ -296,7 +295,7 @@ class Process:
         self._check_closed()
         if self._exitcode is None and self._daemon_name is not None and self is not _current_process:
             try:
-                record = _run.current().client().status(self._daemon_name)[0]
+                record = _run.current().call("status", self._daemon_name)[0]
             except ShoalError:
                 return None
             if record["state"] not in _RUNNING_STATES:
@@ -352,7 +351,7 @@ class Process:
         if self._daemon_name is None or self._exitcode is not None:
             return
         try:
-            _run.current().client().kill(self._daemon_name, signal=name)
+            _run.current().call("kill", self._daemon_name, signal=name)
         except ShoalError as e:
             if e.code != "invalid_state":  # it has exited meanwhile
                 raise

@@ -183,13 +183,12 @@ def _create(kind, code, staged, length, name, frame):
         name, shared = run.object_name("v" if kind == _segment.KIND_VALUE else "a", frame)
     else:
         shared = True
-    client = run.client()
     created = True
     try:
         if kind == _segment.KIND_VALUE:
-            client.value_create(name, code)
+            run.call("value_create", name, code)
         else:
-            client.array_create(name, code, length)
+            run.call("array_create", name, code, length)
     except ShoalError as e:
         if e.code != "already_exists" or not shared:
             raise

@@ -68,13 +68,13 @@ def _lock_info(cls_kind, name, frame):
         name, shared = run.object_name(cls_kind, frame)
     else:
         shared = True
-    return run.client().lock_create(name, exist_ok=shared)
+    return run.call("lock_create", name, exist_ok=shared)
 
 
 def lock_info(name):
     """The daemon's answer for an existing or new lock called ``name`` (a synchronized
     object's lock)."""
-    return _run.current().client().lock_create(name, exist_ok=True)
+    return _run.current().call("lock_create", name, exist_ok=True)
 
 
 class Lock:
