@@ -100,7 +100,11 @@ def main():
     process._set_parent(prep["parent_name"], prep["parent_pid"])
     process._child_identity(prep["name"], prep["identity"], prep["daemon"])
     try:
-        _import_main(prep)
+        process._importing_main = True
+        try:
+            _import_main(prep)
+        finally:
+            process._importing_main = False
         child = pickle.loads(data["process"])
     except SystemExit as e:
         sys.exit(_exit_code(e))

@@ -52,6 +52,9 @@ _children_lock = threading.Lock()
 _follower = None
 _exit_installed = False
 _interrupted = False
+# True in a child while it imports its parent's main module: starting a process then would
+# start one more child per child (a program without the __main__ guard).
+_importing_main = False
 
 
 def current_process():
@@ -185,6 +188,13 @@ class Process:
         assert self._parent_pid == os.getpid(), \
             "can only start a process object created by current process"
         assert not _current_process.daemon, "daemonic processes are not allowed to have children"
+        if _importing_main:
+            raise RuntimeError(
+                "An attempt has been made to start a new process before the current process has "
+                "finished its bootstrapping phase: this child is importing its parent's main "
+                "module, which starts processes at its top level. Guard that code with\n\n"
+                "    if __name__ == '__main__':\n        ...\n\nas multiprocessing's spawn "
+                "start method requires.")
         _install_exit()
         from . import _spawn
         run = _run.current()

@@ -206,3 +206,28 @@ def test_a_subclass_runs_its_own_run_and_the_sentinel_says_when_it_ends(shoal, t
     assert report["ready"] is True and report["exitcode"] == 0
     assert re.fullmatch(r"sub-\d+-[0-9a-f]{4}\.1\.worker-a", report["daemon_name"]), report
     assert report["refused"].startswith("cannot release lock 'sub-") and "it is not held" in report["refused"]
+
+
+UNGUARDED = """
+    from shoal import Process
+
+    def work():
+        print("never runs")
+
+    # No `if __name__ == "__main__":` guard: each child would start another child.
+    p = Process(target=work)
+    p.start()
+    p.join()
+    print("exitcode", p.exitcode)
+"""
+
+
+def test_a_program_without_the_main_guard_gets_one_failed_child_not_a_cascade(shoal, tmp_dir):
+    result = run_program(shoal, write_program(tmp_dir, "unguarded.py", UNGUARDED), timeout=120)
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines()[-1] == "exitcode 1"
+    assert "never runs" not in result.stdout
+    assert "RuntimeError: An attempt has been made to start a new process before the current " \
+           "process has finished its bootstrapping phase" in result.stderr
+    assert "if __name__ == '__main__':" in result.stderr
+    assert len(records(shoal, "unguarded-")) == 1
