@@ -16,7 +16,8 @@ import threading
 from . import _run
 from .errors import ShoalError
 
-__all__ = ["Process", "current_process", "active_children", "parent_process", "cpu_count"]
+__all__ = ["Process", "current_process", "active_children", "parent_process", "cpu_count",
+           "freeze_support"]
 
 _RUNNING_STATES = ("running", "stopping", "backoff")
 
@@ -78,6 +79,10 @@ def cpu_count():
     if count is None:
         raise NotImplementedError("cannot determine the number of CPUs")
     return count
+
+
+def freeze_support():
+    """Does nothing, as multiprocessing's does outside frozen Windows programs."""
 
 
 def _cleanup():
