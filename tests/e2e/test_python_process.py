@@ -119,7 +119,7 @@ def test_join_with_a_timeout_leaves_a_sleeping_child_alone(shoal, tmp_dir):
 
 IDENTITY = """
     import json, os, sys
-    from shoal import Process, current_process, parent_process, cpu_count, Value
+    from shoal import Process, current_process, parent_process, cpu_count, freeze_support, Value
 
     def tell(out, nested):
         me = current_process()
@@ -136,6 +136,7 @@ IDENTITY = """
             out.value = p.exitcode + 10
 
     if __name__ == "__main__":
+        freeze_support()
         out = Value("i", -1)
         p = Process(target=tell, args=(out, True), daemon=False)
         p.start()
