@@ -5,6 +5,8 @@
     python.spawn           shoal: the same, the child started by a private shoald
     python.lock_baseline   multiprocessing: 2 processes x N of `with v.get_lock(): v.value += 1`
     python.lock            shoal: the same on a shoal.Value (the daemon's segment and named lock)
+    python.lock_cpu[_baseline]  the CPU time both processes spent per increment: on a loaded
+                           machine the wall time mostly measures the scheduler
 
 Rounds alternate baseline and shoal; x_base = shoal's median / the baseline's median (1.00 is as
 fast as multiprocessing, below 1 is faster). Both increment runs must end exactly at 2 x N.
@@ -42,17 +44,20 @@ def noop():
 
 
 def increment(counter, n, ready, times, slot):
-    """Waits until both workers are ready, then n locked increments; records start and end."""
+    """Waits until both workers are ready, then n locked increments; records start, end and
+    the CPU time spent."""
     with ready.get_lock():
         ready.value += 1
     while ready.value < 2:
         time.sleep(0.0005)
+    cpu = time.process_time()
     started = time.perf_counter()
     for _ in range(n):
         with counter.get_lock():
             counter.value += 1
-    times[2 * slot] = started
-    times[2 * slot + 1] = time.perf_counter()
+    times[3 * slot] = started
+    times[3 * slot + 1] = time.perf_counter()
+    times[3 * slot + 2] = time.process_time() - cpu
 
 
 def spawn_round(module, count):
@@ -68,9 +73,10 @@ def spawn_round(module, count):
 
 
 def lock_round(module, n):
+    """(wall seconds, CPU seconds of both workers) for 2 x n locked increments."""
     counter = module.Value("i", 0)
     ready = module.Value("i", 0)
-    times = module.Array("d", 4, lock=False)
+    times = module.Array("d", 6, lock=False)
     workers = [module.Process(target=increment, args=(counter, n, ready, times, i))
                for i in range(2)]
     for w in workers:
@@ -79,7 +85,7 @@ def lock_round(module, n):
         w.join()
         assert w.exitcode == 0, w.exitcode
     assert counter.value == 2 * n, f"lost increments: {counter.value} != {2 * n}"
-    return max(times[1], times[3]) - min(times[0], times[2])
+    return max(times[1], times[4]) - min(times[0], times[3]), times[2] + times[5]
 
 
 class PrivateDaemon:
@@ -147,11 +153,12 @@ def main():
     problems = []
     try:
         base_spawn, shoal_spawn, base_lock, shoal_lock = [], [], [], []
-        for _ in range(opts.rounds):
-            base_spawn += spawn_round(spawn, opts.starts)
-            shoal_spawn += spawn_round(shoal, opts.starts)
-            base_lock.append(lock_round(spawn, opts.increments))
-            shoal_lock.append(lock_round(shoal, opts.increments))
+        for i in range(opts.rounds):
+            # ABBA order, so that a drift in the machine's load weighs on both sides alike.
+            pairs = [(spawn, base_spawn, base_lock), (shoal, shoal_spawn, shoal_lock)]
+            for module, spawns, locks in (pairs if i % 2 == 0 else pairs[::-1]):
+                spawns += spawn_round(module, opts.starts)
+                locks.append(lock_round(module, opts.increments))
         print(f"python: multiprocessing beside shoal, {opts.rounds} alternating rounds "
               f"({opts.starts} start+join, 2 x {opts.increments} locked increments each)")
         print(f"{'figure':<24} {'median_us':>11} {'p99_us':>11} {'ops/s':>11} {'x_base':>9}  what")
@@ -160,10 +167,16 @@ def main():
         row("python.spawn", shoal_spawn, base_spawn,
             "shoal.Process through shoald: start + join of a no-op target (x baseline)")
         per = 2 * opts.increments
-        row("python.lock_baseline", [t / per for t in base_lock], None,
+        base_wall = [wall / per for wall, _ in base_lock]
+        base_cpu = [cpu / per for _, cpu in base_lock]
+        row("python.lock_baseline", base_wall, None,
             "multiprocessing Value: with v.get_lock(): v.value += 1, 2 processes (per increment)")
-        row("python.lock", [t / per for t in shoal_lock], [t / per for t in base_lock],
+        row("python.lock", [wall / per for wall, _ in shoal_lock], base_wall,
             "shoal Value: the same, in the daemon's segment under a named lock (x baseline)")
+        row("python.lock_cpu_baseline", base_cpu, None,
+            "multiprocessing Value: CPU time of both processes per increment", per_op=False)
+        row("python.lock_cpu", [cpu / per for _, cpu in shoal_lock], base_cpu,
+            "shoal Value: CPU time of both processes per increment (x baseline)", per_op=False)
     finally:
         problems = daemon.close()
         shutil.rmtree(package, ignore_errors=True)

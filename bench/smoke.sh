@@ -47,7 +47,8 @@ printf '%s\n' "$out"
 if [ "$rc" -ne 0 ]; then
   echo "smoke: bench_python.py exited with $rc" >&2; failed=1
 fi
-for key in python.spawn_baseline python.spawn python.lock_baseline python.lock; do
+for key in python.spawn_baseline python.spawn python.lock_baseline python.lock \
+    python.lock_cpu_baseline python.lock_cpu; do
   if ! printf '%s\n' "$out" | grep -Eq "^$key +[0-9]+(\.[0-9]+)? "; then
     echo "smoke: bench_python.py printed no figure '$key'" >&2; failed=1
   fi

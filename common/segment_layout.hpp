@@ -47,7 +47,7 @@ inline constexpr std::uint8_t kind_lock = 3;  // a named lock: its data is one l
 struct lock_state {
   std::int32_t owner;        // pid of the holder; 0 when free or not yet recorded
   std::uint32_t owner_died;  // 1: the last holder died holding it; the next acquirer clears it
-  std::uint64_t since_ns;    // CLOCK_REALTIME nanoseconds when the holder acquired it
+  std::uint64_t since_ns;    // CLOCK_REALTIME nanoseconds when the holder acquired it, or 0
   std::uint64_t sequence;    // +1 on every acquisition (progress marker for the daemon)
 };
 

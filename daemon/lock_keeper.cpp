@@ -143,6 +143,16 @@ status lock_keeper::release_for(pid_t owner, bool force, pid_t& released) {
   return {};
 }
 
+std::uint64_t lock_keeper::since_of_current_hold() {
+  if (std::uint64_t since = lock_record::since_ns(state_); since != 0) return since;
+  // A holder that records no time: when a check first saw this acquisition, or now.
+  if (lock_record::sequence(state_) != seen_sequence_) {
+    seen_sequence_ = lock_record::sequence(state_);
+    seen_since_ns_ = lock_record::realtime_ns();
+  }
+  return seen_since_ns_;
+}
+
 json lock_keeper::describe_status() {
   pid_t holder = lock_record::owner(state_);
   bool held = sem_.held();
@@ -151,7 +161,7 @@ json lock_keeper::describe_status() {
     out["owner"] = holder;
     out["since"] = to_rfc3339(std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::nanoseconds(lock_record::since_ns(state_)))));
+            std::chrono::nanoseconds(since_of_current_hold()))));
   }
   return out;
 }
@@ -164,6 +174,7 @@ void lock_keeper::tick() {
   pid_t holder = lock_record::owner(state_);
   if (holder != 0) {
     unowned_.reset();
+    since_of_current_hold();
     if (holder != watched_) watch(holder, -1);
   } else {
     if (watched_) unwatch();

@@ -67,6 +67,9 @@ class lock_keeper {
   // pid that held it (0 when unknown).
   status release_for(pid_t owner, bool force, pid_t& released);
   json describe_status();
+  // CLOCK_REALTIME ns when the current hold began: the holder's since_ns, or for a holder
+  // that leaves it 0, when a check (or this call) first saw its acquisition.
+  std::uint64_t since_of_current_hold();
   // Told the dead holder's pid (0 when none was recorded) each time the lock is recovered.
   void on_recovered(std::function<void(pid_t)> fn) { on_recovered_ = std::move(fn); }
 
@@ -95,6 +98,10 @@ class lock_keeper {
   pid_t watched_ = 0;
   std::optional<asio::posix::stream_descriptor> watch_;
   std::uint64_t watch_generation_ = 0;
+  // The acquisition (by its sequence) that a check last saw held, and when: the time a
+  // holder that records no since_ns (Python's) is reported with.
+  std::uint64_t seen_sequence_ = 0;
+  std::uint64_t seen_since_ns_ = 0;
   // "held, nobody recorded" first seen at `since`, with the acquisition sequence then.
   struct unowned_sighting {
     clock::time_point since;

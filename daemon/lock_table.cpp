@@ -1,5 +1,6 @@
 #include "lock_table.hpp"
 
+#include <cstddef>
 #include <cstring>
 
 #include "log.hpp"
@@ -78,18 +79,19 @@ result<lock_table::handle> lock_table::create(const std::string& name, bool exis
   }
   if (existing.error().code() != errc::not_found)
     return status{errc::already_exists, "cannot create " + describe(name) + ": " + existing.error().message()};
-  // A semaphore left behind under this name (by a daemon killed mid-create) held no record
-  // that anybody could trust: start over from a free one. A foreign one is refused.
-  std::string sem_name = named_lock_semaphore(own_.name(), name);
   auto entry = table_.create_lock(name);
   if (!entry) return entry.error();
+  // A semaphore of ours left under this name (by a daemon killed mid-create) guards no record
+  // anybody could trust: it is replaced by a free one. Another user's is refused.
   if (auto opened = open_entry(**entry, true); !opened.ok()) {
     table_.remove(*entry);
-    return status{errc::internal, "cannot create " + describe(name) + ": " + opened.message()};
+    return status{opened.code(), "cannot create " + describe(name) + ": " + opened.message() +
+                                     (opened.code() == errc::permission_denied ? "; choose another name" : "")};
   }
   created = true;
-  log::info("{} created (semaphore {})", describe(name), sem_name);
-  return handle_of(name, named_.at(name));
+  auto made = handle_of(name, named_.at(name));
+  log::info("{} created (semaphore {})", describe(name), made.semaphore);
+  return made;
 }
 
 status lock_table::remove(const std::string& name) {

@@ -33,7 +33,7 @@ result<std::unique_ptr<named_lock>> named_lock::open(const std::string& name, bo
     if (!removed.ok()) return removed;
   }
   // sem_open applies the umask and has no descriptor to fchmod: narrow the umask meanwhile
-  // (start-up is single-threaded).
+  // (the daemon has one thread).
   mode_t old_mask = ::umask(077);
   sem_t* sem = ::sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 1);
   int err = errno;

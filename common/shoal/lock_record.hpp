@@ -4,6 +4,7 @@
 // both follow the same protocol (docs/segment-layout.md, "The lock protocol"):
 //
 //   acquire:  sem_wait, then note_acquired(getpid())  -> sequence+1, since, owner
+//             (a holder may store since 0; the daemon then stamps the hold when it sees it)
 //   release:  clear_owner(getpid()) succeeded         -> sem_post
 //                                      failed          -> someone recovered or forced the lock
 //                                                         from us: do not post

@@ -10,7 +10,8 @@ the daemon when a holder dies. docs/python.md maps every name to multiprocessing
 """
 
 from .errors import DaemonUnreachable, ShoalError
-from .process import Process, active_children, cpu_count, current_process, parent_process
+from .process import (Process, active_children, cpu_count, current_process, freeze_support,
+                      parent_process)
 from .sharedctypes import Array, RawArray, RawValue, Value
 from .synchronize import Lock, RLock
 
@@ -28,5 +29,5 @@ def __getattr__(name):
 __all__ = [
     "Array", "Client", "DaemonUnreachable", "Lock", "Process", "RLock", "RawArray", "RawValue",
     "ShoalError", "Value", "active_children", "cpu_count", "current_process",
-    "default_socket_path", "parent_process",
+    "default_socket_path", "freeze_support", "parent_process",
 ]

@@ -74,7 +74,7 @@ def _delete_run_objects_if_last(run):
     me = os.environ.get("SHOAL_NAME")
     prefix = run.id + "."
     try:
-        records = run.client().status()
+        records = run.call("status")
     except Exception:
         return
     if any(r["name"].startswith(prefix) and r["name"] != me and r["state"] == "running"
@@ -95,13 +95,16 @@ def main():
     if not sys.stdout.isatty():
         # Like a terminal: each line reaches the log, and so the parent, when it is printed.
         sys.stdout.reconfigure(line_buffering=True)
-    run = _run.Run(prep["run"], prep["identity"], prep["main_pid"],
-                   shm=os.environ.get("SHOAL_SHM"), name=prep["name"])
+    run = _run.Run(prep["run"], prep["identity"], prep["main_pid"], shm=os.environ.get("SHOAL_SHM"))
     _run.adopt(run)
     process._set_parent(prep["parent_name"], prep["parent_pid"])
     process._child_identity(prep["name"], prep["identity"], prep["daemon"])
     try:
-        _import_main(prep)
+        process._importing_main = True
+        try:
+            _import_main(prep)
+        finally:
+            process._importing_main = False
         child = pickle.loads(data["process"])
     except SystemExit as e:
         sys.exit(_exit_code(e))

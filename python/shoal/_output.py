@@ -22,13 +22,14 @@ _DONE_STATES = ("exited", "fatal")
 
 
 class _Stream:
-    __slots__ = ("name", "stream", "offset", "partial")
+    __slots__ = ("name", "stream", "offset", "partial", "ended")
 
     def __init__(self, name, stream):
         self.name = name
         self.stream = stream  # "stdout" or "stderr"
         self.offset = 0
         self.partial = ""
+        self.ended = False  # the child is done and everything it wrote has been read
 
 
 def _target(stream):
@@ -75,51 +76,65 @@ class Follower:
             streams = self._followed.pop(name, None)
         if streams is not None:
             with self._lock:
-                for s in streams:
-                    self._drain(s, final=True)
+                self._drain(streams, final=True)
 
     def forget(self, name):
         with self._wake:
             self._followed.pop(name, None)
 
     def _connection(self):
-        if self._client is None:
+        if self._client is None or self._client.broken:
             self._client = Client(self._socket_path)
         return self._client
 
-    def _drain(self, s, final):
-        """Reads everything available of one stream; True when something came."""
+    def _drain(self, streams, final):
+        """Reads everything available of ``streams``, one pipelined request per stream and
+        round; True when something came."""
         got = False
+        pending = list(streams)
         try:
             client = self._connection()
-            while True:
-                r = client.logs(s.name, stream=s.stream, offset=s.offset, max_bytes=_CHUNK)
-                data, s.offset = r["data"], r["offset"]
-                if data:
-                    got = True
-                    text = s.partial + data
-                    cut = len(text) if final else text.rfind("\n") + 1
-                    s.partial = text[cut:]
-                    if cut:
-                        _write(s.stream, text[:cut])
-                if s.offset >= r["size"]:
-                    break
-        except (ShoalError, OSError):
+            while pending:
+                replies = client.call_many(
+                    [("logs", {"name": s.name, "stream": s.stream, "offset": s.offset,
+                               "max_bytes": _CHUNK}) for s in pending])
+                more = []
+                for s, r in zip(pending, replies):
+                    if isinstance(r, ShoalError):
+                        continue
+                    data, s.offset = r["data"], r["offset"]
+                    if data:
+                        got = True
+                        text = s.partial + data
+                        cut = len(text) if final else text.rfind("\n") + 1
+                        s.partial = text[cut:]
+                        if cut:
+                            _write(s.stream, text[:cut])
+                    if s.offset < r["size"]:
+                        more.append(s)
+                    else:
+                        s.ended = r["state"] in _DONE_STATES
+                pending = more
+        except OSError:
             pass
-        if final and s.partial:
-            _write(s.stream, s.partial)
-            s.partial = ""
+        if final:
+            for s in streams:
+                if s.partial:
+                    _write(s.stream, s.partial)
+                    s.partial = ""
         return got
 
     def _poll(self):
-        """One pass over every followed child; True when any wrote something."""
+        """One pass over every followed child; True when any wrote something. A child found
+        done (nobody joined it yet) is finished here."""
         with self._wake:
-            followed = list(self._followed.items())
-        got = False
+            streams = [s for pair in self._followed.values() for s in pair]
         with self._lock:
-            for name, streams in followed:
-                for s in streams:
-                    got |= self._drain(s, final=False)
+            got = self._drain(streams, final=False)
+        with self._wake:
+            ended = [name for name, pair in self._followed.items() if all(s.ended for s in pair)]
+        for name in ended:
+            self.finish(name)
         return got
 
     def _run(self):

@@ -23,17 +23,6 @@ import threading
 
 from .errors import ShoalError
 
-# Refreshed in a fork child, so it always names the calling process without a system call.
-pid = os.getpid()
-
-
-def _refresh_pid():
-    global pid
-    pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_refresh_pid)
-
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -57,11 +46,10 @@ class Run:
     """What this process knows of its run. The main process makes one on first use; a child
     gets its own from the bootstrap (shoal._bootstrap)."""
 
-    def __init__(self, run_id, identity=(), main_pid=None, shm=None, name="MainProcess"):
+    def __init__(self, run_id, identity=(), main_pid=None, shm=None):
         self.id = run_id
         self.identity = tuple(identity)  # () in the main process, (1,), (1, 2)... below
-        self.main_pid = main_pid or pid
-        self.name = name
+        self.main_pid = main_pid or os.getpid()
         self._shm = shm
         self._client = None
         self._segment = None
@@ -69,27 +57,42 @@ class Run:
         self.child_counter = itertools.count(1)
         self._object_counter = itertools.count(1)
         self._module_counts = {}
-        self.daemon_names = set()
 
     @property
     def is_main(self):
         return not self.identity
 
     def client(self):
-        """The connection this process shares between its threads (made on first use)."""
-        if self._client is None:
+        """The connection this process shares between its threads (made on first use, and
+        again after the daemon closed it, say on a restart)."""
+        client = self._client
+        if client is None or client.broken:
             with self._lock:
-                if self._client is None:
+                if self._client is None or self._client.broken:
                     from .client import Client
                     self._client = Client()
                     install_exit()
-        return self._client
+                client = self._client
+        return client
+
+    def call(self, method, *args, **kwargs):
+        """client().method(...), sent again on a new connection when the old one broke (the
+        daemon restarted): always when the request never left, and for the requests that only
+        read or wait when their answer was lost."""
+        from .errors import DaemonUnreachable
+        try:
+            return getattr(self.client(), method)(*args, **kwargs)
+        except DaemonUnreachable as e:
+            repeatable = method in _SAFE_TO_REPEAT or (method == "lock_create" and kwargs.get("exist_ok"))
+            if e.sent and not repeatable:
+                raise
+            return getattr(self.client(), method)(*args, **kwargs)
 
     def segment(self):
         if self._segment is None:
             from . import _segment
             if self._shm is None:
-                self._shm = self.client().hello()["shm"]
+                self._shm = self.call("hello")["shm"]
             self._segment = _segment.segment(self._shm)
         return self._segment
 
@@ -129,27 +132,25 @@ class Run:
 
     def delete_objects(self):
         """Deletes the values, arrays and locks named under this run (not explicit names)."""
-        client = self.client()
         prefix = self.id + "."
         try:
-            entries = client.value_list()
-            locks = client.lock_list()
+            entries = self.call("value_list")
+            locks = self.call("lock_list")
         except ShoalError:
             return
         for entry in entries:
             if entry["name"].startswith(prefix):
-                _quietly(client.value_delete if entry["kind"] == "value" else client.array_delete,
-                         entry["name"])
+                self._quietly("value_delete" if entry["kind"] == "value" else "array_delete",
+                              entry["name"])
         for lock in locks:
             if lock["name"].startswith(prefix):
-                _quietly(client.lock_delete, lock["name"])
+                self._quietly("lock_delete", lock["name"])
 
-
-def _quietly(fn, *args):
-    try:
-        fn(*args)
-    except ShoalError:
-        pass
+    def _quietly(self, method, name):
+        try:
+            self.call(method, name)
+        except ShoalError:
+            pass
 
 
 def _module_level_key(frame):
@@ -161,6 +162,9 @@ def _module_level_key(frame):
         module = "__main__"
     return module, frame.f_lineno
 
+
+# Requests that change nothing, or nothing a second time: repeated when an answer was lost.
+_SAFE_TO_REPEAT = frozenset({"hello", "status", "join", "logs", "value_list", "lock_list"})
 
 _current = None
 _current_lock = threading.Lock()
@@ -186,7 +190,7 @@ def current():
     if _current is None:
         with _current_lock:
             if _current is None:
-                _current = Run(f"{_program_stem()}-{pid}-{os.urandom(2).hex()}")
+                _current = Run(f"{_program_stem()}-{os.getpid()}-{os.urandom(2).hex()}")
     return _current
 
 

@@ -5,9 +5,10 @@ lock records are memoryviews into it, read and written in place. The layout cons
 mirror common/segment_layout.hpp; only the daemon creates and deletes entries.
 """
 
-import mmap
 import os
-import struct
+
+# mmap and struct are imported by the first mapping: importing this module (for the constants)
+# must stay free for a child that never maps the segment.
 
 MAGIC = 0x4745534C414F4853  # b"SHOALSEG" read little-endian
 VERSION = 1
@@ -40,6 +41,9 @@ class Segment:
     """A mapped segment; get one with segment(name)."""
 
     def __init__(self, name):
+        import mmap
+        import struct
+        self._struct = struct
         self.name = name
         path = "/dev/shm/" + name.lstrip("/")
         try:
@@ -64,17 +68,18 @@ class Segment:
         """The published entry called ``name``, or None."""
         wanted = name.encode()
         m = self.map
+        unpack_from = self._struct.unpack_from
         for i in range(self.capacity):
             at = HEADER_SIZE + i * ENTRY_SIZE
-            if struct.unpack_from("<I", m, at + 72)[0] != ENTRY_READY:
+            if unpack_from("<I", m, at + 72)[0] != ENTRY_READY:
                 continue
             if m[at:at + len(wanted) + 1] != wanted + b"\0":
                 continue
-            typecode, kind, length, offset = struct.unpack_from("<cBxxQQ", m, at + 76)
+            typecode, kind, length, offset = unpack_from("<cBxxQQ", m, at + 76)
             entry = Entry(name, kind, typecode.decode("latin-1") if kind != KIND_LOCK else "",
                           length, offset)
             # The entry may have been freed and reused while we read it: read the state again.
-            if struct.unpack_from("<I", m, at + 72)[0] != ENTRY_READY:
+            if unpack_from("<I", m, at + 72)[0] != ENTRY_READY:
                 return self.find(name)
             if offset + length * ITEM_SIZE.get(entry.typecode, 24) > self.size:
                 raise ValueError(f"entry '{name}' of '{self.name}' points outside the segment")

@@ -29,7 +29,8 @@ def _main_module_data():
     if name is not None:
         return {"main_name": name}
     path = getattr(main, "__file__", None)
-    if path is not None:
+    # A program read from stdin ("<stdin>") or typed interactively has no file to import.
+    if path is not None and os.path.isfile(path):
         return {"main_path": os.path.normpath(os.path.abspath(path))}
     return {}
 

@@ -77,6 +77,11 @@ class Client:
     def fileno(self):
         return self._sock.fileno()
 
+    @property
+    def broken(self):
+        """True once the connection failed; a new Client is needed."""
+        return self._broken is not None
+
     # --- the wire ----------------------------------------------------------------------------
 
     def call(self, op, **fields):
@@ -87,15 +92,33 @@ class Client:
         error = reply.get("error") or {}
         raise ShoalError(error.get("code", "internal"), error.get("message", "no message"))
 
+    def call_many(self, requests):
+        """Sends every (op, fields) request before reading any reply; returns each one's
+        result, or the ShoalError that refused it, in order."""
+        ids = [self._send(dict(op=op, **fields)) for op, fields in requests]
+        results = []
+        for request_id in ids:
+            reply = self._await(request_id)
+            if reply.get("ok"):
+                results.append(reply.get("result"))
+            else:
+                error = reply.get("error") or {}
+                results.append(ShoalError(error.get("code", "internal"),
+                                          error.get("message", "no message")))
+        return results
+
     def _send(self, request):
         with self._send_lock:
             request_id = next(self._ids)
             request["id"] = request_id
             line = json.dumps(request, separators=(",", ":")).encode() + b"\n"
+            if self._broken:
+                raise DaemonUnreachable(self.path, self._broken, sent=False)
             try:
                 self._sock.sendall(line)
             except OSError as e:
-                raise DaemonUnreachable(self.path, f"sending failed: {e.strerror or e}") from None
+                self._broken = f"sending failed: {e.strerror or e}"
+                raise DaemonUnreachable(self.path, self._broken, sent=False) from None
         return request_id
 
     def _await(self, request_id):

@@ -16,7 +16,9 @@ class ShoalError(Exception):
 class DaemonUnreachable(ShoalError, ConnectionError):
     """No daemon answers on the socket (code ``unreachable``, which no reply carries)."""
 
-    def __init__(self, path, why):
+    def __init__(self, path, why, sent=True):
+        # `sent`: False when the request never left (nothing can have happened in the daemon).
+        self.sent = sent
         ShoalError.__init__(
             self, "unreachable",
             f"cannot connect to shoald at {path}: {why}; start it with 'shoald --socket {path}' "

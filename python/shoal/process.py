@@ -16,7 +16,8 @@ import threading
 from . import _run
 from .errors import ShoalError
 
-__all__ = ["Process", "current_process", "active_children", "parent_process", "cpu_count"]
+__all__ = ["Process", "current_process", "active_children", "parent_process", "cpu_count",
+           "freeze_support"]
 
 _RUNNING_STATES = ("running", "stopping", "backoff")
 
@@ -52,6 +53,9 @@ _children_lock = threading.Lock()
 _follower = None
 _exit_installed = False
 _interrupted = False
+# True in a child while it imports its parent's main module: starting a process then would
+# start one more child per child (a program without the __main__ guard).
+_importing_main = False
 
 
 def current_process():
@@ -77,18 +81,24 @@ def cpu_count():
     return count
 
 
+def freeze_support():
+    """Does nothing, as multiprocessing's does outside frozen Windows programs."""
+
+
 def _cleanup():
+    """Forgets the children that have ended (asking the daemon about those not known to)."""
     with _children_lock:
-        started = [p for p in _children if p._daemon_name is not None and p._exitcode is None]
-    if not started:
-        return
-    try:
-        records = _run.current().client().status(*[p._daemon_name for p in started])
-    except ShoalError:
-        return
-    for p, record in zip(started, records):
-        if record["state"] not in _RUNNING_STATES:
-            p._ended(record)
+        unknown = [p for p in _children if p._daemon_name is not None and p._exitcode is None]
+    if unknown:
+        try:
+            records = _run.current().call("status", *[p._daemon_name for p in unknown])
+        except ShoalError:
+            records = []
+        for p, record in zip(unknown, records):
+            if record["state"] not in _RUNNING_STATES:
+                p._ended(record)
+    with _children_lock:
+        _children.difference_update([p for p in _children if p._exitcode is not None])
 
 
 def _get_follower():
@@ -183,14 +193,20 @@ class Process:
         assert self._parent_pid == os.getpid(), \
             "can only start a process object created by current process"
         assert not _current_process.daemon, "daemonic processes are not allowed to have children"
+        if _importing_main:
+            raise RuntimeError(
+                "An attempt has been made to start a new process before the current process has "
+                "finished its bootstrapping phase: this child is importing its parent's main "
+                "module, which starts processes at its top level. Guard that code with\n\n"
+                "    if __name__ == '__main__':\n        ...\n\nas multiprocessing's spawn "
+                "start method requires.")
         _install_exit()
         from . import _spawn
         run = _run.current()
         daemon_name = run.process_name(self._name, self._identity, self._default_name)
         argv, env, self._spawn_file = _spawn.command(self, run)
-        client = run.client()
         try:
-            record = client.start(argv, name=daemon_name, cwd=os.getcwd(), env=env)
+            record = run.call("start", argv, name=daemon_name, cwd=os.getcwd(), env=env)
         except BaseException:
             _spawn.discard(self._spawn_file)
             raise
@@ -209,7 +225,7 @@ class Process:
         assert self._daemon_name is not None, "can only join a started process"
         if self._exitcode is None:
             try:
-                record = _run.current().client().join(
+                record = _run.current().call("join", 
                     self._daemon_name, None if timeout is None else max(0.0, float(timeout)))
             except ShoalError as e:
                 if e.code == "timeout":
@@ -226,7 +242,7 @@ class Process:
         assert self._parent_pid == os.getpid(), "can only test a child process"
         if self._daemon_name is None or self._exitcode is not None:
             return False
-        record = _run.current().client().status(self._daemon_name)[0]
+        record = _run.current().call("status", self._daemon_name)[0]
         if record["state"] in _RUNNING_STATES:
             return True
         self._ended(record)
@@ -294,7 +310,7 @@ class Process:
         self._check_closed()
         if self._exitcode is None and self._daemon_name is not None and self is not _current_process:
             try:
-                record = _run.current().client().status(self._daemon_name)[0]
+                record = _run.current().call("status", self._daemon_name)[0]
             except ShoalError:
                 return None
             if record["state"] not in _RUNNING_STATES:
@@ -350,7 +366,7 @@ class Process:
         if self._daemon_name is None or self._exitcode is not None:
             return
         try:
-            _run.current().client().kill(self._daemon_name, signal=name)
+            _run.current().call("kill", self._daemon_name, signal=name)
         except ShoalError as e:
             if e.code != "invalid_state":  # it has exited meanwhile
                 raise

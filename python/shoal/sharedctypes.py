@@ -11,11 +11,12 @@ goes to the daemon after creation.
 Passed to a child (or pickled at all), they are the same storage there.
 """
 
+import itertools
 import sys
 
 from . import _run, _segment
 from .errors import ShoalError
-from .synchronize import Lock, RLock, _core_by_name
+from .synchronize import Lock, RLock, lock_info
 
 __all__ = ["RawValue", "RawArray", "Value", "Array"]
 
@@ -72,7 +73,10 @@ class _Synchronized(_Shared):
     def get_lock(self):
         lock = self._shoal_lock
         if lock is None:
-            lock = self._shoal_lock = RLock._from_core(_core_by_name(_lock_name(self._shoal_name)))
+            lock = self._shoal_lock = RLock._from_info(lock_info(_lock_name(self._shoal_name)))
+        # From now on a C callable answers get_lock() without a Python frame: it sits in every
+        # `with v.get_lock():`.
+        self.get_lock = itertools.repeat(lock).__next__
         return lock
 
     def get_obj(self):
@@ -179,13 +183,12 @@ def _create(kind, code, staged, length, name, frame):
         name, shared = run.object_name("v" if kind == _segment.KIND_VALUE else "a", frame)
     else:
         shared = True
-    client = run.client()
     created = True
     try:
         if kind == _segment.KIND_VALUE:
-            client.value_create(name, code)
+            run.call("value_create", name, code)
         else:
-            client.array_create(name, code, length)
+            run.call("array_create", name, code, length)
     except ShoalError as e:
         if e.code != "already_exists" or not shared:
             raise

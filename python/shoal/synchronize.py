@@ -11,19 +11,15 @@ level is the same lock in every process of the run (see docs/python.md, "Module-
 objects").
 """
 
-import _multiprocessing
 import os
 import sys
-import threading
-import time
 
 from . import _run
 
 __all__ = ["Lock", "RLock"]
 
-_SEMAPHORE = 1  # _multiprocessing's kind for a plain (non-recursive) semaphore
-_time_ns = time.time_ns
-_get_ident = threading.get_ident
+# _multiprocessing's kinds of SemLock: an RLock's recursion is counted in C.
+_RECURSIVE_MUTEX, _SEMAPHORE = 0, 1
 # This process's pid, refreshed in a fork child: getpid() costs a system call.
 _pid = os.getpid()
 
@@ -37,20 +33,23 @@ os.register_at_fork(after_in_child=_refresh_pid)
 
 
 class _Core:
-    """The semaphore and the holder record of one daemon lock, as this process maps them."""
+    """The semaphore and the holder record of one daemon lock, as this process maps them.
 
-    def __init__(self, name, semaphore, record):
+    The record (layout::lock_state) is read as three int64 words: owner | owner_died << 32
+    (little-endian, so one store of the pid also clears owner_died), since_ns, sequence."""
+
+    def __init__(self, name, semaphore, record, kind):
         self.name = name
         self.semaphore = semaphore
         self.record = record
+        import _multiprocessing  # by the first lock, not by every child at start-up
         seg = _run.current().segment()
-        self.sem = _multiprocessing.SemLock._rebuild(0, _SEMAPHORE, 1, semaphore)
-        self.ints = seg.view[record:record + 8].cast("i")      # owner, owner_died
-        self.words = seg.view[record + 8:record + 24].cast("Q")  # since_ns, sequence
+        self.sem = _multiprocessing.SemLock._rebuild(0, kind, 1, semaphore)
+        self.words = seg.view[record:record + 24].cast("q")
 
     def release_failed(self):
         """Raises the reason a release found the lock not ours."""
-        holder = self.ints[0]
+        holder = self.words[0] & 0xFFFFFFFF
         if self.sem._get_value() >= 1:
             raise ValueError(f"cannot release lock '{self.name}': it is not held")
         if holder:
@@ -60,23 +59,22 @@ class _Core:
         raise ValueError(f"cannot release lock '{self.name}': this process does not hold it")
 
     def holder(self):
-        return self.ints[0] or None
+        return (self.words[0] & 0xFFFFFFFF) or None
 
 
-def _open_core(cls_kind, name, frame):
+def _lock_info(cls_kind, name, frame):
     run = _run.current()
     if name is None:
         name, shared = run.object_name(cls_kind, frame)
     else:
         shared = True
-    info = run.client().lock_create(name, exist_ok=shared)
-    return _Core(info["name"], info["semaphore"], info["record"])
+    return run.call("lock_create", name, exist_ok=shared)
 
 
-def _core_by_name(name):
-    """The core of an existing or new lock called ``name`` (a synchronized object's lock)."""
-    info = _run.current().client().lock_create(name, exist_ok=True)
-    return _Core(info["name"], info["semaphore"], info["record"])
+def lock_info(name):
+    """The daemon's answer for an existing or new lock called ``name`` (a synchronized
+    object's lock)."""
+    return _run.current().call("lock_create", name, exist_ok=True)
 
 
 class Lock:
@@ -88,22 +86,23 @@ class Lock:
     protected may be half-updated).
     """
 
-    __slots__ = ("_core", "_sem", "_ints", "_words", "_died_at", "__weakref__")
+    __slots__ = ("_core", "_sem", "_words", "_died_at", "__weakref__")
     _kind = "k"
+    _semlock_kind = _SEMAPHORE
 
     def __init__(self, *, name=None, ctx=None):
-        self._bind(_open_core(self._kind, name, sys._getframe(1)))
+        self._bind(_lock_info(self._kind, name, sys._getframe(1)))
 
     @classmethod
-    def _from_core(cls, core):
+    def _from_info(cls, info):
         lock = cls.__new__(cls)
-        lock._bind(core)
+        lock._bind(info)
         return lock
 
-    def _bind(self, core):
+    def _bind(self, info):
+        core = _Core(info["name"], info["semaphore"], info["record"], self._semlock_kind)
         self._core = core
         self._sem = core.sem
-        self._ints = core.ints
         self._words = core.words
         self._died_at = -1  # the sequence of the acquisition that found the owner dead
 
@@ -116,7 +115,7 @@ class Lock:
     def previous_owner_died(self):
         """True when this process's last acquire found that the previous holder had died
         holding the lock (and it still holds it)."""
-        return self._died_at == self._words[1] and self._ints[0] == _pid
+        return self._died_at == self._words[2] and self._words[0] == _pid
 
     # The lock protocol of docs/segment-layout.md, written out in each method: this is the
     # path every `with lock:` takes, and a call less is measurable. The release clears the
@@ -127,36 +126,43 @@ class Lock:
     # one within 100 ms.
 
     def acquire(self, block=True, timeout=None):
-        if timeout is not None and timeout < 0:
-            timeout = 0
+        # SemLock takes a negative timeout as 0, as multiprocessing does.
         if not self._sem.acquire(block, timeout):
             return False
         # The sequence first: the daemon then sees progress and never takes a lock whose
-        # holder is about to record itself.
+        # holder is about to record itself. No clock: since_ns 0 has the daemon stamp the
+        # hold when it first sees it (reading the clock here cost a tenth of a `with lock:`).
         words = self._words
-        words[1] += 1
-        words[0] = _time_ns()
-        ints = self._ints
-        ints[0] = _pid
-        if ints[1]:
-            ints[1] = 0
-            self._died_at = words[1]
+        words[2] += 1
+        words[1] = 0
+        if words[0] > 0xFFFFFFFF:  # owner_died was set: we are told, and it is cleared
+            self._died_at = words[2]
+        words[0] = _pid
         return True
 
-    __enter__ = acquire
+    def __enter__(self):
+        # acquire() without its arguments: `with` takes the fastest path there is.
+        self._sem.acquire()
+        words = self._words
+        words[2] += 1
+        words[1] = 0
+        if words[0] > 0xFFFFFFFF:
+            self._died_at = words[2]
+        words[0] = _pid
+        return True
 
     def release(self):
-        ints = self._ints
-        if ints[0] == _pid:
-            ints[0] = 0
+        words = self._words
+        if words[0] == _pid:
+            words[0] = 0
             self._sem.release()
         else:
             self._core.release_failed()
 
-    def __exit__(self, *exc):
-        ints = self._ints
-        if ints[0] == _pid:
-            ints[0] = 0
+    def __exit__(self, exc_type, exc, tb):
+        words = self._words
+        if words[0] == _pid:
+            words[0] = 0
             self._sem.release()
         else:
             self._core.release_failed()
@@ -166,7 +172,7 @@ class Lock:
         return {"name": core.name, "semaphore": core.semaphore, "record": core.record}
 
     def __setstate__(self, state):
-        self._bind(_Core(state["name"], state["semaphore"], state["record"]))
+        self._bind(state)
 
     def __repr__(self):
         holder = self._core.holder()
@@ -176,62 +182,63 @@ class Lock:
 
 class RLock(Lock):
     """multiprocessing.RLock: the thread that holds it may acquire it again; each acquire
-    needs its release. Across processes it is one lock like Lock."""
+    needs its release. Across processes it is one lock like Lock. The SemLock counts the
+    recursion (and so knows the holding thread); the record is written at the first level."""
 
-    __slots__ = ("_owner", "_count")
+    __slots__ = ()
     _kind = "r"
-
-    def _bind(self, core):
-        Lock._bind(self, core)
-        self._owner = None  # the thread ident of the holder in this process
-        self._count = 0
+    _semlock_kind = _RECURSIVE_MUTEX
 
     def acquire(self, block=True, timeout=None):
-        me = _get_ident()
-        if self._owner == me:
-            self._count += 1
-            return True
-        if timeout is not None and timeout < 0:
-            timeout = 0
         if not self._sem.acquire(block, timeout):
             return False
         words = self._words
-        words[1] += 1
-        words[0] = _time_ns()
-        ints = self._ints
-        ints[0] = _pid
-        if ints[1]:
-            ints[1] = 0
-            self._died_at = words[1]
-        self._owner = me
-        self._count = 1
+        held = words[0]
+        # Recorded as ours already: this thread holds it and took it again. (Another thread
+        # of ours cannot: the SemLock made us wait until it released, clearing the record.)
+        if held != _pid:
+            words[2] += 1
+            words[1] = 0
+            if held > 0xFFFFFFFF:
+                self._died_at = words[2]
+            words[0] = _pid
         return True
 
-    __enter__ = acquire
+    def __enter__(self):
+        self._sem.acquire()
+        words = self._words
+        held = words[0]
+        if held != _pid:
+            words[2] += 1
+            words[1] = 0
+            if held > 0xFFFFFFFF:
+                self._died_at = words[2]
+            words[0] = _pid
+        return True
 
     def release(self):
-        if self._owner != _get_ident():
-            raise AssertionError("attempt to release recursive lock not owned by thread")
-        self._count -= 1
-        if self._count:
-            return
-        self._owner = None
-        ints = self._ints
-        if ints[0] == _pid:
-            ints[0] = 0
-            self._sem.release()
-        else:
-            self._core.release_failed()
+        sem = self._sem
+        if sem._count() == 1:
+            words = self._words
+            if words[0] == _pid:
+                words[0] = 0
+            else:
+                self._taken_from_us()
+        # Not held by this thread: SemLock raises AssertionError, as multiprocessing's does.
+        sem.release()
 
-    def __exit__(self, *exc):
-        # The thread that entered the `with` block is the one leaving it.
-        self._count -= 1
-        if self._count:
-            return
-        self._owner = None
-        ints = self._ints
-        if ints[0] == _pid:
-            ints[0] = 0
-            self._sem.release()
-        else:
-            self._core.release_failed()
+    def __exit__(self, exc_type, exc, tb):
+        sem = self._sem
+        if sem._count() == 1:
+            words = self._words
+            if words[0] == _pid:
+                words[0] = 0
+            else:
+                self._taken_from_us()
+        sem.release()
+
+    def _taken_from_us(self):
+        # The semaphore is not ours to post any more; forget this thread's hold so that its
+        # next acquire waits for the lock again instead of counting up.
+        self._sem._after_fork()
+        self._core.release_failed()

@@ -188,3 +188,23 @@ def test_named_locks_survive_a_restart_and_go_with_cleanup_and_fresh(daemons, pi
                               "--state-dir", third.state_dir], capture_output=True, timeout=30)
     assert cleanup.returncode == 0, cleanup
     assert not os.path.exists(gate)
+
+
+def test_another_users_semaphore_under_a_lock_name_is_refused_and_left_alone(shoal):
+    squatted = sem_file(shoal.hello["lock"] + ".jobs")
+    fd = os.open(squatted, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    try:
+        os.fchown(fd, 65534, 65534)
+        os.close(fd)
+        reply = shoal.request({"op": "lock_create", "name": "jobs"})
+        assert error_code(reply) == "permission_denied"
+        assert reply["error"]["message"].startswith("cannot create lock 'jobs': ")
+        assert "belongs to uid 65534" in reply["error"]["message"]
+        assert reply["error"]["message"].endswith("choose another name")
+        # Nothing was made, and the other user's file is untouched.
+        assert ok(shoal.request({"op": "lock_list"}))["locks"] == []
+        assert error_code(shoal.request({"op": "lock_status", "name": "jobs"})) == "not_found"
+        assert os.stat(squatted).st_uid == 65534
+        assert shoal.cli("lock", "acquire", "--name", "jobs").returncode == 1
+    finally:
+        os.unlink(squatted)

@@ -151,7 +151,7 @@ def test_a_named_lock_is_the_one_the_cli_sees(shoal, tmp_dir):
         line = program.stdout.readline()
         assert line == f"held {program.pid}\n", (line, program.stderr.read())
         status = shoal.cli("lock", "status", "--name", "jobs")
-        assert status.stdout.startswith(f"held by pid {program.pid} since "), status
+        assert status.stdout.startswith(f"held by pid {program.pid} since 20"), status
         assert shoal.cli("lock", "acquire", "--name", "jobs", "--nonblock").returncode == 1
         open(go, "w").close()
         assert program.wait(60) == 0
@@ -164,3 +164,51 @@ def test_a_named_lock_is_the_one_the_cli_sees(shoal, tmp_dir):
     # A lock given a name is the user's: it outlives the program.
     assert shoal.cli("lock", "list").stdout == "jobs\tfree\n"
     assert shoal.cli("lock", "delete", "--name", "jobs").returncode == 0
+
+
+RECURSION = """
+    import json, threading
+    from shoal import Lock, RLock
+
+    r = RLock()
+    lock = Lock()
+    seen = {}
+
+    def other(label, fn):
+        def run():
+            try:
+                seen[label] = fn()
+            except Exception as e:
+                seen[label] = type(e).__name__
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+
+    r.acquire()
+    seen["again"] = r.acquire(timeout=0)          # the holding thread: counts up
+    other("other thread", lambda: r.acquire(timeout=0.1))
+    other("release from another thread", r.release)
+    r.release()
+    other("still held", lambda: r.acquire(False))
+    r.release()
+    other("free", lambda: r.acquire(False) and (r.release() or True))
+    lock.acquire()
+    other("lock from another thread", lock.release)  # a Lock may be released by any thread
+    seen["lock free"] = lock.acquire(False)
+    lock.release()
+    try:
+        lock.release()
+    except ValueError as e:
+        seen["released twice"] = str(e)
+    print(json.dumps(seen))
+"""
+
+
+def test_rlock_counts_per_thread_and_lock_does_not(shoal, tmp_dir):
+    result = run_program(shoal, write_program(tmp_dir, "recursion.py", RECURSION))
+    assert result.returncode == 0, result
+    seen = last_json_line(result.stdout)
+    assert seen.pop("released twice").endswith("it is not held")
+    assert seen == {"again": True, "other thread": False,
+                    "release from another thread": "AssertionError", "still held": False,
+                    "free": True, "lock from another thread": None, "lock free": True}

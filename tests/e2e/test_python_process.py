@@ -94,7 +94,15 @@ JOIN_TIMEOUT = """
         p.terminate()
         p.join()
         after = [p.exitcode, p.is_alive(), [c.name for c in active_children()]]
-        print(json.dumps({"waited": waited, "during": during, "after": after}))
+        quick = Process(target=time.sleep, args=(0,))
+        quick.start()
+        deadline = time.monotonic() + 60
+        while quick.exitcode is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Ended without a join: active_children() no longer lists it.
+        unjoined = [c.name for c in active_children()]
+        print(json.dumps({"waited": waited, "during": during, "after": after,
+                          "unjoined": unjoined}))
 """
 
 
@@ -106,11 +114,12 @@ def test_join_with_a_timeout_leaves_a_sleeping_child_alone(shoal, tmp_dir):
     assert 0.5 <= report["waited"] < 30, report
     assert report["during"] == [None, True, ["Process-1"]]
     assert report["after"] == [-signal.SIGTERM, False, []]
+    assert report["unjoined"] == []
 
 
 IDENTITY = """
     import json, os, sys
-    from shoal import Process, current_process, parent_process, cpu_count, Value
+    from shoal import Process, current_process, parent_process, cpu_count, freeze_support, Value
 
     def tell(out, nested):
         me = current_process()
@@ -127,6 +136,7 @@ IDENTITY = """
             out.value = p.exitcode + 10
 
     if __name__ == "__main__":
+        freeze_support()
         out = Value("i", -1)
         p = Process(target=tell, args=(out, True), daemon=False)
         p.start()
@@ -197,3 +207,28 @@ def test_a_subclass_runs_its_own_run_and_the_sentinel_says_when_it_ends(shoal, t
     assert report["ready"] is True and report["exitcode"] == 0
     assert re.fullmatch(r"sub-\d+-[0-9a-f]{4}\.1\.worker-a", report["daemon_name"]), report
     assert report["refused"].startswith("cannot release lock 'sub-") and "it is not held" in report["refused"]
+
+
+UNGUARDED = """
+    from shoal import Process
+
+    def work():
+        print("never runs")
+
+    # No `if __name__ == "__main__":` guard: each child would start another child.
+    p = Process(target=work)
+    p.start()
+    p.join()
+    print("exitcode", p.exitcode)
+"""
+
+
+def test_a_program_without_the_main_guard_gets_one_failed_child_not_a_cascade(shoal, tmp_dir):
+    result = run_program(shoal, write_program(tmp_dir, "unguarded.py", UNGUARDED), timeout=120)
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines()[-1] == "exitcode 1"
+    assert "never runs" not in result.stdout
+    assert "RuntimeError: An attempt has been made to start a new process before the current " \
+           "process has finished its bootstrapping phase" in result.stderr
+    assert "if __name__ == '__main__':" in result.stderr
+    assert len(records(shoal, "unguarded-")) == 1

@@ -48,7 +48,10 @@ def test_two_programs_at_once_with_the_same_process_names(shoal, tmp_dir):
             assert [n.split(".", 1)[1] for n in own] == ["Process-1", "Process-2"]
         assert names[0][0].split(".")[0] != names[1][0].split(".")[0]
         open(go, "w").close()
-        outputs = [p.communicate(timeout=60) for p in programs]
+        for p in programs:
+            p.wait(60)
+        # Read through the same text files as readline() above, which may hold more lines.
+        outputs = [(p.stdout.read(), p.stderr.read()) for p in programs]
     finally:
         for p in programs:
             if p.poll() is None:
@@ -159,7 +162,8 @@ def test_ctrl_c_reaches_the_children_as_it_would_on_a_terminal(shoal, tmp_dir):
         # Wait until the child runs Python code, so that SIGINT becomes KeyboardInterrupt there.
         wait_until(lambda: shoal.record(name)["state"] == "running", 10, what="the child to run")
         program.send_signal(signal.SIGINT)
-        out, err = program.communicate(timeout=60)
+        program.wait(60)
+        err = program.stderr.read()
     finally:
         if program.poll() is None:
             program.kill()
@@ -167,3 +171,37 @@ def test_ctrl_c_reaches_the_children_as_it_would_on_a_terminal(shoal, tmp_dir):
     assert "KeyboardInterrupt" in err
     record = shoal.join(name, timeout=30)
     assert record["exitcode"] in (1, -signal.SIGINT), record
+
+
+RESTARTED = """
+    import os, sys, time
+    from shoal import Value
+
+    kept = Value("i", 5, name="kept")
+    print("ready", flush=True)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    fresh = Value("i", 7)   # a request on a connection the restart broke
+    kept.value += 1         # the mapping stays valid: the new daemon adopted the segment
+    print("after restart", kept.value, fresh.value, flush=True)
+"""
+
+
+def test_a_program_carries_on_across_a_restart_of_the_daemon(daemons, tmp_dir):
+    first = daemons()
+    go = os.path.join(tmp_dir, "go")
+    program = start_program(first, write_program(tmp_dir, "restarted.py", RESTARTED), go)
+    try:
+        assert program.stdout.readline() == "ready\n", program.stderr.read()
+        first.terminate()
+        first.expected_exit = None
+        second = daemons(first.dir)
+        open(go, "w").close()
+        assert program.wait(60) == 0, program.stderr.read()
+        assert program.stdout.read() == "after restart 6 7\n"
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait(10)
+    assert ok(second.request({"op": "value_get", "name": "kept"}))["value"] == 6

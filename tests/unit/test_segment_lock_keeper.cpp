@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/lock_keeper.hpp"
@@ -154,5 +155,30 @@ TEST_CASE("a lock posted once too often is brought back to one free slot") {
   }, 1000ms));
   REQUIRE(f.sem->try_acquire());
   CHECK_FALSE(f.sem->try_acquire());
+  f.sem->release();
+}
+
+TEST_CASE("a holder that records no time is reported from when a check first saw it") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
+  keeper.start();
+  REQUIRE(f.sem->try_acquire());
+  shoal::lock_record::note_acquired(f.header.lock, ::getpid());
+  f.header.lock.since_ns = 0;  // as the Python package leaves it
+  auto before = shoal::lock_record::realtime_ns();
+  std::uint64_t first = keeper.since_of_current_hold();
+  CHECK(first >= before);
+  CHECK(first <= shoal::lock_record::realtime_ns());
+  f.io.run_for(250ms);  // checks in between keep the same hold's time
+  CHECK(keeper.since_of_current_hold() == first);
+  CHECK(keeper.describe_status()["since"].is_string());
+  // A new acquisition (a new sequence) is a new hold.
+  shoal::lock_record::note_acquired(f.header.lock, ::getpid());
+  f.header.lock.since_ns = 0;
+  std::this_thread::sleep_for(2ms);
+  CHECK(keeper.since_of_current_hold() > first);
+  // A holder that records its time is reported with it.
+  f.header.lock.since_ns = 42;
+  CHECK(keeper.since_of_current_hold() == 42);
   f.sem->release();
 }
