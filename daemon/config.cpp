@@ -48,7 +48,7 @@ bool parse_size(std::string_view text, std::size_t& out) {
 const char* usage_text() {
   return "usage: shoald [--socket PATH] [--state-dir DIR] [--log-level LEVEL]\n"
          "              [--stop-timeout SECONDS] [--shm-size BYTES] [--fresh] [--cleanup]\n"
-         "              [--allow-group GROUP] [--programs FILE]\n"
+         "              [--allow-group GROUP] [--programs FILE] [--max-queued-bytes BYTES]\n"
          "\n"
          "Runs the Shoal supervisor in the foreground, logging one line per event to stderr.\n"
          "\n"
@@ -68,6 +68,11 @@ const char* usage_text() {
          "  --programs FILE      start and keep running the programs FILE declares; SIGHUP\n"
          "                       or 'shoal reload' re-reads it (default as root:\n"
          "                       /etc/shoal/programs.json, when it exists)\n"
+         "  --max-queued-bytes BYTES\n"
+         "                       memory all clients together may hold in the daemon\n"
+         "                       (replies not yet read, requests not yet answered), K/M/G\n"
+         "                       suffixes, at least 4M; past it the client holding the\n"
+         "                       most is disconnected (default: 64M)\n"
          "  --version            print the version and exit\n"
          "  --help               print this help and exit\n";
 }
@@ -128,6 +133,11 @@ result<config> parse_config(const std::vector<std::string>& args) {
       if (!take(s) || !parse_size(s, c.shm_size) || c.shm_size < 4096 ||
           c.shm_size > (std::size_t{1} << 34))
         return usage_error("--shm-size needs a size between 4K and 16G, e.g. 1M");
+    } else if (key == "--max-queued-bytes") {
+      std::string s;
+      if (!take(s) || !parse_size(s, c.max_queued_bytes) || c.max_queued_bytes < min_max_queued_bytes ||
+          c.max_queued_bytes > (std::size_t{1} << 40))
+        return usage_error("--max-queued-bytes needs a size between 4M and 1T, e.g. 64M");
     } else {
       return usage_error("unknown option '" + arg + "'");
     }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "client_budget.hpp"
 #include "log.hpp"
 #include "status.hpp"
 
@@ -16,6 +17,9 @@ struct config {
   log::level log_level = log::level::info;
   double stop_grace_seconds = 10;  // stop: SIGTERM, then SIGKILL after this long
   std::size_t max_exited_records = 1000;
+  // What all clients together may hold in the daemon (unread replies, unhandled request
+  // bytes, waiting requests) before the one holding the most is disconnected.
+  std::size_t max_queued_bytes = default_max_queued_bytes;
 
   // Shared state (docs/segment-layout.md).
   std::size_t shm_size = std::size_t{1} << 20;

@@ -118,7 +118,7 @@ status daemon::prepare() {
   register_process_ops(dispatcher_, *supervisor_);
   register_daemon_ops();
 
-  server_ = std::make_unique<server>(io_, dispatcher_);
+  server_ = std::make_unique<server>(io_, dispatcher_, cfg_.max_queued_bytes);
   status listening = activated->activated() ? server_->adopt(activated->fd, cfg_.socket_path)
                                             : server_->listen(cfg_.socket_path);
   if (!listening) return listening;
@@ -164,6 +164,11 @@ void daemon::register_daemon_ops() {
                    {"socket", cfg_.socket_path},
                    {"state_dir", cfg_.state_dir}};
     if (shared_) result.update(shared_->describe());
+    if (server_) {
+      result["clients"] = server_->session_count();
+      result["queued_bytes"] = server_->budget().held();
+      result["max_queued_bytes"] = server_->budget().cap();
+    }
     reply.ok(std::move(result));
   });
 }

@@ -33,8 +33,10 @@ int probe(const std::string& path) {
 
 }  // namespace
 
-server::server(asio::io_context& io, dispatcher& d)
-    : io_(io), dispatcher_(d), acceptor_(io), retry_timer_(io) {}
+server::server(asio::io_context& io, dispatcher& d, std::size_t max_queued_bytes)
+    : io_(io), dispatcher_(d), acceptor_(io), retry_timer_(io), budget_(max_queued_bytes) {
+  budget_.on_over_cap([this] { relieve_budget(); });
+}
 
 server::~server() {
   stop_accepting();
@@ -114,8 +116,11 @@ void server::accept_next() {
       who.uid = credentials->uid;
       who.gid = credentials->gid;
     }
-    auto s = std::make_shared<session>(std::move(socket), dispatcher_, who,
-                                       [this](std::uint64_t gone) { sessions_.erase(gone); });
+    std::weak_ptr<server*> alive = self_;
+    auto s = std::make_shared<session>(std::move(socket), dispatcher_, budget_, who,
+                                       [alive](std::uint64_t gone) {
+                                         if (auto self = alive.lock()) (*self)->sessions_.erase(gone);
+                                       });
     sessions_.emplace(id, s);
     status verdict = credentials ? status{}
                                  : status{errc::permission_denied, credentials.error().message()};
@@ -129,6 +134,16 @@ void server::accept_next() {
     s->start();
     accept_next();
   });
+}
+
+void server::relieve_budget() {
+  while (budget_.over()) {
+    session* largest = nullptr;
+    for (auto& [id, s] : sessions_)
+      if (!s->closed() && (!largest || s->held() > largest->held())) largest = s.get();
+    if (!largest || largest->held() == 0) return;
+    largest->cut_off();
+  }
 }
 
 void server::stop_accepting() {
