@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -94,14 +95,11 @@ void server::accept_next() {
   acceptor_.async_accept([this](const std::error_code& ec, asio::local::stream_protocol::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (ec) {
-      // Out of descriptors, most likely: back off instead of spinning on the error.
-      log::warning("accept on '{}' failed: {}; retrying in 100 ms", path_, ec.message());
-      retry_timer_.expires_after(std::chrono::milliseconds(100));
-      retry_timer_.async_wait([this](const std::error_code& e) {
-        if (!e) accept_next();
-      });
+      accept_failed(ec);
       return;
     }
+    if (std::uint64_t failures = accept_failures_.end_episode(); failures > 0)
+      log::info("accepting connections on '{}' again, after {} failed attempt(s)", path_, failures);
     set_cloexec(socket.native_handle());
     std::uint64_t id = next_session_++;
     auto credentials = read_peer_credentials(socket.native_handle());
@@ -133,6 +131,28 @@ void server::accept_next() {
     }
     s->start();
     accept_next();
+  });
+}
+
+// Out of descriptors, most likely: the pending connection stays in the backlog, so back off
+// instead of spinning on the error, and say so once a second, not on every retry.
+void server::accept_failed(const std::error_code& ec) {
+  constexpr auto retry = std::chrono::milliseconds(100);
+  if (auto held_back = accept_failures_.occurred(log_throttle::clock::now())) {
+    std::string why = ec.message();
+    if (ec.value() == EMFILE || ec.value() == ENFILE) {
+      rlimit lim{};
+      if (::getrlimit(RLIMIT_NOFILE, &lim) == 0)
+        why += " (RLIMIT_NOFILE is " + std::to_string(lim.rlim_cur) +
+               "; connections wait until clients disconnect or the limit is raised)";
+    }
+    log::warning("unable to accept a connection on '{}': {}; retrying every {} ms{}", path_, why, retry.count(),
+                 *held_back ? " (" + std::to_string(*held_back) + " more failure(s) since the last report)"
+                            : std::string());
+  }
+  retry_timer_.expires_after(retry);
+  retry_timer_.async_wait([this](const std::error_code& e) {
+    if (!e) accept_next();
   });
 }
 

@@ -15,6 +15,7 @@
 
 #include "client_budget.hpp"
 #include "dispatcher.hpp"
+#include "log_throttle.hpp"
 #include "peer_access.hpp"
 #include "session.hpp"
 
@@ -46,6 +47,7 @@ class server {
 
  private:
   void accept_next();
+  void accept_failed(const std::error_code& ec);
   // Over the budget's cap: cuts off the client holding the most until it is not.
   void relieve_budget();
 
@@ -56,6 +58,7 @@ class server {
   std::string path_;
   bool owns_path_ = false;
   access_check access_check_;
+  log_throttle accept_failures_;
   std::uint64_t next_session_ = 1;
   client_budget budget_;  // before sessions_: every session refers to it
   std::unordered_map<std::uint64_t, std::shared_ptr<session>> sessions_;
