@@ -16,7 +16,8 @@ inline constexpr std::size_t default_max_queued_bytes = std::size_t{64} << 20;
 inline constexpr std::size_t min_max_queued_bytes = std::size_t{4} << 20;
 
 // What one queued reply line costs beyond its characters: the std::string in the queue and
-// the allocator's header.
+// the allocator's header. (A short line's buffer is trimmed to its length; a long one's spare
+// capacity is never written, so never resident.)
 inline constexpr std::size_t queued_line_overhead = 48;
 
 // What a request kept waiting is charged: its parsed form (at least its id, which may be any

@@ -123,6 +123,7 @@ status daemon::prepare() {
   register_daemon_ops();
 
   server_ = std::make_unique<server>(io_, dispatcher_, cfg_.max_queued_bytes);
+  dispatcher_.set_max_reply_bytes(cfg_.max_queued_bytes);
   status listening = activated->activated() ? server_->adopt(activated->fd, cfg_.socket_path)
                                             : server_->listen(cfg_.socket_path);
   if (!listening) return listening;

@@ -20,6 +20,10 @@ constexpr std::size_t read_chunk_bytes = 16u << 10;
 constexpr auto linger_time = std::chrono::seconds(2);
 constexpr std::size_t linger_bytes = 64 * 1024;
 
+// Below this, a string's buffer comes from the heap (glibc's mmap threshold); above, from
+// pages of its own that are resident only once written.
+constexpr std::size_t small_line_bytes = 128u << 10;
+
 }  // namespace
 
 // A request that a handler kept to answer later (a join, a lock acquire, a watch): it holds
@@ -131,8 +135,8 @@ void session::handle_line(std::string_view line) {
   waiting->owner = weak_from_this();
   {
     std::weak_ptr<session> weak = weak_from_this();
-    responder::send_fn send = [weak, waiting](const json& reply) {
-      if (auto self = weak.lock()) self->send(reply);
+    responder::send_fn send = [weak, waiting](json reply) {
+      if (auto self = weak.lock()) self->send(std::move(reply));
     };
     dispatcher_.dispatch(line, peer_, send);
   }
@@ -151,21 +155,19 @@ void session::stopped_waiting(std::size_t charge) {
   account();
 }
 
-void session::send(const json& message) {
+void session::send(json message) {
   if (closed_) return;
-  std::string line = to_line(message);
+  bool is_reply = message.is_object() && message.contains("ok");
+  json id = is_reply ? message.value("id", json(nullptr)) : json(nullptr);
+  std::string line = to_line(std::move(message));
   // A reply larger than the whole budget could only get its client cut off: say so instead,
-  // and keep the connection. The request itself has been carried out by now.
-  if (line.capacity() + queued_line_overhead > budget_.cap() && message.contains("ok")) {
-    json id = message.contains("id") ? message["id"] : json(nullptr);
-    line = to_line(make_error_reply(
-        id, {errc::too_large, "the reply would take " + std::to_string(line.size()) +
-                                  " bytes, more than shoald keeps for all its clients together "
-                                  "(--max-queued-bytes " + std::to_string(budget_.cap()) +
-                                  "); what the request asked was done, only its reply is withheld: "
-                                  "read a large array one index at a time, or raise --max-queued-bytes"}));
-  }
-  output_bytes_ += line.capacity() + queued_line_overhead;
+  // and keep the connection.
+  if (line.size() + queued_line_overhead > budget_.cap() && is_reply)
+    line = to_line(make_error_reply(id, oversized_reply(budget_.cap(), line.size())));
+  // A long line's spare capacity is never written, so never resident: it is charged by its
+  // size. A short one's comes from the heap, and is given back.
+  if (line.size() < small_line_bytes) line.shrink_to_fit();
+  output_bytes_ += line.size() + queued_line_overhead;
   output_.push_back(std::move(line));
   account();  // may cut this very session off
   if (!closed_ && !writing_) write_next();
@@ -222,7 +224,7 @@ void session::write_next() {
                         self->close();
                         return;
                       }
-                      self->output_bytes_ -= self->output_.front().capacity() + queued_line_overhead;
+                      self->output_bytes_ -= self->output_.front().size() + queued_line_overhead;
                       self->output_.pop_front();
                       self->account();
                       self->write_next();

@@ -24,7 +24,7 @@ class session : public std::enable_shared_from_this<session> {
 
   session(socket_type socket, dispatcher& d, client_budget& budget, peer who, closed_fn on_closed);
   void start();
-  void send(const json& message);
+  void send(json message);
   // Answers one error reply and then closes (access refused, line too long). The reply is
   // written before anything is closed, and what the client still sends is read and dropped
   // for a moment (linger()), so that it reads the reply and then EOF, never a reset.

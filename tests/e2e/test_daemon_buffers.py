@@ -16,13 +16,14 @@ CUT_LINE = re.compile(r"disconnecting client pid (\d+) uid (\d+), which holds th
                       r"(\d+) bytes .* all clients hold (\d+) bytes, over --max-queued-bytes (\d+)")
 
 
-def headroom_bytes(pid):
-    """What the daemon's resident memory may exceed --max-queued-bytes and the shared segment
-    by (docs/reliability.md): the program, and the request being handled. Under
-    AddressSanitizer every allocation also costs shadow memory and a quarantine."""
+def rss_limit(pid, cap, shm_size, largest_reply):
+    """What the daemon's resident memory must stay below (docs/reliability.md, "The bound"):
+    the cap, the segment, 48 MiB for the program and the request being handled, and twice
+    the largest whole-array reply while it is written. Under AddressSanitizer every
+    allocation also costs shadow memory and a quarantine."""
     with open(f"/proc/{pid}/maps") as f:
         sanitized = "libasan" in f.read()
-    return (160 if sanitized else 48) * MIB
+    return cap + shm_size + (160 if sanitized else 48) * MIB + 2 * largest_reply
 
 
 def rss_bytes(pid):
@@ -112,7 +113,8 @@ def test_sixteen_clients_that_never_read_cost_at_most_the_cap(daemons, mode, cou
                 # Each alone asks for more than the cap: every one of them is cut off in turn.
                 until = lambda: len(cut_offs(shoal)) >= 16
             peak = serve_and_watch(shoal, probe, until, 120, f"cut-offs of {mode} clients")
-            limit = cap + 4 * MIB + headroom_bytes(shoal.pid)
+            limit = rss_limit(shoal.pid, cap, 4 * MIB, reply_bytes())
+            print(f"{mode}: resident memory peaked at {peak / MIB:.1f} MiB (limit {limit / MIB:.1f})")
             assert peak < limit, f"resident memory peaked at {peak} bytes, over {limit}"
             for pid, uid, held, total, logged_cap in cut_offs(shoal):
                 assert pid in pids and uid == os.getuid()
