@@ -176,7 +176,11 @@ void session::send(json message) {
 void session::refuse(const status& error) {
   send(make_error_reply(nullptr, error));
   close_after_write_ = true;
-  if (!writing_ && !closed_) linger();
+  if (closed_) return;
+  // While earlier replies are still going out, what the client sends is read and dropped: a
+  // client blocked writing to us would otherwise never get to read them, nor the refusal.
+  if (writing_) discard_input();
+  else linger();
 }
 
 // Closing a Unix socket whose receive queue holds unread bytes makes the peer's next read fail
@@ -194,11 +198,20 @@ void session::linger() {
   discard_input();
 }
 
+// Before linger() only the client's EOF or an error ends the dropping; once lingering, so do
+// linger_bytes.
 void session::discard_input() {
-  if (closed_) return;
+  if (closed_ || discarding_) return;
+  discarding_ = true;
   input_.resize(4096);
   socket_.async_read_some(asio::buffer(input_), [self = shared_from_this()](const std::error_code& ec,
                                                                            std::size_t n) {
+    self->discarding_ = false;
+    if (!self->linger_timer_) {
+      if (ec == asio::error::eof) return;  // nothing more to drop; the replies still go out
+      if (ec) return self->close();
+      return self->discard_input();
+    }
     self->discarded_ += n;
     if (ec || self->discarded_ > linger_bytes) return self->close();
     self->discard_input();
