@@ -29,7 +29,7 @@ MISSING_PROGRAMS = ["fz-no-such-program", "/nonexistent/fz", "./fz-missing", "fz
 OPS = ["hello", "start", "join", "status", "stop", "kill", "remove", "logs", "watch", "reload",
        "value_create", "value_get", "value_set", "value_add", "value_cas", "value_list",
        "value_delete", "array_create", "array_get", "array_set", "array_delete",
-       "lock_acquire", "lock_release", "lock_status"]
+       "lock_acquire", "lock_release", "lock_status", "lock_create", "lock_delete", "lock_list"]
 
 
 class Inputs:
@@ -188,8 +188,18 @@ class Inputs:
         if op == "array_set":
             return {"name": name(), "index": w(r.choice([0, 1, 7, -1, 8, 2 ** 64])),
                     "value": w(self.number())}
-        if op == "lock_acquire":
+        if op in ("lock_acquire", "lock_release", "lock_status") and r.random() < 0.5:
+            f = {"name": name()}
+        else:
             f = {}
+        if op == "lock_create":
+            f = {"name": name()}
+            if r.random() < 0.5:
+                f["exist_ok"] = w(r.random() < 0.5)
+            return f
+        if op == "lock_delete":
+            return {"name": name()}
+        if op == "lock_acquire":
             if r.random() < 0.5:
                 f["owner"] = w(r.choice([self.own_pid, 1, 0, -1, 2 ** 31, 2 ** 64, 999999]))
             if r.random() < 0.6:
@@ -198,13 +208,12 @@ class Inputs:
                 f["timeout"] = self.seconds()
             return f
         if op == "lock_release":
-            f = {}
             if r.random() < 0.5:
                 f["owner"] = w(r.choice([self.own_pid, 1, 0, -1, 2 ** 64]))
             if r.random() < 0.5:
                 f["force"] = w(True)
             return f
-        return {}
+        return f
 
     def request(self):
         """One request object: a known op with plausible, mistyped or missing fields."""

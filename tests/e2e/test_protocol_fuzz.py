@@ -169,13 +169,22 @@ def protected_state(shoal):
     values[f"{PROTECTED}-arr"] = ok(shoal.request({"op": "array_get", "name": f"{PROTECTED}-arr"}))
     record = shoal.record(f"{PROTECTED}-sleeper")
     values["sleeper"] = {k: record[k] for k in ("pid", "state", "argv", "exitcode")}
+    values["locks"] = [lock for lock in ok(shoal.request({"op": "lock_list"}))["locks"]
+                       if lock["name"].startswith(PROTECTED)]
     return values
 
 
-def end_fuzzed_processes(shoal):
-    """Stops whatever the fuzzer started (a restart policy would keep it coming back)."""
+def end_fuzzed_state(shoal):
+    """Frees the locks the fuzzer took, deletes the named locks it made (each has a semaphore
+    in /dev/shm), and stops whatever it started (a restart policy would keep it coming back)."""
     if ok(shoal.request({"op": "lock_status"}))["held"]:
         ok(shoal.request({"op": "lock_release", "force": True}))
+    for lock in ok(shoal.request({"op": "lock_list"}))["locks"]:
+        if lock["name"].startswith(PROTECTED):
+            continue
+        if lock["held"]:
+            ok(shoal.request({"op": "lock_release", "name": lock["name"], "force": True}))
+        ok(shoal.request({"op": "lock_delete", "name": lock["name"]}))
     for record in ok(shoal.request({"op": "status"}))["processes"]:
         if record["name"].startswith(PROTECTED) or record["state"] in ("exited", "fatal"):
             continue
@@ -209,6 +218,7 @@ def run_fuzzer(shoal):
                       "value": 2.5}))
     ok(shoal.request({"op": "array_create", "name": f"{PROTECTED}-arr", "typecode": "q",
                       "length": 4, "values": [1, -2, 3, -4]}))
+    ok(shoal.request({"op": "lock_create", "name": f"{PROTECTED}-lock"}))
     shoal.spawn(["sleep", "3600"], name=f"{PROTECTED}-sleeper")
     before = protected_state(shoal)
     wait_until(lambda: ok(shoal.request({"op": "hello"}))["clients"] == 1, 20,
@@ -274,7 +284,7 @@ def run_fuzzer(shoal):
     assert "error" not in outcome, f"the well-behaved client failed: {outcome['error']}"
     assert outcome.get("served", 0) > 0
 
-    end_fuzzed_processes(shoal)
+    end_fuzzed_state(shoal)
     wait_until(lambda: not [p for p, state in children_of(shoal.pid) if state == "Z"], 20,
                what="no zombie child of the daemon")
     wait_until(lambda: ok(shoal.request({"op": "hello"}))["clients"] == 1, 20,
