@@ -24,6 +24,11 @@ constexpr std::size_t linger_bytes = 64 * 1024;
 // pages of its own that are resident only once written.
 constexpr std::size_t small_line_bytes = 128u << 10;
 
+// What a buffer holds in memory: all of a small one, the written part of a large one.
+std::size_t resident_bytes(const std::string& s) {
+  return s.capacity() < small_line_bytes ? s.capacity() : s.size();
+}
+
 }  // namespace
 
 // A request that a handler kept to answer later (a join, a lock acquire, a watch): it holds
@@ -164,10 +169,10 @@ void session::send(json message) {
   // and keep the connection.
   if (line.size() + queued_line_overhead > budget_.cap() && is_reply)
     line = to_line(make_error_reply(id, oversized_reply(budget_.cap(), line.size())));
-  // A long line's spare capacity is never written, so never resident: it is charged by its
-  // size. A short one's comes from the heap, and is given back.
+  // A short line's spare capacity comes from the heap, and is given back; a long one's is
+  // never written, so never resident.
   if (line.size() < small_line_bytes) line.shrink_to_fit();
-  output_bytes_ += line.size() + queued_line_overhead;
+  output_bytes_ += resident_bytes(line) + queued_line_overhead;
   output_.push_back(std::move(line));
   account();  // may cut this very session off
   if (!closed_ && !writing_) write_next();
@@ -237,7 +242,7 @@ void session::write_next() {
                         self->close();
                         return;
                       }
-                      self->output_bytes_ -= self->output_.front().size() + queued_line_overhead;
+                      self->output_bytes_ -= resident_bytes(self->output_.front()) + queued_line_overhead;
                       self->output_.pop_front();
                       self->account();
                       self->write_next();
@@ -245,7 +250,7 @@ void session::write_next() {
 }
 
 void session::account() {
-  std::size_t now = closed_ ? 0 : input_.capacity() + output_bytes_ + waiting_bytes_;
+  std::size_t now = closed_ ? 0 : resident_bytes(input_) + output_bytes_ + waiting_bytes_;
   std::size_t before = std::exchange(held_, now);  // current before the budget looks at sessions
   budget_.update(before, now);
 }
@@ -256,7 +261,7 @@ void session::cut_off() {
       "disconnecting client pid {} uid {}, which holds the most memory: {} bytes ({} of replies it has "
       "not read, {} of requests not yet handled, {} for requests waiting for an answer); all clients hold "
       "{} bytes, over --max-queued-bytes {}",
-      peer_.pid, peer_.uid, held_, output_bytes_, input_.capacity(), waiting_bytes_, budget_.held(),
+      peer_.pid, peer_.uid, held_, output_bytes_, resident_bytes(input_), waiting_bytes_, budget_.held(),
       budget_.cap());
   close();
 }
