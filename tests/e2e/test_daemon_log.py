@@ -77,6 +77,8 @@ def test_a_stderr_nobody_reads_drops_lines_and_the_daemon_keeps_serving(daemons,
             # Keep the daemon logging, so a notice owed is written even by an idle loop.
             ok(shoal.request({"op": "kill", "name": "sleeper", "signal": "SIGCONT"}))
         dropped = int(DROPPED.search(received).group(1))
+        print(f"{kind}: {len(received)} bytes of log read, {dropped} lines dropped, slowest "
+              f"request {slowest:.3f} s")
         assert dropped > 100, received[-500:]
         # Whole lines only: a line is written entirely or not at all.
         lines = received.split(b"\n")
