@@ -16,6 +16,12 @@ CUT_LINE = re.compile(r"disconnecting client pid (\d+) uid (\d+), which holds th
                       r"(\d+) bytes .* all clients hold (\d+) bytes, over --max-queued-bytes (\d+)")
 
 
+# AddressSanitizer holds freed memory in a quarantine of 256 MiB; for resident memory to say
+# what the daemon holds, its daemons here run without one (a no-op for the plain build).
+LEAN_ALLOCATOR = {"ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS", ""),
+                                                         "quarantine_size_mb=0"]))}
+
+
 def rss_limit(pid, cap, shm_size, largest_reply):
     """What the daemon's resident memory must stay below (docs/reliability.md, "The bound"):
     the cap, the segment, 48 MiB for the program and the request being handled, and twice
@@ -69,9 +75,7 @@ def serve_and_watch(shoal, probe, until, timeout, what):
     deadline = time.monotonic() + timeout
     while True:
         peak = max(peak, rss_bytes(shoal.pid))
-        began = time.monotonic()
-        assert ok(probe.request({"op": "hello"}, timeout=20))["pid"] == shoal.pid
-        assert time.monotonic() - began < 20
+        assert ok(probe.request({"op": "hello"}, timeout=60))["pid"] == shoal.pid
         if until():
             return max(peak, rss_bytes(shoal.pid))
         assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
@@ -92,7 +96,7 @@ def reply_bytes():
 ])
 def test_sixteen_clients_that_never_read_cost_at_most_the_cap(daemons, mode, count):
     cap = 8 * MIB
-    shoal = daemons(args=["--max-queued-bytes", "8M", "--shm-size", "4M"])
+    shoal = daemons(args=["--max-queued-bytes", "8M", "--shm-size", "4M"], env=LEAN_ALLOCATOR)
     assert shoal.hello["max_queued_bytes"] == cap
     ok(shoal.request({"op": "array_create", "name": "big", "typecode": "b",
                       "length": reply_bytes() // 2}))
@@ -108,7 +112,7 @@ def test_sixteen_clients_that_never_read_cost_at_most_the_cap(daemons, mode, cou
             if mode == "partial":
                 # 16 lines of almost 1 MiB exceed 8 MiB: some of their senders must go.
                 until = lambda: len(cut_offs(shoal)) >= 1 and \
-                    ok(probe.request({"op": "hello"}))["queued_bytes"] <= cap
+                    ok(probe.request({"op": "hello"}, timeout=60))["queued_bytes"] <= cap
             else:
                 # Each alone asks for more than the cap: every one of them is cut off in turn.
                 until = lambda: len(cut_offs(shoal)) >= 16
@@ -121,7 +125,7 @@ def test_sixteen_clients_that_never_read_cost_at_most_the_cap(daemons, mode, cou
                 assert 0 < held <= total and total > logged_cap == cap
             cut = [pid for pid, *_ in cut_offs(shoal)]
             assert len(cut) == len(set(cut)), f"a client was cut off twice: {cut}"
-            assert ok(probe.request({"op": "hello"}))["queued_bytes"] <= cap
+            assert ok(probe.request({"op": "hello"}, timeout=60))["queued_bytes"] <= cap
     finally:
         for g in greedy:
             g.stop()
@@ -138,14 +142,13 @@ def test_the_client_holding_the_most_is_the_one_cut_off(daemons):
     small = [shoal.connect(timeout=30) for _ in range(15)]
     big = None
     try:
-        # 15 clients ask for 2 replies each and do not read yet: together well under the cap
-        # (a reply line is charged its buffer's capacity, at most twice its length).
+        # 15 clients ask for 2 replies each and do not read yet: together well under the cap.
         for c in small:
             c.send_bytes(b"".join(b'{"id": %d, "op": "array_get", "name": "mid"}\n' % i
                                   for i in range(2)))
         with shoal.connect(timeout=30) as probe:
-            wait_until(lambda: ok(probe.request({"op": "hello"}))["queued_bytes"] >= 15 * size,
-                       60, what="the small clients' replies to be queued")
+            wait_until(lambda: ok(probe.request({"op": "hello"}, timeout=60))["queued_bytes"]
+                       >= 15 * size, 120, what="the small clients' replies to be queued")
             big = Greedy(shoal.socket, "array_get:mid", 200)
             big.wait_sent()
             serve_and_watch(shoal, probe, lambda: cut_offs(shoal), 60, "a cut-off")
