@@ -53,9 +53,38 @@ json make_error_reply(const json& id, const status& error) {
               {"error", {{"code", to_string(error.code())}, {"message", error.message()}}}};
 }
 
+json make_ok_reply_text(const json& id, std::string result_text) {
+  return json{{"id", id}, {"ok", true}, {"result_text", std::move(result_text)}};
+}
+
+namespace {
+
+const std::string* result_text_of(const json& message) {
+  if (!message.is_object()) return nullptr;
+  auto text = message.find("result_text");
+  return text != message.end() && text->is_string() ? &text->get_ref<const std::string&>() : nullptr;
+}
+
+// What comes before a result_text: the members in the order json itself writes them.
+std::string text_reply_prefix(const json& message) {
+  return "{\"id\":" + message.value("id", json(nullptr)).dump(-1, ' ', false, json::error_handler_t::replace) +
+         ",\"ok\":true,\"result\":";
+}
+
+}  // namespace
+
 std::string to_line(const json& message) {
+  if (const std::string* text = result_text_of(message)) return text_reply_prefix(message) + *text + "}\n";
   std::string line = message.dump(-1, ' ', false, json::error_handler_t::replace);
   line += '\n';
+  return line;
+}
+
+std::string to_line(json&& message) {
+  if (!result_text_of(message)) return to_line(static_cast<const json&>(message));
+  std::string line = std::move(message["result_text"].get_ref<std::string&>());
+  line.insert(0, text_reply_prefix(message));  // in place when the text has room to spare
+  line += "}\n";
   return line;
 }
 

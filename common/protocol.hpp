@@ -35,10 +35,16 @@ struct request {
 result<request> parse_request(std::string_view line, json& id_out);
 
 json make_ok_reply(const json& id, json result);
+// The same reply with a result already written as JSON text: a result too large to build as
+// a tree first (a whole array costs 16 bytes an element as json, 2 to 25 as text). It is the
+// object {"id", "ok": true, "result_text"}, which to_line() writes as {"id", "ok", "result"}.
+json make_ok_reply_text(const json& id, std::string result_text);
 json make_error_reply(const json& id, const status& error);
 
 // One JSON line with '\n'. Never throws: strings that are not valid UTF-8 (a child's argv,
 // log bytes) are written with U+FFFD in place of the bad bytes.
 std::string to_line(const json& message);
+// The same, taking a result_text over instead of copying it.
+std::string to_line(json&& message);
 
 }  // namespace shoal

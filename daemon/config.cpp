@@ -31,7 +31,7 @@ const char* usage_text() {
   return "usage: shoald [--socket PATH] [--state-dir DIR] [--log-level LEVEL]\n"
          "              [--stop-timeout SECONDS] [--shm-size BYTES] [--fresh] [--cleanup]\n"
          "              [--allow-group GROUP] [--programs FILE]\n"
-         "              [--log-max-bytes BYTES] [--log-backups N]\n"
+         "              [--log-max-bytes BYTES] [--log-backups N] [--max-queued-bytes BYTES]\n"
          "\n"
          "Runs the Shoal supervisor in the foreground, logging one line per event to stderr.\n"
          "\n"
@@ -56,6 +56,11 @@ const char* usage_text() {
          "                       past BYTES, K/M/G suffixes, 0 for never (default: 10M)\n"
          "  --log-backups N      rotated files kept per stream, NAME.out.1 .. NAME.out.N\n"
          "                       (default: 3); at most (N+1) x BYTES per stream on disk\n"
+         "  --max-queued-bytes BYTES\n"
+         "                       memory all clients together may hold in the daemon\n"
+         "                       (replies not yet read, requests not yet answered), K/M/G\n"
+         "                       suffixes, at least 4M; past it the client holding the\n"
+         "                       most is disconnected (default: 64M)\n"
          "  --version            print the version and exit\n"
          "  --help               print this help and exit\n";
 }
@@ -134,6 +139,13 @@ result<config> parse_config(const std::vector<std::string>& args) {
       }
       if (!valid_log_backups(n)) return usage_error("--log-backups needs " + std::string(log_backups_rule));
       c.log_limits.backups = n;
+    } else if (key == "--max-queued-bytes") {
+      std::string s;
+      std::optional<std::uint64_t> size;
+      if (take(s)) size = parse_byte_size(s);
+      if (!size || *size < min_max_queued_bytes || *size > (std::uint64_t{1} << 40))
+        return usage_error("--max-queued-bytes needs a size between 4M and 1T, e.g. 64M");
+      c.max_queued_bytes = static_cast<std::size_t>(*size);
     } else {
       return usage_error("unknown option '" + arg + "'");
     }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "client_budget.hpp"
 #include "log.hpp"
 #include "log_limits.hpp"
 #include "status.hpp"
@@ -19,6 +20,9 @@ struct config {
   std::size_t max_exited_records = 1000;
   // Rotation of each process's output, unless its start or program says otherwise.
   shoal::log_limits log_limits;
+  // What all clients together may hold in the daemon (unread replies, unhandled request
+  // bytes, waiting requests) before the one holding the most is disconnected.
+  std::size_t max_queued_bytes = default_max_queued_bytes;
 
   // Shared state (docs/segment-layout.md).
   std::size_t shm_size = std::size_t{1} << 20;

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "log.hpp"
+#include "log_sink.hpp"
 #include "paths.hpp"
 #include "peer_access.hpp"
 #include "process_ops.hpp"
@@ -51,6 +52,9 @@ status check_owned_private(const std::string& path) {
   return {};
 }
 
+// How long the last log lines may wait at exit for a stderr that is not taking them.
+constexpr std::chrono::milliseconds final_log_patience(1000);
+
 // Every connection costs a descriptor; the soft limit of 1024 would cap clients too early.
 void raise_descriptor_limit() {
   rlimit lim{};
@@ -64,7 +68,7 @@ void raise_descriptor_limit() {
 
 daemon::daemon(config cfg) : cfg_(std::move(cfg)), signals_(io_), status_timer_(io_) {}
 
-daemon::~daemon() = default;
+daemon::~daemon() { log::standard_error().detach(std::chrono::milliseconds(0)); }
 
 status daemon::prepare() {
   // What the service manager passed in the environment is taken out of it before the first
@@ -120,7 +124,8 @@ status daemon::prepare() {
   register_process_ops(dispatcher_, *supervisor_);
   register_daemon_ops();
 
-  server_ = std::make_unique<server>(io_, dispatcher_);
+  server_ = std::make_unique<server>(io_, dispatcher_, cfg_.max_queued_bytes);
+  dispatcher_.set_max_reply_bytes(cfg_.max_queued_bytes);
   status listening = activated->activated() ? server_->adopt(activated->fd, cfg_.socket_path)
                                             : server_->listen(cfg_.socket_path);
   if (!listening) return listening;
@@ -166,6 +171,11 @@ void daemon::register_daemon_ops() {
                    {"socket", cfg_.socket_path},
                    {"state_dir", cfg_.state_dir}};
     if (shared_) result.update(shared_->describe());
+    if (server_) {
+      result["clients"] = server_->session_count();
+      result["queued_bytes"] = server_->budget().held();
+      result["max_queued_bytes"] = server_->budget().cap();
+    }
     reply.ok(std::move(result));
   });
 }
@@ -262,8 +272,11 @@ int run_cleanup(const config& cfg) {
 }
 
 int daemon::run() {
+  // From the loop's first turn, what stderr cannot take at once is written when it can.
+  log::standard_error().attach(io_);
   if (auto st = prepare(); !st) {
     log::error("{}", st.message());
+    log::standard_error().detach(final_log_patience);
     return 1;
   }
   log::info("shoald {} listening on '{}' (pid {}, state in '{}')", SHOAL_VERSION, cfg_.socket_path,
@@ -276,6 +289,7 @@ int daemon::run() {
   io_.run();
   supervisor_->reap();
   log::info("stopped");
+  log::standard_error().detach(final_log_patience);
   return 0;
 }
 

@@ -6,13 +6,19 @@
 
 namespace shoal {
 
-responder::responder(json id, peer from, send_fn send)
-    : state_(std::make_shared<state>(state{std::move(id), from, std::move(send)})) {}
+responder::responder(json id, peer from, send_fn send, std::size_t max_reply_bytes)
+    : state_(std::make_shared<state>(state{std::move(id), from, std::move(send), max_reply_bytes})) {}
 
 void responder::ok(json result) const {
   if (state_->answered) return;
   state_->answered = true;
   state_->send(make_ok_reply(state_->id, std::move(result)));
+}
+
+void responder::ok_text(std::string result_text) const {
+  if (state_->answered) return;
+  state_->answered = true;
+  state_->send(make_ok_reply_text(state_->id, std::move(result_text)));
 }
 
 void responder::fail(const status& error) const {
@@ -23,6 +29,14 @@ void responder::fail(const status& error) const {
 
 void responder::stream(json event) const {
   state_->send(json{{"id", state_->id}, {"event", std::move(event)}});
+}
+
+status oversized_reply(std::size_t max_reply_bytes, std::size_t bytes) {
+  std::string size = bytes ? std::to_string(bytes) + " bytes" : "more";
+  return {errc::too_large, "the reply would take " + size + ", more than the " + std::to_string(max_reply_bytes) +
+                               " bytes shoald keeps for all its clients together (--max-queued-bytes); what "
+                               "the request asked was done, only its reply is withheld: read a large array "
+                               "one index at a time, or raise --max-queued-bytes"};
 }
 
 void dispatcher::add(std::string op, handler fn) { handlers_[std::move(op)] = std::move(fn); }
@@ -39,7 +53,7 @@ void dispatcher::dispatch(std::string_view line, const peer& from,
     send(make_error_reply(id, parsed.error()));
     return;
   }
-  responder reply(parsed->id, from, send);
+  responder reply(parsed->id, from, send, max_reply_bytes_);
   auto it = handlers_.find(parsed->op);
   if (it == handlers_.end()) {
     reply.fail(errc::unknown_op, "unknown op '" + parsed->op + "'; see docs/protocol.md");

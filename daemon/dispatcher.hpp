@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,10 +30,14 @@ struct peer {
 // and answers to a session that has gone are dropped.
 class responder {
  public:
-  using send_fn = std::function<void(const json& reply)>;
-  responder(json id, peer from, send_fn send);
+  // Takes the reply by value, so a large result moves on to the socket without a copy.
+  using send_fn = std::function<void(json reply)>;
+  responder(json id, peer from, send_fn send, std::size_t max_reply_bytes = SIZE_MAX);
 
   void ok(json result) const;
+  // A result already written as JSON text (make_ok_reply_text), for results too large to
+  // build as a json tree first.
+  void ok_text(std::string result_text) const;
   void fail(const status& error) const;
   void fail(errc code, std::string message) const { fail(status{code, std::move(message)}); }
   // One more line for a request already answered ok ({"id", "event"}: watch). It does not
@@ -40,16 +45,24 @@ class responder {
   void stream(json event) const;
   bool answered() const { return state_->answered; }
   const peer& from() const { return state_->from; }
+  // The longest reply line the client can be sent (shoald --max-queued-bytes): a handler
+  // writing a large result stops there and answers oversized_reply() instead.
+  std::size_t max_reply_bytes() const { return state_->max_reply_bytes; }
 
  private:
   struct state {
     json id;
     peer from;
     send_fn send;
+    std::size_t max_reply_bytes = SIZE_MAX;
     bool answered = false;
   };
   std::shared_ptr<state> state_;
 };
+
+// too_large, for a reply longer than `max_reply_bytes` (`bytes` long, when known). The
+// request has been carried out by then; only its reply is withheld.
+status oversized_reply(std::size_t max_reply_bytes, std::size_t bytes = 0);
 
 using handler = std::function<void(const json& body, const responder& reply)>;
 // Called when a session closes, so components drop what they keep for it (joiners, waiters).
@@ -59,6 +72,7 @@ class dispatcher {
  public:
   void add(std::string op, handler fn);
   void on_session_closed(session_closed_hook hook);
+  void set_max_reply_bytes(std::size_t bytes) { max_reply_bytes_ = bytes; }
 
   // Parses and routes one line; every failure becomes an error reply, never an exception.
   void dispatch(std::string_view line, const peer& from, const responder::send_fn& send);
@@ -67,6 +81,7 @@ class dispatcher {
  private:
   std::unordered_map<std::string, handler> handlers_;
   std::vector<session_closed_hook> close_hooks_;
+  std::size_t max_reply_bytes_ = SIZE_MAX;
 };
 
 }  // namespace shoal

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "log_sink.hpp"
+
 namespace shoal::log {
 namespace {
 
@@ -65,7 +67,7 @@ bool parse_level(std::string_view text, level& out) {
 
 bool enabled(level l) { return static_cast<int>(l) <= static_cast<int>(threshold); }
 
-void write(level l, std::string_view message) {
+std::string format_line(level l, std::string_view message) {
   static const bool tty = isatty(STDERR_FILENO) == 1;
   std::string line;
   if (tty) {
@@ -76,8 +78,21 @@ void write(level l, std::string_view message) {
   }
   line += message;
   line += '\n';
+  return line;
+}
+
+sink& standard_error() {
+  static sink instance(STDERR_FILENO, [](std::uint64_t dropped) {
+    return format_line(level::warning, std::to_string(dropped) +
+                                           " log line(s) dropped: standard error did not take them "
+                                           "(a pipe nobody reads, or a stopped terminal)");
+  });
+  return instance;
+}
+
+void write(level l, std::string_view message) {
   // One write per line, so lines from a crash handler or a child never interleave mid-line.
-  (void)!::write(STDERR_FILENO, line.data(), line.size());
+  standard_error().write(format_line(l, message));
 }
 
 }  // namespace shoal::log

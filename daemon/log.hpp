@@ -1,6 +1,7 @@
 // One line per event on stderr. Without a terminal each line starts with a syslog priority
 // ("<6>") that journald turns into the entry's level, and carries no timestamp (journald adds
-// one); on a terminal lines get a timestamp and colour instead.
+// one); on a terminal lines get a timestamp and colour instead. Writing never blocks the
+// daemon: see log_sink.hpp for what happens when stderr does not take a line.
 #pragma once
 
 #include <sstream>
@@ -16,6 +17,12 @@ void set_threshold(level lowest);
 bool parse_level(std::string_view text, level& out);
 bool enabled(level l);
 void write(level l, std::string_view message);
+// The line write() emits for `message`, with its '\n'.
+std::string format_line(level l, std::string_view message);
+
+class sink;
+// The sink every line goes to (log_sink.hpp); the daemon attaches it to its loop.
+sink& standard_error();
 
 namespace detail {
 inline void format_into(std::ostringstream& out, std::string_view fmt) { out << fmt; }

@@ -105,6 +105,13 @@ result<const layout::entry*> segment_table::create(std::string_view name, const 
   return publish(e);
 }
 
+result<const layout::entry*> segment_table::create_zeroed(std::string_view name, const typecode_info& type,
+                                                          std::uint8_t kind, std::uint64_t length) {
+  auto slot_ptr = allocate(name, kind, type.code, length, length * type.size);
+  if (!slot_ptr) return slot_ptr.error();
+  return publish(*slot_ptr);
+}
+
 result<const layout::entry*> segment_table::create_lock(std::string_view name) {
   auto slot_ptr = allocate(name, layout::kind_lock, 0, 1, sizeof(layout::lock_state));
   if (!slot_ptr) return slot_ptr.error();

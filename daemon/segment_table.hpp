@@ -29,6 +29,9 @@ class segment_table {
   // the entry. already_exists, no_space (table or data area full).
   result<const layout::entry*> create(std::string_view name, const typecode_info& type,
                                       std::uint8_t kind, const std::vector<element_bits>& initial);
+  // The same with `length` elements of zero, never built in memory first.
+  result<const layout::entry*> create_zeroed(std::string_view name, const typecode_info& type,
+                                             std::uint8_t kind, std::uint64_t length);
   // A named lock's entry, its lock_state zeroed (free, nobody recorded). already_exists, no_space.
   result<const layout::entry*> create_lock(std::string_view name);
   layout::lock_state& lock_state_of(const layout::entry& e);

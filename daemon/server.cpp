@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,8 +34,10 @@ int probe(const std::string& path) {
 
 }  // namespace
 
-server::server(asio::io_context& io, dispatcher& d)
-    : io_(io), dispatcher_(d), acceptor_(io), retry_timer_(io) {}
+server::server(asio::io_context& io, dispatcher& d, std::size_t max_queued_bytes)
+    : io_(io), dispatcher_(d), acceptor_(io), retry_timer_(io), budget_(max_queued_bytes) {
+  budget_.on_over_cap([this] { relieve_budget(); });
+}
 
 server::~server() {
   stop_accepting();
@@ -92,14 +95,11 @@ void server::accept_next() {
   acceptor_.async_accept([this](const std::error_code& ec, asio::local::stream_protocol::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (ec) {
-      // Out of descriptors, most likely: back off instead of spinning on the error.
-      log::warning("accept on '{}' failed: {}; retrying in 100 ms", path_, ec.message());
-      retry_timer_.expires_after(std::chrono::milliseconds(100));
-      retry_timer_.async_wait([this](const std::error_code& e) {
-        if (!e) accept_next();
-      });
+      accept_failed(ec);
       return;
     }
+    if (std::uint64_t failures = accept_failures_.end_episode(); failures > 0)
+      log::info("accepting connections on '{}' again, after {} failed attempt(s)", path_, failures);
     set_cloexec(socket.native_handle());
     std::uint64_t id = next_session_++;
     auto credentials = read_peer_credentials(socket.native_handle());
@@ -114,8 +114,11 @@ void server::accept_next() {
       who.uid = credentials->uid;
       who.gid = credentials->gid;
     }
-    auto s = std::make_shared<session>(std::move(socket), dispatcher_, who,
-                                       [this](std::uint64_t gone) { sessions_.erase(gone); });
+    std::weak_ptr<server*> alive = self_;
+    auto s = std::make_shared<session>(std::move(socket), dispatcher_, budget_, who,
+                                       [alive](std::uint64_t gone) {
+                                         if (auto self = alive.lock()) (*self)->sessions_.erase(gone);
+                                       });
     sessions_.emplace(id, s);
     status verdict = credentials ? status{}
                                  : status{errc::permission_denied, credentials.error().message()};
@@ -129,6 +132,38 @@ void server::accept_next() {
     s->start();
     accept_next();
   });
+}
+
+// Out of descriptors, most likely: the pending connection stays in the backlog, so back off
+// instead of spinning on the error, and say so once a second, not on every retry.
+void server::accept_failed(const std::error_code& ec) {
+  constexpr auto retry = std::chrono::milliseconds(100);
+  if (auto held_back = accept_failures_.occurred(log_throttle::clock::now())) {
+    std::string why = ec.message();
+    if (ec.value() == EMFILE || ec.value() == ENFILE) {
+      rlimit lim{};
+      if (::getrlimit(RLIMIT_NOFILE, &lim) == 0)
+        why += " (RLIMIT_NOFILE is " + std::to_string(lim.rlim_cur) +
+               "; connections wait until clients disconnect or the limit is raised)";
+    }
+    log::warning("unable to accept a connection on '{}': {}; retrying every {} ms{}", path_, why, retry.count(),
+                 *held_back ? " (" + std::to_string(*held_back) + " more failure(s) since the last report)"
+                            : std::string());
+  }
+  retry_timer_.expires_after(retry);
+  retry_timer_.async_wait([this](const std::error_code& e) {
+    if (!e) accept_next();
+  });
+}
+
+void server::relieve_budget() {
+  while (budget_.over()) {
+    session* largest = nullptr;
+    for (auto& [id, s] : sessions_)
+      if (!s->closed() && (!largest || s->held() > largest->held())) largest = s.get();
+    if (!largest || largest->held() == 0) return;
+    largest->cut_off();
+  }
 }
 
 void server::stop_accepting() {

@@ -13,7 +13,9 @@
 #include <asio/local/stream_protocol.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "client_budget.hpp"
 #include "dispatcher.hpp"
+#include "log_throttle.hpp"
 #include "peer_access.hpp"
 #include "session.hpp"
 
@@ -26,7 +28,8 @@ class server {
   // session is judged by.
   using access_check = std::function<status(const peer_credentials&)>;
 
-  server(asio::io_context& io, dispatcher& d);
+  // `max_queued_bytes`: the cap of the client_budget every session shares.
+  server(asio::io_context& io, dispatcher& d, std::size_t max_queued_bytes = default_max_queued_bytes);
   ~server();
 
   // Binds `path`, mode 0600. Refuses when a live daemon answers there; replaces a stale
@@ -40,9 +43,13 @@ class server {
   void stop_accepting();  // and remove the socket file if we created it
   void close_sessions();
   std::size_t session_count() const { return sessions_.size(); }
+  const client_budget& budget() const { return budget_; }
 
  private:
   void accept_next();
+  void accept_failed(const std::error_code& ec);
+  // Over the budget's cap: cuts off the client holding the most until it is not.
+  void relieve_budget();
 
   asio::io_context& io_;
   dispatcher& dispatcher_;
@@ -51,8 +58,13 @@ class server {
   std::string path_;
   bool owns_path_ = false;
   access_check access_check_;
+  log_throttle accept_failures_;
   std::uint64_t next_session_ = 1;
+  client_budget budget_;  // before sessions_: every session refers to it
   std::unordered_map<std::uint64_t, std::shared_ptr<session>> sessions_;
+  // Sessions tell the server they have gone a turn after they close; a server destroyed by
+  // then must not be told.
+  std::shared_ptr<server*> self_ = std::make_shared<server*>(this);
 };
 
 }  // namespace shoal

@@ -46,19 +46,40 @@ json value_json(segment_table& table, const layout::entry& e) {
               {"value", decode_element(type, load_element(type, table.element(e, 0)))}};
 }
 
-json values_of(segment_table& table, const layout::entry& e) {
+// Whole arrays are written as text, element by element: as a json tree every element would
+// cost 16 bytes or more while the reply is built, whatever its typecode. Returns false, with
+// `out` cut short, once `out` passes `limit` bytes.
+bool append_values(std::string& out, segment_table& table, const layout::entry& e, std::size_t limit) {
   const typecode_info& type = *find_typecode(e.typecode);
-  json values = json::array();
-  for (std::uint64_t i = 0; i < e.length; ++i)
-    values.push_back(decode_element(type, load_element(type, table.element(e, i))));
-  return values;
+  out += '[';
+  for (std::uint64_t i = 0; i < e.length; ++i) {
+    if (i > 0) out += ',';
+    out += decode_element(type, load_element(type, table.element(e, i)))
+               .dump(-1, ' ', false, json::error_handler_t::replace);
+    if (out.size() > limit) return false;
+  }
+  out += ']';
+  return true;
 }
 
-json array_json(segment_table& table, const layout::entry& e) {
-  return json{{"name", name_of(e)},
-              {"typecode", std::string(1, e.typecode)},
-              {"length", e.length},
-              {"values", values_of(table, e)}};
+// {"kind"?, "length", "name", "typecode", "values"} of an array, as text: the members in the
+// order a json object writes them, so the reply reads as any other.
+bool append_array(std::string& out, segment_table& table, const layout::entry& e, bool with_kind,
+                  std::size_t limit) {
+  out += with_kind ? "{\"kind\":\"array\",\"length\":" : "{\"length\":";
+  out += std::to_string(e.length);
+  out += ",\"name\":" + json(name_of(e)).dump() + ",\"typecode\":" + json(std::string(1, e.typecode)).dump() +
+         ",\"values\":";
+  if (!append_values(out, table, e, limit)) return false;
+  out += '}';
+  return true;
+}
+
+// Answers a whole array (array_get, array_create), or too_large past the reply limit.
+void reply_array(const responder& reply, segment_table& table, const layout::entry& e) {
+  std::string out;
+  if (!append_array(out, table, e, false, reply.max_reply_bytes())) return reply.fail(oversized_reply(reply.max_reply_bytes()));
+  reply.ok_text(std::move(out));
 }
 
 result<std::uint64_t> required_index(const json& body, const layout::entry& e) {
@@ -89,17 +110,19 @@ lock_keeper::waiter under_lock(const json& body, const responder& reply, std::fu
   return w;
 }
 
-}  // namespace
-
-json describe_entry(segment_table& table, const layout::entry& e) {
-  json out{{"name", name_of(e)},
-           {"kind", e.kind == layout::kind_value ? "value" : "array"},
-           {"typecode", std::string(1, e.typecode)},
-           {"length", e.length}};
-  if (e.kind == layout::kind_value) out["value"] = value_json(table, e)["value"];
-  else out["values"] = values_of(table, e);
-  return out;
+// {"kind", "length", "name", "typecode", "value" | "values"} of one entry, for value_list.
+bool append_entry(std::string& out, segment_table& table, const layout::entry& e, std::size_t limit) {
+  if (e.kind != layout::kind_value) return append_array(out, table, e, true, limit);
+  json value{{"name", name_of(e)},
+             {"kind", "value"},
+             {"typecode", std::string(1, e.typecode)},
+             {"length", e.length},
+             {"value", value_json(table, e)["value"]}};
+  out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+  return out.size() <= limit;
 }
+
+}  // namespace
 
 void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper, event_log* events) {
   d.add("value_create", [&table, events](const json& body, const responder& reply) {
@@ -204,10 +227,16 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
   });
 
   d.add("value_list", [&table](const json&, const responder& reply) {
-    json entries = json::array();
-    for (const layout::entry* e : table.entries())
-      if (e->kind != layout::kind_lock) entries.push_back(describe_entry(table, *e));
-    reply.ok(json{{"entries", std::move(entries)}});
+    std::string out = "{\"entries\":[";
+    bool first = true;
+    for (const layout::entry* e : table.entries()) {
+      if (e->kind == layout::kind_lock) continue;
+      if (!first) out += ',';
+      first = false;
+      if (!append_entry(out, table, *e, reply.max_reply_bytes())) return reply.fail(oversized_reply(reply.max_reply_bytes()));
+    }
+    out += "]}";
+    reply.ok_text(std::move(out));
   });
 
   auto remove = [&table, events](std::uint8_t kind) {
@@ -245,24 +274,27 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
                                             " elements of typecode '" + std::string(1, (*type)->code) +
                                             "' do not fit in the shared segment (at most " +
                                             std::to_string(most) + ")");
-    std::vector<element_bits> initial(static_cast<std::size_t>(**length), 0);
+    // Given values are at most what a request line holds; zeros are never built in memory.
+    std::vector<element_bits> initial;
     if (auto it = body.find("values"); it != body.end() && !it->is_null()) {
       if (!it->is_array()) return reply.fail(errc::bad_request, "field 'values' must be an array");
-      if (it->size() != initial.size())
+      if (it->size() != static_cast<std::uint64_t>(**length))
         return reply.fail(errc::bad_request, "field 'values' has " + std::to_string(it->size()) +
-                                                 " elements but 'length' is " + std::to_string(initial.size()));
+                                                 " elements but 'length' is " + std::to_string(**length));
+      initial.resize(it->size());
       for (std::size_t i = 0; i < initial.size(); ++i) {
         auto bits = encode_element(**type, (*it)[i], "values[" + std::to_string(i) + "]");
         if (!bits) return reply.fail(bits.error());
         initial[i] = *bits;
       }
     }
-    auto created = table.create(*name, **type, layout::kind_array, initial);
+    auto created = initial.empty() ? table.create_zeroed(*name, **type, layout::kind_array, **length)
+                                   : table.create(*name, **type, layout::kind_array, initial);
     if (!created) return reply.fail(created.error());
-    log::info("array '{}' created with typecode '{}' and length {}", *name, (*type)->code, initial.size());
+    log::info("array '{}' created with typecode '{}' and length {}", *name, (*type)->code, **length);
     if (events)
       events->publish("value_created", *name, {{"kind", "array"}, {"typecode", std::string(1, (*type)->code)}});
-    reply.ok(array_json(table, **created));
+    reply_array(reply, table, **created);
   });
 
   d.add("array_get", [&table](const json& body, const responder& reply) {
@@ -270,7 +302,7 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
     if (!name) return reply.fail(name.error());
     auto e = lookup(table, *name, layout::kind_array);
     if (!e) return reply.fail(e.error());
-    if (auto it = body.find("index"); it == body.end() || it->is_null()) return reply.ok(array_json(table, **e));
+    if (auto it = body.find("index"); it == body.end() || it->is_null()) return reply_array(reply, table, **e);
     auto index = required_index(body, **e);
     if (!index) return reply.fail(index.error());
     const typecode_info& type = *find_typecode((*e)->typecode);

@@ -13,7 +13,4 @@ namespace shoal {
 void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper,
                         event_log* events = nullptr);
 
-// {"name", "kind", "typecode", "length", "value" | "values"} of one value or array entry.
-json describe_entry(segment_table& table, const layout::entry& e);
-
 }  // namespace shoal

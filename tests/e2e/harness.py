@@ -271,16 +271,18 @@ class Daemon:
 
     # --- life cycle -------------------------------------------------------------------------
 
-    def launch(self, env=None):
-        """Starts shoald without waiting for it."""
+    def launch(self, env=None, stderr=None, preexec_fn=None):
+        """Starts shoald without waiting for it. `stderr`: a descriptor to log to instead of
+        D/shoald.err (the test then reads it); `preexec_fn`: run in the child before exec."""
         self._stderr_file = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen([SHOALD, *self.args], stdin=subprocess.DEVNULL,
-                                     stdout=self._stderr_file, stderr=self._stderr_file,
-                                     env=clean_env(env), **self._as_user())
+                                     stdout=self._stderr_file,
+                                     stderr=self._stderr_file if stderr is None else stderr,
+                                     env=clean_env(env), preexec_fn=preexec_fn, **self._as_user())
         return self.proc
 
-    def start(self, env=None, timeout=10):
-        self.launch(env)
+    def start(self, env=None, timeout=10, **launch_options):
+        self.launch(env, **launch_options)
         self.wait_ready(timeout)
         return self
 

@@ -229,3 +229,23 @@ def test_a_client_that_closes_mid_line_does_not_hurt_the_daemon(shoal):
     c.send_bytes(b'{"id": 1, "op": "hel')
     c.close()
     assert_healthy(shoal)
+
+
+def test_a_client_still_writing_after_a_too_long_line_gets_its_replies_and_the_refusal(shoal):
+    # Replies it has not read yet back up behind the refusal; the client, still writing, must
+    # not wait on a daemon that waits on it.
+    ok(shoal.request({"op": "array_create", "name": "big", "typecode": "b", "length": 200000}))
+    with shoal.connect(timeout=30) as c:
+        c.send_bytes(b'{"op": "array_get", "name": "big"}\n' * 20)
+        try:
+            c.send_bytes(b'{"op": "hello", "pad": "' + b"x" * (MIB + 10) + b'"}\n')
+            c.send_bytes(b'{"op": "hello"}\n' * 100000)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the daemon may have closed by the time the last bytes go
+        replies = []
+        while (line := c.read_line(timeout=30)) is not None:
+            replies.append(json.loads(line))
+        assert len(replies) == 21, [r.get("error") for r in replies]
+        assert all(len(ok(r)["values"]) == 200000 for r in replies[:20])
+        assert replies[20]["id"] is None and error_code(replies[20]) == "too_large"
+    assert_healthy(shoal)

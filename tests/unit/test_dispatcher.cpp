@@ -59,3 +59,30 @@ TEST_CASE("session close hooks run for the closed session") {
   d.session_closed(42);
   CHECK(closed == std::vector<std::uint64_t>{42});
 }
+
+TEST_CASE("a result written as text makes the same line as the same result built as json") {
+  dispatcher d;
+  d.set_max_reply_bytes(4096);
+  std::size_t limit_seen = 0;
+  d.add("text", [&](const json&, const responder& reply) {
+    limit_seen = reply.max_reply_bytes();
+    reply.ok_text(R"({"length":2,"name":"a","values":[1,-2.5]})");
+  });
+  capture c;
+  d.dispatch(R"({"id":["x",1],"op":"text"})", peer{1, 0, 0, 0}, c.fn());
+  REQUIRE(c.replies.size() == 1);
+  CHECK(limit_seen == 4096);
+  json built = make_ok_reply(json::array({"x", 1}), json::parse(R"({"length":2,"name":"a","values":[1,-2.5]})"));
+  CHECK(to_line(c.replies[0]) == to_line(built));
+  json moved = c.replies[0];
+  CHECK(to_line(std::move(moved)) == to_line(built));
+  CHECK(json::parse(to_line(c.replies[0]))["result"]["values"][1] == -2.5);
+}
+
+TEST_CASE("an oversized reply is too_large and says the request was carried out") {
+  status s = oversized_reply(1000, 5000);
+  CHECK(s.code() == errc::too_large);
+  CHECK(s.message().find("5000 bytes") != std::string::npos);
+  CHECK(s.message().find("--max-queued-bytes") != std::string::npos);
+  CHECK(s.message().find("was done") != std::string::npos);
+}

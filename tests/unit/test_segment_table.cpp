@@ -137,3 +137,22 @@ TEST_CASE("C++ types match the typecodes of their size and signedness") {
   CHECK(shoal::holds_typecode<double>('d'));
   CHECK_FALSE(shoal::holds_typecode<float>('d'));
 }
+
+TEST_CASE("an array created zeroed reads as zeros even where an earlier entry left bytes") {
+  fake_segment seg(8192);
+  shoal::segment_table t(seg.base());
+  const auto& q = *shoal::find_typecode('q');
+  auto first = t.create("first", q, layout::kind_array, std::vector<shoal::element_bits>(4, ~0ull));
+  REQUIRE(first.ok());
+  t.remove(*first);
+  auto zeroed = t.create_zeroed("zeroed", q, layout::kind_array, 4);
+  REQUIRE(zeroed.ok());
+  CHECK((*zeroed)->offset == (*first)->offset);
+  CHECK((*zeroed)->length == 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    std::uint64_t v = 1;
+    std::memcpy(&v, t.element(**zeroed, i), sizeof v);
+    CHECK(v == 0);
+  }
+  CHECK(t.create_zeroed("zeroed", q, layout::kind_array, 1).error().code() == errc::already_exists);
+}
