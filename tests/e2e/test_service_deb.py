@@ -1,5 +1,6 @@
-"""`cpack -G DEB` builds a package that installs the binaries, units, man pages, completion and
-the Python package, creates the `shoal` group, and leaves nothing behind after `dpkg --purge`.
+"""`cpack -G DEB` builds a package that installs the binaries (stripped, with the C++ runtime
+inside), units, man pages, completion and the Python package, creates the `shoal` group, and
+leaves nothing behind after `dpkg --purge`.
 
 Installs into the real system, so it needs root and a machine where shoal is neither installed
 nor has a `shoal` group yet; whatever happens, it purges the package it installed."""
@@ -7,6 +8,7 @@ nor has a `shoal` group yet; whatever happens, it purges the package it installe
 import glob
 import grp
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -44,6 +46,11 @@ def dpkg(*args):
         if proc.returncode == 0 or "lock" not in proc.stderr or time.monotonic() > deadline:
             return proc
         time.sleep(1)
+
+
+def needed_libraries(path):
+    out = run(["readelf", "-d", "-W", path]).stdout
+    return re.findall(r"Shared library: \[([^\]]+)\]", out)
 
 
 def package_state():
@@ -104,6 +111,16 @@ def test_the_package_installs_removes_and_purges_cleanly(deb_file):
     imported = run(["/usr/bin/python3", "-c", "import shoal; print(shoal.__file__)"])
     assert imported.stdout == PYTHON_PACKAGE + "/__init__.py\n", imported
     assert os.path.isdir(os.path.join(PYTHON_PACKAGE, "__pycache__"))
+    for binary in ("/usr/sbin/shoald", "/usr/bin/shoal"):
+        sections = run(["readelf", "-S", "-W", binary])
+        assert sections.returncode == 0, sections.stderr
+        assert ".symtab" not in sections.stdout and ".debug_info" not in sections.stdout, \
+            f"{binary} is not stripped"
+        needed = needed_libraries(binary)
+        # A sanitizer build keeps the shared C++ runtime its interceptors expect.
+        if not any(lib.startswith("libasan") for lib in needed):
+            assert not [lib for lib in needed if lib.startswith(("libstdc++", "libgcc_s"))], \
+                f"{binary} loads the C++ runtime at start-up: {needed}"
 
     # Configuring again (an upgrade, a reinstall) must cope with the group it made.
     again = dpkg("-i", deb_file)
