@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "status.hpp"
 
@@ -14,8 +15,10 @@ namespace shoal::bench {
 
 class private_daemon {
  public:
-  // Starts `shoald` and waits (up to 10 s) until it answers `hello`.
-  static result<private_daemon> start(const std::string& shoald_path);
+  // Starts `shoald` (with `extra_args` after the benchmark's own) and waits (up to 10 s) until
+  // it answers `hello`.
+  static result<private_daemon> start(const std::string& shoald_path,
+                                      const std::vector<std::string>& extra_args = {});
 
   private_daemon(private_daemon&&) noexcept = default;
   private_daemon& operator=(private_daemon&&) = delete;
@@ -37,6 +40,9 @@ class private_daemon {
   const std::string& dir() const;
   // Resident set size of the daemon (VmRSS in /proc/PID/status), in bytes.
   result<long> rss_bytes() const;
+  // Proportional set size (Pss in /proc/PID/smaps_rollup), in bytes: pages shared with other
+  // processes, such as libc's, count divided among them.
+  result<long> pss_bytes() const;
 
   struct instance;
 
