@@ -2,7 +2,24 @@
 
 #include <algorithm>
 
+#include "protocol.hpp"
+
 namespace shoal::bench {
+namespace {
+
+// "shoald refused value_create v-4096: no_space: cannot create ..."
+status refusal(const std::string& request_line, const std::string& reply_line) {
+  json request = json::parse(request_line, nullptr, false);
+  json reply = json::parse(reply_line, nullptr, false);
+  std::string what = request.is_object() ? request.value("op", "?") + " " + request.value("name", "")
+                                         : request_line.substr(0, 200);
+  std::string why = reply_line.substr(0, 300);
+  if (reply.is_object() && reply.contains("error") && reply["error"].is_object())
+    why = reply["error"].value("code", "?") + ": " + reply["error"].value("message", "");
+  return status{errc::internal, "shoald refused " + what + ": " + why};
+}
+
+}  // namespace
 
 result<std::vector<std::string>> send_batch(line_socket& sock, const std::vector<std::string>& lines) {
   std::string all;
@@ -16,9 +33,7 @@ result<std::vector<std::string>> send_batch(line_socket& sock, const std::vector
     replies.push_back(std::move(*reply));
   }
   for (std::size_t i = 0; i < replies.size(); ++i)
-    if (replies[i].find("\"ok\":true") == std::string::npos)
-      return status{errc::internal, "shoald refused " + lines[i].substr(0, 200) + ": " +
-                                        replies[i].substr(0, 300)};
+    if (replies[i].find("\"ok\":true") == std::string::npos) return refusal(lines[i], replies[i]);
   return replies;
 }
 
@@ -41,9 +56,7 @@ status time_round_trips(line_socket& sock, const std::string& line, long n, samp
     auto reply = sock.round_trip(line);
     if (!reply) return reply.error();
     out.add(elapsed_ns(t0));
-    if (reply->find("\"ok\":true") == std::string::npos)
-      return status{errc::internal,
-                    "shoald refused " + line.substr(0, 200) + ": " + reply->substr(0, 300)};
+    if (reply->find("\"ok\":true") == std::string::npos) return refusal(line, *reply);
     if (i + 1 == n) reply_text = std::move(*reply);
   }
   out.add_wall(elapsed_ns(wall));
