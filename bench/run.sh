@@ -79,12 +79,6 @@ else
     --increments 200000 | tee -a "$out"
   /usr/bin/python3 "$source_dir/bench/bench_python.py" --shoald "$build_dir/shoald" \
     --starts 40 --increments 100000 --rounds 4 | tee -a "$out"
-
-  echo
-  echo "summary: each figure / its baseline (x_base; 1.00 = as fast as the baseline)"
-  awk '$1 ~ /^[a-z0-9]+\.[a-z0-9_]+$/ && NF >= 6 && $5 ~ /^[0-9.]+$/ { printf "  %-30s %8s\n", $1, $5 }
-       $1 ~ /^values\./ && NF >= 5 && $4 ~ /^[0-9.]+$/ && $2 ~ /^[0-9]+$/ && $5 !~ /^[0-9.]+$/ \
-         { printf "  %-30s %8s\n", $1, $4 }' "$out"
 fi
 py targets.py <"$out"
 echo "  (took $(( $(date +%s) - started )) s; load average now $(cut -d' ' -f1-3 /proc/loadavg))"

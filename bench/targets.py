@@ -63,27 +63,45 @@ ALSO = [
 ]
 
 
-def read_figures(lines):
-    """key -> its first number (median_us, ops/s or the quantity); scale rows, which carry a
-    size first, as key@size. Unavailable rows -> the reason."""
-    figures = {}
+def read_rows(lines):
+    """Every row under a `figure ...` header, by key: {"value": its first figure (median_us,
+    ops/s or the quantity), "x_base": its ratio to its baseline or None}. Scale rows, which
+    carry a size first, are keyed key@size. A peer's `GROUP.unavailable` row keeps its reason
+    as the value."""
+    rows, columns = {}, None
     for line in lines:
         fields = line.split()
-        if len(fields) < 2 or "." not in fields[0] or not fields[0][0].islower():
+        if not fields:
             continue
-        key = fields[0]
-        if fields[1] == "unavailable":
-            figures.setdefault(key.split(".")[0] + ".unavailable", " ".join(fields[2:]))
+        if fields[0] == "figure":
+            columns = fields[1:-1]  # without "what"
             continue
-        if key.startswith("scale.") and len(fields) >= 3 and fields[1].isdigit():
-            key, fields = f"{key}@{fields[1]}", fields[1:]
-            if fields[1] == "unavailable":
-                continue
+        if columns is None or "." not in fields[0] or not fields[0][0].islower():
+            continue
+        key, values = fields[0], fields[1:]
+        if columns and columns[0] == "size" and values:
+            key, values = f"{key}@{values[0]}", values[1:]
+            named = columns[1:]
+        else:
+            named = columns
+        if values and values[0] == "unavailable":
+            group = key.split(".")[0]
+            rows.setdefault(group + ".unavailable", {"value": " ".join(values[1:]), "x_base": None})
+            continue
+        row = dict(zip(named, values))
         try:
-            figures.setdefault(key, float(fields[1]))
-        except ValueError:
-            pass
-    return figures
+            value = float(values[0])
+        except (ValueError, IndexError):
+            continue
+        x_base = row.get("x_base")
+        rows.setdefault(key, {"value": value,
+                              "x_base": float(x_base) if x_base not in (None, "-") else None})
+    return rows
+
+
+def read_figures(lines):
+    rows = read_rows(lines)
+    return {k: r["value"] for k, r in rows.items()}, rows
 
 
 def missing(figures, key):
@@ -116,7 +134,12 @@ def times(r, kind):
 
 
 def main():
-    figures = read_figures(sys.stdin)
+    figures, rows = read_figures(sys.stdin)
+    ratios = [(k, r["x_base"]) for k, r in rows.items() if r["x_base"] is not None]
+    if ratios:
+        print("\nsummary: each figure / its baseline (x_base; 1.00 = as fast as the baseline)")
+        for key, x in ratios:
+            print(f"  {key:<30} {x:8.2f}")
     print("\ntargets: shoal / what it is measured against in this run (time ratios: < 1 means "
           "shoal is faster)")
     print(f"{'verdict':<9} {'ratio':>9} {'target':>9}  what")
