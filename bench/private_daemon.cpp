@@ -134,7 +134,7 @@ namespace {
 std::mutex registry_mutex;
 std::set<private_daemon::instance*> registry;
 
-status stop_instance(private_daemon::instance& d);
+status stop_instance(private_daemon::instance& d, std::chrono::seconds patience = 20s);
 
 }  // namespace
 
@@ -219,11 +219,11 @@ void private_daemon::reaped(int wstatus) {
   self_->pid = -1;
 }
 
-status private_daemon::stop() {
+status private_daemon::stop(std::chrono::seconds patience) {
   if (!self_) return {};
   std::lock_guard<std::mutex> hold(registry_mutex);
   if (!registry.erase(self_.get())) return {};  // stop_all got there first
-  return stop_instance(*self_);
+  return stop_instance(*self_, patience);
 }
 
 void private_daemon::stop_all() {
@@ -237,7 +237,7 @@ void private_daemon::stop_all() {
 
 namespace {
 
-status stop_instance(private_daemon::instance& d) {
+status stop_instance(private_daemon::instance& d, std::chrono::seconds patience) {
   std::string problems;
   if (d.early_wstatus != -1) {
     problems += "shoald " + describe(d.early_wstatus) + " before it was stopped; ";
@@ -245,11 +245,12 @@ status stop_instance(private_daemon::instance& d) {
   }
   if (d.pid > 0) {
     ::kill(d.pid, SIGTERM);
-    auto wstatus = reap_within(d.pid, 20s);
+    auto wstatus = reap_within(d.pid, patience);
     if (!wstatus) {
       ::kill(d.pid, SIGKILL);
       wstatus = reap_within(d.pid, 5s);
-      problems += "shoald (pid " + std::to_string(d.pid) + ") ignored SIGTERM for 20 s; ";
+      problems += "shoald (pid " + std::to_string(d.pid) + ") ignored SIGTERM for " +
+                  std::to_string(patience.count()) + " s; ";
     } else if (!WIFEXITED(*wstatus) || WEXITSTATUS(*wstatus) != 0) {
       problems += "shoald " + describe(*wstatus) + " on SIGTERM; ";
     }

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,9 +26,9 @@ class private_daemon {
   private_daemon(const private_daemon&) = delete;
   ~private_daemon();
 
-  // SIGTERM, reap (SIGKILL after 20 s), `--cleanup`, then removes the temp directory.
+  // SIGTERM, reap (SIGKILL after `patience`), `--cleanup`, then removes the temp directory.
   // Idempotent; the status says what could not be cleaned up.
-  status stop();
+  status stop(std::chrono::seconds patience = std::chrono::seconds(20));
   // Stops every daemon still running, from any thread: what a benchmark that is told to
   // quit (SIGINT, SIGTERM, SIGHUP) does before it exits.
   static void stop_all();
