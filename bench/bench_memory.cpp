@@ -1,9 +1,12 @@
 // The daemon's memory: VmRSS idle, with many idle clients connected, and with a table of
-// exited records. Clients and records are measured on two separate daemons so that memory a
-// first phase freed cannot hide what the second one costs.
+// exited records; PSS fresh and once idle again after the burst of processes that filled the
+// table. Clients and records are measured on two separate daemons so that memory a first phase
+// freed cannot hide what the second one costs.
 #include <dirent.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/connection.hpp"
@@ -31,13 +34,16 @@ long open_fds(pid_t pid) {
 
 struct snapshot {
   long rss = 0;
+  long pss = 0;
   long fds = 0;
 };
 
 result<snapshot> take(const private_daemon& d) {
   auto rss = d.rss_bytes();
   if (!rss) return rss.error();
-  return snapshot{*rss, open_fds(d.pid())};
+  auto pss = d.pss_bytes();
+  if (!pss) return pss.error();
+  return snapshot{*rss, *pss, open_fds(d.pid())};
 }
 
 status run(const options& opts) {
@@ -80,6 +86,9 @@ status run(const options& opts) {
     samples ignored;
     auto plan = unique_spawns(records, "rec");
     if (auto s = run_spawns(*conn, plan, ignored); !s) return s;
+    // Idle again: whatever the daemon does to give memory back after a burst has had a
+    // second to do it.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
     auto after = take(*daemon);
     if (!after) return after.error();
     filled = *after;
@@ -104,6 +113,9 @@ status run(const options& opts) {
   print_quantity("memory.per_record",
                  static_cast<double>(filled.rss - fresh.rss) / static_cast<double>(records),
                  "bytes", "RSS growth per exited record");
+  print_quantity("memory.pss_fresh", kib(fresh.pss), "KiB", "PSS, just started, one hello served");
+  print_quantity("memory.pss_burst", kib(filled.pss), "KiB",
+                 "PSS, idle 1 s after a burst of " + std::to_string(records) + " processes");
   print_quantity("memory.fds_per_record",
                  static_cast<double>(filled.fds - fresh.fds) / static_cast<double>(records), "fds",
                  "descriptors left per exited record (should be 0)");

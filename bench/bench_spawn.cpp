@@ -3,6 +3,8 @@
 // processes on the machine falls on both alike.
 #include <cstdio>
 
+#include "batch_start.hpp"
+#include "line_socket.hpp"
 #include "run_benchmark.hpp"
 #include "private_daemon.hpp"
 #include "report.hpp"
@@ -21,7 +23,12 @@ status run(const options& opts) {
   auto conn = cli::connection::open(daemon->socket_path());
   if (!conn) return conn.error();
 
+  auto batch_sock = line_socket::connect(daemon->socket_path());
+  if (!batch_sock) return batch_sock.error();
+  long batch = opts.number("batch");
+
   samples base_call, clean_call, start_reply, base_seq, base_clean, base_pipe, shoal_seq, shoal_pipe;
+  samples base_batch, shoal_batch;
   int daemon_wstatus = -1;
   for (long r = 0; r < rounds; ++r) {
     long n = count / rounds + (r < count % rounds ? 1 : 0);
@@ -34,6 +41,8 @@ status run(const options& opts) {
     if (s) s = run_spawns(*conn, seq, shoal_seq, &start_reply);
     if (s) s = run_local_spawns(pipe, base_pipe, daemon->pid(), daemon_wstatus);
     if (s) s = run_spawns(*conn, pipe, shoal_pipe);
+    if (s) s = run_local_batch(batch, base_batch);
+    if (s) s = run_batch_starts(*batch_sock, batch, shoal_batch);
     if (!s) {
       if (daemon_wstatus != -1) daemon->reaped(daemon_wstatus);
       return s;
@@ -58,11 +67,17 @@ status run(const options& opts) {
                 "posix_spawn with " + k + " children alive, waitpid(-1)");
   print_latency("spawn.pipelined", shoal_pipe, shoal_pipe.amortized_us() / base_pipe.amortized_us(),
                 "start + join, " + k + " in flight on one connection (x wall time per op)");
+  std::string b = std::to_string(batch);
+  print_latency("spawn.baseline_batch", base_batch, 0,
+                b + " posix_spawns of sleep, until the last returns");
+  print_latency("spawn.batch", shoal_batch, shoal_batch.median_us() / base_batch.median_us(),
+                b + " starts of sleep in one write, until the last reply (x baseline_batch)");
   return daemon->stop();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_benchmark(argc, argv, {{"count", "2000"}, {"inflight", "8"}, {"rounds", "5"}}, run);
+  return run_benchmark(argc, argv,
+                       {{"count", "2000"}, {"inflight", "8"}, {"rounds", "5"}, {"batch", "100"}}, run);
 }

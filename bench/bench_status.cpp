@@ -4,6 +4,7 @@
 #include <string>
 
 #include "client/connection.hpp"
+#include "json_floor.hpp"
 #include "line_socket.hpp"
 #include "private_daemon.hpp"
 #include "protocol.hpp"
@@ -52,27 +53,6 @@ status time_all(line_socket& sock, std::vector<timed_request*> reqs, long n, lon
                                         req->last_reply.substr(0, 300)};
   }
   return {};
-}
-
-// What the JSON library alone needs for the full reply, in this process: a deep copy of the
-// parsed reply stands in for building it node by node, then dump and destroy, as the daemon
-// does for every `status`.
-samples json_floor(const std::string& reply_line, long n) {
-  samples out;
-  json reply = json::parse(reply_line, nullptr, false);
-  std::size_t bytes = 0;
-  auto wall = bench_clock::now();
-  for (long i = 0; i < n; ++i) {
-    auto t0 = bench_clock::now();
-    {
-      json copy = reply;
-      bytes += to_line(copy).size();
-    }
-    out.add(elapsed_ns(t0));
-  }
-  out.add_wall(elapsed_ns(wall));
-  if (bytes == 0) out = samples();  // unreachable; keeps the dump from being optimised away
-  return out;
 }
 
 std::size_t process_count(const std::string& status_reply) {

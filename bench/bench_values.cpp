@@ -1,7 +1,8 @@
 // Shared values: one locked increment three ways. The baseline is the bare critical section,
 // sem_wait / ++ / sem_post on a private semaphore; the library (common/shoal/shared.hpp) adds
 // the owner record that makes the lock recoverable; `value_add` goes through the daemon.
-// The final value proves that no increment was lost.
+// Then the contended case: two processes incrementing one int32, through a bare semaphore and
+// through the library. The final values prove that no increment was lost.
 #include <fcntl.h>
 #include <semaphore.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "contended_counter.hpp"
 #include "line_socket.hpp"
 #include "private_daemon.hpp"
 #include "protocol.hpp"
@@ -125,6 +127,22 @@ status run(const options& opts) {
   auto piped = protocol_adds(*sock, value, requests, window, nullptr);
   if (!piped) return piped.error();
 
+  const std::string counter = "bench-contended";
+  long contended = opts.number("contended");
+  if (auto r = call(*sock, json{{"id", 4}, {"op", "value_create"}, {"name", counter}, {"typecode", "i"}});
+      !r)
+    return r.error();
+  auto floor2 = contended_semaphore(contended);
+  if (!floor2) return floor2.error();
+  auto lib2 = contended_library(hello->value("shm", ""), hello->value("lock", ""), counter, contended);
+  if (!lib2) return lib2.error();
+  auto counted = call(*sock, json{{"id", 5}, {"op", "value_get"}, {"name", counter}});
+  if (!counted) return counted.error();
+  if (counted->value("value", json()) != json(2 * contended))
+    return status{errc::internal, "the contended shared counter ended at " +
+                                      counted->value("value", json()).dump() + ", not " +
+                                      std::to_string(2 * contended) + ": increments were lost"};
+
   auto got = call(*sock, json{{"id", 3}, {"op", "value_get"}, {"name", value}});
   if (!got) return got.error();
   long expected = ops + 2 * requests;
@@ -133,7 +151,8 @@ status run(const options& opts) {
                                       ", not " + std::to_string(expected) + ": increments were lost"};
 
   print_title("shared values: locked increment of one int64 (" + std::to_string(ops) +
-              " direct ops, " + std::to_string(requests) + " requests)");
+              " direct ops, " + std::to_string(requests) + " requests); contended: 2 x " +
+              std::to_string(contended) + " increments of one int32");
   print_rate_header();
   print_rate("values.baseline", *base, 0, "sem_wait / ++ / sem_post, private semaphore");
   print_rate("values.library", *lib, *base / *lib, "shared.hpp lock_guard + load/store (x baseline)");
@@ -142,6 +161,10 @@ status run(const options& opts) {
   print_rate("values.protocol", *proto, *base / *proto, "value_add round trip, one at a time (x baseline)");
   print_rate("values.protocol_pipelined", *piped, *base / *piped,
              "value_add, " + std::to_string(window) + " per write (x baseline)");
+  print_rate("values.contended_floor", *floor2, 0,
+             "2 processes: sem_wait / ++ / sem_post, one shared semaphore");
+  print_rate("values.contended_library", *lib2, *floor2 / *lib2,
+             "2 processes: shared.hpp lock_guard + load/store of one int32 (x contended_floor)");
   print_latency_header();
   print_latency("values.protocol_latency", sequential, 0, "value_add round trip");
   return daemon->stop();
@@ -150,5 +173,6 @@ status run(const options& opts) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_benchmark(argc, argv, {{"ops", "2000000"}, {"requests", "20000"}, {"window", "64"}}, run);
+  return run_benchmark(
+      argc, argv, {{"ops", "2000000"}, {"requests", "20000"}, {"window", "64"}, {"contended", "500000"}}, run);
 }

@@ -12,6 +12,17 @@ bool is_positive_integer(const std::string& s) {
   return std::atol(s.c_str()) > 0;
 }
 
+bool is_integer_list(const std::string& s) {
+  std::size_t at = 0;
+  for (;;) {
+    auto comma = s.find(',', at);
+    if (!is_positive_integer(s.substr(at, comma == std::string::npos ? std::string::npos : comma - at)))
+      return false;
+    if (comma == std::string::npos) return true;
+    at = comma + 1;
+  }
+}
+
 }  // namespace
 
 result<options> options::parse(int argc, char** argv, std::map<std::string, std::string> defaults) {
@@ -30,10 +41,25 @@ result<options> options::parse(int argc, char** argv, std::map<std::string, std:
     it->second = argv[++i];
     if (is_positive_integer(defaults[key]) && !is_positive_integer(it->second))
       return status{errc::bad_request, arg + " needs a positive integer, not '" + it->second + "'"};
+    if (is_integer_list(defaults[key]) && !is_integer_list(it->second))
+      return status{errc::bad_request, arg + " needs positive integers separated by commas, not '" +
+                                           it->second + "'"};
   }
   return o;
 }
 
 long options::number(const std::string& key) const { return std::atol(text(key).c_str()); }
+
+std::vector<long> options::numbers(const std::string& key) const {
+  std::vector<long> out;
+  const std::string& s = text(key);
+  for (std::size_t at = 0; at <= s.size();) {
+    auto comma = s.find(',', at);
+    if (comma == std::string::npos) comma = s.size();
+    out.push_back(std::atol(s.substr(at, comma - at).c_str()));
+    at = comma + 1;
+  }
+  return out;
+}
 
 }  // namespace shoal::bench

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "status.hpp"
 
@@ -17,6 +18,9 @@ class options {
   const std::string& text(const std::string& key) const { return values_.at(key); }
   // A positive integer option (validated by parse when its default is one).
   long number(const std::string& key) const;
+  // A comma-separated list of positive integers, such as "100,1000,10000" (validated by parse
+  // when its default is one).
+  std::vector<long> numbers(const std::string& key) const;
 
  private:
   std::map<std::string, std::string> values_;

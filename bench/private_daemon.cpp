@@ -134,7 +134,7 @@ namespace {
 std::mutex registry_mutex;
 std::set<private_daemon::instance*> registry;
 
-status stop_instance(private_daemon::instance& d);
+status stop_instance(private_daemon::instance& d, std::chrono::seconds patience = 20s);
 
 }  // namespace
 
@@ -146,7 +146,8 @@ std::string default_shoald_path() {
 #endif
 }
 
-result<private_daemon> private_daemon::start(const std::string& shoald_path) {
+result<private_daemon> private_daemon::start(const std::string& shoald_path,
+                                             const std::vector<std::string>& extra_args) {
   auto owned = std::make_unique<instance>();
   instance& d = *owned;
   d.shoald = shoald_path;
@@ -162,9 +163,10 @@ result<private_daemon> private_daemon::start(const std::string& shoald_path) {
     registry.insert(owned.get());
   }
   private_daemon handle(std::move(owned));
-  auto pid = spawn({d.shoald, "--socket", d.socket, "--state-dir", d.state_dir,
-                    "--stop-timeout", "2", "--log-level", "warning"},
-                   d.dir + "/shoald.err");
+  std::vector<std::string> argv = {d.shoald, "--socket", d.socket, "--state-dir", d.state_dir,
+                                   "--stop-timeout", "2", "--log-level", "warning"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto pid = spawn(std::move(argv), d.dir + "/shoald.err");
   if (!pid) return pid.error();  // the handle's destructor removes the directory
   d.pid = *pid;
   d.spawned = true;
@@ -217,11 +219,11 @@ void private_daemon::reaped(int wstatus) {
   self_->pid = -1;
 }
 
-status private_daemon::stop() {
+status private_daemon::stop(std::chrono::seconds patience) {
   if (!self_) return {};
   std::lock_guard<std::mutex> hold(registry_mutex);
   if (!registry.erase(self_.get())) return {};  // stop_all got there first
-  return stop_instance(*self_);
+  return stop_instance(*self_, patience);
 }
 
 void private_daemon::stop_all() {
@@ -235,7 +237,7 @@ void private_daemon::stop_all() {
 
 namespace {
 
-status stop_instance(private_daemon::instance& d) {
+status stop_instance(private_daemon::instance& d, std::chrono::seconds patience) {
   std::string problems;
   if (d.early_wstatus != -1) {
     problems += "shoald " + describe(d.early_wstatus) + " before it was stopped; ";
@@ -243,11 +245,12 @@ status stop_instance(private_daemon::instance& d) {
   }
   if (d.pid > 0) {
     ::kill(d.pid, SIGTERM);
-    auto wstatus = reap_within(d.pid, 20s);
+    auto wstatus = reap_within(d.pid, patience);
     if (!wstatus) {
       ::kill(d.pid, SIGKILL);
       wstatus = reap_within(d.pid, 5s);
-      problems += "shoald (pid " + std::to_string(d.pid) + ") ignored SIGTERM for 20 s; ";
+      problems += "shoald (pid " + std::to_string(d.pid) + ") ignored SIGTERM for " +
+                  std::to_string(patience.count()) + " s; ";
     } else if (!WIFEXITED(*wstatus) || WEXITSTATUS(*wstatus) != 0) {
       problems += "shoald " + describe(*wstatus) + " on SIGTERM; ";
     }
@@ -288,14 +291,26 @@ status stop_instance(private_daemon::instance& d) {
 
 }  // namespace
 
-result<long> private_daemon::rss_bytes() const {
-  std::string path = "/proc/" + std::to_string(self_->pid) + "/status";
+namespace {
+
+// A "Name:   N kB" line of a /proc file, in bytes.
+result<long> proc_kib_field(const std::string& path, const std::string& name) {
   std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6) * 1024L;  // "N kB"
+    if (line.rfind(name, 0) == 0) return std::atol(line.c_str() + name.size()) * 1024L;
   }
-  return status{errc::internal, "unable to read VmRSS from " + path};
+  return status{errc::internal, "unable to read " + name + " from " + path};
+}
+
+}  // namespace
+
+result<long> private_daemon::rss_bytes() const {
+  return proc_kib_field("/proc/" + std::to_string(self_->pid) + "/status", "VmRSS:");
+}
+
+result<long> private_daemon::pss_bytes() const {
+  return proc_kib_field("/proc/" + std::to_string(self_->pid) + "/smaps_rollup", "Pss:");
 }
 
 }  // namespace shoal::bench

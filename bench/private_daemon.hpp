@@ -5,8 +5,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "status.hpp"
 
@@ -14,17 +16,19 @@ namespace shoal::bench {
 
 class private_daemon {
  public:
-  // Starts `shoald` and waits (up to 10 s) until it answers `hello`.
-  static result<private_daemon> start(const std::string& shoald_path);
+  // Starts `shoald` (with `extra_args` after the benchmark's own) and waits (up to 10 s) until
+  // it answers `hello`.
+  static result<private_daemon> start(const std::string& shoald_path,
+                                      const std::vector<std::string>& extra_args = {});
 
   private_daemon(private_daemon&&) noexcept = default;
   private_daemon& operator=(private_daemon&&) = delete;
   private_daemon(const private_daemon&) = delete;
   ~private_daemon();
 
-  // SIGTERM, reap (SIGKILL after 20 s), `--cleanup`, then removes the temp directory.
+  // SIGTERM, reap (SIGKILL after `patience`), `--cleanup`, then removes the temp directory.
   // Idempotent; the status says what could not be cleaned up.
-  status stop();
+  status stop(std::chrono::seconds patience = std::chrono::seconds(20));
   // Stops every daemon still running, from any thread: what a benchmark that is told to
   // quit (SIGINT, SIGTERM, SIGHUP) does before it exits.
   static void stop_all();
@@ -37,6 +41,9 @@ class private_daemon {
   const std::string& dir() const;
   // Resident set size of the daemon (VmRSS in /proc/PID/status), in bytes.
   result<long> rss_bytes() const;
+  // Proportional set size (Pss in /proc/PID/smaps_rollup), in bytes: pages shared with other
+  // processes, such as libc's, count divided among them.
+  result<long> pss_bytes() const;
 
   struct instance;
 

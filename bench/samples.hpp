@@ -19,6 +19,11 @@ class samples {
   // Wall time spent producing the samples: ops/s is count / wall time, which for pipelined
   // runs is not 1 / mean latency.
   void add_wall(std::int64_t ns) { wall_ns_ += ns; }
+  // Adds another set's latencies (not its wall time: concurrent sets overlap).
+  void merge(const samples& other) {
+    ns_.insert(ns_.end(), other.ns_.begin(), other.ns_.end());
+    sorted_ = false;
+  }
 
   std::size_t count() const { return ns_.size(); }
   // Nearest-rank percentile in microseconds; 0 when empty.

@@ -1,7 +1,7 @@
 # Installed documentation and the Debian package.
 #
-#   cmake --install BUILD            binaries, units, the segment library with its CMake and
-#                                    pkg-config files, man pages, completions for bash, zsh and
+#   cmake --install BUILD --strip    binaries (stripped), units, the segment library with its
+#                                    CMake and pkg-config files, man pages, completions for bash, zsh and
 #                                    fish, the copyright file, the Python package (CMakeLists.txt)
 #   packaging/build-deb.sh           shoal_VERSION_ARCH.deb from a tree of its own, without tests,
 #                                    benchmarks or examples; installing it creates the system
@@ -59,6 +59,7 @@ gives multiprocessing's API; the header-only C++ library maps the values.")
 set(CPACK_PACKAGE_CONTACT "${SHOAL_MAINTAINER}")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# No symbol table or debug information: smaller files to read at every start of the CLI.
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${SHOAL_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)

@@ -109,11 +109,13 @@ static_assert(offsetof(entry, reserved1) == 104);
 
 inline constexpr std::size_t entry_table_offset = header_size;
 
-// How many entry slots a segment of `size` bytes gets: a sixteenth of it, 8 to 4096 slots.
+// How many entry slots a segment of `size` bytes gets: a sixteenth of it, 8 to 65536 slots.
+// Readers take the count from the header, never from here, so it may change without a new
+// version.
 constexpr std::uint32_t entry_capacity_for(std::size_t size) {
   std::size_t n = size / 16 / entry_size;
   if (n < 8) n = 8;
-  if (n > 4096) n = 4096;
+  if (n > 65536) n = 65536;
   return static_cast<std::uint32_t>(n);
 }
 

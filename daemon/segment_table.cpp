@@ -86,13 +86,22 @@ status segment_table::validate(const std::byte* base, std::size_t size) {
   return {};
 }
 
-const layout::entry* segment_table::find(std::string_view name) const {
-  auto& h = *reinterpret_cast<const layout::header*>(base_);
-  for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
+segment_table::segment_table(std::byte* base) : base_(base) {
+  auto& h = header();
+  for (std::uint32_t i = h.entry_capacity; i-- > 0;) {
     const layout::entry* e = slot(i);
-    if (load_state(*e) == layout::entry_ready && name_of(*e) == name) return e;
+    if (load_state(*e) != layout::entry_ready) {
+      free_slots_.push_back(i);
+      continue;
+    }
+    by_name_.emplace(std::string(name_of(*e)), i);
+    allocations_.emplace(e->offset, e->capacity);
   }
-  return nullptr;
+}
+
+const layout::entry* segment_table::find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : slot(it->second);
 }
 
 result<const layout::entry*> segment_table::create(std::string_view name, const typecode_info& type,
@@ -132,23 +141,15 @@ result<layout::entry*> segment_table::allocate(std::string_view name, std::uint8
                                                std::uint64_t length, std::uint64_t bytes) {
   auto& h = header();
   if (find(name)) return status{errc::already_exists, "'" + std::string(name) + "' already exists"};
-  layout::entry* free_slot = nullptr;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> used;
-  for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
-    layout::entry* e = slot(i);
-    if (load_state(*e) == layout::entry_ready) used.emplace_back(e->offset, e->capacity);
-    else if (!free_slot) free_slot = e;
-  }
-  if (!free_slot)
+  if (free_slots_.empty())
     return status{errc::no_space, "cannot create '" + std::string(name) + "': all " +
                                       std::to_string(h.entry_capacity) +
                                       " entries of the shared segment are in use"};
   std::uint64_t need = round_up(std::max<std::uint64_t>(bytes, 1), layout::data_alignment);
   // First fit between the allocations, in offset order.
-  std::sort(used.begin(), used.end());
   std::uint64_t at = h.data_offset;
   bool found = false;
-  for (const auto& [offset, capacity] : used) {
+  for (const auto& [offset, capacity] : allocations_) {
     if (offset >= at && offset - at >= need) {
       found = true;
       break;
@@ -158,6 +159,9 @@ result<layout::entry*> segment_table::allocate(std::string_view name, std::uint8
   if (!found && (at > h.size || h.size - at < need))
     return status{errc::no_space, "cannot create '" + std::string(name) + "': the shared segment has no " +
                                       std::to_string(need) + " free bytes left (size it with --shm-size)"};
+  std::uint32_t index = free_slots_.back();
+  free_slots_.pop_back();
+  layout::entry* free_slot = slot(index);
   std::memset(free_slot, 0, sizeof(layout::entry));
   std::memcpy(free_slot->name, name.data(), name.size());
   free_slot->typecode = typecode;
@@ -166,13 +170,22 @@ result<layout::entry*> segment_table::allocate(std::string_view name, std::uint8
   free_slot->offset = at;
   free_slot->capacity = need;
   std::memset(base_ + at, 0, need);
+  by_name_.emplace(std::string(name), index);
+  allocations_.emplace(at, need);
   return free_slot;
 }
 
 void segment_table::remove(const layout::entry* e) {
   auto* slot_ptr = const_cast<layout::entry*>(e);
+  by_name_.erase(std::string(name_of(*e)));
+  allocations_.erase(e->offset);
   std::atomic_ref(slot_ptr->state).store(layout::entry_free, std::memory_order_release);
   std::atomic_ref(header().generation).fetch_add(1);
+  auto index = static_cast<std::uint32_t>(
+      (reinterpret_cast<std::byte*>(slot_ptr) - base_ - layout::entry_table_offset) / layout::entry_size);
+  // The lowest free slot stays last, as at start-up.
+  free_slots_.insert(std::upper_bound(free_slots_.begin(), free_slots_.end(), index, std::greater<>()),
+                     index);
 }
 
 std::vector<const layout::entry*> segment_table::entries() const {

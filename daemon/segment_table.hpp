@@ -5,7 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "segment_layout.hpp"
@@ -21,7 +24,8 @@ class segment_table {
   // Checks everything an adopting daemon relies on; the message says what is wrong.
   static status validate(const std::byte* base, std::size_t size);
 
-  explicit segment_table(std::byte* base) : base_(base) {}
+  // `base` holds a formatted or validated segment; its published entries are indexed here.
+  explicit segment_table(std::byte* base);
 
   layout::header& header() { return *reinterpret_cast<layout::header*>(base_); }
   const layout::entry* find(std::string_view name) const;
@@ -53,6 +57,16 @@ class segment_table {
                                             std::size_t{i} * layout::entry_size);
   }
   std::byte* base_;
+  // Where every published entry is, by name, and which bytes of the data area are taken
+  // (offset -> capacity). Only this table creates and deletes entries, so neither goes stale;
+  // a lookup costs the same with ten entries or ten thousand.
+  struct name_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::uint32_t, name_hash, std::equal_to<>> by_name_;
+  std::map<std::uint64_t, std::uint64_t> allocations_;
+  std::vector<std::uint32_t> free_slots_;  // lowest last, so slots fill in order
 };
 
 }  // namespace shoal

@@ -107,6 +107,7 @@ result<std::unique_ptr<shared_segment>> shared_segment::create(const std::string
 
 void shared_segment::copy_from(const shared_segment& other) {
   std::memcpy(base_, other.base_, std::min(size_, other.size_));
+  table_ = segment_table(base_);  // its index describes the entries just copied in
 }
 
 status shared_segment::remove(const std::string& name) {

@@ -504,15 +504,22 @@ void supervisor::answer_waiters(process_record& r) {
 }
 
 void supervisor::evict_exited() {
-  while (exited_count() > options_.max_exited_records) {
-    auto oldest = records_.end();
-    for (auto it = records_.begin(); it != records_.end(); ++it)
-      if (it->second->done() &&
-          (oldest == records_.end() || it->second->start_order < oldest->second->start_order))
-        oldest = it;
-    if (oldest == records_.end()) return;
-    forget(oldest);
-  }
+  // Thousands of children end together when the daemon shuts down; evicting after each one
+  // would cost time quadratic in their number. check_shutdown_done() evicts once, at the end.
+  if (!shutting_down_) evict_oldest_exited();
+}
+
+void supervisor::evict_oldest_exited() {
+  using entry = decltype(records_)::iterator;
+  std::vector<entry> done;
+  for (auto it = records_.begin(); it != records_.end(); ++it)
+    if (it->second->done()) done.push_back(it);
+  if (done.size() <= options_.max_exited_records) return;
+  auto excess = static_cast<std::ptrdiff_t>(done.size() - options_.max_exited_records);
+  std::nth_element(done.begin(), done.begin() + excess - 1, done.end(), [](entry a, entry b) {
+    return a->second->start_order < b->second->start_order;
+  });
+  for (auto it = done.begin(); it != done.begin() + excess; ++it) forget(*it);
 }
 
 void supervisor::forget(std::map<std::string, std::unique_ptr<process_record>>::iterator it) {
@@ -570,6 +577,7 @@ void supervisor::shutdown(std::function<void()> done) {
 
 void supervisor::check_shutdown_done() {
   if (!shutting_down_ || !shutdown_done_ || running_count() > 0) return;
+  evict_oldest_exited();
   for (pid_t pid : adopted_children(by_pid_)) {
     log::info("killing adopted orphan (pid {})", pid);
     ::kill(pid, SIGKILL);

@@ -111,7 +111,9 @@ class supervisor {
   void signal_group(process_record& r, int signo);
   void on_reaped(process_record& r, int wait_status);
   void answer_waiters(process_record& r);
+  // Forgets the oldest exited records beyond max_exited_records, and their logs.
   void evict_exited();
+  void evict_oldest_exited();
   void check_shutdown_done();
   void changed();
 

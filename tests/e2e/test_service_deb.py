@@ -1,7 +1,7 @@
 """packaging/build-deb.sh builds, from a tree of its own without tests, benchmarks or examples,
-a package that lintian reports no error for; it installs the binaries, units, man pages,
-completions for bash, zsh and fish, the segment library with its CMake and pkg-config files,
-and creates the `shoal` group; what it installs works; `dpkg --purge` leaves nothing behind.
+a package that lintian reports no error for; it installs the binaries (stripped, with the C++
+runtime inside), units, man pages, completions for bash, zsh and fish, the segment library with
+its CMake and pkg-config files and the Python package, and creates the `shoal` group; what it installs works; `dpkg --purge` leaves nothing behind.
 
 Installs into the real system, so it needs root and a machine where shoal is neither installed
 nor has a `shoal` group yet; whatever happens, it purges the package it installed."""
@@ -9,6 +9,7 @@ nor has a `shoal` group yet; whatever happens, it purges the package it installe
 import glob
 import grp
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -39,6 +40,8 @@ INSTALLED_FILES = [
     "/usr/share/cmake/shoal/shoal-targets.cmake",
     "/usr/share/pkgconfig/shoal.pc",
 ]
+
+PYTHON_PACKAGE = "/usr/lib/python3/dist-packages/shoal"
 
 # Uses the installed header the way a child program would; run outside shoald, it reports
 # that it has no segment to map, which proves it compiled, linked and ran.
@@ -78,6 +81,11 @@ def dpkg(*args):
         if proc.returncode == 0 or "lock" not in proc.stderr or time.monotonic() > deadline:
             return proc
         time.sleep(1)
+
+
+def needed_libraries(path):
+    out = run(["readelf", "-d", "-W", path]).stdout
+    return re.findall(r"Shared library: \[([^\]]+)\]", out)
 
 
 def package_state():
@@ -188,6 +196,14 @@ def test_the_installed_package_works(installed):
     assert version.returncode == 0 and version.stdout.startswith("shoald "), version
     client = run(["/usr/bin/shoal", "--version"])
     assert client.returncode == 0 and client.stdout.startswith("shoal "), client
+    for binary in ("/usr/sbin/shoald", "/usr/bin/shoal"):
+        needed = needed_libraries(binary)
+        assert not [lib for lib in needed if lib.startswith(("libstdc++", "libgcc_s"))], \
+            f"{binary} loads the C++ runtime at start-up: {needed}"
+    # Debian's python3 imports the package from where it was installed, compiled.
+    imported = run(["/usr/bin/python3", "-c", "import shoal; print(shoal.__file__)"])
+    assert imported.stdout == PYTHON_PACKAGE + "/__init__.py\n", imported
+    assert os.path.isdir(os.path.join(PYTHON_PACKAGE, "__pycache__"))
 
     manual = run(["man", "-P", "cat", "shoal"], env=clean_env({"MANWIDTH": "80"}))
     assert manual.returncode == 0, manual.stderr
@@ -247,7 +263,7 @@ def test_the_package_installs_removes_and_purges_cleanly(installed):
 
     removed = dpkg("-r", "shoal")
     assert removed.returncode == 0, f"dpkg -r failed:\n{removed.stdout}\n{removed.stderr}"
-    left = [p for p in INSTALLED_FILES if os.path.exists(p)]
+    left = [p for p in INSTALLED_FILES + [PYTHON_PACKAGE] if os.path.exists(p)]
     assert not left, f"left behind by dpkg -r: {left}"
     assert group_exists("shoal"), "dpkg -r keeps the group; only --purge removes it"
 

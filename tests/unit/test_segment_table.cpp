@@ -71,6 +71,47 @@ TEST_CASE("a full data area or entry table is no_space and changes nothing") {
   CHECK(t.create("one-more", q, layout::kind_value, zeros(1)).error().code() == errc::no_space);
 }
 
+TEST_CASE("a table over an adopted segment finds its entries and reuses its free slot and gap") {
+  fake_segment seg(8192);
+  const auto& q = *shoal::find_typecode('q');
+  const layout::entry* gap = nullptr;
+  {
+    shoal::segment_table before(seg.base());
+    REQUIRE(before.create("a", q, layout::kind_value, zeros(1)).ok());
+    auto b = before.create("b", q, layout::kind_value, zeros(1));
+    REQUIRE(b.ok());
+    REQUIRE(before.create("c", q, layout::kind_value, zeros(1)).ok());
+    gap = *b;
+    before.remove(gap);
+  }
+  shoal::segment_table after(seg.base());  // what a restarted daemon builds
+  REQUIRE(after.find("a") != nullptr);
+  REQUIRE(after.find("c") != nullptr);
+  CHECK(after.find("b") == nullptr);
+  CHECK(after.create("c", q, layout::kind_value, zeros(1)).error().code() == errc::already_exists);
+  auto d = after.create("d", q, layout::kind_value, zeros(1));
+  REQUIRE(d.ok());
+  CHECK(*d == gap);  // the freed slot, and the freed bytes of the data area
+  CHECK((*d)->offset == gap->offset);
+  CHECK(shoal::segment_table::validate(seg.base(), seg.size).ok());
+}
+
+TEST_CASE("a large segment holds thousands of values, each found by name") {
+  fake_segment seg(std::size_t{12} << 20);
+  shoal::segment_table t(seg.base());
+  REQUIRE(t.header().entry_capacity == 6144);
+  const auto& q = *shoal::find_typecode('q');
+  for (int i = 0; i < 5000; ++i)
+    REQUIRE(t.create("v" + std::to_string(i), q, layout::kind_value, zeros(1)).ok());
+  for (int i = 0; i < 5000; i += 499) {
+    const layout::entry* e = t.find("v" + std::to_string(i));
+    REQUIRE(e != nullptr);
+    CHECK(std::string(e->name) == "v" + std::to_string(i));
+  }
+  CHECK(t.entries().size() == 5000);
+  CHECK(shoal::segment_table::validate(seg.base(), seg.size).ok());
+}
+
 TEST_CASE("validation refuses a wrong magic, version, size or a corrupt entry") {
   fake_segment seg(4096);
   shoal::segment_table t(seg.base());

@@ -118,6 +118,35 @@ TEST_CASE("exited records are bounded, oldest first") {
   CHECK(s.remove("c").code() == errc::not_found);
 }
 
+TEST_CASE("a shutdown keeps only the newest exited records and their logs") {
+  temp_dir dir;
+  asio::io_context io;
+  posix_spawner sp;
+  supervisor s(io, sp, {dir.path, "/tmp/x.sock", 5, 2});
+  for (const char* n : {"a", "b", "c", "d"}) REQUIRE(s.start(params(n, {"/bin/sleep", "5"})).ok());
+  for (const char* n : {"a", "b", "c", "d"})
+    REQUIRE(std::filesystem::exists(dir.path + "/" + n + ".out"));
+  bool done = false;
+  s.shutdown([&] { done = true; });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    s.reap();
+    io.poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(done);
+  CHECK(s.running_count() == 0);
+  CHECK(s.exited_count() == 2);
+  for (const char* n : {"a", "b"}) {
+    CHECK(s.find(n) == nullptr);
+    CHECK_FALSE(std::filesystem::exists(dir.path + "/" + n + ".out"));
+  }
+  for (const char* n : {"c", "d"}) {
+    CHECK(s.find(n) != nullptr);
+    CHECK(std::filesystem::exists(dir.path + "/" + n + ".out"));
+  }
+}
+
 TEST_CASE("remove and kill refuse in the wrong state") {
   temp_dir dir;
   asio::io_context io;
