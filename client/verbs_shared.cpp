@@ -137,7 +137,30 @@ int run_value_set(invocation& inv) {
   return exit_code(o);
 }
 
-constexpr option_spec locked_options[] = {{"timeout", 0, true}};
+result<long long> owner_option(const parsed_args& a);
+
+// Waiting for the lock ran out: like timeout(1), join and lock run, so that a script can tell
+// it from a refusal and `value cas` can tell it from "not swapped".
+constexpr int exit_lock_timeout = 124;
+
+constexpr option_spec locked_options[] = {{"timeout", 0, true}, {"owner", 0, true}};
+
+// Adds 'owner' and 'timeout' to a request that takes the lock; a usage message when wrong.
+std::optional<std::string> locked_fields(const parsed_args& a, json& request) {
+  auto owner = owner_option(a);
+  if (!owner) return owner.error().message();
+  request["owner"] = *owner;
+  if (auto t = a.value("timeout")) {
+    auto s = parse_seconds("--timeout", *t);
+    if (!s) return s.error().message();
+    request["timeout"] = *s;
+  }
+  return std::nullopt;
+}
+
+int locked_exit_code(const outcome& o) {
+  return o.what == outcome::kind::refused && o.code == "timeout" ? exit_lock_timeout : exit_code(o);
+}
 
 int run_value_add(invocation& inv) {
   parsed_args a;
@@ -145,13 +168,17 @@ int run_value_add(invocation& inv) {
   if (auto bad = need_operands(inv, a, 2, 2)) return *bad;
   if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
   json request = {{"op", "value_add"}, {"name", a.operands[0]}, {"delta", cli_value(a.operands[1])}};
-  if (auto t = a.value("timeout")) {
-    auto s = parse_seconds("--timeout", *t);
-    if (!s) return usage_error(inv, s.error().message());
-    request["timeout"] = *s;
+  if (auto bad = locked_fields(a, request)) return usage_error(inv, *bad);
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) {
+    report_failure(inv, classify(conn.error()));
+    return exit_unreachable;
   }
-  return simple_call(inv, std::move(request),
-                     [&](const json& r) { inv.out << text_of(r.value("value", json())) << "\n"; });
+  auto o = call_once(inv, *conn, std::move(request));
+  if (o.what != outcome::kind::ok) return locked_exit_code(o);
+  if (inv.json) print_json(inv.out, o.result);
+  else inv.out << text_of(o.result.value("value", json())) << "\n";
+  return exit_ok;
 }
 
 int run_value_cas(invocation& inv) {
@@ -159,6 +186,8 @@ int run_value_cas(invocation& inv) {
   if (auto done = parse_invocation(inv, locked_options, a)) return *done;
   if (auto bad = need_operands(inv, a, 3, 3)) return *bad;
   if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
+  json fields;
+  if (auto bad = locked_fields(a, fields)) return usage_error(inv, *bad);
   auto conn = connection::open(inv.socket_path);
   if (!conn) {
     report_failure(inv, classify(conn.error()));
@@ -168,13 +197,9 @@ int run_value_cas(invocation& inv) {
                   {"name", a.operands[0]},
                   {"expected", cli_value_of(*conn, "value_get", a.operands[0], a.operands[1])},
                   {"new", cli_value_of(*conn, "value_get", a.operands[0], a.operands[2])}};
-  if (auto t = a.value("timeout")) {
-    auto s = parse_seconds("--timeout", *t);
-    if (!s) return usage_error(inv, s.error().message());
-    request["timeout"] = *s;
-  }
+  request.update(fields);
   auto o = call_once(inv, *conn, std::move(request));
-  if (o.what != outcome::kind::ok) return exit_code(o);
+  if (o.what != outcome::kind::ok) return locked_exit_code(o);
   bool swapped = o.result.value("swapped", false);
   if (inv.json) print_json(inv.out, o.result);
   else inv.out << text_of(o.result.value("value", json())) << "\n";
@@ -401,7 +426,6 @@ extern "C" void forward_signal(int signo) {
   if (running_child > 0) ::kill(running_child, signo);
 }
 
-constexpr int exit_lock_timeout = 124;
 constexpr int exit_lock_failed = 125;
 
 constexpr option_spec run_options[] = {{"timeout", 0, true}, {"name", 0, true}};
@@ -482,11 +506,18 @@ constexpr verb verbs[] = {
      run_value_create},
     {"value get", "value get NAME", "Print a shared value.", "", run_value_get},
     {"value set", "value set NAME VALUE", "Store a shared value.", "", run_value_set},
-    {"value add", "value add NAME DELTA [--timeout S]", "Add to a value under the lock; print the new value.",
-     "  --timeout S   give up (exit 1, timeout) when the lock stays held this long\n", run_value_add},
-    {"value cas", "value cas NAME EXPECTED NEW [--timeout S]",
+    {"value add", "value add NAME DELTA [--timeout S] [--owner PID]", "Add to a value under the lock; print the new value.",
+     "  --timeout S   give up (exit 124, nothing changed) when the lock stays held this long\n"
+     "  --owner PID   the process this runs for (default: the caller of shoal): when it holds\n"
+     "                the lock, the update runs at once inside its hold\n",
+     run_value_add},
+    {"value cas", "value cas NAME EXPECTED NEW [--timeout S] [--owner PID]",
      "Set NEW if the value is EXPECTED; exit 0 if swapped, 1 if not.",
-     "Prints the value after the attempt.\n", run_value_cas},
+     "Prints the value after the attempt.\n"
+     "  --timeout S   give up (exit 124, nothing changed) when the lock stays held this long\n"
+     "  --owner PID   the process this runs for (default: the caller of shoal): when it holds\n"
+     "                the lock, the swap runs at once inside its hold\n",
+     run_value_cas},
     {"value list", "value list", "List shared values and arrays: name, kind, type, value(s).", "", run_value_list},
     {"value delete", "value delete NAME", "Delete a shared value.", "", run_value_delete},
     {"array create", "array create NAME TYPECODE LENGTH [--values V1,V2,...]", "Create a shared array.",

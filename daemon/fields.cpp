@@ -90,4 +90,13 @@ result<std::optional<long long>> optional_integer(const json& body, std::string_
   return std::optional<long long>{v->get<long long>()};
 }
 
+result<pid_t> owner_field(const json& body, pid_t requester) {
+  auto owner = optional_integer(body, "owner");
+  if (!owner) return owner.error();
+  if (!*owner) return requester;
+  if (**owner <= 0 || **owner > INT_MAX)
+    return status{errc::bad_request, "field 'owner' must be a process id, not " + std::to_string(**owner)};
+  return static_cast<pid_t>(**owner);
+}
+
 }  // namespace shoal

@@ -2,6 +2,8 @@
 // field, so handlers read `auto name = required_name(body, "name"); if (!name) ...`.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,5 +23,7 @@ result<std::vector<std::string>> optional_string_array(const json& body, std::st
 result<std::optional<double>> optional_seconds(const json& body, std::string_view field);
 result<std::optional<bool>> optional_bool(const json& body, std::string_view field);
 result<std::optional<long long>> optional_integer(const json& body, std::string_view field);
+// The process a lock request acts for: field 'owner' when given, else `requester` (the peer).
+result<pid_t> owner_field(const json& body, pid_t requester);
 
 }  // namespace shoal

@@ -54,8 +54,13 @@ class lock_keeper {
   // once when it is held and the deadline has passed, and otherwise queues it.
   void enqueue(waiter w);
   // Like enqueue, but releases the lock as soon as w.granted returns: a short critical
-  // section run by the daemon itself (value_add, value_cas).
-  void run_locked(waiter w);
+  // section run by the daemon itself (value_add, value_cas). When the recorded holder is
+  // `owner` or `requester` (the process a request acts for, and the one that sent it), the
+  // section runs at once inside that hold and leaves the lock held: the holder's own update,
+  // like an RLock taken again by its owner. Anyone else's waits.
+  void run_locked(waiter w, pid_t owner = 0, pid_t requester = 0);
+  // Whether the semaphore is held and `pid` (never 0) is its recorded holder.
+  bool held_by(pid_t pid) const;
   void drop_session(std::uint64_t session);
   std::size_t waiting() const { return waiters_.size(); }
   bool held() const { return sem_.held(); }

@@ -23,15 +23,6 @@ struct pidfd_holder {
   }
 };
 
-result<pid_t> owner_field(const json& body, const responder& reply) {
-  auto owner = optional_integer(body, "owner");
-  if (!owner) return owner.error();
-  if (!*owner) return reply.from().pid;
-  if (**owner <= 0 || **owner > INT_MAX)
-    return status{errc::bad_request, "field 'owner' must be a process id, not " + std::to_string(**owner)};
-  return static_cast<pid_t>(**owner);
-}
-
 // The lock a request names in `name` (default: the daemon's own). An acquire creates a named
 // lock that does not exist yet, as flock(1) creates its file.
 result<lock_table::handle> lock_field(lock_table& locks, const json& body, bool create) {
@@ -51,7 +42,7 @@ json describe_lock(const lock_table::handle& h) {
 }
 
 void acquire(lock_table& locks, const json& body, const responder& reply) {
-  auto owner = owner_field(body, reply);
+  auto owner = owner_field(body, reply.from().pid);
   if (!owner) return reply.fail(owner.error());
   auto blocking = optional_bool(body, "blocking");
   if (!blocking) return reply.fail(blocking.error());
@@ -88,7 +79,7 @@ void acquire(lock_table& locks, const json& body, const responder& reply) {
 }
 
 void release(lock_table& locks, const json& body, const responder& reply) {
-  auto owner = owner_field(body, reply);
+  auto owner = owner_field(body, reply.from().pid);
   if (!owner) return reply.fail(owner.error());
   auto force = optional_bool(body, "force");
   if (!force) return reply.fail(force.error());

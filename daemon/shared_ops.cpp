@@ -93,21 +93,22 @@ result<std::uint64_t> required_index(const json& body, const layout::entry& e) {
   return static_cast<std::uint64_t>(i);
 }
 
-lock_keeper::waiter under_lock(const json& body, const responder& reply, std::function<void()> fn,
-                               status& error) {
+// Runs `fn` under the daemon's lock on behalf of the request's owner (field 'owner', else the
+// peer): at once when that process holds the lock already, else when the lock is free, or
+// answers `timeout` when the request's deadline passes first.
+void under_lock(lock_keeper& keeper, const json& body, const responder& reply, std::function<void()> fn) {
   lock_keeper::waiter w;
+  auto owner = owner_field(body, reply.from().pid);
+  if (!owner) return reply.fail(owner.error());
   auto timeout = optional_seconds(body, "timeout");
-  if (!timeout) {
-    error = timeout.error();
-    return w;
-  }
+  if (!timeout) return reply.fail(timeout.error());
   w.session = reply.from().session;
   if (*timeout)
     w.deadline = lock_keeper::clock::now() +
                  std::chrono::duration_cast<lock_keeper::clock::duration>(std::chrono::duration<double>(**timeout));
   w.granted = std::move(fn);
   w.expired = [reply] { reply.fail(errc::timeout, "the lock stayed held until the timeout; nothing was changed"); };
-  return w;
+  keeper.run_locked(std::move(w), *owner, reply.from().pid);
 }
 
 // {"kind", "length", "name", "typecode", "value" | "values"} of one entry, for value_list.
@@ -177,8 +178,7 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
     // A delta of the wrong type never fits: refuse it before waiting for the lock.
     if (auto probe = add_elements(type, 0, *it); !probe && probe.error().code() == errc::wrong_type)
       return reply.fail(probe.error());
-    status error;
-    auto w = under_lock(body, reply, [&table, reply, delta = *it, entry_name = *name] {
+    under_lock(keeper, body, reply, [&table, reply, delta = *it, entry_name = *name] {
       // Look the entry up again: it may have been deleted while we waited.
       auto e = lookup(table, entry_name, layout::kind_value);
       if (!e) return reply.fail(e.error());
@@ -188,9 +188,7 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
       if (!sum) return reply.fail(sum.error());
       store_element(type, at, *sum);
       reply.ok(value_json(table, **e));
-    }, error);
-    if (!error.ok()) return reply.fail(error);
-    keeper.run_locked(std::move(w));
+    });
   });
 
   d.add("value_cas", [&table, &keeper](const json& body, const responder& reply) {
@@ -207,8 +205,7 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
     if (!expected) return reply.fail(expected.error());
     auto replacement = encode_element(type, *new_it, "new");
     if (!replacement) return reply.fail(replacement.error());
-    status error;
-    auto w = under_lock(body, reply, [&table, reply, expected = *expected, replacement = *replacement,
+    under_lock(keeper, body, reply, [&table, reply, expected = *expected, replacement = *replacement,
                                       entry_name = *name, code = type.code] {
       auto e = lookup(table, entry_name, layout::kind_value);
       if (!e) return reply.fail(e.error());
@@ -221,9 +218,7 @@ void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper
       json out = value_json(table, **e);
       out["swapped"] = swapped;
       reply.ok(std::move(out));
-    }, error);
-    if (!error.ok()) return reply.fail(error);
-    keeper.run_locked(std::move(w));
+    });
   });
 
   d.add("value_list", [&table](const json&, const responder& reply) {

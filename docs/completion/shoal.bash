@@ -107,7 +107,7 @@ _shoal() {
                 COMPREPLY=($(compgen -W "create get set add cas list delete" -- "$cur"))
                 return
             fi
-            [[ $sub =~ ^(add|cas)$ ]] && flags="--timeout"
+            [[ $sub =~ ^(add|cas)$ ]] && flags="--timeout --owner"
             [[ $sub =~ ^(get|set|add|cas|delete)$ ]] && names=$(_shoal_names value list) ;;
         array)
             if [[ -z $sub ]]; then

@@ -35,7 +35,8 @@ while ((i < n)); do
   caught=0
   count=$("$shoal" value get salmonCount)
   if ((count > 0)); then
-    "$shoal" value set salmonCount $((count - 1))
+    # The holder's own value add runs at once inside its hold.
+    "$shoal" value add salmonCount -1 >/dev/null
     caught=1
   fi
   "$shoal" lock release

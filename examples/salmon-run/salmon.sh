@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The salmon: N times, swims a random while, then jumps upstream: salmonCount + 1, read and
-# written while holding Shoal's lock. Uses nothing but the shoal CLI ($SHOAL_BIN, or shoal).
+# The salmon: N times, swims a random while, then jumps upstream: salmonCount + 1 while
+# holding Shoal's lock. Uses nothing but the shoal CLI ($SHOAL_BIN, or shoal).
 set -euo pipefail
 
 n=${1:-3}
@@ -21,9 +21,10 @@ random_seconds() {
 printf '\t[%s (%d)] Starting the process\n' "$name" "$$"
 for ((i = 0; i < n; i++)); do
   sleep "$(random_seconds)"
+  # value add alone is atomic; inside this script's hold (shoal records its caller, $$, as the
+  # owner) it runs at once, as an RLock taken again by its holder.
   "$shoal" lock acquire
-  count=$("$shoal" value get salmonCount)
-  "$shoal" value set salmonCount $((count + 1))
+  "$shoal" value add salmonCount 1 >/dev/null
   "$shoal" lock release
   printf '\t[%s (%d)] One Salmon jumped upstream\n' "$name" "$$"
   printf '\t[%s (%d)] Total Salmon: %d\n' "$name" "$$" "$("$shoal" value get salmonCount)"

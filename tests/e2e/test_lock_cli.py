@@ -139,6 +139,68 @@ def test_value_add_with_a_timeout_gives_up_and_changes_nothing(shoal, pids):
     assert ok(shoal.request({"op": "value_get", "name": "n"}))["value"] == 1
 
 
+def test_the_holders_own_value_add_and_cas_run_at_once(shoal):
+    ok(shoal.request({"op": "value_create", "name": "n", "typecode": "i", "value": 1}))
+    # The script holds the lock (shoal records its caller, the shell, as the owner); its own
+    # add and cas run inside that hold. Queued behind it they would wait for ever, and the
+    # 30 s bound would fail the test.
+    script = (f'"{SHOAL}" lock acquire && "{SHOAL}" value add n 1 && '
+              f'"{SHOAL}" value cas n 2 10; echo "cas=$?"; '
+              f'"{SHOAL}" lock status --json && "{SHOAL}" lock release && echo "$$"')
+    run = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30,
+                         env=clean_env({"SHOAL_SOCKET": shoal.socket}), stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run
+    added, swapped, cas, status, shell_pid = run.stdout.splitlines()
+    assert (added, swapped, cas) == ("2", "10", "cas=0"), run
+    assert f'"owner":{shell_pid}' in status.replace(" ", ""), run.stdout
+    assert ok(shoal.request({"op": "value_get", "name": "n"}))["value"] == 10
+    assert shoal.cli("lock", "status").stdout == "free\n"
+
+
+def test_only_the_holder_skips_the_queue(shoal, pids):
+    holder, other = pids(), pids()
+    ok(shoal.request({"op": "value_create", "name": "n", "typecode": "i", "value": 1}))
+    assert ok(shoal.request({"op": "lock_acquire", "owner": holder}))["acquired"]
+    # --owner names the holder: at once, and the lock stays held by it.
+    r = shoal.cli("value", "add", "n", "2", "--owner", str(holder))
+    assert (r.returncode, r.stdout) == (0, "3\n"), r
+    r = shoal.cli("value", "cas", "n", "3", "4", "--owner", str(holder), "--timeout", "5")
+    assert (r.returncode, r.stdout) == (0, "4\n"), r
+    assert shoal.cli("lock", "status", "--json").json()["owner"] == holder
+    # Anyone else waits; with a timeout, 124 and nothing changed.
+    r = shoal.cli("value", "add", "n", "1", "--owner", str(other), "--timeout", "0.2")
+    assert r.returncode == 124, r
+    assert r.stderr == ("shoal: timeout: the lock stayed held until the timeout; "
+                        "nothing was changed\n"), r
+    r = shoal.cli("value", "cas", "n", "4", "5", "--timeout", "0.2")
+    assert (r.returncode, r.stdout) == (124, ""), r
+    assert "shoal: timeout: " in r.stderr, r
+    assert ok(shoal.request({"op": "value_get", "name": "n"}))["value"] == 4
+    # A cas that compares and does not swap still exits 1, distinct from the timeout.
+    ok(shoal.request({"op": "lock_release", "owner": holder}))
+    r = shoal.cli("value", "cas", "n", "99", "5", "--timeout", "5")
+    assert (r.returncode, r.stdout, r.stderr) == (1, "4\n", ""), r
+    r = shoal.cli("value", "add", "n", "1", "--owner", "0")
+    assert r.returncode == 2 and "--owner" in r.stderr, r
+
+
+def test_the_holders_own_add_over_the_protocol(shoal, pids):
+    holder, other = pids(), pids()
+    ok(shoal.request({"op": "value_create", "name": "n", "typecode": "q", "value": 0}))
+    with Client(shoal.socket) as c:
+        # Without 'owner' the requester itself is the owner, as for lock_acquire.
+        me = ok(c.request({"op": "lock_acquire"}))
+        assert me["acquired"] and me["owner"] != holder
+        assert ok(c.request({"op": "value_add", "name": "n", "delta": 7}, timeout=10))["value"] == 7
+        assert ok(c.request({"op": "lock_status"}))["owner"] == me["owner"]
+        # The holder's own request, whoever it names: its hold is this very process.
+        assert ok(c.request({"op": "value_add", "name": "n", "delta": 1, "owner": other,
+                             "timeout": 0.1}))["value"] == 8
+        assert error_code(c.request({"op": "value_add", "name": "n", "delta": 1,
+                                     "owner": -3})) == "bad_request"
+        ok(c.request({"op": "lock_release"}))
+
+
 def test_a_waiter_that_disconnects_is_dropped(shoal, pids):
     owner, gone, later = pids(), pids(), pids()
     assert ok(shoal.request({"op": "lock_acquire", "owner": owner}))["acquired"]
