@@ -18,8 +18,10 @@ using namespace std::chrono_literals;
 
 constexpr auto first_backoff = 1ms;
 constexpr auto max_backoff = 8ms;
-constexpr auto tick_interval = 100ms;
-constexpr auto unowned_grace = 1s;
+constexpr auto unowned_grace = std::chrono::nanoseconds(lock_record::unowned_grace_ns);
+// After the daemon takes the lock from someone, one more look this much later: a holder that
+// was releasing at that instant posts once too often, and that is brought back to one.
+constexpr auto settle_check = 100ms;
 
 // A pidfd polls readable once its process has exited, and never before.
 bool pidfd_exited(int pidfd) {
@@ -35,19 +37,25 @@ bool pidfd_exited(int pidfd) {
 
 
 lock_keeper::lock_keeper(asio::io_context& io, named_lock& sem, layout::lock_state& state, std::string what)
-    : io_(io), sem_(sem), state_(state), what_(std::move(what)), retry_timer_(io), tick_timer_(io), backoff_(first_backoff) {}
+    : io_(io), sem_(sem), state_(state), what_(std::move(what)), retry_timer_(io), check_timer_(io), backoff_(first_backoff) {}
 
 lock_keeper::~lock_keeper() {
   *alive_ = false;
   asio::error_code ec;
   retry_timer_.cancel();
-  tick_timer_.cancel();
+  check_timer_.cancel();
   if (watch_) watch_->close(ec);
 }
 
-void lock_keeper::start() { tick(); }
+void lock_keeper::start() { observe(); }
 
 void lock_keeper::enqueue(waiter w) {
+  if (waiters_.empty() && sem_.try_acquire()) {
+    w.granted();
+    return;
+  }
+  // Someone holds it: perhaps a holder nobody has looked at yet, dead already.
+  observe();
   if (waiters_.empty() && sem_.try_acquire()) {
     w.granted();
     return;
@@ -97,6 +105,8 @@ void lock_keeper::pump() {
     backoff_ = first_backoff;
   }
   if (!waiters_.empty()) {
+    // Still held while someone waits: this is when a dead holder matters.
+    observe();
     backoff_ = std::min<clock::duration>(backoff_ * 2, max_backoff);
     arm_retry();
   }
@@ -127,10 +137,11 @@ void lock_keeper::kick() {
   });
 }
 
-bool lock_keeper::hand_to(pid_t owner, int pidfd) {
+bool lock_keeper::hand_to(pid_t owner, int pidfd, bool release_on_exit) {
   bool died = lock_record::note_acquired(state_, owner);
   unowned_.reset();
   watch(owner, pidfd);
+  if (watched_ == owner) watched_release_on_exit_ = release_on_exit;
   return died;
 }
 
@@ -148,7 +159,10 @@ status lock_keeper::release_for(pid_t owner, bool force, pid_t& released) {
   if (watched_ == holder) unwatch();
   unowned_.reset();
   sem_.release();
-  if (force && holder != owner) log::warning("{} forcibly released from pid {} by request", what_, holder);
+  if (force && holder != owner) {
+    log::warning("{} forcibly released from pid {} by request", what_, holder);
+    arm_check(settle_check);
+  }
   kick();
   return {};
 }
@@ -164,6 +178,7 @@ std::uint64_t lock_keeper::since_of_current_hold() {
 }
 
 json lock_keeper::describe_status() {
+  observe();
   pid_t holder = lock_record::owner(state_);
   bool held = sem_.held();
   json out{{"held", held}, {"owner", nullptr}, {"since", nullptr}};
@@ -176,7 +191,7 @@ json lock_keeper::describe_status() {
   return out;
 }
 
-void lock_keeper::tick() {
+void lock_keeper::observe() {
   // A holder that releases a lock the daemon already released for it (a forced release that
   // raced a release in place without compare-and-swap, or a holder that stalled past the
   // unowned grace) posts once too often; left alone, two processes could hold the lock.
@@ -186,22 +201,39 @@ void lock_keeper::tick() {
     unowned_.reset();
     since_of_current_hold();
     if (holder != watched_) watch(holder, -1);
-  } else {
-    if (watched_) unwatch();
-    if (sem_.held()) {
-      auto now = clock::now();
-      auto seq = lock_record::sequence(state_);
-      if (!unowned_ || unowned_->sequence != seq) unowned_ = unowned_sighting{now, seq};
-      else if (now - unowned_->since >= unowned_grace) recover_unowned();
-    } else {
-      unowned_.reset();
+    // Exited (a zombie, or its pidfd's event still queued behind this request): act on it
+    // now, so that the request does not find the lock held by a process that is gone.
+    if (watched_ == holder && watch_ && pidfd_exited(watch_->native_handle())) {
+      if (watched_release_on_exit_) release_exited(holder);
+      else recover(holder);
     }
+    return;
   }
-  if (!waiters_.empty()) pump();
-  tick_timer_.expires_after(tick_interval);
-  tick_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const asio::error_code& ec) {
+  if (watched_) unwatch();
+  if (!sem_.held()) {
+    unowned_.reset();
+    return;
+  }
+  auto now = clock::now();
+  auto seq = lock_record::sequence(state_);
+  if (!unowned_ || unowned_->sequence != seq) unowned_ = unowned_sighting{now, seq};
+  if (now - unowned_->since >= unowned_grace) return recover_unowned();
+  // Timed from here: the hold is released a second after the daemon first saw it so, even
+  // if nobody asks again.
+  arm_check(unowned_->since + unowned_grace - now);
+}
+
+void lock_keeper::arm_check(clock::duration delay) {
+  auto due = clock::now() + delay;
+  if (check_armed_ && check_due_ <= due) return;
+  check_armed_ = true;
+  check_due_ = due;
+  check_timer_.expires_at(due);
+  check_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const asio::error_code& ec) {
     if (ec || !alive.lock()) return;
-    tick();
+    check_armed_ = false;
+    observe();
+    if (!waiters_.empty()) pump();
   });
 }
 
@@ -232,6 +264,7 @@ void lock_keeper::await_exit(std::uint64_t generation, pid_t pid) {
                        // that would take the lock from a live holder; the pidfd itself says
                        // whether the process is gone.
                        if (!pidfd_exited(watch_->native_handle())) return await_exit(generation, pid);
+                       if (watched_release_on_exit_) return release_exited(pid);
                        recover(pid);
                      });
 }
@@ -244,6 +277,7 @@ void lock_keeper::unwatch() {
     watch_.reset();
   }
   watched_ = 0;
+  watched_release_on_exit_ = false;
 }
 
 void lock_keeper::recover(pid_t dead_owner) {
@@ -254,17 +288,30 @@ void lock_keeper::recover(pid_t dead_owner) {
   if (sem_.held()) sem_.release();
   log::warning("lock holder pid {} died holding {}; released it", dead_owner, what_);
   if (on_recovered_) on_recovered_(dead_owner);
+  arm_check(settle_check);
+  kick();
+}
+
+void lock_keeper::release_exited(pid_t owner) {
+  unwatch();
+  if (!lock_record::clear_owner(state_, owner)) return;
+  if (sem_.held()) sem_.release();
+  log::info("pid {} ended holding {} (run under it); released it", owner, what_);
   kick();
 }
 
 void lock_keeper::recover_unowned() {
+  auto seq = unowned_->sequence;
   unowned_.reset();
-  if (lock_record::owner(state_) != 0 || !sem_.held()) return;
-  lock_record::mark_owner_died(state_);
+  if (!sem_.held()) return;
+  // A waiter of the library may be taking it back at the same instant: the claim lets one of
+  // us post.
+  if (!lock_record::take_back_unowned(state_, seq, ::getpid())) return;
   sem_.release();
   log::warning("{} was held for over {} s by a process that never recorded its pid; released it", what_,
                std::chrono::duration_cast<std::chrono::seconds>(unowned_grace).count());
   if (on_recovered_) on_recovered_(0);
+  arm_check(settle_check);
   kick();
 }
 

@@ -1,11 +1,17 @@
-// Makes the named semaphore a robust lock without ever blocking the daemon's thread:
+// Makes the named semaphore a robust lock without ever blocking the daemon's thread, and
+// without waking it while nothing happens:
 //   - waiters (blocking lock_acquire, value_add/value_cas that find the lock held) queue in
 //     FIFO order and are retried on a timer with a small back-off, bounded by their deadline;
-//   - the holder recorded in the segment header is watched through a pidfd, and when it dies
+//   - the holder recorded in the segment is watched through a pidfd (an event, not a poll)
+//     from the moment the daemon hands it the lock or first sees its record: when it dies
 //     holding the lock the lock is released, marked "previous owner died", and logged;
+//   - a holder that took the lock through the library is seen when it matters: whenever a
+//     request finds the lock held (every retry of a waiter, lock_status, lock_list);
 //   - a lock held with no recorded holder for over a second (a program that died between
-//     taking the semaphore and writing its pid) is released the same way.
-// See docs/segment-layout.md, "The lock protocol".
+//     taking the semaphore and writing its pid) is released the same way, timed from when the
+//     daemon first saw it so.
+// Idle, with the lock free or held by a watched holder, no timer is armed. See
+// docs/segment-layout.md, "The lock protocol" and "Who finds a dead holder".
 #pragma once
 
 #include <sys/types.h>
@@ -47,7 +53,8 @@ class lock_keeper {
   lock_keeper(const lock_keeper&) = delete;
   lock_keeper& operator=(const lock_keeper&) = delete;
 
-  // Starts watching the holder; call once the event loop is about to run.
+  // Looks at the lock once (an adopted segment's holder is watched, or released when gone);
+  // call once the event loop is about to run.
   void start();
 
   // Runs w.granted at once when the lock is free and nobody queues before it, w.expired at
@@ -67,11 +74,13 @@ class lock_keeper {
 
   // Records `owner` as the holder of the semaphore just taken, watching it through `pidfd`
   // (which this takes over). Returns whether the previous holder died holding the lock.
-  bool hand_to(pid_t owner, int pidfd);
+  // With `release_on_exit`, the owner's exit is its release (a program run under the lock):
+  // no "previous owner died" for the next holder, no warning.
+  bool hand_to(pid_t owner, int pidfd, bool release_on_exit = false);
   // Releases on behalf of `owner` (or whoever holds it, with `force`); `released` gets the
   // pid that held it (0 when unknown).
   status release_for(pid_t owner, bool force, pid_t& released);
-  json describe_status();
+  json describe_status();  // looks at the lock first, so a dead holder is never reported
   // CLOCK_REALTIME ns when the current hold began: the holder's since_ns, or for a holder
   // that leaves it 0, when a check (or this call) first saw its acquisition.
   std::uint64_t since_of_current_hold();
@@ -81,11 +90,15 @@ class lock_keeper {
  private:
   void pump();
   void arm_retry();
-  void tick();
+  // Reads the record and the semaphore: watches a holder it did not know, releases a lock
+  // whose holder is gone, times a hold nobody recorded, brings a double post back to one.
+  void observe();
+  void arm_check(clock::duration delay);
   void watch(pid_t pid, int pidfd);
   void await_exit(std::uint64_t generation, pid_t pid);
   void unwatch();
   void recover(pid_t dead_owner);
+  void release_exited(pid_t owner);
   void recover_unowned();
   void kick();
 
@@ -97,13 +110,18 @@ class lock_keeper {
   asio::steady_timer retry_timer_;
   bool retry_armed_ = false;  // a wait on retry_timer_ is pending, due at retry_due_
   clock::time_point retry_due_;
-  asio::steady_timer tick_timer_;
+  // Armed only while a hold with no recorded holder is timed, or just after the daemon took
+  // the lock from someone (to catch the double post of a holder that released meanwhile).
+  asio::steady_timer check_timer_;
+  bool check_armed_ = false;
+  clock::time_point check_due_;
   clock::duration backoff_;
   // The holder being watched, and the pidfd that becomes readable when it exits.
   pid_t watched_ = 0;
+  bool watched_release_on_exit_ = false;  // its exit is a release, not a death (hand_to)
   std::optional<asio::posix::stream_descriptor> watch_;
   std::uint64_t watch_generation_ = 0;
-  // The acquisition (by its sequence) that a check last saw held, and when: the time a
+  // The acquisition (by its sequence) that the daemon last saw held, and when: the time a
   // holder that records no since_ns (Python's) is reported with.
   std::uint64_t seen_sequence_ = 0;
   std::uint64_t seen_since_ns_ = 0;

@@ -48,6 +48,8 @@ void acquire(lock_table& locks, const json& body, const responder& reply) {
   if (!blocking) return reply.fail(blocking.error());
   auto timeout = optional_seconds(body, "timeout");
   if (!timeout) return reply.fail(timeout.error());
+  auto release_on_exit = optional_bool(body, "release_on_exit");
+  if (!release_on_exit) return reply.fail(release_on_exit.error());
   auto lock = lock_field(locks, body, true);
   if (!lock) return reply.fail(lock.error());
   lock_keeper& keeper = *lock->keeper;
@@ -66,8 +68,8 @@ void acquire(lock_table& locks, const json& body, const responder& reply) {
     w.deadline = now + std::chrono::duration_cast<lock_keeper::clock::duration>(
                            std::chrono::duration<double>(**timeout));
   pid_t who = *owner;
-  w.granted = [&keeper, reply, fd, who] {
-    bool died = keeper.hand_to(who, fd->take());
+  w.granted = [&keeper, reply, fd, who, on_exit = release_on_exit->value_or(false)] {
+    bool died = keeper.hand_to(who, fd->take(), on_exit);
     reply.ok(json{{"acquired", true}, {"owner", who}, {"previous_owner_died", died}});
   };
   w.expired = [&keeper, reply, who] {

@@ -113,8 +113,10 @@ class shared_array {
   std::size_t length_;
 };
 
-// The daemon's lock, or a named one. acquire() blocks in sem_wait (we are not the daemon) and
-// records this process as the holder, so the daemon can release it if we die holding it.
+// The daemon's lock, or a named one. acquire() blocks on the semaphore (we are not the daemon)
+// and records this process as the holder, so that the lock is released if we die holding it.
+// A wait that lasts looks at the holder every lock_record::waiter_slice_ns and takes the lock
+// back from one that is gone: waiters find dead holders, so the daemon need not poll.
 class shared_lock {
  public:
   // `owned`: the semaphore is closed with this object (a named lock's); the daemon's own lock
@@ -131,9 +133,7 @@ class shared_lock {
   // Returns true when the previous holder died holding the lock (like EOWNERDEAD): what it
   // protected may be half-updated.
   bool acquire() {
-    while (::sem_wait(sem_) != 0) {
-      if (errno != EINTR) throw shared_error(std::string("unable to wait for the lock: ") + std::strerror(errno));
-    }
+    if (::sem_trywait(sem_) != 0) wait();
     return lock_record::note_acquired(*state_, detail::current_pid());
   }
   // Non-blocking; `died` as for acquire.
@@ -154,6 +154,25 @@ class shared_lock {
   }
 
  private:
+  void wait() {
+    lock_record::unowned_sighting seen;
+    for (;;) {
+      timespec until{};
+      clock_gettime(CLOCK_MONOTONIC, &until);
+      until.tv_nsec += static_cast<long>(lock_record::waiter_slice_ns);
+      if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec += 1;
+        until.tv_nsec -= 1000000000L;
+      }
+      if (::sem_clockwait(sem_, CLOCK_MONOTONIC, &until) == 0) return;
+      if (errno == EINTR) continue;
+      if (errno != ETIMEDOUT) throw shared_error(std::string("unable to wait for the lock: ") + std::strerror(errno));
+      int value = 1;
+      ::sem_getvalue(sem_, &value);
+      if (lock_record::take_back_abandoned(*state_, value <= 0, seen, detail::current_pid())) ::sem_post(sem_);
+    }
+  }
+
   sem_t* sem_;
   layout::lock_state* state_;
   bool owned_;

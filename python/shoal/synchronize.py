@@ -4,7 +4,9 @@ Each lock is a named lock of shoald (``shoal lock list`` shows it): a POSIX sema
 this process waits on directly (``_multiprocessing.SemLock``, the C code multiprocessing's own
 locks use), and a holder record in the shared segment written by the lock protocol of
 docs/segment-layout.md. The record lets the daemon release a lock whose holder died; the next
-acquirer then finds ``previous_owner_died`` set.
+acquirer then finds ``previous_owner_died`` set. A blocked acquire looks at the holder between
+slices of its wait and asks the daemon to look too when the holder is gone: the daemon does
+not poll the lock.
 
 A Lock passed to a child (or pickled at all) is the same lock there. One created at module
 level is the same lock in every process of the run (see docs/python.md, "Module-level
@@ -13,6 +15,7 @@ objects").
 
 import os
 import sys
+import time
 
 from . import _run
 
@@ -30,6 +33,25 @@ def _refresh_pid():
 
 
 os.register_at_fork(after_in_child=_refresh_pid)
+
+# How long a blocked acquire waits on the semaphore before it looks at the holder, in seconds
+# (lock_record::waiter_slice_ns, as the C++ library does).
+_SLICE = 0.2
+
+
+def _gone(pid):
+    """Whether process ``pid`` has ended, a zombie included; unknown counts as alive."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    try:
+        import select
+        return bool(select.select([fd], [], [], 0)[0])
+    finally:
+        os.close(fd)
 
 
 class _Core:
@@ -60,6 +82,28 @@ class _Core:
 
     def holder(self):
         return (self.words[0] & 0xFFFFFFFF) or None
+
+    def wait(self, sem, timeout):
+        """Waits for ``sem`` at most ``timeout`` seconds (None: as long as it takes), in slices.
+        Between two, a holder that is gone, or a hold that records none, is reported to the
+        daemon with ``lock_status``: it then takes the lock back (Python has no
+        compare-and-swap on shared memory to do that safely itself). True when acquired."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if deadline is None:
+                wait = _SLICE
+            else:
+                wait = min(_SLICE, deadline - time.monotonic())
+                if wait <= 0:
+                    return sem.acquire(False)
+            if sem.acquire(True, wait):
+                return True
+            holder = self.words[0] & 0xFFFFFFFF
+            if holder == 0 or _gone(holder):
+                try:
+                    _run.current().call("lock_status", self.name)
+                except Exception:  # no daemon to ask right now: keep waiting, as before
+                    pass
 
 
 def _lock_info(cls_kind, name, frame):
@@ -123,11 +167,11 @@ class Lock:
     # standard library has none on shared memory (and a foreign call costs more than the rest
     # of the release). The difference shows only when a forced release of this very holder
     # lands between the two; the semaphore then counts two, and the daemon brings it back to
-    # one within 100 ms.
+    # one when it looks again 100 ms after the forced release.
 
     def acquire(self, block=True, timeout=None):
-        # SemLock takes a negative timeout as 0, as multiprocessing does.
-        if not self._sem.acquire(block, timeout):
+        # A negative timeout is taken as 0, as multiprocessing does.
+        if not self._sem.acquire(False) and (not block or not self._core.wait(self._sem, timeout)):
             return False
         # The sequence first: the daemon then sees progress and never takes a lock whose
         # holder is about to record itself. No clock: since_ns 0 has the daemon stamp the
@@ -141,8 +185,9 @@ class Lock:
         return True
 
     def __enter__(self):
-        # acquire() without its arguments: `with` takes the fastest path there is.
-        self._sem.acquire()
+        # `with` takes the fastest path there is: no arguments, no call when the lock is free.
+        if not self._sem.acquire(False):
+            self._core.wait(self._sem, None)
         words = self._words
         words[2] += 1
         words[1] = 0
@@ -190,7 +235,7 @@ class RLock(Lock):
     _semlock_kind = _RECURSIVE_MUTEX
 
     def acquire(self, block=True, timeout=None):
-        if not self._sem.acquire(block, timeout):
+        if not self._sem.acquire(False) and (not block or not self._core.wait(self._sem, timeout)):
             return False
         words = self._words
         held = words[0]
@@ -205,7 +250,8 @@ class RLock(Lock):
         return True
 
     def __enter__(self):
-        self._sem.acquire()
+        if not self._sem.acquire(False):
+            self._core.wait(self._sem, None)
         words = self._words
         held = words[0]
         if held != _pid:

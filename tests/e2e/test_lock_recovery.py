@@ -135,3 +135,45 @@ def test_a_lock_run_killed_by_9_is_recovered(shoal):
         except ProcessLookupError:
             pass
         runner.wait(10)
+
+
+def voluntary_switches(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no voluntary_ctxt_switches for pid {pid}")
+
+
+def quiet_for(pid, seconds):
+    """The daemon's wake-ups (voluntary context switches) over `seconds` once it has gone
+    back to sleep after the last request; the settling itself is bounded."""
+    previous = voluntary_switches(pid)
+    deadline = time.monotonic() + 10
+    while True:  # the reply to our last request may still be on its way out
+        time.sleep(0.1)
+        now = voluntary_switches(pid)
+        if now == previous or time.monotonic() > deadline:
+            break
+        previous = now
+    time.sleep(seconds)
+    return voluntary_switches(pid) - now
+
+
+def test_an_idle_daemon_never_wakes_up_whoever_holds_the_lock(shoal):
+    # A count, not a time: a daemon that polls the lock wakes up 10 times a second whatever
+    # the load; one that waits for events does not wake up at all.
+    ok(shoal.request({"op": "lock_status"}))
+    assert quiet_for(shoal.pid, 1.5) == 0
+    # Held through the library by a live child the daemon has seen: watched, not polled.
+    rec = shoal.spawn([COUNTER, "hold"], name="holder")
+    log = shoal.log_path("holder")
+    wait_until(lambda: os.path.exists(log) and open(log).read() == f"held {rec['pid']}\n", 10,
+               what="the holder to take the lock")
+    assert ok(shoal.request({"op": "lock_status"}))["owner"] == rec["pid"]
+    assert quiet_for(shoal.pid, 1.5) == 0
+    # Its death is an event: the lock is released with nobody asking in between.
+    os.kill(rec["pid"], signal.SIGKILL)
+    wait_until(lambda: "lock holder pid " + str(rec["pid"]) in shoal.stderr(), RECOVERY_BOUND,
+               what="the daemon to release the dead holder's lock by itself")
+    assert ok(shoal.request({"op": "lock_status"}))["held"] is False

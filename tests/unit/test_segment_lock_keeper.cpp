@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -116,15 +117,99 @@ TEST_CASE("a holder that dies is released and the next acquirer is told") {
   CHECK(shoal::lock_record::note_acquired(f.header.lock, ::getpid()));
 }
 
-TEST_CASE("a lock held with no recorded holder is released after a second") {
+TEST_CASE("a lock held with no recorded holder is released a second after it is first seen") {
   lock_fixture f;
   shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
   keeper.start();
   REQUIRE(f.sem->try_acquire());
   auto started = std::chrono::steady_clock::now();
+  // One look (a lock status) is enough: nobody needs to ask again.
+  CHECK(keeper.describe_status()["held"] == true);
   CHECK(f.run_until([&] { return !f.sem->held(); }, 3000ms));
   CHECK(std::chrono::steady_clock::now() - started >= 1s);
   CHECK(f.header.lock.owner_died == 1);
+}
+
+TEST_CASE("a waiter behind a hold nobody recorded gets the lock after a second") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
+  keeper.start();
+  REQUIRE(f.sem->try_acquire());
+  std::vector<std::string> log;
+  auto started = std::chrono::steady_clock::now();
+  keeper.enqueue(make_waiter(1, log, "waiter"));
+  CHECK(f.run_until([&] { return !log.empty(); }, 3000ms));
+  CHECK(log == std::vector<std::string>{"waiter granted"});
+  CHECK(std::chrono::steady_clock::now() - started >= 1s);
+}
+
+// The daemon's idle cost: with the lock free, or held by a holder it watches through a
+// pidfd, it arms no timer, so its loop sleeps until something happens.
+TEST_CASE("an idle keeper arms no timer") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
+  keeper.start();
+  CHECK(keeper.describe_status()["held"] == false);
+  CHECK(f.io.run_for(300ms) == 0);
+  CHECK(f.io.stopped());  // out of work: nothing was pending at all
+
+  // Held through the library by a live process: watched, and still no handler runs.
+  f.io.restart();
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  REQUIRE(child > 0);
+  REQUIRE(f.sem->try_acquire());
+  shoal::lock_record::note_acquired(f.header.lock, child);
+  CHECK(keeper.describe_status()["owner"] == child);
+  CHECK(f.io.run_for(300ms) == 0);
+  // Its death is an event: released with no request in between.
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  CHECK(f.run_until([&] { return !f.sem->held(); }, 2000ms));
+  CHECK(f.header.lock.owner_died == 1);
+}
+
+TEST_CASE("a holder found dead when someone waits is released at once") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
+  keeper.start();
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  REQUIRE(f.sem->try_acquire());
+  shoal::lock_record::note_acquired(f.header.lock, child);  // took it through the library...
+  ::waitpid(child, nullptr, 0);                            // ...and died, unseen by anyone
+  std::vector<std::string> log;
+  keeper.enqueue(make_waiter(1, log, "waiter"));
+  CHECK(log == std::vector<std::string>{"waiter granted"});  // within the request itself
+  CHECK(shoal::lock_record::note_acquired(f.header.lock, ::getpid()));
+}
+
+TEST_CASE("a hold whose owner's exit releases it ends without a death") {
+  lock_fixture f;
+  shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
+  std::optional<pid_t> recovered;
+  keeper.on_recovered([&](pid_t dead) { recovered = dead; });
+  keeper.start();
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  REQUIRE(child > 0);
+  REQUIRE(f.sem->try_acquire());
+  keeper.hand_to(child, shoal::pidfd_open(child), true);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  CHECK(f.run_until([&] { return !f.sem->held(); }, 2000ms));
+  CHECK_FALSE(recovered.has_value());
+  CHECK(f.header.lock.owner_died == 0);
+  REQUIRE(f.sem->try_acquire());
+  CHECK_FALSE(shoal::lock_record::note_acquired(f.header.lock, ::getpid()));
+  f.sem->release();
 }
 
 TEST_CASE("release checks the owner unless forced") {
