@@ -195,7 +195,8 @@ def measure_both(args, s6, shoald, names, program):
     svscan_pid, supervisors = s6.proc.pid, s6.supervisors()
     time.sleep(0.2)
     wakeups = proc_stats.idle_wakeups(
-        {"svscan": [svscan_pid], "supervise": supervisors, "shoald": [shoald.pid]}, args.idle)
+        {"svscan": [svscan_pid], "supervise": supervisors, "shoald": [shoald.pid]}, args.idle,
+        settle_on=["svscan", "shoald"])
     return {"samples": f, "wakeups": wakeups, "supervisors": len(supervisors),
             "svscan_pss": proc_stats.pss_kib(svscan_pid),
             "shoald_pss_fresh": shoald_pss_fresh, "shoald_pss": proc_stats.pss_kib(shoald.pid),

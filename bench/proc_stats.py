@@ -38,13 +38,27 @@ def context_switches(pid):
     return total
 
 
-def idle_wakeups(groups, seconds):
+def idle_wakeups(groups, seconds, settle_on=None, settle_limit=5.0):
     """{name: context switches per second} of each group of pids ({name: [pid...]}, counted
     together) over the same `seconds`, in which the caller talks to none of them. A process
     blocked in epoll_wait with no timer armed has none; every timer expiry or poll costs at
-    least one. Reading /proc does not wake the process."""
+    least one. Reading /proc does not wake the process.
+
+    The count starts once the work the caller caused just before has been done (a hang-up, a
+    child's pipes closing, its exit reaped): when none of the groups named in `settle_on`
+    (default: all) has switched for 0.3 s, or after `settle_limit` seconds. A poll faster than
+    that never settles, so it still shows in full."""
     def count(pids):
         return sum(context_switches(p) for p in pids)
+    watched = {name: groups[name] for name in (settle_on or groups)}
+    previous = {name: count(pids) for name, pids in watched.items()}
+    settle_until = time.monotonic() + settle_limit
+    while time.monotonic() < settle_until:
+        time.sleep(0.3)
+        now = {name: count(pids) for name, pids in watched.items()}
+        if now == previous:
+            break
+        previous = now
     before = {name: count(pids) for name, pids in groups.items()}
     time.sleep(seconds)
     return {name: (count(pids) - before[name]) / seconds for name, pids in groups.items()}
