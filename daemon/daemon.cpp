@@ -66,7 +66,7 @@ void raise_descriptor_limit() {
 
 }  // namespace
 
-daemon::daemon(config cfg) : cfg_(std::move(cfg)), signals_(io_), status_timer_(io_) {}
+daemon::daemon(config cfg) : cfg_(std::move(cfg)), signals_(io_) {}
 
 daemon::~daemon() { log::standard_error().detach(std::chrono::milliseconds(0)); }
 
@@ -120,6 +120,7 @@ status daemon::prepare() {
   supervisor_ = std::make_unique<supervisor>(io_, spawner_, opts);
   if (!supervisor_->logs_status()) return supervisor_->logs_status();
   supervisor_->set_event_log(events_);
+  supervisor_->on_change([this] { status_changed(); });
   register_watch_ops(dispatcher_, events_);
   register_process_ops(dispatcher_, *supervisor_);
   register_daemon_ops();
@@ -210,7 +211,6 @@ void daemon::begin_shutdown(int signo) {
     return;
   }
   stopping_ = true;
-  status_timer_.cancel();
   if (auto st = notifier_.stopping(); !st) log::warning("{}", st.message());
   log::info("{} received: stopping {} running process(es)", signal_name(signo), supervisor_->running_count());
   server_->stop_accepting();
@@ -221,20 +221,25 @@ void daemon::begin_shutdown(int signo) {
   });
 }
 
-// "3 running, 1 exited" for `systemctl status`, sent when it changes. Polled rather than
-// hooked into the supervisor: a few comparisons twice a second cost less than coupling it to
-// the service manager.
+// "3 running, 1 exited" for `systemctl status`, sent when it changes.
 void daemon::report_status() {
   if (!notifier_.enabled() || stopping_) return;
   std::string text = std::to_string(supervisor_->running_count()) + " running, " +
                      std::to_string(supervisor_->exited_count()) + " exited";
-  if (text != last_status_) {
-    last_status_ = text;
-    if (auto st = notifier_.set_status(text); !st) log::warning("{}", st.message());
-  }
-  status_timer_.expires_after(std::chrono::milliseconds(500));
-  status_timer_.async_wait([this](const std::error_code& ec) {
-    if (!ec) report_status();
+  if (text == last_status_) return;
+  last_status_ = text;
+  if (auto st = notifier_.set_status(text); !st) log::warning("{}", st.message());
+}
+
+// The supervisor tells of every start, exit and removal; the report waits for the end of the
+// handler that made the change (an exit also evicts old records), and a burst of changes in
+// one turn of the loop sends one. No timer: an idle daemon does not wake up for this.
+void daemon::status_changed() {
+  if (!notifier_.enabled() || status_pending_) return;
+  status_pending_ = true;
+  asio::post(io_, [this] {
+    status_pending_ = false;
+    report_status();
   });
 }
 

@@ -12,7 +12,6 @@
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
-#include <asio/steady_timer.hpp>
 
 #include "config.hpp"
 #include "dispatcher.hpp"
@@ -42,12 +41,12 @@ class daemon {
   void wait_for_signals();
   void begin_shutdown(int signo);
   void report_status();
+  void status_changed();
   void reload_programs();
 
   config cfg_;
   asio::io_context io_;
   asio::signal_set signals_;
-  asio::steady_timer status_timer_;  // STATUS= updates for the service manager
   event_log events_;  // before dispatcher_: watchers' subscriptions point into it
   dispatcher dispatcher_;
   posix_spawner spawner_;
@@ -59,6 +58,7 @@ class daemon {
   bool stopping_ = false;
   sd_notifier notifier_;  // a no-op unless started with NOTIFY_SOCKET
   std::string last_status_;
+  bool status_pending_ = false;  // a report is posted for the end of this turn of the loop
 };
 
 // shoald --cleanup: removes the shared segment and lock that the state directory records,

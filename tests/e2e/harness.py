@@ -93,6 +93,29 @@ def wait_asleep(pid, timeout=30):
                what=f"pid {pid} to settle in its sleep system call")
 
 
+def voluntary_switches(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no voluntary_ctxt_switches for pid {pid}")
+
+
+def quiet_for(pid, seconds):
+    """The daemon's wake-ups (voluntary context switches) over `seconds` once it has gone
+    back to sleep after the last request; the settling itself is bounded."""
+    previous = voluntary_switches(pid)
+    deadline = time.monotonic() + 10
+    while True:  # the reply to our last request may still be on its way out
+        time.sleep(0.1)
+        now = voluntary_switches(pid)
+        if now == previous or time.monotonic() > deadline:
+            break
+        previous = now
+    time.sleep(seconds)
+    return voluntary_switches(pid) - now
+
+
 def children_of(ppid):
     """(pid, state) for every process whose parent is `ppid`."""
     found = []

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from harness import BIN_DIR, SHOAL, Client, clean_env, ok, wait_until
+from harness import BIN_DIR, SHOAL, Client, clean_env, ok, quiet_for, wait_until
 
 COUNTER = os.path.join(BIN_DIR, "shared_counter")
 
@@ -135,29 +135,6 @@ def test_a_lock_run_killed_by_9_is_recovered(shoal):
         except ProcessLookupError:
             pass
         runner.wait(10)
-
-
-def voluntary_switches(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("voluntary_ctxt_switches:"):
-                return int(line.split()[1])
-    raise AssertionError(f"no voluntary_ctxt_switches for pid {pid}")
-
-
-def quiet_for(pid, seconds):
-    """The daemon's wake-ups (voluntary context switches) over `seconds` once it has gone
-    back to sleep after the last request; the settling itself is bounded."""
-    previous = voluntary_switches(pid)
-    deadline = time.monotonic() + 10
-    while True:  # the reply to our last request may still be on its way out
-        time.sleep(0.1)
-        now = voluntary_switches(pid)
-        if now == previous or time.monotonic() > deadline:
-            break
-        previous = now
-    time.sleep(seconds)
-    return voluntary_switches(pid) - now
 
 
 def test_an_idle_daemon_never_wakes_up_whoever_holds_the_lock(shoal):

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from harness import ok, wait_until
+from harness import ok, quiet_for, wait_until
 
 
 class Manager:
@@ -86,6 +86,11 @@ def test_status_counts_running_and_exited_processes(daemons, manager):
             and "1 exited" in fields["STATUS"]
 
     wait_until(says_one_running_one_exited, timeout=10, interval=0, what="STATUS=1 running, 1 exited")
+    # Sent when the counts change, not polled: idle, the daemon does not wake up for it.
+    assert quiet_for(daemon.pid, 1.5) == 0
+    daemon.request({"op": "kill", "name": "sleeper", "signal": "KILL"})
+    wait_until(lambda: "0 running, 2 exited" in manager.next().get("STATUS", ""), timeout=10,
+               interval=0, what="STATUS=0 running, 2 exited")
 
 
 def test_children_do_not_inherit_the_notify_socket(daemons, manager):
