@@ -1,4 +1,4 @@
-#include "batch_start.hpp"
+#include "bench/batch_start.hpp"
 
 #include <signal.h>
 #include <spawn.h>
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "protocol.hpp"
-#include "request_batch.hpp"
+#include "common/protocol.hpp"
+#include "bench/request_batch.hpp"
 
 extern char** environ;
 

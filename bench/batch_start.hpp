@@ -3,9 +3,9 @@
 // the processes are stopped (and reaped) outside the clock.
 #pragma once
 
-#include "line_socket.hpp"
-#include "samples.hpp"
-#include "status.hpp"
+#include "bench/line_socket.hpp"
+#include "bench/samples.hpp"
+#include "common/status.hpp"
 
 namespace shoal::bench {
 

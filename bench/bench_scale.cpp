@@ -3,8 +3,8 @@
 // between consecutive sizes; 1 is linear. Run by `bench/run.sh --scale`.
 #include <string>
 
-#include "run_benchmark.hpp"
-#include "scale_series.hpp"
+#include "bench/run_benchmark.hpp"
+#include "bench/scale_series.hpp"
 
 using namespace shoal;
 using namespace shoal::bench;

@@ -3,12 +3,12 @@
 // processes on the machine falls on both alike.
 #include <cstdio>
 
-#include "batch_start.hpp"
-#include "line_socket.hpp"
-#include "run_benchmark.hpp"
-#include "private_daemon.hpp"
-#include "report.hpp"
-#include "spawn_driver.hpp"
+#include "bench/batch_start.hpp"
+#include "bench/line_socket.hpp"
+#include "bench/run_benchmark.hpp"
+#include "bench/private_daemon.hpp"
+#include "bench/report.hpp"
+#include "bench/spawn_driver.hpp"
 
 using namespace shoal;
 using namespace shoal::bench;

@@ -4,13 +4,13 @@
 #include <string>
 
 #include "client/connection.hpp"
-#include "json_floor.hpp"
-#include "line_socket.hpp"
-#include "private_daemon.hpp"
-#include "protocol.hpp"
-#include "report.hpp"
-#include "run_benchmark.hpp"
-#include "spawn_driver.hpp"
+#include "bench/json_floor.hpp"
+#include "bench/line_socket.hpp"
+#include "bench/private_daemon.hpp"
+#include "common/protocol.hpp"
+#include "bench/report.hpp"
+#include "bench/run_benchmark.hpp"
+#include "bench/spawn_driver.hpp"
 
 using namespace shoal;
 using namespace shoal::bench;

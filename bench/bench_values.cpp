@@ -12,12 +12,12 @@
 #include <cstdint>
 #include <string>
 
-#include "contended_counter.hpp"
-#include "line_socket.hpp"
-#include "private_daemon.hpp"
-#include "protocol.hpp"
-#include "report.hpp"
-#include "run_benchmark.hpp"
+#include "bench/contended_counter.hpp"
+#include "bench/line_socket.hpp"
+#include "bench/private_daemon.hpp"
+#include "common/protocol.hpp"
+#include "bench/report.hpp"
+#include "bench/run_benchmark.hpp"
 #include "shoal/shared.hpp"
 
 using namespace shoal;

@@ -1,4 +1,4 @@
-#include "contended_counter.hpp"
+#include "bench/contended_counter.hpp"
 
 #include <fcntl.h>
 #include <semaphore.h>
@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <functional>
 
-#include "samples.hpp"
+#include "bench/samples.hpp"
 #include "shoal/shared.hpp"
 
 namespace shoal::bench {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal::bench {
 

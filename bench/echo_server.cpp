@@ -1,4 +1,4 @@
-#include "echo_server.hpp"
+#include "bench/echo_server.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>

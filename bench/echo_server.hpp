@@ -7,8 +7,8 @@
 #include <string>
 #include <thread>
 
-#include "status.hpp"
-#include "unique_fd.hpp"
+#include "common/status.hpp"
+#include "common/unique_fd.hpp"
 
 namespace shoal::bench {
 

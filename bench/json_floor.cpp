@@ -1,6 +1,6 @@
-#include "json_floor.hpp"
+#include "bench/json_floor.hpp"
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::bench {
 

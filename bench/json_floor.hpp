@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "samples.hpp"
+#include "bench/samples.hpp"
 
 namespace shoal::bench {
 

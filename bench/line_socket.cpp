@@ -1,4 +1,4 @@
-#include "line_socket.hpp"
+#include "bench/line_socket.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>

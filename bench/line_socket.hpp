@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "status.hpp"
-#include "unique_fd.hpp"
+#include "common/status.hpp"
+#include "common/unique_fd.hpp"
 
 namespace shoal::bench {
 

@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "bench/options.hpp"
 
 #include <cstdlib>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal::bench {
 

@@ -1,4 +1,4 @@
-#include "private_daemon.hpp"
+#include "bench/private_daemon.hpp"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "line_socket.hpp"
-#include "protocol.hpp"
+#include "bench/line_socket.hpp"
+#include "common/protocol.hpp"
 
 extern char** environ;
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal::bench {
 

@@ -1,4 +1,4 @@
-#include "process_slots.hpp"
+#include "bench/process_slots.hpp"
 
 #include <dirent.h>
 #include <sys/resource.h>

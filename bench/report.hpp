@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "samples.hpp"
+#include "bench/samples.hpp"
 
 namespace shoal::bench {
 

@@ -1,8 +1,8 @@
-#include "request_batch.hpp"
+#include "bench/request_batch.hpp"
 
 #include <algorithm>
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::bench {
 namespace {

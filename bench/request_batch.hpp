@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "line_socket.hpp"
-#include "samples.hpp"
-#include "status.hpp"
+#include "bench/line_socket.hpp"
+#include "bench/samples.hpp"
+#include "common/status.hpp"
 
 namespace shoal::bench {
 

@@ -1,4 +1,4 @@
-#include "run_benchmark.hpp"
+#include "bench/run_benchmark.hpp"
 
 #include <signal.h>
 
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <thread>
 
-#include "private_daemon.hpp"
+#include "bench/private_daemon.hpp"
 
 namespace shoal::bench {
 namespace {

@@ -7,8 +7,8 @@
 #include <map>
 #include <string>
 
-#include "options.hpp"
-#include "status.hpp"
+#include "bench/options.hpp"
+#include "common/status.hpp"
 
 namespace shoal::bench {
 

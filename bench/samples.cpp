@@ -1,4 +1,4 @@
-#include "samples.hpp"
+#include "bench/samples.hpp"
 
 #include <algorithm>
 #include <cmath>

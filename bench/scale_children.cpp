@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "json_floor.hpp"
-#include "private_daemon.hpp"
-#include "process_slots.hpp"
-#include "protocol.hpp"
-#include "request_batch.hpp"
-#include "scale_series.hpp"
-#include "subreaper.hpp"
+#include "bench/json_floor.hpp"
+#include "bench/private_daemon.hpp"
+#include "bench/process_slots.hpp"
+#include "common/protocol.hpp"
+#include "bench/request_batch.hpp"
+#include "bench/scale_series.hpp"
+#include "bench/subreaper.hpp"
 
 namespace shoal::bench {
 namespace {

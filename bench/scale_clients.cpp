@@ -4,11 +4,11 @@
 #include <thread>
 #include <vector>
 
-#include "line_socket.hpp"
-#include "private_daemon.hpp"
-#include "protocol.hpp"
-#include "samples.hpp"
-#include "scale_series.hpp"
+#include "bench/line_socket.hpp"
+#include "bench/private_daemon.hpp"
+#include "common/protocol.hpp"
+#include "bench/samples.hpp"
+#include "bench/scale_series.hpp"
 
 namespace shoal::bench {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "options.hpp"
-#include "scale_table.hpp"
-#include "status.hpp"
+#include "bench/options.hpp"
+#include "bench/scale_table.hpp"
+#include "common/status.hpp"
 
 namespace shoal::bench {
 

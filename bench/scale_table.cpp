@@ -1,4 +1,4 @@
-#include "scale_table.hpp"
+#include "bench/scale_table.hpp"
 
 #include <cmath>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "spawn_driver.hpp"
+#include "bench/spawn_driver.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "client/connection.hpp"
-#include "samples.hpp"
-#include "status.hpp"
+#include "bench/samples.hpp"
+#include "common/status.hpp"
 
 namespace shoal::bench {
 

@@ -1,4 +1,4 @@
-#include "subreaper.hpp"
+#include "bench/subreaper.hpp"
 
 #include <dirent.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "cli.hpp"
+#include "client/cli.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -9,10 +9,10 @@
 #include <iostream>
 #include <vector>
 
-#include "invocation.hpp"
-#include "paths.hpp"
-#include "suggest.hpp"
-#include "verbs.hpp"
+#include "client/invocation.hpp"
+#include "common/paths.hpp"
+#include "client/suggest.hpp"
+#include "client/verbs.hpp"
 
 namespace shoal::cli {
 namespace {

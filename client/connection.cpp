@@ -1,4 +1,4 @@
-#include "connection.hpp"
+#include "client/connection.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
-#include "protocol.hpp"
-#include "status.hpp"
-#include "unique_fd.hpp"
+#include "common/protocol.hpp"
+#include "common/status.hpp"
+#include "common/unique_fd.hpp"
 
 namespace shoal::cli {
 

@@ -1,9 +1,9 @@
-#include "event_text.hpp"
+#include "client/event_text.hpp"
 
 #include <cmath>
 #include <cstdio>
 
-#include "time_display.hpp"
+#include "client/time_display.hpp"
 
 namespace shoal::cli {
 namespace {

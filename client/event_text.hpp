@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::cli {
 

@@ -1,7 +1,7 @@
-#include "invocation.hpp"
+#include "client/invocation.hpp"
 
-#include "names.hpp"
-#include "verbs.hpp"
+#include "common/names.hpp"
+#include "client/verbs.hpp"
 
 namespace shoal::cli {
 namespace {

@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "connection.hpp"
-#include "options.hpp"
-#include "protocol.hpp"
-#include "reply.hpp"
+#include "client/connection.hpp"
+#include "client/options.hpp"
+#include "common/protocol.hpp"
+#include "client/reply.hpp"
 
 namespace shoal::cli {
 

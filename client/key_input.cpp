@@ -1,4 +1,4 @@
-#include "key_input.hpp"
+#include "client/key_input.hpp"
 
 namespace shoal::cli {
 namespace {

@@ -1,10 +1,10 @@
-#include "options.hpp"
+#include "client/options.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 
-#include "suggest.hpp"
+#include "client/suggest.hpp"
 
 namespace shoal::cli {
 namespace {

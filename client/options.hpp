@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal::cli {
 

@@ -1,4 +1,4 @@
-#include "reply.hpp"
+#include "client/reply.hpp"
 
 #include <string_view>
 

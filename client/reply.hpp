@@ -5,8 +5,8 @@
 #include <ostream>
 #include <string>
 
-#include "protocol.hpp"
-#include "status.hpp"
+#include "common/protocol.hpp"
+#include "common/status.hpp"
 
 namespace shoal::cli {
 

@@ -1,4 +1,4 @@
-#include "shell_words.hpp"
+#include "client/shell_words.hpp"
 
 namespace shoal::cli {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::cli {
 

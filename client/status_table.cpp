@@ -1,11 +1,11 @@
-#include "status_table.hpp"
+#include "client/status_table.hpp"
 
 #include <algorithm>
 #include <array>
 #include <vector>
 
-#include "shell_words.hpp"
-#include "time_display.hpp"
+#include "client/shell_words.hpp"
+#include "client/time_display.hpp"
 
 namespace shoal::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string>
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::cli {
 

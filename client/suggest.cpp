@@ -1,4 +1,4 @@
-#include "suggest.hpp"
+#include "client/suggest.hpp"
 
 #include <algorithm>
 

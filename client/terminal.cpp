@@ -1,4 +1,4 @@
-#include "terminal.hpp"
+#include "client/terminal.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal::cli {
 

@@ -1,4 +1,4 @@
-#include "time_display.hpp"
+#include "client/time_display.hpp"
 
 #include <cstdio>
 #include <ctime>

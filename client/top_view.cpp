@@ -1,11 +1,11 @@
-#include "top_view.hpp"
+#include "client/top_view.hpp"
 
 #include <algorithm>
 #include <vector>
 
-#include "event_text.hpp"
-#include "status_table.hpp"
-#include "time_display.hpp"
+#include "client/event_text.hpp"
+#include "client/status_table.hpp"
+#include "client/time_display.hpp"
 
 namespace shoal::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <deque>
 #include <string>
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::cli {
 

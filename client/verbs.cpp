@@ -1,4 +1,4 @@
-#include "verbs.hpp"
+#include "client/verbs.hpp"
 
 #include <string>
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "invocation.hpp"
+#include "client/invocation.hpp"
 
 namespace shoal::cli {
 

@@ -5,13 +5,13 @@
 #include <cerrno>
 #include <cstring>
 
-#include "byte_size.hpp"
-#include "env_file.hpp"
-#include "invocation.hpp"
-#include "log_limits.hpp"
-#include "signals.hpp"
-#include "status_table.hpp"
-#include "verbs.hpp"
+#include "common/byte_size.hpp"
+#include "common/env_file.hpp"
+#include "client/invocation.hpp"
+#include "common/log_limits.hpp"
+#include "common/signals.hpp"
+#include "client/status_table.hpp"
+#include "client/verbs.hpp"
 
 namespace shoal::cli {
 namespace {

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "event_text.hpp"
-#include "invocation.hpp"
-#include "verbs.hpp"
+#include "client/event_text.hpp"
+#include "client/invocation.hpp"
+#include "client/verbs.hpp"
 
 namespace shoal::cli {
 namespace {

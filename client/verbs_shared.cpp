@@ -8,8 +8,8 @@
 #include <cstring>
 #include <sstream>
 
-#include "invocation.hpp"
-#include "verbs.hpp"
+#include "client/invocation.hpp"
+#include "client/verbs.hpp"
 
 extern char** environ;
 

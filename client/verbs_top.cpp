@@ -18,11 +18,11 @@
 #include <map>
 #include <optional>
 
-#include "invocation.hpp"
-#include "key_input.hpp"
-#include "terminal.hpp"
-#include "top_view.hpp"
-#include "verbs.hpp"
+#include "client/invocation.hpp"
+#include "client/key_input.hpp"
+#include "client/terminal.hpp"
+#include "client/top_view.hpp"
+#include "client/verbs.hpp"
 
 namespace shoal::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "byte_size.hpp"
+#include "common/byte_size.hpp"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "env_file.hpp"
+#include "common/env_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace shoal {
 namespace {

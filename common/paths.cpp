@@ -1,4 +1,4 @@
-#include "paths.hpp"
+#include "common/paths.hpp"
 
 #include <unistd.h>
 

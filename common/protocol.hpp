@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal {
 

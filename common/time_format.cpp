@@ -1,4 +1,4 @@
-#include "time_format.hpp"
+#include "common/time_format.hpp"
 
 #include <cstdio>
 #include <ctime>

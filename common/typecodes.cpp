@@ -1,4 +1,4 @@
-#include "typecodes.hpp"
+#include "common/typecodes.hpp"
 
 #include <array>
 #include <atomic>

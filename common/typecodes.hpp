@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "protocol.hpp"
-#include "segment_layout.hpp"
+#include "common/protocol.hpp"
+#include "shoal/segment_layout.hpp"
 
 namespace shoal {
 

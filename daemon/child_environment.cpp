@@ -1,4 +1,4 @@
-#include "child_environment.hpp"
+#include "daemon/child_environment.hpp"
 
 namespace shoal {
 

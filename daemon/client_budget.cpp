@@ -1,4 +1,4 @@
-#include "client_budget.hpp"
+#include "daemon/client_budget.hpp"
 
 namespace shoal {
 

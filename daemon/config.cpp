@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "daemon/config.hpp"
 
 #include <unistd.h>
 
@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "byte_size.hpp"
-#include "paths.hpp"
+#include "common/byte_size.hpp"
+#include "common/paths.hpp"
 
 namespace shoal {
 namespace {

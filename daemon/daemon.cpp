@@ -1,4 +1,4 @@
-#include "daemon.hpp"
+#include "daemon/daemon.hpp"
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -9,16 +9,16 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "log.hpp"
-#include "log_sink.hpp"
-#include "paths.hpp"
-#include "peer_access.hpp"
-#include "process_ops.hpp"
-#include "program_ops.hpp"
-#include "signal_dispositions.hpp"
-#include "signals.hpp"
-#include "socket_activation.hpp"
-#include "socket_listeners.hpp"
+#include "daemon/log.hpp"
+#include "daemon/log_sink.hpp"
+#include "common/paths.hpp"
+#include "daemon/peer_access.hpp"
+#include "daemon/process_ops.hpp"
+#include "daemon/program_ops.hpp"
+#include "daemon/signal_dispositions.hpp"
+#include "common/signals.hpp"
+#include "daemon/socket_activation.hpp"
+#include "daemon/socket_listeners.hpp"
 
 namespace shoal {
 namespace {

@@ -13,16 +13,16 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 
-#include "config.hpp"
-#include "dispatcher.hpp"
-#include "event_log.hpp"
-#include "program_table.hpp"
-#include "sd_notify.hpp"
-#include "server.hpp"
-#include "shared_state.hpp"
-#include "spawner.hpp"
-#include "state_directory.hpp"
-#include "supervisor.hpp"
+#include "daemon/config.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/event_log.hpp"
+#include "daemon/program_table.hpp"
+#include "daemon/sd_notify.hpp"
+#include "daemon/server.hpp"
+#include "daemon/shared_state.hpp"
+#include "daemon/spawner.hpp"
+#include "daemon/state_directory.hpp"
+#include "daemon/supervisor.hpp"
 
 namespace shoal {
 

@@ -1,8 +1,8 @@
-#include "dispatcher.hpp"
+#include "daemon/dispatcher.hpp"
 
 #include <exception>
 
-#include "log.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 

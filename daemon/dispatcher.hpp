@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal {
 

@@ -1,6 +1,6 @@
-#include "event_log.hpp"
+#include "daemon/event_log.hpp"
 
-#include "time_format.hpp"
+#include "common/time_format.hpp"
 
 namespace shoal {
 

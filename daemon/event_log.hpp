@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal {
 

@@ -1,9 +1,9 @@
-#include "fields.hpp"
+#include "daemon/fields.hpp"
 
 #include <climits>
 #include <cmath>
 
-#include "names.hpp"
+#include "common/names.hpp"
 
 namespace shoal {
 namespace {

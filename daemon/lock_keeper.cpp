@@ -1,4 +1,4 @@
-#include "lock_keeper.hpp"
+#include "daemon/lock_keeper.hpp"
 
 #include <poll.h>
 #include <unistd.h>
@@ -6,9 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "log.hpp"
-#include "pidfd.hpp"
-#include "time_format.hpp"
+#include "daemon/log.hpp"
+#include "daemon/pidfd.hpp"
+#include "common/time_format.hpp"
 #include "shoal/lock_record.hpp"
 
 namespace shoal {

@@ -28,9 +28,9 @@
 // every translation unit must see the same choice.
 #include <asio.hpp>
 
-#include "named_lock.hpp"
-#include "protocol.hpp"
-#include "segment_layout.hpp"
+#include "daemon/named_lock.hpp"
+#include "common/protocol.hpp"
+#include "shoal/segment_layout.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "lock_ops.hpp"
+#include "daemon/lock_ops.hpp"
 
 #include <unistd.h>
 
@@ -7,8 +7,8 @@
 #include <cstring>
 #include <memory>
 
-#include "fields.hpp"
-#include "pidfd.hpp"
+#include "daemon/fields.hpp"
+#include "daemon/pidfd.hpp"
 #include "shoal/lock_names.hpp"
 
 namespace shoal {

@@ -3,8 +3,8 @@
 // daemon's own lock or of a named one; and create, delete and list of named locks.
 #pragma once
 
-#include "dispatcher.hpp"
-#include "lock_table.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/lock_table.hpp"
 
 namespace shoal {
 

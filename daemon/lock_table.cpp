@@ -1,9 +1,9 @@
-#include "lock_table.hpp"
+#include "daemon/lock_table.hpp"
 
 #include <cstddef>
 #include <cstring>
 
-#include "log.hpp"
+#include "daemon/log.hpp"
 #include "shoal/lock_names.hpp"
 #include "shoal/lock_record.hpp"
 

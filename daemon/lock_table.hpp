@@ -18,10 +18,10 @@
 
 #include <asio.hpp>  // after a standard header, see lock_keeper.hpp
 
-#include "lock_keeper.hpp"
-#include "named_lock.hpp"
-#include "segment_table.hpp"
-#include "status.hpp"
+#include "daemon/lock_keeper.hpp"
+#include "daemon/named_lock.hpp"
+#include "daemon/segment_table.hpp"
+#include "common/status.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "log.hpp"
+#include "daemon/log.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "log_sink.hpp"
+#include "daemon/log_sink.hpp"
 
 namespace shoal::log {
 namespace {

@@ -1,4 +1,4 @@
-#include "log_directory.hpp"
+#include "daemon/log_directory.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

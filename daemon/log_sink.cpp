@@ -1,4 +1,4 @@
-#include "log_sink.hpp"
+#include "daemon/log_sink.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -2,8 +2,8 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "daemon.hpp"
+#include "daemon/config.hpp"
+#include "daemon/daemon.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -1,4 +1,4 @@
-#include "named_lock.hpp"
+#include "daemon/named_lock.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -6,8 +6,8 @@
 
 #include <cerrno>
 
-#include "shared_names.hpp"
-#include "shared_segment.hpp"
+#include "daemon/shared_names.hpp"
+#include "daemon/shared_segment.hpp"
 
 namespace shoal {
 namespace {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "output_pipe.hpp"
+#include "daemon/output_pipe.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include <asio/post.hpp>
 
-#include "log.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 namespace {

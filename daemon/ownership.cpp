@@ -1,8 +1,8 @@
-#include "ownership.hpp"
+#include "daemon/ownership.hpp"
 
 #include <string>
 
-#include "run_as.hpp"
+#include "daemon/run_as.hpp"
 
 namespace shoal {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <string_view>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "peer_access.hpp"
+#include "daemon/peer_access.hpp"
 
 #include <grp.h>
 #include <pwd.h>

@@ -1,4 +1,4 @@
-#include "pidfd.hpp"
+#include "daemon/pidfd.hpp"
 
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -1,14 +1,14 @@
-#include "process_ops.hpp"
+#include "daemon/process_ops.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
 
-#include "fields.hpp"
-#include "log_limits.hpp"
-#include "ownership.hpp"
-#include "run_as.hpp"
-#include "signals.hpp"
+#include "daemon/fields.hpp"
+#include "common/log_limits.hpp"
+#include "daemon/ownership.hpp"
+#include "daemon/run_as.hpp"
+#include "common/signals.hpp"
 
 namespace shoal {
 namespace {

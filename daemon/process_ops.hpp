@@ -2,8 +2,8 @@
 // fields in, supervisor calls, records out.
 #pragma once
 
-#include "dispatcher.hpp"
-#include "supervisor.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/supervisor.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "process_output.hpp"
+#include "daemon/process_output.hpp"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
-#include "process_record.hpp"
+#include "daemon/process_record.hpp"
 
-#include "signals.hpp"
-#include "time_format.hpp"
+#include "common/signals.hpp"
+#include "common/time_format.hpp"
 
 namespace shoal {
 

@@ -12,10 +12,10 @@
 
 #include <asio/steady_timer.hpp>
 
-#include "dispatcher.hpp"
-#include "process_output.hpp"
-#include "restart_policy.hpp"
-#include "unique_fd.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/process_output.hpp"
+#include "daemon/restart_policy.hpp"
+#include "common/unique_fd.hpp"
 
 namespace shoal {
 

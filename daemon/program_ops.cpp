@@ -1,11 +1,11 @@
-#include "program_ops.hpp"
+#include "daemon/program_ops.hpp"
 
 #include <map>
 #include <memory>
 #include <set>
 
-#include "fields.hpp"
-#include "log.hpp"
+#include "daemon/fields.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 namespace {

@@ -2,9 +2,9 @@
 // `watch` (stream the event log). docs/protocol.md describes both.
 #pragma once
 
-#include "dispatcher.hpp"
-#include "event_log.hpp"
-#include "program_table.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/event_log.hpp"
+#include "daemon/program_table.hpp"
 
 namespace shoal {
 

@@ -1,11 +1,11 @@
-#include "program_table.hpp"
+#include "daemon/program_table.hpp"
 
 #include <algorithm>
 #include <set>
 
 #include <asio/post.hpp>
 
-#include "log.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 

@@ -13,8 +13,8 @@
 
 #include <asio/io_context.hpp>
 
-#include "programs_file.hpp"
-#include "supervisor.hpp"
+#include "daemon/programs_file.hpp"
+#include "daemon/supervisor.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "programs_file.hpp"
+#include "daemon/programs_file.hpp"
 
 #include <signal.h>
 
@@ -10,12 +10,12 @@
 #include <set>
 #include <sstream>
 
-#include "byte_size.hpp"
-#include "env_file.hpp"
-#include "log_limits.hpp"
-#include "names.hpp"
-#include "protocol.hpp"
-#include "signals.hpp"
+#include "common/byte_size.hpp"
+#include "common/env_file.hpp"
+#include "common/log_limits.hpp"
+#include "common/names.hpp"
+#include "common/protocol.hpp"
+#include "common/signals.hpp"
 
 namespace shoal {
 namespace {

@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "restart_policy.hpp"
-#include "run_as.hpp"
-#include "status.hpp"
+#include "daemon/restart_policy.hpp"
+#include "daemon/run_as.hpp"
+#include "common/status.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "restart_policy.hpp"
+#include "daemon/restart_policy.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "rotating_log.hpp"
+#include "daemon/rotating_log.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "log.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 namespace {

@@ -1,4 +1,4 @@
-#include "run_as.hpp"
+#include "daemon/run_as.hpp"
 
 #include <grp.h>
 #include <pwd.h>

@@ -33,7 +33,7 @@
 #include <string_view>
 #include <vector>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "sd_notify.hpp"
+#include "daemon/sd_notify.hpp"
 
 #include <sys/time.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "segment_table.hpp"
+#include "daemon/segment_table.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "names.hpp"
+#include "common/names.hpp"
 
 namespace shoal {
 namespace {

@@ -1,4 +1,4 @@
-// The entry table and data area of a mapped segment (common/segment_layout.hpp): formatting a
+// The entry table and data area of a mapped segment (common/shoal/segment_layout.hpp): formatting a
 // new segment, validating an adopted one, and creating, finding and deleting entries. Works on
 // any 8-byte-aligned memory, so it is unit-tested on the heap. Only the daemon writes entries.
 #pragma once
@@ -11,9 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "segment_layout.hpp"
-#include "status.hpp"
-#include "typecodes.hpp"
+#include "shoal/segment_layout.hpp"
+#include "common/status.hpp"
+#include "common/typecodes.hpp"
 
 namespace shoal {
 

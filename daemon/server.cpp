@@ -1,4 +1,4 @@
-#include "server.hpp"
+#include "daemon/server.hpp"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "log.hpp"
-#include "unique_fd.hpp"
+#include "daemon/log.hpp"
+#include "common/unique_fd.hpp"
 
 namespace shoal {
 namespace {

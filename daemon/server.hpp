@@ -13,11 +13,11 @@
 #include <asio/local/stream_protocol.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "client_budget.hpp"
-#include "dispatcher.hpp"
-#include "log_throttle.hpp"
-#include "peer_access.hpp"
-#include "session.hpp"
+#include "daemon/client_budget.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/log_throttle.hpp"
+#include "daemon/peer_access.hpp"
+#include "daemon/session.hpp"
 
 namespace shoal {
 

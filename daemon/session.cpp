@@ -1,4 +1,4 @@
-#include "session.hpp"
+#include "daemon/session.hpp"
 
 #include <utility>
 
@@ -6,7 +6,7 @@
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 
-#include "log.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 namespace {

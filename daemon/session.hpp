@@ -12,8 +12,8 @@
 #include <asio/local/stream_protocol.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "client_budget.hpp"
-#include "dispatcher.hpp"
+#include "daemon/client_budget.hpp"
+#include "daemon/dispatcher.hpp"
 
 namespace shoal {
 

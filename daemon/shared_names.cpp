@@ -1,4 +1,4 @@
-#include "shared_names.hpp"
+#include "daemon/shared_names.hpp"
 
 #include <sys/random.h>
 #include <sys/stat.h>

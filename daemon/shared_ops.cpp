@@ -1,10 +1,10 @@
-#include "shared_ops.hpp"
+#include "daemon/shared_ops.hpp"
 
 #include <string>
 #include <vector>
 
-#include "fields.hpp"
-#include "log.hpp"
+#include "daemon/fields.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 namespace {

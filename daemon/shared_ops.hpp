@@ -2,10 +2,10 @@
 // the lock (value_add, value_cas) wait for it through lock_keeper, never blocking the loop.
 #pragma once
 
-#include "dispatcher.hpp"
-#include "event_log.hpp"
-#include "lock_keeper.hpp"
-#include "segment_table.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/event_log.hpp"
+#include "daemon/lock_keeper.hpp"
+#include "daemon/segment_table.hpp"
 
 namespace shoal {
 

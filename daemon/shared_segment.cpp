@@ -1,4 +1,4 @@
-#include "shared_segment.hpp"
+#include "daemon/shared_segment.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>

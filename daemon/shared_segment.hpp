@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "segment_table.hpp"
-#include "status.hpp"
+#include "daemon/segment_table.hpp"
+#include "common/status.hpp"
 
 namespace shoal {
 

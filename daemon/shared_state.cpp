@@ -1,11 +1,11 @@
-#include "shared_state.hpp"
+#include "daemon/shared_state.hpp"
 
 #include <unistd.h>
 
-#include "lock_ops.hpp"
-#include "log.hpp"
-#include "shared_names.hpp"
-#include "shared_ops.hpp"
+#include "daemon/lock_ops.hpp"
+#include "daemon/log.hpp"
+#include "daemon/shared_names.hpp"
+#include "daemon/shared_ops.hpp"
 #include "shoal/lock_names.hpp"
 #include "shoal/lock_record.hpp"
 

@@ -9,14 +9,14 @@
 
 #include <asio.hpp>  // after a standard header, see lock_keeper.hpp
 
-#include "config.hpp"
-#include "dispatcher.hpp"
-#include "event_log.hpp"
-#include "lock_keeper.hpp"
-#include "lock_table.hpp"
-#include "named_lock.hpp"
-#include "shared_segment.hpp"
-#include "state_directory.hpp"
+#include "daemon/config.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/event_log.hpp"
+#include "daemon/lock_keeper.hpp"
+#include "daemon/lock_table.hpp"
+#include "daemon/named_lock.hpp"
+#include "daemon/shared_segment.hpp"
+#include "daemon/state_directory.hpp"
 
 namespace shoal {
 

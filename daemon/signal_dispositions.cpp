@@ -1,4 +1,4 @@
-#include "signal_dispositions.hpp"
+#include "daemon/signal_dispositions.hpp"
 
 #include <signal.h>
 

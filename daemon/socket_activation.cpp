@@ -1,4 +1,4 @@
-#include "socket_activation.hpp"
+#include "daemon/socket_activation.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "status.hpp"
+#include "common/status.hpp"
 
 namespace shoal {
 

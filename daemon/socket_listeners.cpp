@@ -1,4 +1,4 @@
-#include "socket_listeners.hpp"
+#include "daemon/socket_listeners.hpp"
 
 #include <cstdlib>
 #include <fstream>

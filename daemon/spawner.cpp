@@ -1,4 +1,4 @@
-#include "spawner.hpp"
+#include "daemon/spawner.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

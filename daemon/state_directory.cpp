@@ -1,4 +1,4 @@
-#include "state_directory.hpp"
+#include "daemon/state_directory.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "shared_names.hpp"
+#include "daemon/shared_names.hpp"
 
 namespace shoal {
 namespace {

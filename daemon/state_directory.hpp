@@ -15,8 +15,8 @@
 
 #include <string>
 
-#include "status.hpp"
-#include "unique_fd.hpp"
+#include "common/status.hpp"
+#include "common/unique_fd.hpp"
 
 namespace shoal {
 

@@ -1,4 +1,4 @@
-#include "supervisor.hpp"
+#include "daemon/supervisor.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,12 +13,12 @@
 
 #include <asio/post.hpp>
 
-#include "child_environment.hpp"
-#include "log.hpp"
-#include "names.hpp"
-#include "run_as.hpp"
-#include "signals.hpp"
-#include "time_format.hpp"
+#include "daemon/child_environment.hpp"
+#include "daemon/log.hpp"
+#include "common/names.hpp"
+#include "daemon/run_as.hpp"
+#include "common/signals.hpp"
+#include "common/time_format.hpp"
 
 extern char** environ;
 

@@ -18,12 +18,12 @@
 
 #include <asio/io_context.hpp>
 
-#include "dispatcher.hpp"
-#include "event_log.hpp"
-#include "log_directory.hpp"
-#include "log_limits.hpp"
-#include "process_record.hpp"
-#include "spawner.hpp"
+#include "daemon/dispatcher.hpp"
+#include "daemon/event_log.hpp"
+#include "daemon/log_directory.hpp"
+#include "common/log_limits.hpp"
+#include "daemon/process_record.hpp"
+#include "daemon/spawner.hpp"
 
 namespace shoal {
 

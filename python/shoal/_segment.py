@@ -2,7 +2,7 @@
 
 One mapping per segment per process, kept for the life of the process: values, arrays and
 lock records are memoryviews into it, read and written in place. The layout constants below
-mirror common/segment_layout.hpp; only the daemon creates and deletes entries.
+mirror common/shoal/segment_layout.hpp; only the daemon creates and deletes entries.
 """
 
 import os

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "client/connection.hpp"
-#include "test_cli_fake_daemon.hpp"
+#include "unit/test_cli_fake_daemon.hpp"
 
 using namespace shoal;
 using namespace shoal::cli;

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "protocol.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::test {
 

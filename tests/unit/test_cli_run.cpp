@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "client/cli.hpp"
-#include "test_cli_fake_daemon.hpp"
+#include "unit/test_cli_fake_daemon.hpp"
 
 using namespace shoal;
 using shoal::test::error_line;

@@ -8,7 +8,7 @@
 
 #include "client/cli.hpp"
 #include "client/suggest.hpp"
-#include "test_cli_fake_daemon.hpp"
+#include "unit/test_cli_fake_daemon.hpp"
 
 using namespace shoal;
 using shoal::test::error_line;

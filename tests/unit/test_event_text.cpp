@@ -9,7 +9,7 @@
 
 #include "client/cli.hpp"
 #include "client/event_text.hpp"
-#include "test_cli_fake_daemon.hpp"
+#include "unit/test_cli_fake_daemon.hpp"
 
 using namespace shoal;
 using shoal::test::fake_daemon;

@@ -2,10 +2,10 @@
 
 #include <string>
 
-#include "names.hpp"
-#include "protocol.hpp"
-#include "signals.hpp"
-#include "time_format.hpp"
+#include "common/names.hpp"
+#include "common/protocol.hpp"
+#include "common/signals.hpp"
+#include "common/time_format.hpp"
 
 using namespace shoal;
 

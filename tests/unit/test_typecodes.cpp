@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "typecodes.hpp"
+#include "common/typecodes.hpp"
 
 using shoal::errc;
 using shoal::json;

@@ -1,0 +1,38 @@
+# cmake/check_layering.cmake on trees made to break one rule each (FIXTURES/<case>/, whose
+# `expect` file holds the regular expression the refusal must match), on one that keeps every
+# rule, and on the real source tree.
+set(check ${SHOAL_SOURCE_DIR}/cmake/check_layering.cmake)
+function(run_check tree)
+  execute_process(COMMAND ${CMAKE_COMMAND} -DSHOAL_TREE=${tree} -P ${check}
+    RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+  set(result ${result} PARENT_SCOPE)
+  set(output "${output}" PARENT_SCOPE)
+endfunction()
+
+file(GLOB cases LIST_DIRECTORIES true ${FIXTURES}/*)
+set(refused 0)
+foreach(case ${cases})
+  get_filename_component(name ${case} NAME)
+  run_check(${case})
+  if(EXISTS ${case}/expect)
+    file(READ ${case}/expect expect)
+    string(STRIP "${expect}" expect)
+    if(result EQUAL 0)
+      message(FATAL_ERROR "${name}: the check accepted a tree that breaks the layering")
+    endif()
+    if(NOT output MATCHES "${expect}")
+      message(FATAL_ERROR "${name}: refused, but not with /${expect}/:\n${output}")
+    endif()
+    math(EXPR refused "${refused} + 1")
+  elseif(NOT result EQUAL 0)
+    message(FATAL_ERROR "${name}: the check refused a tree that keeps the layering:\n${output}")
+  endif()
+endforeach()
+if(refused LESS 5)
+  message(FATAL_ERROR "only ${refused} refusing fixtures found under ${FIXTURES}")
+endif()
+
+run_check(${SHOAL_SOURCE_DIR})
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "the source tree breaks the layering:\n${output}")
+endif()

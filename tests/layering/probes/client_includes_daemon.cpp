@@ -1,0 +1,2 @@
+// A client source reaching into the daemon: must not compile (tests/CMakeLists.txt).
+#include "daemon/supervisor.hpp"
