@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace shoal {
@@ -27,5 +28,13 @@ class child_environment {
   std::vector<std::string> entries_;
   std::unordered_map<std::string, std::size_t> index_;  // name -> position in entries_
 };
+
+// The environment process `name` starts with: `inherited` (the daemon's environ), then `env`
+// (what its spec sets; the last of duplicates wins), then SHOAL_SOCKET, SHOAL_NAME and
+// `daemon_entries` (the shared state's names), which nothing else can override.
+std::vector<std::string> environment_for(char** inherited, const std::string& name,
+                                         const std::vector<std::pair<std::string, std::string>>& env,
+                                         const std::string& socket_path,
+                                         const std::vector<std::string>& daemon_entries);
 
 }  // namespace shoal

@@ -13,8 +13,10 @@
 #include "daemon/log_sink.hpp"
 #include "common/paths.hpp"
 #include "daemon/peer_access.hpp"
+#include "daemon/process_json.hpp"
 #include "daemon/process_ops.hpp"
 #include "daemon/program_ops.hpp"
+#include "daemon/reaper.hpp"
 #include "daemon/signal_dispositions.hpp"
 #include "common/signals.hpp"
 #include "daemon/socket_activation.hpp"
@@ -117,12 +119,14 @@ status daemon::prepare() {
   opts.stop_grace_seconds = cfg_.stop_grace_seconds;
   opts.max_exited_records = cfg_.max_exited_records;
   opts.default_log_limits = cfg_.log_limits;
-  supervisor_ = std::make_unique<supervisor>(io_, spawner_, opts);
+  supervisor_ = std::make_unique<supervisor>(io_, host_, timers_, opts);
   if (!supervisor_->logs_status()) return supervisor_->logs_status();
-  supervisor_->set_event_log(events_);
-  supervisor_->on_change([this] { status_changed(); });
+  supervisor_->subscribe([this](const supervisor_event& e) {
+    publish(events_, e);
+    status_changed();
+  });
   register_watch_ops(dispatcher_, events_);
-  register_process_ops(dispatcher_, *supervisor_);
+  register_process_ops(dispatcher_, *supervisor_, timers_);
   register_daemon_ops();
 
   server_ = std::make_unique<server>(io_, dispatcher_, cfg_.max_queued_bytes);
@@ -151,7 +155,7 @@ status daemon::prepare() {
   // Declared programs start last, so they get the shared state's environment; an invalid file
   // is fatal here, as the daemon has no earlier configuration to keep.
   if (!cfg_.programs_path.empty()) {
-    programs_ = std::make_unique<program_table>(io_, *supervisor_, cfg_.programs_path, ::geteuid() == 0);
+    programs_ = std::make_unique<program_table>(timers_, *supervisor_, cfg_.programs_path, ::geteuid() == 0);
     auto loaded = programs_->reload();
     if (!loaded) {
       server_->stop_accepting();
@@ -184,7 +188,7 @@ void daemon::register_daemon_ops() {
 void daemon::wait_for_signals() {
   signals_.async_wait([this](const std::error_code& ec, int signo) {
     if (ec) return;
-    if (signo == SIGCHLD) supervisor_->reap();
+    if (signo == SIGCHLD) reap_children(*supervisor_);
     else if (signo == SIGHUP) reload_programs();
     else begin_shutdown(signo);
     wait_for_signals();
@@ -231,7 +235,7 @@ void daemon::report_status() {
   if (auto st = notifier_.set_status(text); !st) log::warning("{}", st.message());
 }
 
-// The supervisor tells of every start, exit and removal; the report waits for the end of the
+// The supervisor tells of every start, exit and removal (each of its events); the report waits for the end of the
 // handler that made the change (an exit also evicts old records), and a burst of changes in
 // one turn of the loop sends one. No timer: an idle daemon does not wake up for this.
 void daemon::status_changed() {
@@ -292,7 +296,7 @@ int daemon::run() {
   report_status();
   wait_for_signals();
   io_.run();
-  supervisor_->reap();
+  reap_children(*supervisor_);
   log::info("stopped");
   log::standard_error().detach(final_log_patience);
   return 0;

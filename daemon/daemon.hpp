@@ -20,9 +20,10 @@
 #include "daemon/sd_notify.hpp"
 #include "daemon/server.hpp"
 #include "daemon/shared_state.hpp"
-#include "daemon/spawner.hpp"
+#include "daemon/process_host.hpp"
 #include "daemon/state_directory.hpp"
 #include "daemon/supervisor.hpp"
+#include "daemon/timers.hpp"
 
 namespace shoal {
 
@@ -32,8 +33,6 @@ class daemon {
   ~daemon();
   // Returns the process exit code.
   int run();
-  // Where components publish events for `watch` (docs/protocol.md, "Events").
-  event_log& events() { return events_; }
 
  private:
   status prepare();
@@ -49,9 +48,10 @@ class daemon {
   asio::signal_set signals_;
   event_log events_;  // before dispatcher_: watchers' subscriptions point into it
   dispatcher dispatcher_;
-  posix_spawner spawner_;
+  posix_host host_;
+  asio_timers timers_{io_};
   std::unique_ptr<supervisor> supervisor_;
-  std::unique_ptr<program_table> programs_;  // null without a programs file
+  std::unique_ptr<program_table> programs_;  // null without a programs file; ends before supervisor_
   std::unique_ptr<state_directory> state_;  // holds the instance lock until the daemon ends
   std::unique_ptr<shared_state> shared_;
   std::unique_ptr<server> server_;

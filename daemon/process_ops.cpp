@@ -3,8 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <vector>
 
 #include "daemon/fields.hpp"
+#include "daemon/log.hpp"
+#include "daemon/process_json.hpp"
 #include "common/log_limits.hpp"
 #include "daemon/ownership.hpp"
 #include "daemon/run_as.hpp"
@@ -17,15 +22,87 @@ constexpr long long default_log_bytes = 64 * 1024;
 constexpr long long max_log_bytes = 1024 * 1024;
 constexpr double max_log_wait_seconds = 3600;
 
+// Requests that wait for a process to be done (join, stop), answered when the supervisor
+// says it finished; a client that goes away takes its waiters with it.
+class process_waiters {
+ public:
+  explicit process_waiters(timer_service& timers) : timers_(timers) {}
+
+  void join(const std::string& name, std::optional<double> timeout, const responder& reply) {
+    joiner j{next_id_++, reply, 0};
+    if (timeout) {
+      double limit = *timeout;
+      j.deadline = timers_.call_at(timers_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                       std::chrono::duration<double>(limit)),
+                                   [this, name, id = j.id, limit] { time_out(name, id, limit); });
+    }
+    joiners_[name].push_back(std::move(j));
+  }
+
+  void stop(const std::string& name, const responder& reply) { stoppers_[name].push_back(reply); }
+
+  void finished(const process_record& r) {
+    auto joiners = joiners_.extract(r.name);
+    auto stoppers = stoppers_.extract(r.name);
+    if (joiners.empty() && stoppers.empty()) return;
+    json record = to_json(r);
+    if (!joiners.empty())
+      for (auto& j : joiners.mapped()) {
+        timers_.cancel(j.deadline);
+        j.reply.ok(record);
+      }
+    if (!stoppers.empty())
+      for (auto& s : stoppers.mapped()) s.ok(record);
+  }
+
+  void session_closed(std::uint64_t session) {
+    for (auto& [name, js] : joiners_)
+      std::erase_if(js, [&](const joiner& j) {
+        if (j.reply.from().session != session) return false;
+        timers_.cancel(j.deadline);
+        return true;
+      });
+    for (auto& [name, ss] : stoppers_)
+      std::erase_if(ss, [&](const responder& s) { return s.from().session == session; });
+    std::erase_if(joiners_, [](const auto& kv) { return kv.second.empty(); });
+    std::erase_if(stoppers_, [](const auto& kv) { return kv.second.empty(); });
+  }
+
+ private:
+  struct joiner {
+    std::uint64_t id = 0;
+    responder reply;
+    timer_service::id deadline = 0;  // 0 without a timeout
+  };
+
+  void time_out(const std::string& name, std::uint64_t id, double limit) {
+    auto it = joiners_.find(name);
+    if (it == joiners_.end()) return;
+    auto& js = it->second;
+    auto j = std::find_if(js.begin(), js.end(), [&](const joiner& w) { return w.id == id; });
+    if (j == js.end()) return;
+    responder waiting = j->reply;
+    js.erase(j);
+    if (js.empty()) joiners_.erase(it);
+    waiting.fail(errc::timeout, log::format("process '{}' still running after {} s", name, limit));
+  }
+
+  timer_service& timers_;
+  std::uint64_t next_id_ = 1;
+  std::map<std::string, std::vector<joiner>> joiners_;
+  std::map<std::string, std::vector<responder>> stoppers_;
+};
+
 // Decides who the process `p` runs as (ownership.hpp) and sets it up to: argv behind setpriv,
 // the account's environment. Also keeps a peer that is not root from taking over a name that
 // is not its own: a declared program's, or an exited record of another user.
-status choose_identity(const supervisor& s, start_params& p, const std::optional<std::string>& user,
-                       const std::optional<std::string>& group, const peer& from) {
+status choose_identity(const supervisor& s, const std::optional<std::string>& given, process_spec& p,
+                       const std::optional<std::string>& user, const std::optional<std::string>& group,
+                       const peer& from) {
   auto identity = choose_start_identity(from.uid, ::geteuid(), user || group);
   if (!identity) return identity.error();
-  const std::string name = p.name.value_or("");
-  const start_params* declared = p.name ? s.declared(name) : nullptr;
+  const std::string name = given.value_or("");
+  const process_spec* declared = given ? s.declared(name) : nullptr;
   if (p.argv.empty()) {
     // A declared program runs as its programs file says, whoever starts it.
     if (*identity == start_identity::requested)
@@ -41,7 +118,7 @@ status choose_identity(const supervisor& s, start_params& p, const std::optional
       return {errc::permission_denied,
               "unable to start '" + name + "': the programs file declares that name, and only root "
               "may run something else under it; start it without a command, or choose another name"};
-    if (const process_record* old = p.name ? s.find(name) : nullptr)
+    if (const process_record* old = given ? s.find(name) : nullptr)
       if (auto st = check_owner(from.uid, "replace", name, old->uid); !st) return st;
   }
   run_as credentials;
@@ -84,15 +161,14 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
   if (!name) return reply.fail(name.error());
   auto argv = optional_string_array(body, "argv");
   if (!argv) return reply.fail(argv.error());
-  // Without argv, `name` must be a declared program (docs/programs.md).
-  if ((argv->empty() && !*name) || (!argv->empty() && (*argv)[0].empty()))
-    return reply.fail(errc::bad_request, "field 'argv' must be a non-empty array of strings");
+  // Without argv, `name` must be a declared program (docs/programs.md); the supervisor knows.
+  if (!argv->empty() || !*name)
+    if (auto st = check_argv(*argv); !st) return reply.fail(st);
   auto cwd = optional_string(body, "cwd");
   if (!cwd) return reply.fail(cwd.error());
   if (*cwd && !cwd->value().empty() && cwd->value()[0] != '/')
     return reply.fail(errc::bad_request, "field 'cwd' must be an absolute path");
-  start_params p;
-  p.name = *name;
+  process_spec p;
   p.argv = std::move(*argv);
   p.cwd = cwd->value_or("");
   if (auto env = body.find("env"); env != body.end() && !env->is_null()) {
@@ -144,10 +220,10 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
   if (!user) return reply.fail(user.error());
   auto group = optional_string(body, "group");
   if (!group) return reply.fail(group.error());
-  if (auto st = choose_identity(s, p, *user, *group, reply.from()); !st) return reply.fail(st);
-  auto started = s.start(std::move(p));
+  if (auto st = choose_identity(s, *name, p, *user, *group, reply.from()); !st) return reply.fail(st);
+  auto started = s.start(*name, std::move(p));
   if (!started) return reply.fail(started.error());
-  reply.ok(std::move(*started));
+  reply.ok(to_json(**started));
 }
 
 // A process that does not exist passes: the supervisor answers not_found.
@@ -157,12 +233,15 @@ status check_owned(const supervisor& s, const std::string& name, std::string_vie
   return r ? check_owner(from.uid, action, name, r->uid) : status{};
 }
 
-void handle_join(supervisor& s, const json& body, const responder& reply) {
+void handle_join(supervisor& s, process_waiters& w, const json& body, const responder& reply) {
   auto name = required_name(body, "name");
   if (!name) return reply.fail(name.error());
   auto timeout = optional_seconds(body, "timeout");
   if (!timeout) return reply.fail(timeout.error());
-  s.join(*name, *timeout, reply);
+  const process_record* r = s.find(*name);
+  if (!r) return reply.fail(errc::not_found, "no process named '" + *name + "'");
+  if (r->done()) return reply.ok(to_json(*r));
+  w.join(*name, *timeout, reply);
 }
 
 void handle_status(supervisor& s, const json& body, const responder& reply) {
@@ -170,16 +249,23 @@ void handle_status(supervisor& s, const json& body, const responder& reply) {
   if (!names) return reply.fail(names.error());
   auto listed = s.list(*names);
   if (!listed) return reply.fail(listed.error());
-  reply.ok(std::move(*listed));
+  json list = json::array();
+  for (const process_record* r : *listed) list.push_back(to_json(*r));
+  reply.ok({{"processes", std::move(list)}});
 }
 
-void handle_stop(supervisor& s, const json& body, const responder& reply) {
+void handle_stop(supervisor& s, process_waiters& w, const json& body, const responder& reply) {
   auto name = required_name(body, "name");
   if (!name) return reply.fail(name.error());
   auto timeout = optional_seconds(body, "timeout");
   if (!timeout) return reply.fail(timeout.error());
   if (auto st = check_owned(s, *name, "stop", reply.from()); !st) return reply.fail(st);
-  s.stop(*name, *timeout, reply);
+  const process_record* r = s.find(*name);
+  if (!r) return reply.fail(errc::not_found, "no process named '" + *name + "'");
+  if (r->done()) return reply.ok(to_json(*r));
+  // Waiting first: stopping a process waiting to restart finishes it at once.
+  w.stop(*name, reply);
+  if (auto stopped = s.stop(*name, *timeout); !stopped) reply.fail(stopped.error());
 }
 
 void handle_kill(supervisor& s, const json& body, const responder& reply) {
@@ -200,7 +286,7 @@ void handle_kill(supervisor& s, const json& body, const responder& reply) {
   if (auto st = check_owned(s, *name, "signal", reply.from()); !st) return reply.fail(st);
   auto killed = s.kill(*name, signo, group->value_or(false));
   if (!killed) return reply.fail(killed.error());
-  reply.ok(std::move(*killed));
+  reply.ok(to_json(**killed));
 }
 
 void handle_remove(supervisor& s, const json& body, const responder& reply) {
@@ -267,15 +353,24 @@ void handle_logs(supervisor& s, const json& body, const responder& reply) {
 
 }  // namespace
 
-void register_process_ops(dispatcher& d, supervisor& s) {
+void register_process_ops(dispatcher& d, supervisor& s, timer_service& timers) {
+  auto w = std::make_shared<process_waiters>(timers);
+  s.subscribe([w](const supervisor_event& e) {
+    if (e.what == supervisor_event::kind::finished) w->finished(e.record);
+  });
   d.add("start", [&s](const json& b, const responder& r) { handle_start(s, b, r); });
-  d.add("join", [&s](const json& b, const responder& r) { handle_join(s, b, r); });
+  d.add("join", [&s, w](const json& b, const responder& r) { handle_join(s, *w, b, r); });
   d.add("status", [&s](const json& b, const responder& r) { handle_status(s, b, r); });
-  d.add("stop", [&s](const json& b, const responder& r) { handle_stop(s, b, r); });
+  d.add("stop", [&s, w](const json& b, const responder& r) { handle_stop(s, *w, b, r); });
   d.add("kill", [&s](const json& b, const responder& r) { handle_kill(s, b, r); });
   d.add("remove", [&s](const json& b, const responder& r) { handle_remove(s, b, r); });
   d.add("logs", [&s](const json& b, const responder& r) { handle_logs(s, b, r); });
-  d.on_session_closed([&s](std::uint64_t session) { s.session_closed(session); });
+  d.on_session_closed([&s, w](std::uint64_t session) {
+    w->session_closed(session);
+    auto all = s.list({});
+    for (const process_record* r : *all)
+      if (r->output) r->output->session_closed(session);
+  });
 }
 
 }  // namespace shoal

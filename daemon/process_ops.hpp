@@ -1,12 +1,14 @@
 // The process ops of protocol v1 (start, join, status, stop, kill, remove, logs): request
-// fields in, supervisor calls, records out.
+// fields in, supervisor calls, records out as JSON (process_json.hpp). Requests that wait for
+// a process to be done (join, stop) wait here, not in the supervisor, on `timers`.
 #pragma once
 
 #include "daemon/dispatcher.hpp"
 #include "daemon/supervisor.hpp"
+#include "daemon/timers.hpp"
 
 namespace shoal {
 
-void register_process_ops(dispatcher& d, supervisor& s);
+void register_process_ops(dispatcher& d, supervisor& s, timer_service& timers);
 
 }  // namespace shoal

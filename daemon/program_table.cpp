@@ -3,14 +3,20 @@
 #include <algorithm>
 #include <set>
 
-#include <asio/post.hpp>
-
 #include "daemon/log.hpp"
 
 namespace shoal {
 
-program_table::program_table(asio::io_context& io, supervisor& s, std::string path, bool as_root)
-    : io_(io), supervisor_(s), path_(std::move(path)), as_root_(as_root) {}
+program_table::program_table(timer_service& timers, supervisor& s, std::string path, bool as_root)
+    : timers_(timers), supervisor_(s), path_(std::move(path)), as_root_(as_root) {
+  supervisor_.subscribe([this](const supervisor_event& e) {
+    if (e.what != supervisor_event::kind::finished) return;
+    auto [first, last] = after_stop_.equal_range(e.record.name);
+    // Posted: the supervisor tells of a finish from inside its own transitions.
+    for (auto it = first; it != last; ++it) timers_.post(std::move(it->second));
+    after_stop_.erase(first, last);
+  });
+}
 
 result<json> program_table::reload() {
   auto next = load_programs_file(path_, as_root_);
@@ -20,31 +26,8 @@ result<json> program_table::reload() {
   return result;
 }
 
-start_params program_table::params_for(const program_spec& p, const std::string& instance) const {
-  start_params params;
-  params.name = instance;
-  params.argv = p.argv;
-  params.cwd = p.cwd;
-  params.env = p.env;
-  params.restart = p.restart;
-  if (p.credentials.changes_anything()) params.exec_argv = p.spawn_argv();
-  params.uid = p.credentials.uid;
-  params.gid = p.credentials.gid;
-  // A program that runs as another user finds that user's HOME, USER, LOGNAME and SHELL, as
-  // after a login; its own `env` still wins.
-  if (p.credentials.uid)
-    if (auto who = find_account(*p.credentials.uid))
-      params.env = with_account_environment(std::move(params.env), *who);
-  params.program = p.name;
-  params.stop_signal = p.stop_signal;
-  params.stop_timeout = p.stop_timeout;
-  params.log_max_bytes = p.log_max_bytes;
-  params.log_backups = p.log_backups;
-  return params;
-}
-
 void program_table::start_instance(const program_spec& p, const std::string& instance, json& failed) {
-  auto started = supervisor_.start(params_for(p, instance));
+  auto started = supervisor_.start(instance, p.instance_spec());
   if (!started) {
     log::warning("program '{}': unable to start '{}': {}", p.name, instance, started.error().message());
     failed.push_back({{"name", instance}, {"error", started.error().message()}});
@@ -61,27 +44,23 @@ void program_table::restart_if_wanted(const std::string& program, const std::str
   start_instance(it->second, instance, ignored);
 }
 
+void program_table::stop_then(const std::string& instance, std::function<void()> then) {
+  supervisor_.undeclare(instance);
+  const process_record* r = supervisor_.find(instance);
+  if (!r || r->done()) {
+    if (then) then();
+    return;
+  }
+  if (then) after_stop_.emplace(instance, std::move(then));
+  supervisor_.stop(instance, std::nullopt);
+}
+
 json program_table::apply(std::vector<program_spec> next) {
   json added = json::array(), removed = json::array(), changed = json::array(),
        unchanged = json::array(), failed = json::array();
   std::map<std::string, program_spec> previous = std::move(current_);
   current_.clear();
   for (auto& p : next) current_.emplace(p.name, std::move(p));
-
-  // Stops an instance; `then` runs once it has been reaped (at once when it is done).
-  auto stop_then = [this](const std::string& instance, std::function<void()> then) {
-    supervisor_.undeclare(instance);
-    const process_record* r = supervisor_.find(instance);
-    if (!r || r->done()) {
-      if (then) then();
-      return;
-    }
-    // Posted: the supervisor answers waiters from inside its own transitions.
-    responder waiter(nullptr, peer{}, [this, then](const json&) {
-      if (then) asio::post(io_, then);
-    });
-    supervisor_.stop(instance, std::nullopt, waiter);
-  };
 
   for (const auto& [name, old] : previous) {
     if (current_.count(name)) continue;
@@ -96,7 +75,7 @@ json program_table::apply(std::vector<program_spec> next) {
       continue;
     }
     auto instances = p.instance_names();
-    for (const auto& inst : instances) supervisor_.declare(inst, params_for(p, inst));
+    for (const auto& inst : instances) supervisor_.declare(inst, p.instance_spec());
     if (old == previous.end()) {
       added.push_back(name);
       log::info("program '{}' added", name);
@@ -118,10 +97,8 @@ json program_table::apply(std::vector<program_spec> next) {
         if (p.autostart) start_instance(p, inst, failed);
         continue;
       }
-      responder waiter(nullptr, peer{}, [this, name = name, inst](const json&) {
-        asio::post(io_, [this, name, inst] { restart_if_wanted(name, inst); });
-      });
-      supervisor_.stop(inst, std::nullopt, waiter);
+      after_stop_.emplace(inst, [this, name = name, inst] { restart_if_wanted(name, inst); });
+      supervisor_.stop(inst, std::nullopt);
     }
     if (p.autostart)
       for (const auto& inst : fresh) start_instance(p, inst, failed);

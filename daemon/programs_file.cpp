@@ -132,20 +132,21 @@ class validator {
     p.name = name;
     auto argv = body.find("argv");
     if (argv == body.end()) return bad({}, "field 'argv' is missing");
-    if (!argv->is_array() || argv->empty())
-      return bad("argv", "field 'argv' must be a non-empty array of strings");
-    for (const auto& a : *argv) {
-      if (!a.is_string() || a.get_ref<const std::string&>().find('\0') != std::string::npos)
-        return bad("argv", "field 'argv' must be a non-empty array of strings");
-      p.argv.push_back(a.get<std::string>());
-    }
-    if (p.argv[0].empty()) return bad("argv", "field 'argv' must not start with an empty string");
+    bool strings = argv->is_array();
+    if (strings)
+      for (const auto& a : *argv) {
+        strings = strings && a.is_string();
+        p.process.argv.push_back(a.is_string() ? a.get<std::string>() : std::string());
+      }
+    // Anything else than an array of strings is refused as an empty one would be.
+    if (!strings) p.process.argv.clear();
+    if (auto st = check_argv(p.process.argv); !st) return bad("argv", st.message());
 
     if (auto cwd = body.find("cwd"); cwd != body.end()) {
       if (!cwd->is_string() || cwd->get_ref<const std::string&>().empty() ||
           cwd->get_ref<const std::string&>()[0] != '/')
         return bad("cwd", "field 'cwd' must be an absolute path");
-      p.cwd = cwd->get<std::string>();
+      p.process.cwd = cwd->get<std::string>();
     }
     // The files first, in the order listed, then `env` over them: the inline setting is the
     // more specific, as with --env over --env-file. Files are read now, so a reload sees
@@ -178,7 +179,7 @@ class validator {
       }
     }
     std::sort(vars.begin(), vars.end());
-    p.env = std::move(vars);
+    p.process.env = std::move(vars);
     for (const char* field : {"user", "group"}) {
       auto it = body.find(field);
       if (it == body.end()) continue;
@@ -195,8 +196,8 @@ class validator {
       if (auto st = p.credentials.set_group(*p.group); !st) return bad("group", st.message());
     // Such a program enters its cwd through a shell after setpriv (run_as.hpp), and a shell
     // passes on no variable it could not set.
-    if (p.credentials.changes_anything() && !p.cwd.empty())
-      for (const auto& [k, v] : p.env)
+    if (p.credentials.changes_anything() && !p.process.cwd.empty())
+      for (const auto& [k, v] : p.process.env)
         if (!is_shell_name(k))
           return bad("env", "field 'env': variable '" + k + "' cannot reach a program with 'user' "
                             "or 'group' and 'cwd' (it starts through a shell): a name must be "
@@ -218,18 +219,18 @@ class validator {
     if (auto r = body.find("restart"); r != body.end()) {
       auto mode = r->is_string() ? parse_restart_mode(r->get<std::string>()) : std::nullopt;
       if (!mode) return bad("restart", "field 'restart' must be \"no\", \"on-failure\" or \"always\"");
-      p.restart.mode = *mode;
+      p.process.restart.mode = *mode;
     }
     if (auto m = body.find("restart_max"); m != body.end()) {
       if (!m->is_number_integer() || m->get<long long>() < 0 || m->get<long long>() > 1000000)
         return bad("restart_max", "field 'restart_max' must be an integer from 0 to 1000000");
-      p.restart.max_restarts = static_cast<int>(m->get<long long>());
+      p.process.restart.max_restarts = static_cast<int>(m->get<long long>());
     }
     if (auto w = body.find("restart_window"); w != body.end()) {
       if (!w->is_number() || !std::isfinite(w->get<double>()) || w->get<double>() <= 0 ||
           w->get<double>() > 86400 * 365)
         return bad("restart_window", "field 'restart_window' must be a positive number of seconds");
-      p.restart.window_seconds = w->get<double>();
+      p.process.restart.window_seconds = w->get<double>();
     }
     if (auto s = body.find("stop_signal"); s != body.end()) {
       std::optional<int> signo;
@@ -238,13 +239,13 @@ class validator {
       if (!signo || *signo == SIGKILL || *signo == SIGSTOP)
         return bad("stop_signal",
                    "field 'stop_signal' must be a signal like \"SIGTERM\", \"INT\" or 1 (not KILL or STOP)");
-      p.stop_signal = *signo;
+      p.process.stop_signal = *signo;
     }
     if (auto t = body.find("stop_timeout"); t != body.end()) {
       if (!t->is_number() || !std::isfinite(t->get<double>()) || t->get<double>() < 0 ||
           t->get<double>() > 86400)
         return bad("stop_timeout", "field 'stop_timeout' must be a number of seconds from 0 to 86400");
-      p.stop_timeout = t->get<double>();
+      p.process.stop_timeout = t->get<double>();
     }
     if (auto m = body.find("log_max_bytes"); m != body.end()) {
       // A number of bytes, or a string with a K, M or G suffix as on the command line.
@@ -254,12 +255,12 @@ class validator {
       if (!size || !valid_log_max_bytes(*size))
         return bad("log_max_bytes", "field 'log_max_bytes' must be " + std::string(log_max_bytes_rule) +
                                         ", as a number or a string like \"10M\"");
-      p.log_max_bytes = *size;
+      p.process.log_max_bytes = *size;
     }
     if (auto b = body.find("log_backups"); b != body.end()) {
       if (!b->is_number_integer() || !valid_log_backups(b->get<long long>()))
         return bad("log_backups", "field 'log_backups' must be " + std::string(log_backups_rule));
-      p.log_backups = static_cast<int>(b->get<long long>());
+      p.process.log_backups = static_cast<int>(b->get<long long>());
     }
     return p;
   }
@@ -275,6 +276,19 @@ class validator {
 std::size_t line_of_offset(std::string_view text, std::size_t offset) {
   offset = std::min(offset, text.size());
   return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
+}
+
+process_spec program_spec::instance_spec() const {
+  process_spec spec = process;
+  spec.program = name;
+  if (credentials.changes_anything()) spec.exec_argv = spawn_argv();
+  spec.uid = credentials.uid;
+  spec.gid = credentials.gid;
+  // A program that runs as another user finds that user's HOME, USER, LOGNAME and SHELL, as
+  // after a login; its own `env` still wins.
+  if (credentials.uid)
+    if (auto who = find_account(*credentials.uid)) spec.env = with_account_environment(std::move(spec.env), *who);
+  return spec;
 }
 
 std::vector<std::string> program_spec::instance_names() const {

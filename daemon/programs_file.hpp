@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/process_spec.hpp"
 #include "daemon/restart_policy.hpp"
 #include "daemon/run_as.hpp"
 #include "common/status.hpp"
@@ -25,18 +26,19 @@ inline constexpr int max_numprocs = 100;
 
 struct program_spec {
   std::string name;
-  std::vector<std::string> argv;
-  std::string cwd;                                          // empty: the daemon's own
-  std::vector<std::pair<std::string, std::string>> env;     // env_file then env; by key
+  // argv, cwd, env (env_file then env, by key), restart (on-failure unless set), stop_signal,
+  // stop_timeout, log_max_bytes, log_backups as the file says; what the programs file adds
+  // for each instance (program, exec_argv, uid, gid, the account's environment) is added by
+  // instance_spec().
+  process_spec process = [] {
+    process_spec spec;
+    spec.restart.mode = restart_mode::on_failure;
+    return spec;
+  }();
   std::optional<std::string> user, group;                   // as written, for people
   run_as credentials;                                        // resolved when the file is read
   bool autostart = true;
   int numprocs = 1;
-  restart_settings restart{restart_mode::on_failure};
-  int stop_signal = 15;                                      // SIGTERM
-  std::optional<double> stop_timeout;                        // empty: the daemon's --stop-timeout
-  std::optional<std::uint64_t> log_max_bytes;                // empty: the daemon's --log-max-bytes
-  std::optional<int> log_backups;                            // empty: the daemon's --log-backups
 
   bool operator==(const program_spec&) const = default;
 
@@ -44,7 +46,9 @@ struct program_spec {
   std::vector<std::string> instance_names() const;
   // What to execute: argv, behind setpriv when the program sets a user or group (run_as.hpp),
   // which then also enters cwd.
-  std::vector<std::string> spawn_argv() const { return credentials.wrap(argv, cwd); }
+  std::vector<std::string> spawn_argv() const { return credentials.wrap(process.argv, process.cwd); }
+  // What each instance is started with.
+  process_spec instance_spec() const;
 };
 
 // Parses and validates a whole file. `origin` names it in messages. `as_root`: whether the

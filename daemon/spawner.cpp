@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "daemon/process_spec.hpp"
+
 namespace shoal {
 
 namespace {
@@ -35,8 +37,7 @@ std::string quoted(const std::string& s) { return "'" + s + "'"; }
 }  // namespace
 
 result<spawned_child> posix_spawner::spawn(const spawn_request& request) {
-  if (request.argv.empty() || request.argv[0].empty())
-    return status{errc::bad_request, "argv must name a program"};
+  if (auto st = check_argv(request.argv); !st) return st;
   const std::string& program = request.argv[0];
 
   // The child's chdir failing would be reported with the same errno as a missing program;

@@ -1,12 +1,12 @@
-// The process table and each child's state machine (process_record.hpp). Passive: the daemon
-// feeds it requests and "children may have exited" (SIGCHLD); it never reads a socket.
-// Transitions happen in four places only: start(), begin_stop(), on_reaped() and respawn()
-// (process_record.hpp draws them). Each one is published to the event log, when there is one.
+// The process table. Passive: it is told about requests (start, stop, kill, ...), reaped
+// children (on_reaped, from reaper.hpp) and time (timers.hpp), and it acts on processes only
+// through a process_host. It answers with typed results and tells what happened as typed
+// events; it knows no JSON and no protocol (process_ops.cpp turns both into replies).
+// Every state change goes through next_state() (process_lifecycle.hpp).
 #pragma once
 
 #include <sys/types.h>
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,12 +18,13 @@
 
 #include <asio/io_context.hpp>
 
-#include "daemon/dispatcher.hpp"
-#include "daemon/event_log.hpp"
-#include "daemon/log_directory.hpp"
 #include "common/log_limits.hpp"
+#include "common/status.hpp"
+#include "daemon/process_host.hpp"
+#include "daemon/process_logs.hpp"
 #include "daemon/process_record.hpp"
-#include "daemon/spawner.hpp"
+#include "daemon/process_spec.hpp"
+#include "daemon/timers.hpp"
 
 namespace shoal {
 
@@ -35,60 +36,62 @@ struct supervisor_options {
   log_limits default_log_limits{};  // for a start that sets none
 };
 
-struct start_params {
-  std::optional<std::string> name;
-  std::vector<std::string> argv;
-  std::string cwd;
-  std::vector<std::pair<std::string, std::string>> env;
-  // Initialized here so that `start_params{name, argv, cwd, env}` stays warning-free.
-  restart_settings restart{};             // default: never restarted
-  // Set when the process runs as someone else than the daemon (run_as.hpp): a declared
-  // program's user or group, root's `start` with them, any `start` by another user.
-  std::vector<std::string> exec_argv{};   // what to execute, when not argv itself (setpriv)
-  std::optional<uid_t> uid{};             // who it runs as; empty: the daemon's own uid
-  std::optional<gid_t> gid{};             // its group; empty: the daemon's own gid
-  // Declared programs (programs_file.hpp) also set these.
-  std::string program{};                  // the program this is an instance of
-  int stop_signal = 15;                   // SIGTERM
-  std::optional<double> stop_timeout{};   // empty: supervisor_options::stop_grace_seconds
-  std::optional<std::uint64_t> log_max_bytes{};  // empty: supervisor_options::default_log_limits
-  std::optional<int> log_backups{};
+// What happened to a record, told to every subscriber as it happens, in this order for one
+// run: started or respawned; then exited (on its own) or stopped; then restarting or fatal
+// when the restart policy spoke; then finished once the record is done (exited or fatal) and
+// nothing more will happen to it on its own. removed: remove() is about to forget it.
+struct supervisor_event {
+  enum class kind {
+    started, respawned, exited, stopped, restart_cancelled, restarting, fatal, finished, removed
+  };
+  kind what;
+  const process_record& record;
+  double delay_seconds = 0;  // restarting: how long until the next attempt
+  int attempt = 0;           // restarting: 1 for the first restart in a row, 2, ...
 };
 
 class supervisor {
  public:
+  using subscriber = std::function<void(const supervisor_event&)>;
+
   // Opens options.log_dir; if that fails, every start fails with the reason (logs_status()).
-  supervisor(asio::io_context& io, spawner& spawn, supervisor_options options);
+  supervisor(asio::io_context& io, process_host& host, timer_service& timers,
+             supervisor_options options);
   ~supervisor();
   supervisor(const supervisor&) = delete;
   supervisor& operator=(const supervisor&) = delete;
 
   // Extra KEY=VALUE entries every child gets (the shared segment's names).
   void add_child_env(std::string entry);
-  // Told about every start and exit (for logs, readiness status, events).
-  void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
-  // Where transitions are published (started, exited, stopped, restarting, fatal).
-  void set_event_log(event_log& events) { events_ = &events; }
+  // Called synchronously from inside each transition; a subscriber must not call back into
+  // the supervisor's transitions (post instead).
+  void subscribe(subscriber fn);
   // A declared program instance that `start` with a name and no argv starts.
-  void declare(const std::string& name, start_params params);
+  void declare(const std::string& name, process_spec spec);
   void undeclare(const std::string& name);
-
-  result<json> start(start_params params);
-  void join(const std::string& name, std::optional<double> timeout, const responder& reply);
-  result<json> list(const std::vector<std::string>& names) const;
-  void stop(const std::string& name, std::optional<double> grace, const responder& reply);
-  result<json> kill(const std::string& name, int signo, bool group);
-  status remove(const std::string& name);
-  const process_record* find(const std::string& name) const;
   // What `start` with just this name starts; null when no program declares it.
-  const start_params* declared(const std::string& name) const;
-  // Whether the log directory could be opened; the daemon refuses to start without it.
-  const status& logs_status() const { return logs_status_; }
+  const process_spec* declared(const std::string& name) const;
 
-  // SIGCHLD: reap everything that has exited (children and adopted orphans), then return.
-  void reap();
-  // Drop joiners of a client that went away.
-  void session_closed(std::uint64_t session);
+  // A start with an empty argv and a declared name starts the declaration. Without a name,
+  // the next free Process-N.
+  result<const process_record*> start(std::optional<std::string> name, process_spec spec);
+  // Begins stopping: the stop signal, then SIGKILL after `grace` (default: the process's own
+  // stop_timeout, else the daemon's); in backoff, cancels the restart. `finished` follows.
+  result<const process_record*> stop(const std::string& name, std::optional<double> grace);
+  result<const process_record*> kill(const std::string& name, int signo, bool group);
+  status remove(const std::string& name);
+  // All records, sorted by name, or the named ones in the order asked.
+  result<std::vector<const process_record*>> list(const std::vector<std::string>& names) const;
+  const process_record* find(const std::string& name) const;
+  // Whether the log directory could be opened; the daemon refuses to start without it.
+  const status& logs_status() const { return logs_.opened(); }
+
+  // The reaper (reaper.hpp) is about to reap `pid`: while the zombie leader still pins its
+  // group id, the last moment a stopped process's stragglers can be killed safely.
+  void before_reap(pid_t pid);
+  // `pid` was reaped with `wait_status` (waitpid(2)). False when no record owns it: an
+  // adopted orphan.
+  bool on_reaped(pid_t pid, int wait_status);
 
   // Daemon shutdown: refuse new starts, cancel pending restarts, stop every child (grace, then
   // SIGKILL); orphans the daemon adopted get SIGTERM, then SIGKILL once the supervised ones
@@ -101,38 +104,38 @@ class supervisor {
  private:
   process_record* lookup(const std::string& name);
   std::string next_default_name();
-  result<spawned_child> spawn_child(const std::string& name, const start_params& params,
+  result<spawned_child> spawn_child(const std::string& name, const process_spec& spec,
                                     process_output& output);
-  void forget(std::map<std::string, std::unique_ptr<process_record>>::iterator it);
+  // The one place a record's state changes.
+  void transition(process_record& r, process_event event);
+  void tell(supervisor_event::kind what, const process_record& r, double delay = 0, int attempt = 0);
+  void finish(process_record& r);
   void begin_stop(process_record& r, double grace);
+  void escalate(const std::string& name, pid_t pid);
   void respawn(process_record& r);
-  void after_run(process_record& r, bool failed);
-  void emit(std::string_view type, const process_record& r, json fields = json::object());
+  void judge_run(process_record& r, bool failed);
   void signal_group(process_record& r, int signo);
-  void on_reaped(process_record& r, int wait_status);
-  void answer_waiters(process_record& r);
+  void forget(std::map<std::string, std::unique_ptr<process_record>>::iterator it);
   // Forgets the oldest exited records beyond max_exited_records, and their logs.
   void evict_exited();
   void evict_oldest_exited();
   void check_shutdown_done();
-  void changed();
+  std::vector<pid_t> adopted_orphans();
 
   asio::io_context& io_;
-  spawner& spawner_;
+  process_host& host_;
+  timer_service& timers_;
   supervisor_options options_;
-  std::shared_ptr<const log_directory> logs_;  // null when it could not be opened
-  status logs_status_;
+  process_logs logs_;
   std::vector<std::string> child_env_;
+  std::vector<subscriber> subscribers_;
   std::map<std::string, std::unique_ptr<process_record>> records_;  // sorted: status lists by name
   std::unordered_map<pid_t, process_record*> by_pid_;               // alive records only
   std::uint64_t next_default_ = 1;
   std::uint64_t next_start_order_ = 1;
-  std::uint64_t next_waiter_id_ = 1;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
-  std::function<void()> on_change_;
-  event_log* events_ = nullptr;
-  std::map<std::string, start_params> declared_;
+  std::map<std::string, process_spec> declared_;
 };
 
 }  // namespace shoal

@@ -37,19 +37,19 @@ TEST_CASE("a full program parses with its defaults filled in") {
   CHECK(job.name == "job");
   CHECK(job.autostart);
   CHECK(job.numprocs == 1);
-  CHECK(job.restart.mode == restart_mode::on_failure);
-  CHECK(job.stop_signal == 15);
-  CHECK_FALSE(job.stop_timeout);
+  CHECK(job.process.restart.mode == restart_mode::on_failure);
+  CHECK(job.process.stop_signal == 15);
+  CHECK_FALSE(job.process.stop_timeout);
   CHECK(job.instance_names() == std::vector<std::string>{"job"});
-  CHECK(job.spawn_argv() == job.argv);
+  CHECK(job.spawn_argv() == job.process.argv);
 
-  CHECK(web.argv == std::vector<std::string>{"./web", "--port", "8080"});
-  CHECK(web.cwd == "/srv");
-  CHECK(web.env == std::vector<std::pair<std::string, std::string>>{{"A", "1"}, {"B", "2"}});
+  CHECK(web.process.argv == std::vector<std::string>{"./web", "--port", "8080"});
+  CHECK(web.process.cwd == "/srv");
+  CHECK(web.process.env == std::vector<std::pair<std::string, std::string>>{{"A", "1"}, {"B", "2"}});
   CHECK_FALSE(web.autostart);
-  CHECK(web.restart == restart_settings{restart_mode::always, 7, 30});
-  CHECK(web.stop_signal == 2);
-  CHECK(*web.stop_timeout == 2.5);
+  CHECK(web.process.restart == restart_settings{restart_mode::always, 7, 30});
+  CHECK(web.process.stop_signal == 2);
+  CHECK(*web.process.stop_timeout == 2.5);
   CHECK(web.instance_names() == std::vector<std::string>{"web-1", "web-2", "web-3"});
 }
 
@@ -132,14 +132,14 @@ TEST_CASE("user and group need root, name real accounts, and run the program thr
   REQUIRE(parsed.ok());
   CHECK((*parsed)[0].spawn_argv() ==
         std::vector<std::string>{"/usr/bin/setpriv", "--reuid=0", "--regid=0", "--init-groups", "--", "id", "-u"});
-  CHECK((*parsed)[0].argv == std::vector<std::string>{"id", "-u"});
+  CHECK((*parsed)[0].process.argv == std::vector<std::string>{"id", "-u"});
 }
 
 TEST_CASE("env_file is read when the file is, under env, and its errors name both files") {
   char dir_template[] = "/tmp/shoal-progenv-XXXXXX";
   REQUIRE(::mkdtemp(dir_template));
   std::string dir = dir_template;
-  std::string common = dir + "/common.env", web = dir + "/web.env", broken = dir + "/broken.env";
+  std::string common = dir + "/common.env", web = dir + "/web.process.env", broken = dir + "/broken.env";
   std::ofstream(common) << "# shared\nLEVEL=info\nREGION='eu west'\nPORT=1\n";
   std::ofstream(web) << "PORT=8080\n";
   std::ofstream(broken) << "A=1\n\nexport B=2\n";
@@ -148,13 +148,13 @@ TEST_CASE("env_file is read when the file is, under env, and its errors name bot
                                    common + "\", \"" + web + "\"], \"env\": {\"LEVEL\": \"debug\"}}}}",
                                "p.json", false);
   REQUIRE_MESSAGE(parsed.ok(), parsed.error().message());
-  CHECK((*parsed)[0].env == std::vector<std::pair<std::string, std::string>>{
+  CHECK((*parsed)[0].process.env == std::vector<std::pair<std::string, std::string>>{
                                 {"LEVEL", "debug"}, {"PORT", "8080"}, {"REGION", "eu west"}});
 
   auto one = parse_programs("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": \"" + web + "\"}}}",
                             "p.json", false);
   REQUIRE(one.ok());
-  CHECK((*one)[0].env == std::vector<std::pair<std::string, std::string>>{{"PORT", "8080"}});
+  CHECK((*one)[0].process.env == std::vector<std::pair<std::string, std::string>>{{"PORT", "8080"}});
 
   std::string msg = refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"],\n\"env_file\": \"" + broken + "\"}}}");
   CHECK_MESSAGE(msg == "p.json:2: program 'a': " + broken +

@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -26,12 +27,16 @@ const passwd& nobody() {
 }
 
 // Records what it was asked to execute and executes nothing.
-struct recording_spawner final : spawner {
+struct recording_spawner final : process_host {
   std::vector<std::vector<std::string>> argvs;
   result<spawned_child> spawn(const spawn_request& req) override {
     argvs.push_back(req.argv);
     return status{errc::spawn_failed, "not executed in unit tests"};
   }
+  int signal_group(pid_t, int) override { return ESRCH; }
+  int signal_process(int, int) override { return ESRCH; }
+  std::vector<pid_t> living_children() override { return {}; }
+  void signal_orphan(pid_t, int) override {}
 };
 
 struct start_op {
@@ -41,9 +46,10 @@ struct start_op {
   }();
   asio::io_context io;
   recording_spawner spawned;
-  supervisor sup{io, spawned, {dir, "/tmp/x.sock", 1, 10}};
+  asio_timers timers{io};
+  supervisor sup{io, spawned, timers, {dir, "/tmp/x.sock", 1, 10}};
   dispatcher d;
-  start_op() { register_process_ops(d, sup); }
+  start_op() { register_process_ops(d, sup, timers); }
   ~start_op() { std::filesystem::remove_all(dir); }
 
   json request(const std::string& line, uid_t peer_uid) {
@@ -66,7 +72,7 @@ TEST_CASE("start with user or group: refused to anyone but root, before anything
     CHECK(reply["error"]["message"] == "only root may start a process as another user");
   }
   CHECK(op.spawned.argvs.empty());
-  CHECK(op.sup.list({})->at("processes").empty());
+  CHECK(op.sup.list({})->empty());
 }
 
 TEST_CASE("start from a peer that is not root runs as that peer, or not at all") {

@@ -7,32 +7,23 @@
 #include <filesystem>
 #include <thread>
 
+#include "daemon/reaper.hpp"
 #include "daemon/supervisor.hpp"
+#include "unit/fake_supervision.hpp"
+
+// The supervisor with real processes: what only the kernel can say (exit statuses, signals,
+// pids), and log files on disk. Its state machine alone: test_supervisor_transitions.cpp.
 
 using namespace shoal;
+using namespace shoal::testing;
 
 namespace {
-
-struct failing_spawner final : spawner {
-  result<spawned_child> spawn(const spawn_request&) override {
-    return status{errc::spawn_failed, "/nope: No such file or directory"};
-  }
-};
-
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/shoal-unit-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 // Reaps until `name` has exited, bounded by a deadline.
 bool wait_exited(supervisor& s, const std::string& name) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    s.reap();
+    reap_children(s);
     const process_record* r = s.find(name);
     if (r && !r->alive()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -40,21 +31,32 @@ bool wait_exited(supervisor& s, const std::string& name) {
   return false;
 }
 
-start_params params(std::string name, std::vector<std::string> argv) {
-  start_params p;
-  p.name = std::move(name);
-  p.argv = std::move(argv);
-  return p;
+process_spec command(std::vector<std::string> argv) {
+  process_spec spec;
+  spec.argv = std::move(argv);
+  return spec;
 }
+
+struct real_rig {
+  temp_dir dir;
+  asio::io_context io;
+  posix_host host;
+  asio_timers timers{io};
+  supervisor s;
+  explicit real_rig(double grace = 1, std::size_t max_exited = 10)
+      : s(io, host, timers, {dir.path, "/tmp/x.sock", grace, max_exited}) {}
+};
 
 }  // namespace
 
 TEST_CASE("a spawn failure leaves no record and keeps the old one") {
   temp_dir dir;
   asio::io_context io;
-  failing_spawner sp;
-  supervisor s(io, sp, {dir.path, "/tmp/x.sock", 1, 10});
-  auto r = s.start(params("bear", {"/nope"}));
+  fake_host host;
+  host.fail_spawns = true;
+  manual_timers timers;
+  supervisor s(io, host, timers, {dir.path, "/tmp/x.sock", 1, 10});
+  auto r = s.start("bear", command({"/nope"}));
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code() == errc::spawn_failed);
   CHECK(r.error().message() == "unable to spawn 'bear': /nope: No such file or directory");
@@ -62,12 +64,10 @@ TEST_CASE("a spawn failure leaves no record and keeps the old one") {
 }
 
 TEST_CASE("exit statuses and signals decode like Python's exitcode") {
-  temp_dir dir;
-  asio::io_context io;
-  posix_spawner sp;
-  supervisor s(io, sp, {dir.path, "/tmp/x.sock", 1, 10});
-  REQUIRE(s.start(params("three", {"/bin/sh", "-c", "exit 3"})).ok());
-  REQUIRE(s.start(params("killed", {"/bin/sh", "-c", "kill -9 $$"})).ok());
+  real_rig rig;
+  supervisor& s = rig.s;
+  REQUIRE(s.start("three", command({"/bin/sh", "-c", "exit 3"})).ok());
+  REQUIRE(s.start("killed", command({"/bin/sh", "-c", "kill -9 $$"})).ok());
   REQUIRE(wait_exited(s, "three"));
   REQUIRE(wait_exited(s, "killed"));
   CHECK(s.find("three")->exitcode == 3);
@@ -79,36 +79,33 @@ TEST_CASE("exit statuses and signals decode like Python's exitcode") {
 }
 
 TEST_CASE("a running name is taken; an exited one is replaced; default names count up") {
-  temp_dir dir;
-  asio::io_context io;
-  posix_spawner sp;
-  supervisor s(io, sp, {dir.path, "/tmp/x.sock", 1, 10});
-  auto first = s.start(start_params{std::nullopt, {"/bin/sleep", "5"}, "", {}});
+  real_rig rig;
+  supervisor& s = rig.s;
+  auto first = s.start(std::nullopt, command({"/bin/sleep", "5"}));
   REQUIRE(first.ok());
-  CHECK((*first)["name"] == "Process-1");
-  auto again = s.start(params("Process-1", {"/bin/true"}));
+  CHECK((*first)->name == "Process-1");
+  const pid_t first_pid = (*first)->pid;
+  auto again = s.start("Process-1", command({"/bin/true"}));
   REQUIRE_FALSE(again.ok());
   CHECK(again.error().code() == errc::already_exists);
   auto k = s.kill("Process-1", 9, false);
   REQUIRE(k.ok());
   REQUIRE(wait_exited(s, "Process-1"));
-  auto replaced = s.start(params("Process-1", {"/bin/true"}));
+  auto replaced = s.start("Process-1", command({"/bin/true"}));
   REQUIRE(replaced.ok());
-  CHECK((*replaced)["pid"] != (*first)["pid"]);
+  CHECK((*replaced)->pid != first_pid);
   REQUIRE(wait_exited(s, "Process-1"));
-  auto second = s.start(start_params{std::nullopt, {"/bin/true"}, "", {}});
+  auto second = s.start(std::nullopt, command({"/bin/true"}));
   REQUIRE(second.ok());
-  CHECK((*second)["name"] == "Process-2");
+  CHECK((*second)->name == "Process-2");
   REQUIRE(wait_exited(s, "Process-2"));
 }
 
 TEST_CASE("exited records are bounded, oldest first") {
-  temp_dir dir;
-  asio::io_context io;
-  posix_spawner sp;
-  supervisor s(io, sp, {dir.path, "/tmp/x.sock", 1, 2});
+  real_rig rig(1, 2);
+  supervisor& s = rig.s;
   for (const char* n : {"a", "b", "c"}) {
-    REQUIRE(s.start(params(n, {"/bin/true"})).ok());
+    REQUIRE(s.start(n, command({"/bin/true"})).ok());
     REQUIRE(wait_exited(s, n));
   }
   CHECK(s.find("a") == nullptr);
@@ -119,18 +116,18 @@ TEST_CASE("exited records are bounded, oldest first") {
 }
 
 TEST_CASE("a shutdown keeps only the newest exited records and their logs") {
-  temp_dir dir;
-  asio::io_context io;
-  posix_spawner sp;
-  supervisor s(io, sp, {dir.path, "/tmp/x.sock", 5, 2});
-  for (const char* n : {"a", "b", "c", "d"}) REQUIRE(s.start(params(n, {"/bin/sleep", "5"})).ok());
+  real_rig rig(5, 2);
+  supervisor& s = rig.s;
+  temp_dir& dir = rig.dir;
+  asio::io_context& io = rig.io;
+  for (const char* n : {"a", "b", "c", "d"}) REQUIRE(s.start(n, command({"/bin/sleep", "5"})).ok());
   for (const char* n : {"a", "b", "c", "d"})
     REQUIRE(std::filesystem::exists(dir.path + "/" + n + ".out"));
   bool done = false;
   s.shutdown([&] { done = true; });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!done && std::chrono::steady_clock::now() < deadline) {
-    s.reap();
+    reap_children(s);
     io.poll();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -148,11 +145,9 @@ TEST_CASE("a shutdown keeps only the newest exited records and their logs") {
 }
 
 TEST_CASE("remove and kill refuse in the wrong state") {
-  temp_dir dir;
-  asio::io_context io;
-  posix_spawner sp;
-  supervisor s(io, sp, {dir.path, "/tmp/x.sock", 1, 10});
-  REQUIRE(s.start(params("s", {"/bin/sleep", "5"})).ok());
+  real_rig rig;
+  supervisor& s = rig.s;
+  REQUIRE(s.start("s", command({"/bin/sleep", "5"})).ok());
   CHECK(s.remove("s").code() == errc::invalid_state);
   REQUIRE(s.kill("s", 15, false).ok());
   REQUIRE(wait_exited(s, "s"));

@@ -1,0 +1,44 @@
+// What the supervisor does to real processes, behind one interface: start them, signal them,
+// find the orphans it adopted. posix_host is the real one; unit tests drive the supervisor's
+// state machine with a fake that records what it was asked, so no process is started.
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "common/status.hpp"
+#include "daemon/spawner.hpp"
+
+namespace shoal {
+
+class process_host {
+ public:
+  virtual ~process_host() = default;
+  // spawn_failed ("PROGRAM: No such file or directory") when the program cannot be executed;
+  // the caller adds which process it was. Nothing is left running.
+  virtual result<spawned_child> spawn(const spawn_request& request) = 0;
+  // To the process group led by `pid`: only while the leader is unreaped, so that the group
+  // id cannot have been reused. 0, or the errno.
+  virtual int signal_group(pid_t pid, int signo) = 0;
+  // To the process alone, through its pidfd; 0, or the errno (ESRCH once it has exited).
+  virtual int signal_process(int pidfd, int signo) = 0;
+  // Children of the daemon that are not zombies, adopted orphans among them (orphans.hpp).
+  virtual std::vector<pid_t> living_children() = 0;
+  // To an adopted orphan: safe until it is reaped, which only the daemon's thread does.
+  virtual void signal_orphan(pid_t pid, int signo) = 0;
+};
+
+class posix_host final : public process_host {
+ public:
+  result<spawned_child> spawn(const spawn_request& request) override;
+  int signal_group(pid_t pid, int signo) override;
+  int signal_process(int pidfd, int signo) override;
+  std::vector<pid_t> living_children() override;
+  void signal_orphan(pid_t pid, int signo) override;
+
+ private:
+  posix_spawner spawner_;
+};
+
+}  // namespace shoal

@@ -1,0 +1,39 @@
+// Where the processes' stdout and stderr go: NAME.out and NAME.err in the daemon's log
+// directory (log_directory.hpp), each rotated at the limits its spec sets, else the daemon's.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <asio/io_context.hpp>
+
+#include "common/log_limits.hpp"
+#include "common/status.hpp"
+#include "daemon/log_directory.hpp"
+#include "daemon/process_output.hpp"
+#include "daemon/process_spec.hpp"
+
+namespace shoal {
+
+class process_logs {
+ public:
+  // Opens `dir`; if that fails, opened() says why and every output_for() fails with it.
+  process_logs(asio::io_context& io, const std::string& dir, log_limits defaults);
+
+  const status& opened() const { return opened_; }
+  log_limits limits_for(const process_spec& spec) const;
+  // The logs of a new run of `name`: `previous` when the name ran before (a new run goes on
+  // in the same files, at the same offsets), else the files opened afresh. The caller sets
+  // the limits once the run has started, so a refused start changes nothing.
+  result<std::shared_ptr<process_output>> output_for(const std::string& name,
+                                                     std::shared_ptr<process_output> previous,
+                                                     const log_limits& limits);
+
+ private:
+  asio::io_context& io_;
+  log_limits defaults_;
+  std::shared_ptr<const log_directory> dir_;  // null when it could not be opened
+  status opened_;
+};
+
+}  // namespace shoal
