@@ -16,6 +16,7 @@
 #include "daemon/process_json.hpp"
 #include "daemon/process_ops.hpp"
 #include "daemon/program_ops.hpp"
+#include "daemon/watch_ops.hpp"
 #include "daemon/reaper.hpp"
 #include "daemon/signal_dispositions.hpp"
 #include "common/signals.hpp"

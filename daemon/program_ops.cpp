@@ -1,52 +1,8 @@
 #include "daemon/program_ops.hpp"
 
-#include <map>
-#include <memory>
-#include <set>
-
-#include "daemon/fields.hpp"
 #include "daemon/log.hpp"
 
 namespace shoal {
-namespace {
-
-// Which watch subscriptions each session holds, so they end when the client goes.
-struct watch_registry {
-  event_log& events;
-  std::map<std::uint64_t, std::vector<std::uint64_t>> by_session;
-};
-
-bool wanted(const std::set<std::string>& names, const json& event) {
-  if (names.empty()) return true;
-  for (const char* key : {"name", "program"}) {
-    auto it = event.find(key);
-    if (it != event.end() && it->is_string() && names.count(it->get<std::string>())) return true;
-  }
-  return false;
-}
-
-void handle_watch(watch_registry& w, const json& body, const responder& reply) {
-  auto names = optional_string_array(body, "names");
-  if (!names) return reply.fail(names.error());
-  auto since = optional_integer(body, "since");
-  if (!since) return reply.fail(since.error());
-  if (*since && **since < 0) return reply.fail(errc::out_of_range, "field 'since' must not be negative");
-  std::set<std::string> filter(names->begin(), names->end());
-
-  event_log::replay replay;
-  if (*since) replay = w.events.since(static_cast<std::uint64_t>(**since));
-  std::size_t replayed = 0;
-  for (const auto& e : replay.events) replayed += wanted(filter, e);
-  reply.ok({{"seq", w.events.last_seq()}, {"replayed", replayed}, {"lost", replay.lost}});
-  for (const auto& e : replay.events)
-    if (wanted(filter, e)) reply.stream(e);
-  auto id = w.events.subscribe([reply, filter = std::move(filter)](const json& event) {
-    if (wanted(filter, event)) reply.stream(event);
-  });
-  w.by_session[reply.from().session].push_back(id);
-}
-
-}  // namespace
 
 void register_program_ops(dispatcher& d, program_table* programs) {
   d.add("reload", [programs](const json&, const responder& reply) {
@@ -59,17 +15,6 @@ void register_program_ops(dispatcher& d, program_table* programs) {
     }
     log::info("reloaded '{}'", programs->path());
     reply.ok(std::move(*applied));
-  });
-}
-
-void register_watch_ops(dispatcher& d, event_log& events) {
-  auto w = std::make_shared<watch_registry>(watch_registry{events, {}});
-  d.add("watch", [w](const json& body, const responder& reply) { handle_watch(*w, body, reply); });
-  d.on_session_closed([w](std::uint64_t session) {
-    auto it = w->by_session.find(session);
-    if (it == w->by_session.end()) return;
-    for (auto id : it->second) w->events.unsubscribe(id);
-    w->by_session.erase(it);
   });
 }
 

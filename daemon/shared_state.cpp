@@ -5,7 +5,7 @@
 #include "daemon/lock_ops.hpp"
 #include "daemon/log.hpp"
 #include "daemon/shared_names.hpp"
-#include "daemon/shared_ops.hpp"
+#include "daemon/value_ops.hpp"
 #include "shoal/lock_names.hpp"
 #include "shoal/lock_record.hpp"
 
