@@ -1,7 +1,5 @@
 #include "daemon/peer_access.hpp"
 
-#include <grp.h>
-#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,46 +9,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/accounts.hpp"
+
 namespace shoal {
 namespace {
 
-std::string user_name(uid_t uid) {
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found)
-    return found->pw_name;
-  return {};
-}
-
-std::string describe(const peer_credentials& peer) {
-  std::string name = user_name(peer.uid);
-  std::string out = "pid " + std::to_string(peer.pid) + " uid " + std::to_string(peer.uid);
-  if (!name.empty()) out += " (" + name + ")";
-  return out;
-}
-
-// The groups the group database gives the peer's user, primary included.
+// Whether the user database's entry for `uid` lists it in `wanted`.
 bool user_listed_in_group(uid_t uid, gid_t wanted) {
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || !found) return false;
-  if (found->pw_gid == wanted) return true;
-  int count = 64;
-  std::vector<gid_t> groups(count);
-  // getgrouplist reports the size it needs when the buffer is too small; a user in more
-  // groups than that between two calls is not worth a loop.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    int n = count;
-    if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &n) >= 0) {
-      groups.resize(n);
-      return std::find(groups.begin(), groups.end(), wanted) != groups.end();
-    }
-    count = n;
-    groups.resize(count);
-  }
-  return false;
+  auto who = find_account(uid);
+  return who && user_in_group(*who, wanted);
 }
 
 std::vector<gid_t> groups_from_proc(pid_t pid) {
@@ -119,34 +86,20 @@ result<access_policy> make_access_policy(uid_t daemon_uid, const std::string& gr
   access_policy policy;
   policy.daemon_uid = daemon_uid;
   if (group.empty()) return policy;
-  std::vector<char> buffer(16384);
-  ::group entry{};
-  ::group* found = nullptr;
-  int err = getgrnam_r(group.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  auto found = find_group(group);
   if (!found) {
-    gid_t gid = 0;
-    auto [end, ec] = std::from_chars(group.data(), group.data() + group.size(), gid);
-    if (ec == std::errc{} && end == group.data() + group.size())
-      err = getgrgid_r(gid, &entry, buffer.data(), buffer.size(), &found);
-  }
-  if (!found) {
-    if (err != 0)
-      return status::from_errno(errc::bad_request, "unable to look up group '" + group + "'",
-                                err);
+    if (found.error().code() != errc::bad_request) return found.error();
     return status(errc::bad_request,
                   "unable to allow group '" + group + "': no such group (create it with "
                   "'groupadd --system " + group + "')");
   }
-  policy.allowed_gid = found->gr_gid;
-  policy.allowed_group = found->gr_name;
+  policy.allowed_gid = *found;
+  policy.allowed_group = group_name(*found);
   return policy;
 }
 
 access_decision check_access(const access_policy& policy, const peer_credentials& peer) {
-  auto decide = [&](bool allowed, std::string why) {
-    std::string reason = describe(peer) + (allowed ? " allowed: " : " refused: ") + why;
-    return access_decision{allowed, std::move(why), std::move(reason)};
-  };
+  auto decide = [](bool allowed, std::string why) { return access_decision{allowed, std::move(why)}; };
   if (peer.uid == 0) return decide(true, "root");
   if (peer.uid == policy.daemon_uid) return decide(true, "the daemon's own uid");
   if (policy.allowed_gid) {

@@ -40,8 +40,7 @@ result<access_policy> make_access_policy(uid_t daemon_uid, const std::string& gr
 
 struct access_decision {
   bool allowed = false;
-  std::string why;     // "not root, not uid 0 and not a member of group 'shoal'"
-  std::string reason;  // the same, naming the peer's pid and uid first: one log line
+  std::string why;  // "not root, not uid 0 and not a member of group 'shoal'"
 };
 
 access_decision check_access(const access_policy& policy, const peer_credentials& peer);

@@ -1,46 +1,10 @@
 #include "daemon/run_as.hpp"
 
-#include <grp.h>
-#include <pwd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <charconv>
 #include <vector>
 
 namespace shoal {
-namespace {
-
-// Digits only, fitting in T: a numeric id rather than a name.
-template <typename T>
-std::optional<T> numeric_id(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  T value{};
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return value;
-}
-
-// Runs `lookup(buffer, size)`, a getpw*_r or getgr*_r call, growing the buffer while it says
-// ERANGE. Returns that call's result: 0 also when there is no such entry.
-template <typename Lookup>
-int with_buffer(std::vector<char>& buffer, Lookup lookup) {
-  buffer.resize(4096);
-  for (int tries = 0; tries < 8; ++tries) {
-    int err = lookup(buffer.data(), buffer.size());
-    if (err != ERANGE) return err;
-    buffer.resize(buffer.size() * 4);
-  }
-  return ERANGE;
-}
-
-account from_entry(const passwd& entry) {
-  return account{entry.pw_uid, entry.pw_gid, entry.pw_name ? entry.pw_name : "",
-                 entry.pw_dir ? entry.pw_dir : "", entry.pw_shell ? entry.pw_shell : ""};
-}
-
-}  // namespace
 
 run_as run_as::peer(uid_t uid, gid_t gid) {
   run_as out;
@@ -98,40 +62,6 @@ std::vector<std::string> run_as::wrap(const std::vector<std::string>& argv, cons
   return out;
 }
 
-result<account> find_user(const std::string& name) {
-  if (name.empty() || name.find('\0') != std::string::npos)
-    return status{errc::bad_request, "a user must be given by name or uid"};
-  passwd entry{};
-  passwd* found = nullptr;
-  std::vector<char> buffer;
-  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
-    return ::getpwnam_r(name.c_str(), &entry, buf, size, &found);
-  });
-  if (err == 0 && !found) {
-    if (auto uid = numeric_id<uid_t>(name))
-      err = with_buffer(buffer, [&](char* buf, std::size_t size) {
-        return ::getpwuid_r(*uid, &entry, buf, size, &found);
-      });
-  }
-  if (err != 0) return status::from_errno(errc::internal, "unable to look up user '" + name + "'", err);
-  if (!found) return status{errc::bad_request, "no user named '" + name + "'"};
-  return from_entry(*found);
-}
-
-result<account> find_account(uid_t uid) {
-  passwd entry{};
-  passwd* found = nullptr;
-  std::vector<char> buffer;
-  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
-    return ::getpwuid_r(uid, &entry, buf, size, &found);
-  });
-  if (err != 0)
-    return status::from_errno(errc::internal, "unable to look up uid " + std::to_string(uid), err);
-  if (!found)
-    return status{errc::not_found, "uid " + std::to_string(uid) + " has no entry in the user database"};
-  return from_entry(*found);
-}
-
 environment account_environment(const account& who) {
   return {{"HOME", who.home.empty() ? std::string("/") : who.home},
           {"LOGNAME", who.name},
@@ -146,41 +76,6 @@ environment with_account_environment(environment env, const account& who) {
     if (!given) env.push_back(std::move(entry));
   }
   return env;
-}
-
-std::string user_name(uid_t uid) {
-  auto who = find_account(uid);
-  return who && !who->name.empty() ? who->name : std::to_string(uid);
-}
-
-std::string group_name(gid_t gid) {
-  group entry{};
-  group* found = nullptr;
-  std::vector<char> buffer;
-  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
-    return ::getgrgid_r(gid, &entry, buf, size, &found);
-  });
-  return err == 0 && found && found->gr_name ? std::string(found->gr_name) : std::to_string(gid);
-}
-
-result<gid_t> find_group(const std::string& name) {
-  if (name.empty() || name.find('\0') != std::string::npos)
-    return status{errc::bad_request, "a group must be given by name or gid"};
-  group entry{};
-  group* found = nullptr;
-  std::vector<char> buffer;
-  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
-    return ::getgrnam_r(name.c_str(), &entry, buf, size, &found);
-  });
-  if (err == 0 && !found) {
-    if (auto gid = numeric_id<gid_t>(name))
-      err = with_buffer(buffer, [&](char* buf, std::size_t size) {
-        return ::getgrgid_r(*gid, &entry, buf, size, &found);
-      });
-  }
-  if (err != 0) return status::from_errno(errc::internal, "unable to look up group '" + name + "'", err);
-  if (!found) return status{errc::bad_request, "no group named '" + name + "'"};
-  return found->gr_gid;
 }
 
 status run_as::set_user(const std::string& name_or_uid) {

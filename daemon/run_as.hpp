@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "daemon/accounts.hpp"
 
 namespace shoal {
 
@@ -81,30 +82,11 @@ struct run_as {
   bool group_given_ = false;  // gid is the group's, not the user's primary one
 };
 
-struct account {
-  uid_t uid = 0;
-  gid_t primary_gid = 0;
-  std::string name, home, shell;  // from its passwd entry
-};
-
-// A user by name, or by numeric uid when no user has that name; the account must exist (its
-// groups and primary group come from it). bad_request: "no user named 'x'".
-result<account> find_user(const std::string& name_or_uid);
-// The account of `uid`, never looked up by name. not_found: "uid 4000 has no entry in the user
-// database".
-result<account> find_account(uid_t uid);
 // What a child of `who` finds in its environment about its account, as login(1) sets it:
 // HOME, USER, LOGNAME and SHELL (/bin/sh when the entry names none).
 environment account_environment(const account& who);
 // `env` with account_environment(who) added for each of those keys it does not set itself.
 environment with_account_environment(environment env, const account& who);
-
-// The name of a user or group for people: from the database, else the number itself.
-std::string user_name(uid_t uid);
-std::string group_name(gid_t gid);
-// A group by name, or by numeric gid when no group has that name; it must exist.
-// bad_request: "no group named 'x'".
-result<gid_t> find_group(const std::string& name_or_gid);
 
 // Both at once (either may be absent): set_user, then set_group.
 result<run_as> resolve_run_as(const std::optional<std::string>& user,
