@@ -70,8 +70,6 @@ std::vector<std::string> parsed_args::values(std::string_view name) const {
   return all;
 }
 
-std::span<const option_spec> global_options() { return globals; }
-
 result<parsed_args> parse_args(std::span<const std::string> words,
                                std::span<const option_spec> spec, operand_mode mode) {
   parsed_args out;

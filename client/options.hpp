@@ -48,9 +48,6 @@ result<parsed_args> parse_args(std::span<const std::string> words,
                                std::span<const option_spec> spec,
                                operand_mode mode = operand_mode::operands);
 
-// The options every verb accepts.
-std::span<const option_spec> global_options();
-
 // The longest duration the daemon accepts, in seconds.
 inline constexpr double max_seconds = 1e9;
 
