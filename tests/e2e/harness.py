@@ -133,6 +133,16 @@ def children_of(ppid):
     return found
 
 
+def environ_entries(pid, timeout=10):
+    """The environment of process `pid`, as its list of KEY=VALUE byte strings. A process just
+    started may still be inside execve: its parent has been let go, but the kernel shows the new
+    environment only once exec has laid it out (an empty read until then), so wait for it."""
+    def read():
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return [e for e in f.read().split(b"\0") if e]
+    return wait_until(read, timeout, what=f"process {pid} to finish its exec")
+
+
 def processes_with_env(entry):
     """Pids of live processes whose environment holds exactly `entry` (e.g. SHOAL_SOCKET=...)."""
     needle = entry.encode()

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from harness import SHOAL, clean_env, ok, wait_until
+from harness import SHOAL, clean_env, environ_entries, ok, wait_until
 
 
 class Tmux:
@@ -115,8 +115,7 @@ def test_top_shows_processes_restarts_one_from_the_keyboard_and_quits(shoal, tmu
     assert f"beta started (pid {after['pid']})" in screen, screen
     # Started again as it was: same command, and its environment came along.
     assert after["argv"] == before["argv"] and after["cwd"] == before["cwd"]
-    with open(f"/proc/{after['pid']}/environ", "rb") as f:
-        assert b"WHO=beta" in f.read().split(b"\0")
+    assert b"WHO=beta" in environ_entries(after["pid"])
     assert shoal.record("alpha")["state"] == "running"
 
     tmux.keys("q")

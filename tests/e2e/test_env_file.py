@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 
-from harness import SHOALD, clean_env, ok, wait_until
+from harness import SHOALD, clean_env, environ_entries, ok, wait_until
 
 
 def write(directory, name, text):
@@ -16,9 +16,7 @@ def write(directory, name, text):
 
 
 def environ_of(pid):
-    with open(f"/proc/{pid}/environ", "rb") as f:
-        entries = f.read().split(b"\0")
-    return dict(e.decode().split("=", 1) for e in entries if b"=" in e)
+    return dict(e.decode().split("=", 1) for e in environ_entries(pid) if b"=" in e)
 
 
 def names(daemon):

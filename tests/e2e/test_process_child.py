@@ -3,7 +3,7 @@
 import os
 import re
 
-from harness import ok, wait_asleep
+from harness import environ_entries, ok, wait_asleep
 
 
 def start_sleeper(shoal, name, **fields):
@@ -53,9 +53,7 @@ def test_child_has_a_clean_signal_state_and_its_own_group(shoal):
 
 def test_child_environment_names_the_daemon_and_itself(shoal):
     record = start_sleeper(shoal, "envy", env={"EXTRA_ONE": "1", "WITH SPACE": "a b=c"})
-    with open(f"/proc/{record['pid']}/environ", "rb") as f:
-        entries = f.read().split(b"\0")
-    env = dict(e.decode().split("=", 1) for e in entries if e)
+    env = dict(e.decode().split("=", 1) for e in environ_entries(record["pid"]))
     assert env["SHOAL_SOCKET"] == shoal.socket
     assert env["SHOAL_NAME"] == "envy"
     assert env["EXTRA_ONE"] == "1"
@@ -67,8 +65,7 @@ def test_the_daemon_sets_its_own_names_whatever_the_caller_passes(shoal):
     forged = {"SHOAL_SOCKET": "/tmp/elsewhere.sock", "SHOAL_NAME": "someone-else",
               "SHOAL_SHM": "/forged-shm", "SHOAL_LOCK": "/forged-lock", "KEPT": "yes"}
     record = start_sleeper(shoal, "honest", env=forged)
-    with open(f"/proc/{record['pid']}/environ", "rb") as f:
-        entries = [e.decode() for e in f.read().split(b"\0") if e]
+    entries = [e.decode() for e in environ_entries(record["pid"])]
     names = [e.split("=", 1)[0] for e in entries]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     assert duplicates == [], f"names set twice in the child's environment: {duplicates}"

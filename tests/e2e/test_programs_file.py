@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 
-from harness import SHOALD, clean_env, ok, error_code, wait_until
+from harness import SHOALD, clean_env, environ_entries, ok, error_code, wait_until
 
 
 def write_programs(directory, programs, name="programs.json"):
@@ -32,8 +32,7 @@ def test_autostart_and_numprocs_start_every_instance(daemons):
         assert p["state"] == "running", p
         assert p["program"] == name.split("-")[0]
         assert p["restart"] == "on-failure"
-    with open(f"/proc/{procs['single']['pid']}/environ", "rb") as f:
-        assert b"GREETING=hi" in f.read().split(b"\0")
+    assert b"GREETING=hi" in environ_entries(procs["single"]["pid"])
     # A program with autostart off starts by its name alone.
     started = daemon.cli("start", "--name", "manual")
     assert started.returncode == 0, started
@@ -114,8 +113,7 @@ def test_user_runs_the_program_with_that_users_credentials(daemons):
     assert fields["Gid"].split()[0] == str(nobody.pw_gid)
     assert (rec["user"], rec["uid"]) == ("nobody", nobody.pw_uid)
     # The account's environment, as after a login, not root's.
-    with open(f"/proc/{rec['pid']}/environ", "rb") as f:
-        environ = f.read().split(b"\0")
+    environ = environ_entries(rec["pid"])
     for entry in (f"HOME={nobody.pw_dir}", "USER=nobody", "LOGNAME=nobody",
                   f"SHELL={nobody.pw_shell}"):
         assert entry.encode() in environ, entry
