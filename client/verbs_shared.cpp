@@ -1,17 +1,13 @@
 // The shared-state verbs: value, array and lock (docs/cli.md, "Shared values and the lock").
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <sstream>
 
+#include "client/command_runner.hpp"
 #include "client/invocation.hpp"
 #include "client/verbs.hpp"
-
-extern char** environ;
 
 namespace shoal::cli {
 namespace {
@@ -420,21 +416,19 @@ int run_lock_delete(invocation& inv) {
   return simple_call(inv, std::move(request), [](const json&) {});
 }
 
-// lock run: the child whose status we will exit with, for the signal forwarder.
-volatile sig_atomic_t running_child = 0;
-extern "C" void forward_signal(int signo) {
-  if (running_child > 0) ::kill(running_child, signo);
-}
-
 constexpr int exit_lock_failed = 125;
 
 constexpr option_spec run_options[] = {{"timeout", 0, true}, {"name", 0, true}};
 
+// The program is the holder, as a descriptor the program inherits is flock(1)'s: started
+// first and held at its exec, it is the owner the lock is taken for, with release_on_exit. So
+// the lock lasts as long as the program runs, whatever happens to this shoal process, and
+// shoald releases it when the program ends if we cannot.
 int run_lock_run(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, run_options, a, operand_mode::command, exit_lock_failed)) return *done;
   if (a.command.empty()) return usage_error(inv, "missing PROGRAM (put it after '--')", exit_lock_failed);
-  json request = {{"op", "lock_acquire"}, {"owner", static_cast<long long>(::getpid())}, {"blocking", true}};
+  json request = {{"op", "lock_acquire"}, {"blocking", true}, {"release_on_exit", true}};
   if (auto bad = lock_name_option(a, request)) return usage_error(inv, *bad, exit_lock_failed);
   if (auto t = a.value("timeout")) {
     auto s = parse_seconds("--timeout", *t);
@@ -446,9 +440,16 @@ int run_lock_run(invocation& inv) {
     report_failure(inv, classify(conn.error()));
     return exit_lock_failed;
   }
+  auto program = held_command::start(a.command);
+  if (!program) {
+    inv.err << "shoal: " << program.error().message() << "\n";
+    return exit_lock_failed;
+  }
   std::string label = lock_label(request);
-  json release = {{"op", "lock_release"}, {"owner", static_cast<long long>(::getpid())}};
+  request["owner"] = static_cast<long long>(program->pid());
+  json release = {{"op", "lock_release"}, {"owner", static_cast<long long>(program->pid())}};
   if (request.contains("name")) release["name"] = request["name"];
+  // Until run(), leaving this function makes the held program exit without running.
   auto o = call_once(inv, *conn, std::move(request));
   if (o.what != outcome::kind::ok) return exit_lock_failed;
   if (!o.result.value("acquired", false)) {
@@ -457,45 +458,19 @@ int run_lock_run(invocation& inv) {
   }
   warn_if_owner_died(inv, label, o.result);
 
-  // Signals meant for the program reach it; we stay to release the lock after it ends. Had
-  // we died anyway, the daemon would release the lock when our pid goes.
-  struct sigaction sa {};
-  sa.sa_handler = forward_signal;
-  sigemptyset(&sa.sa_mask);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(s, &sa, nullptr);
+  int code = program->run(inv.err);
 
-  std::vector<char*> argv;
-  for (auto& w : a.command) argv.push_back(const_cast<char*>(w.c_str()));
-  argv.push_back(nullptr);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&defaults, s);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-  pid_t child = 0;
-  int err = ::posix_spawnp(&child, argv[0], nullptr, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  int code;
-  if (err != 0) {
-    inv.err << "shoal: unable to run '" << a.command[0] << "': " << std::strerror(err) << "\n";
-    code = err == ENOENT ? 127 : 126;
-  } else {
-    running_child = child;
-    int wstatus = 0;
-    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
-    }
-    running_child = 0;
-    code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-  }
-
+  // The program is a zombie until reap(): its pid cannot name another process meanwhile. The
+  // daemon may have released the lock already on seeing it end (then it is not held, or held
+  // by someone else by now); either way it is free of this program once we answer.
   auto r = classify(conn->call(release));
   if (r.what == outcome::kind::failed) {
     // The daemon may have restarted meanwhile: try once more on a new connection.
     if (auto again = connection::open(inv.socket_path)) r = classify(again->call(release));
   }
-  if (r.what != outcome::kind::ok) report_failure(inv, r);
+  bool released_already = r.what == outcome::kind::refused && (r.code == "invalid_state" || r.code == "not_owner");
+  if (r.what != outcome::kind::ok && !released_already) report_failure(inv, r);
+  program->reap();
   return code;
 }
 
@@ -545,9 +520,12 @@ constexpr verb verbs[] = {
     {"lock run", "lock run [--name NAME] [--timeout S] -- PROGRAM [ARG]...",
      "Run a program while holding the lock (or a named one), like flock(1).",
      "  --name NAME   a named lock, created free if it does not exist yet\n"
+     "  --timeout S   wait at most S seconds for the lock; the program does not run then\n"
+     "The program itself holds the lock, as with flock(1): it lasts as long as the program\n"
+     "runs, even if shoal is killed, and is released however the program ends.\n"
      "Exits with the program's status (128+N when killed by signal N), 124 when the lock\n"
      "stayed held past --timeout, 125 when shoal failed, 126/127 when the program could not\n"
-     "be run. The lock is released however the program ends.\n",
+     "be run.\n",
      run_lock_run},
     {"lock list", "lock list", "List the named locks: name, then free or who holds it since when.", "",
      run_lock_list},

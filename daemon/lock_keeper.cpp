@@ -296,7 +296,7 @@ void lock_keeper::release_exited(pid_t owner) {
   unwatch();
   if (!lock_record::clear_owner(state_, owner)) return;
   if (sem_.held()) sem_.release();
-  log::info("pid {} ended holding {} (run under it); released it", owner, what_);
+  log::info("pid {}, run under {}, ended; released it", owner, what_);
   kick();
 }
 

@@ -76,13 +76,26 @@ def test_the_owner_defaults_to_the_calling_script(shoal):
 
 
 def test_lock_run_holds_the_lock_while_the_program_runs(shoal):
-    script = f'echo "$PPID"; "{SHOAL}" lock status --json; exit 3'
+    # The program itself is the holder, as with flock(1): its own value add runs at once, and
+    # so does one that `shoal lock run` runs directly.
+    ok(shoal.request({"op": "value_create", "name": "n", "typecode": "i", "value": 0}))
+    script = (f'echo "$$"; "{SHOAL}" lock status --json; "{SHOAL}" value add n 1 && '
+              f'"{SHOAL}" value cas n 1 5 && exit 3')
     run = subprocess.run([SHOAL, "lock", "run", "--", "sh", "-c", script], capture_output=True,
                          text=True, timeout=30, env=clean_env({"SHOAL_SOCKET": shoal.socket}))
     assert run.returncode == 3, run
-    runner_pid, status = run.stdout.splitlines()
-    assert f'"owner":{runner_pid}' in status.replace(" ", ""), run.stdout
+    program_pid, status, added, swapped = run.stdout.splitlines()
+    assert f'"owner":{program_pid}' in status.replace(" ", ""), run.stdout
+    assert (added, swapped) == ("1", "5"), run.stdout
+    run = subprocess.run([SHOAL, "lock", "run", "--", SHOAL, "value", "add", "n", "2"],
+                         capture_output=True, text=True, timeout=30,
+                         env=clean_env({"SHOAL_SOCKET": shoal.socket}))
+    assert (run.returncode, run.stdout) == (0, "7\n"), run
     assert shoal.cli("lock", "status").stdout == "free\n"
+    # A program's end is the hold's end, not a death.
+    reply = ok(shoal.request({"op": "lock_acquire", "owner": os.getpid(), "blocking": False}))
+    assert reply["acquired"] is True and reply["previous_owner_died"] is False, reply
+    ok(shoal.request({"op": "lock_release", "owner": os.getpid()}))
 
 
 def test_lock_run_releases_after_the_program_crashes(shoal):

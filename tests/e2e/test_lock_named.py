@@ -67,9 +67,10 @@ def test_a_named_lock_is_made_on_first_acquire_and_is_not_the_daemons_own(shoal,
 
 def test_lock_run_holds_the_named_lock(shoal):
     r = shoal.cli("lock", "run", "--name", "jobs", "--", "sh", "-c",
-                  f"'{SHOAL}' --socket '{shoal.socket}' lock status --name jobs; exit 7")
+                  f"echo $$; '{SHOAL}' --socket '{shoal.socket}' lock status --name jobs; exit 7")
     assert r.returncode == 7, r
-    assert r.stdout.startswith("held by pid "), r
+    program, status = r.stdout.splitlines()
+    assert status.startswith(f"held by pid {program} "), r  # the program holds it, as with flock(1)
     assert shoal.cli("lock", "status", "--name", "jobs").stdout == "free\n"
 
 

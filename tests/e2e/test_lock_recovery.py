@@ -6,7 +6,8 @@ import signal
 import subprocess
 import time
 
-from harness import BIN_DIR, SHOAL, Client, clean_env, ok, quiet_for, wait_until
+from harness import (BIN_DIR, SHOAL, Client, children_of, clean_env, ok, pid_alive, quiet_for,
+                     wait_until)
 
 COUNTER = os.path.join(BIN_DIR, "shared_counter")
 
@@ -119,13 +120,15 @@ def test_a_holder_that_died_before_recording_itself_is_recovered(shoal, tmp_dir)
     assert "never recorded its pid" in shoal.stderr()
 
 
-def test_a_lock_run_killed_by_9_is_recovered(shoal):
+def test_a_lock_run_killed_by_9_with_its_program_is_recovered(shoal):
     runner = subprocess.Popen([SHOAL, "lock", "run", "--", "sleep", "120"],
                               env=clean_env({"SHOAL_SOCKET": shoal.socket}),
                               stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        wait_until(lambda: ok(shoal.request({"op": "lock_status"}))["owner"] == runner.pid, 10,
-                   what="lock run to hold the lock")
+        # The holder is the program, a child of lock run.
+        wait_until(lambda: ok(shoal.request({"op": "lock_status"}))["owner"] in
+                   [pid for pid, _ in children_of(runner.pid)],
+                   10, what="lock run's program to hold the lock")
         os.killpg(runner.pid, signal.SIGKILL)
         runner.wait(10)
         assert lock_free_within(shoal, RECOVERY_BOUND) < RECOVERY_BOUND
@@ -135,6 +138,64 @@ def test_a_lock_run_killed_by_9_is_recovered(shoal):
         except ProcessLookupError:
             pass
         runner.wait(10)
+
+
+def shoal_held(shoal):
+    """Whether another process holds shoal's lock: an acquire fails (one that succeeds is
+    released at once)."""
+    r = shoal.cli("lock", "acquire", "--nonblock", "--owner", str(os.getpid()))
+    if r.returncode == 0:
+        assert shoal.cli("lock", "release", "--owner", str(os.getpid())).returncode == 0
+    return r.returncode == 1
+
+
+# The program waits for a file (bounded, so that a failed test leaves nothing running).
+WAIT_FOR_GO = ('echo $$ > "$1.tmp" && mv "$1.tmp" "$1"; i=0; '
+               'while [ ! -e "$2" ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done')
+
+
+def test_lock_run_keeps_the_lock_when_shoal_is_killed_like_flock(shoal, tmp_dir):
+    lock_file = os.path.join(tmp_dir, "flock.lock")
+    runners = {
+        "flock": ["flock", lock_file],
+        "shoal": [SHOAL, "lock", "run", "--"],
+    }
+    others_held = {
+        "flock": lambda: subprocess.run(["flock", "-n", lock_file, "true"], timeout=30).returncode != 0,
+        "shoal": lambda: shoal_held(shoal),
+    }
+    for tool, runner_argv in runners.items():
+        pid_file, go = os.path.join(tmp_dir, f"{tool}.pid"), os.path.join(tmp_dir, f"{tool}.go")
+        runner = subprocess.Popen(runner_argv + ["sh", "-c", WAIT_FOR_GO, "sh", pid_file, go],
+                                  env=clean_env({"SHOAL_SOCKET": shoal.socket}),
+                                  stdin=subprocess.DEVNULL, start_new_session=True)
+        program = None
+        try:
+            wait_until(lambda: os.path.exists(pid_file), 10, what=f"{tool}'s program to start")
+            with open(pid_file) as f:
+                program = int(f.read())
+            if tool == "shoal":
+                assert ok(shoal.request({"op": "lock_status"}))["owner"] == program
+            os.kill(runner.pid, signal.SIGKILL)
+            runner.wait(10)
+            # The program runs on, and keeps the lock: nobody else gets it meanwhile.
+            assert pid_alive(program), tool
+            assert others_held[tool](), f"{tool}: the lock went with the killed runner"
+            if tool == "shoal":
+                assert ok(shoal.request({"op": "lock_status"}))["owner"] == program
+            # When the program ends, the lock is free, and nobody is told of a death.
+            open(go, "w").close()
+            wait_until(lambda: not pid_alive(program), 10, what=f"{tool}'s program to end")
+            wait_until(lambda: not others_held[tool](), RECOVERY_BOUND,
+                       what=f"{tool}'s lock to be released")
+        finally:
+            open(go, "w").close()
+            runner.kill()
+            runner.wait(10)
+    reply = ok(shoal.request({"op": "lock_acquire", "owner": os.getpid(), "blocking": False}))
+    assert reply["acquired"] is True and reply["previous_owner_died"] is False, reply
+    ok(shoal.request({"op": "lock_release", "owner": os.getpid()}))
+    assert "died holding" not in shoal.stderr()
 
 
 def test_an_idle_daemon_never_wakes_up_whoever_holds_the_lock(shoal):
@@ -154,3 +215,30 @@ def test_an_idle_daemon_never_wakes_up_whoever_holds_the_lock(shoal):
     wait_until(lambda: "lock holder pid " + str(rec["pid"]) in shoal.stderr(), RECOVERY_BOUND,
                what="the daemon to release the dead holder's lock by itself")
     assert ok(shoal.request({"op": "lock_status"}))["held"] is False
+
+
+def test_lock_run_killed_while_waiting_never_runs_its_program(shoal, tmp_dir):
+    holder = subprocess.Popen(["sleep", "120"], stdin=subprocess.DEVNULL)
+    assert ok(shoal.request({"op": "lock_acquire", "owner": holder.pid}))["acquired"]
+    marker = os.path.join(tmp_dir, "ran")
+    runner = subprocess.Popen([SHOAL, "lock", "run", "--", "touch", marker],
+                              env=clean_env({"SHOAL_SOCKET": shoal.socket}),
+                              stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        # The program is started and held at its exec while lock run waits for the lock.
+        wait_until(lambda: children_of(runner.pid), 10, what="lock run's held program")
+        (held, _), = children_of(runner.pid)
+        os.kill(runner.pid, signal.SIGKILL)
+        runner.wait(10)
+        wait_until(lambda: not pid_alive(held), 10, what="the held program to give up")
+        ok(shoal.request({"op": "lock_release", "owner": holder.pid}))
+        assert not os.path.exists(marker)
+        assert ok(shoal.request({"op": "lock_status"}))["held"] is False
+    finally:
+        holder.kill()
+        holder.wait(10)
+        try:
+            os.killpg(runner.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        runner.wait(10)
