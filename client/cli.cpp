@@ -206,7 +206,7 @@ int run(std::span<const std::string> args, std::ostream& out, std::ostream& err,
   } catch (...) {
     err << "shoal: internal error\n";
   }
-  return exit_join_failed;
+  return exit_failed;
 }
 
 int main_entry(int argc, char** argv) {

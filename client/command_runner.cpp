@@ -23,7 +23,7 @@ extern "C" void forward_signal(int signo) {
 constexpr int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 // The status of a child that was never let go (it ran nothing): shoal failed, as for lock run.
-constexpr int never_ran = exit_join_failed;
+constexpr int never_ran = exit_failed;
 
 ssize_t read_fully(int fd, void* buf, std::size_t n) {
   ssize_t got;

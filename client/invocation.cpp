@@ -1,5 +1,9 @@
 #include "client/invocation.hpp"
 
+#include <unistd.h>
+
+#include <sstream>
+
 #include "common/names.hpp"
 #include "client/verbs.hpp"
 
@@ -15,6 +19,15 @@ constexpr std::string_view global_help =
 
 std::string verb_label(const invocation& inv) {
   return inv.current ? std::string(inv.current->name) : std::string();
+}
+
+// The operands the verb's synopsis names ("NAME", "TYPECODE", "[INITIAL]"), in order.
+std::vector<std::string> synopsis_operands(const verb& v) {
+  std::vector<std::string> words;
+  std::istringstream in{std::string(v.synopsis.substr(v.name.size()))};
+  for (std::string w; in >> w;)
+    if (!w.empty() && w[0] != '-' && (w[0] != '[' || (w.size() > 1 && w[1] != '-'))) words.push_back(w);
+  return words;
 }
 
 }  // namespace
@@ -95,20 +108,64 @@ std::optional<int> parse_invocation(invocation& inv, std::span<const option_spec
   return std::nullopt;
 }
 
+std::optional<int> need_operands(invocation& inv, const parsed_args& a, std::size_t least, std::size_t most) {
+  if (a.operands.size() < least) {
+    auto names = inv.current ? synopsis_operands(*inv.current) : std::vector<std::string>{};
+    std::string missing = a.operands.size() < names.size() ? names[a.operands.size()] : "operand";
+    return usage_error(inv, "missing " + missing + " (usage: shoal " +
+                                std::string(inv.current ? inv.current->synopsis : "") + ")");
+  }
+  if (a.operands.size() > most) return usage_error(inv, "too many operands: '" + a.operands[most] + "'");
+  return std::nullopt;
+}
+
+outcome call_once(invocation& inv, connection& conn, json request) {
+  auto o = classify(conn.call(std::move(request)));
+  report_failure(inv, o);
+  return o;
+}
+
+std::string text_of(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
 void print_json(std::ostream& out, const json& result) {
   // to_line never throws: invalid UTF-8 becomes U+FFFD.
   out << to_line(result);
   out.flush();
 }
 
+result<connection> connect_or_print(invocation& inv) {
+  auto conn = connection::open(inv.socket_path);
+  if (!conn) report_failure(inv, classify(conn.error()));
+  return conn;
+}
+
+std::optional<int> take_timeout(invocation& inv, const parsed_args& a, json& request, int usage_exit) {
+  auto text = a.value("timeout");
+  if (!text) return std::nullopt;
+  auto seconds = parse_seconds("--timeout", *text);
+  if (!seconds) return usage_error(inv, seconds.error().message(), usage_exit);
+  request["timeout"] = *seconds;
+  return std::nullopt;
+}
+
+result<long long> owner_option(const parsed_args& a) {
+  if (auto o = a.value("owner")) {
+    auto pid = parse_integer("--owner", *o);
+    if (!pid) return pid.error();
+    if (*pid <= 0) return status{errc::bad_request, "--owner needs a process id, not " + *o};
+    return *pid;
+  }
+  // The script that ran us: it can acquire in one command and release in a later one.
+  return static_cast<long long>(::getppid());
+}
+
 int simple_call(invocation& inv, json request,
                 const std::function<void(const json& result)>& print_text) {
-  auto conn = connection::open(inv.socket_path);
-  if (!conn) {
-    auto o = classify(conn.error());
-    report_failure(inv, o);
-    return exit_code(o);
-  }
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
   auto o = classify(conn->call(std::move(request)));
   if (o.what != outcome::kind::ok) {
     report_failure(inv, o);

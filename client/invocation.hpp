@@ -59,17 +59,42 @@ bool asks_for_json(std::span<const std::string> words);
 // Checks a name operand against the naming rule; a usage error message when it fails.
 std::optional<std::string> check_name(std::string_view what, std::string_view name);
 
+// Checks the operand count against [least, most]; a usage error naming the first missing
+// operand as the verb's synopsis calls it ("missing TYPECODE"), or the first extra one.
+std::optional<int> need_operands(invocation& inv, const parsed_args& a, std::size_t least,
+                                 std::size_t most);
+
 // Prints the verb's usage, summary and options (for --help).
 void print_verb_help(const invocation& inv);
 
 // Prints `result` as one compact JSON line (invalid UTF-8 replaced, never throws).
 void print_json(std::ostream& out, const json& result);
 
+// Connects to the daemon; when it cannot, prints why (report_failure) and returns the error.
+// The verb picks its exit code: exit_unreachable, or exit_failed for join and lock run.
+result<connection> connect_or_print(invocation& inv);
+
+// --timeout SECONDS, when given, as the request's "timeout" field. A usage error (exit
+// `usage_exit`) when it is not a number of seconds.
+std::optional<int> take_timeout(invocation& inv, const parsed_args& a, json& request,
+                                int usage_exit = exit_usage);
+
+// --owner PID: the process a lock request acts for; by default the caller of shoal (a
+// script can then acquire in one command and release in a later one).
+result<long long> owner_option(const parsed_args& a);
+
 // The round trip most verbs are: connect, send `request`, wait for its reply. On success
 // prints the result as JSON (--json) or through `print_text`, and returns 0; otherwise
 // prints the error and returns 1 or 3.
 int simple_call(invocation& inv, json request,
                 const std::function<void(const json& result)>& print_text);
+
+// Sends one request on `conn` and reports a failure as simple_call does, but hands back the
+// outcome for the verb to judge.
+outcome call_once(invocation& inv, connection& conn, json request);
+
+// A JSON value as a person reads it: a string without its quotes, anything else as JSON.
+std::string text_of(const json& value);
 
 // Sends every request on `conn` before reading any reply, then collects the replies, which
 // may come in any order, matched by id: outcome i answers request i. A transport failure

@@ -43,24 +43,24 @@ int exit_code(const outcome& o) {
 }
 
 int exit_status_of(const json& record) {
-  if (!record.is_object()) return exit_join_failed;
+  if (!record.is_object()) return exit_failed;
   auto it = record.find("exitcode");
-  if (it == record.end() || !it->is_number_integer()) return exit_join_failed;
+  if (it == record.end() || !it->is_number_integer()) return exit_failed;
   auto code = it->get<long long>();
   // A shell sees exit statuses modulo 256 and signal deaths as 128+N; so does a caller of
   // `shoal join`.
   if (code >= 0) return static_cast<int>(code & 0xff);
   if (code >= -127) return 128 + static_cast<int>(-code);
-  return exit_join_failed;
+  return exit_failed;
 }
 
 int join_exit_code(const outcome& o) {
   switch (o.what) {
     case outcome::kind::ok: return exit_status_of(o.result);
-    case outcome::kind::refused: return o.code == "timeout" ? exit_join_timeout : exit_join_failed;
-    case outcome::kind::failed: return exit_join_failed;
+    case outcome::kind::refused: return o.code == "timeout" ? exit_timeout : exit_failed;
+    case outcome::kind::failed: return exit_failed;
   }
-  return exit_join_failed;
+  return exit_failed;
 }
 
 void print_error(std::ostream& err, const outcome& o) {

@@ -15,9 +15,9 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_refused = 1;      // the daemon answered with an error
 inline constexpr int exit_usage = 2;        // the command line was wrong
 inline constexpr int exit_unreachable = 3;  // no daemon, or it hung up mid-request
-// join, like timeout(1): otherwise the child's own status, or 128+N for signal N.
-inline constexpr int exit_join_timeout = 124;
-inline constexpr int exit_join_failed = 125;  // shoal itself failed (usage, daemon, not_found)
+// join and lock run, like timeout(1): otherwise the child's own status, or 128+N for signal N.
+inline constexpr int exit_timeout = 124;
+inline constexpr int exit_failed = 125;  // shoal itself failed (usage, daemon, not_found)
 
 // One request's fate: the daemon's result, its refusal, or a failure to talk to it at all.
 struct outcome {

@@ -22,8 +22,10 @@ struct verb {
 
 // start, join, status, stop, kill, remove, logs, ping: client/verbs_process.cpp
 std::span<const verb> process_verbs();
-// value, array and lock verbs: client/verbs_shared.cpp
+// value and array verbs: client/verbs_shared.cpp
 std::span<const verb> shared_verbs();
+// lock verbs: client/verbs_lock.cpp
+std::span<const verb> lock_verbs();
 
 // reload, watch: client/verbs_service.cpp
 std::span<const verb> service_verbs();

@@ -68,12 +68,8 @@ int run_watch(invocation& inv) {
     count = *n;
   }
 
-  auto conn = connection::open(inv.socket_path);
-  if (!conn) {
-    auto o = classify(conn.error());
-    report_failure(inv, o);
-    return exit_code(o);
-  }
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
   auto first = classify(conn->call(std::move(request)));
   if (first.what != outcome::kind::ok) {
     report_failure(inv, first);

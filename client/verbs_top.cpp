@@ -435,12 +435,8 @@ int run_top(invocation& inv) {
   if (const char* term = std::getenv("TERM"); term && std::string_view(term) == "dumb")
     return usage_error(inv, "top needs a terminal that understands ANSI escape sequences, and TERM is 'dumb'");
 
-  auto conn = connection::open(inv.socket_path);
-  if (!conn) {
-    auto o = classify(conn.error());
-    report_failure(inv, o);
-    return exit_code(o);
-  }
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
   auto hello = classify(conn->call({{"op", "hello"}}));
   if (hello.what != outcome::kind::ok) {
     report_failure(inv, hello);
