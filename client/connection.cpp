@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,10 +11,12 @@ namespace shoal::cli {
 namespace {
 
 status unreachable(const std::string& path, const std::string& why) {
+  // root runs the system instance; anyone else their own (systemd/user/shoald.service).
+  std::string unit = ::geteuid() == 0 ? "systemctl start shoald" : "systemctl --user start shoald";
   return status{errc::internal,
                 "cannot connect to shoald at " + path + ": " + why +
-                    "\nstart it with 'shoald --socket " + path +
-                    "' (or 'systemctl start shoald'), or point --socket / SHOAL_SOCKET at it"};
+                    "\nstart it with 'shoald --socket " + path + "' (or '" + unit +
+                    "'), or point --socket / SHOAL_SOCKET at it"};
 }
 
 // Not "start shoald": it runs, but this user may not open its socket.

@@ -1,9 +1,11 @@
 #include "daemon/log.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "daemon/log_sink.hpp"
@@ -47,6 +49,29 @@ std::string timestamp() {
   return out;
 }
 
+// systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connects a service's stderr to.
+// A child of that service inherits the variable but not always the stream (a pipe, a file, a
+// terminal): only when the descriptor is the very same object is stderr the journal.
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (!stream) return false;
+  unsigned long long device = 0, inode = 0;
+  char rest = 0;
+  if (std::sscanf(stream, "%llu:%llu%c", &device, &inode, &rest) != 2) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == device &&
+         static_cast<unsigned long long>(st.st_ino) == inode;
+}
+
+enum class destination { journal, terminal, other };
+
+destination stderr_destination() {
+  if (stderr_is_journal()) return destination::journal;
+  if (::isatty(STDERR_FILENO) == 1) return destination::terminal;
+  return destination::other;
+}
+
 }  // namespace
 
 void set_threshold(level lowest) { threshold = lowest; }
@@ -68,13 +93,21 @@ bool parse_level(std::string_view text, level& out) {
 bool enabled(level l) { return static_cast<int>(l) <= static_cast<int>(threshold); }
 
 std::string format_line(level l, std::string_view message) {
-  static const bool tty = isatty(STDERR_FILENO) == 1;
+  // Decided once: where stderr goes does not change under a running daemon.
+  static const destination to = stderr_destination();
   std::string line;
-  if (tty) {
-    line = timestamp() + " shoald " + std::string(colour_of(l)) + std::string(name_of(l)) +
-           (colour_of(l).empty() ? "" : "\033[0m") + ": ";
-  } else {
-    line = "<" + std::to_string(static_cast<int>(l)) + ">shoald: " + std::string(name_of(l)) + ": ";
+  switch (to) {
+    case destination::journal:
+      // journald reads the priority from the prefix and adds the time itself.
+      line = "<" + std::to_string(static_cast<int>(l)) + ">shoald: " + std::string(name_of(l)) + ": ";
+      break;
+    case destination::terminal:
+      line = timestamp() + " shoald " + std::string(colour_of(l)) + std::string(name_of(l)) +
+             (colour_of(l).empty() ? "" : "\033[0m") + ": ";
+      break;
+    case destination::other:
+      line = timestamp() + " shoald: " + std::string(name_of(l)) + ": ";
+      break;
   }
   line += message;
   line += '\n';

@@ -1,6 +1,7 @@
-// One line per event on stderr. Without a terminal each line starts with a syslog priority
-// ("<6>") that journald turns into the entry's level, and carries no timestamp (journald adds
-// one); on a terminal lines get a timestamp and colour instead. Writing never blocks the
+// One line per event on stderr. When stderr is the journal (JOURNAL_STREAM names its device
+// and inode) each line starts with a syslog priority ("<6>") that journald turns into the
+// entry's level, and carries no timestamp (journald adds one); anywhere else (a file, a
+// pipe) lines start with a timestamp instead, and on a terminal they are coloured too. Writing never blocks the
 // daemon: see log_sink.hpp for what happens when stderr does not take a line.
 #pragma once
 

@@ -83,8 +83,40 @@ def test_a_stderr_nobody_reads_drops_lines_and_the_daemon_keeps_serving(daemons,
         # Whole lines only: a line is written entirely or not at all.
         lines = received.split(b"\n")
         for line in lines[:-1]:
-            assert re.fullmatch(rb"<\d>shoald: (debug|info|warning|error): .*", line), line
+            assert re.fullmatch(rb"[-0-9]{10} [:.0-9]{12} shoald: (debug|info|warning|error): .*",
+                                line), line
         for marker in SANITIZER_MARKERS:
             assert marker.encode() not in received
     finally:
         os.close(test_end)
+
+
+TIMESTAMPED = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} shoald: info: ", re.M)
+
+
+def first_lines(daemon):
+    """The daemon's log once it has logged that it accepts connections."""
+    daemon.wait_ready()
+    with open(daemon.stderr_path, "rb") as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("journal", ["matching", "absent", "another stream"])
+def test_priority_prefixes_only_when_stderr_is_the_journal(daemons, journal):
+    daemon = daemons.create()
+    env = {}
+    if journal != "absent":
+        # The journal's stream, as systemd announces it: the device and inode of stderr. A
+        # child that inherited the variable but writes elsewhere must not be mistaken for it.
+        open(daemon.stderr_path, "ab").close()
+        st = os.stat(daemon.stderr_path if journal == "matching" else daemon.dir)
+        env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+    daemon.start(env=env)
+    log = first_lines(daemon)
+    assert log, "shoald logged nothing"
+    if journal == "matching":
+        assert log.startswith(b"<6>shoald: info: "), log
+        assert not TIMESTAMPED.search(log), log
+    else:
+        assert b"<6>" not in log, log
+        assert TIMESTAMPED.match(log), log
