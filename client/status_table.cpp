@@ -2,16 +2,22 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <iterator>
 #include <vector>
 
+#include "common/natural_order.hpp"
 #include "client/shell_words.hpp"
 #include "client/time_display.hpp"
 
 namespace shoal::cli {
 namespace {
 
-constexpr std::size_t column_count = 7;
-constexpr std::size_t state_column = 3, exitcode_column = 4;
+// NAME USER PID STATE EXIT UPTIME RESTARTS CPU% MEM COMMAND; COMMAND, last, is never padded.
+constexpr std::size_t column_count = 10;
+constexpr std::size_t name_column = 0, user_column = 1, pid_column = 2, state_column = 3,
+                      exitcode_column = 4, uptime_column = 5, restarts_column = 6,
+                      cpu_column = 7, mem_column = 8, command_column = 9;
 using row = std::array<std::string, column_count>;
 
 constexpr std::string_view green = "\x1b[32m";
@@ -48,15 +54,18 @@ std::string fit(std::string_view s, std::size_t columns) {
   return std::string(s.substr(0, i)) + "\u2026";
 }
 
+std::string integer_cell(const json& record, const char* key) {
+  auto it = record.find(key);
+  if (it == record.end() || !it->is_number_integer()) return "-";
+  return std::to_string(it->get<long long>());
+}
+
 row make_row(const json& record, const table_style& style, std::string_view& state_color) {
   row r;
-  r[0] = string_field(record, "name");
-  if (auto pid = record.find("pid"); pid != record.end() && pid->is_number_integer())
-    r[1] = std::to_string(pid->get<long long>());
-  else
-    r[1] = "-";
+  r[name_column] = string_field(record, "name");
+  r[pid_column] = integer_cell(record, "pid");
   std::string user = string_field(record, "user");
-  r[2] = user.empty() ? "-" : user;
+  r[user_column] = user.empty() ? "-" : user;
   std::string state = string_field(record, "state");
   r[state_column] = state.empty() ? "?" : state;
 
@@ -76,16 +85,31 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
   }
 
   // Uptime while the process lives; otherwise (exited, or between restarts) since it ended.
-  r[5] = "-";
+  r[uptime_column] = "-";
   auto since = [&](const char* key) -> std::optional<std::string> {
     auto t = parse_rfc3339(string_field(record, key));
     if (!t) return std::nullopt;
     return format_duration(std::chrono::duration_cast<std::chrono::seconds>(style.now - *t));
   };
-  if (state == "running" || state == "stopping") r[5] = since("started_at").value_or("-");
-  else if (auto ago = since("ended_at")) r[5] = *ago + " ago";
+  bool alive = state == "running" || state == "stopping";
+  if (alive) r[uptime_column] = since("started_at").value_or("-");
+  else if (auto ago = since("ended_at")) r[uptime_column] = *ago + " ago";
+  // A process that has ended has no pid any more worth showing, nor CPU or memory.
+  if (!alive) r[pid_column] = "-";
 
-  r[6] = shell_join(record.contains("argv") ? record["argv"] : json::array());
+  r[restarts_column] = integer_cell(record, "restarts");
+  r[cpu_column] = "-";
+  if (auto cpu = record.find("cpu_percent"); cpu != record.end() && cpu->is_number()) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f", cpu->get<double>());
+    r[cpu_column] = text;
+  }
+  r[mem_column] = "-";
+  if (auto rss = record.find("rss_bytes");
+      rss != record.end() && rss->is_number_integer() && rss->get<long long>() >= 0)
+    r[mem_column] = format_memory(rss->get<std::uint64_t>());
+
+  r[command_column] = shell_join(record.contains("argv") ? record["argv"] : json::array());
 
   state_color = {};
   if (state == "running") state_color = green;
@@ -94,16 +118,66 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
   return r;
 }
 
+// Records in natural order of their names (w-2 before w-10), whatever order they came in.
+std::vector<const json*> naturally_sorted(const json& processes) {
+  std::vector<const json*> out;
+  for (const auto& record : processes)
+    if (record.is_object()) out.push_back(&record);
+  std::stable_sort(out.begin(), out.end(), [](const json* a, const json* b) {
+    return natural_less(string_field(*a, "name"), string_field(*b, "name"));
+  });
+  return out;
+}
+
 }  // namespace
+
+std::string format_memory(std::uint64_t bytes) {
+  // As top(1) and ps(1) users read it: the largest unit that keeps a number below 1024.
+  const char* units[] = {"B", "K", "M", "G", "T"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  if (unit == 0) std::snprintf(text, sizeof text, "%lluB", static_cast<unsigned long long>(bytes));
+  else std::snprintf(text, sizeof text, value < 10 ? "%.1f%s" : "%.0f%s", value, units[unit]);
+  return text;
+}
+
+std::string status_summary(const json& processes) {
+  // In the order a process lives through them; a state nobody is in is left out.
+  const std::array<std::string_view, 5> states = {"running", "stopping", "backoff", "exited", "fatal"};
+  std::array<std::size_t, 5> counts{};
+  std::size_t other = 0;
+  if (processes.is_array())
+    for (const auto& record : processes) {
+      if (!record.is_object()) continue;
+      std::string state = string_field(record, "state");
+      auto it = std::find(states.begin(), states.end(), state);
+      if (it == states.end()) ++other;
+      else ++counts[static_cast<std::size_t>(it - states.begin())];
+    }
+  std::string out;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    if (counts[i] == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(counts[i]) + " " + std::string(states[i]);
+  }
+  if (other) out += (out.empty() ? "" : ", ") + std::to_string(other) + " unknown";
+  return out.empty() ? "no processes" : out;
+}
 
 std::string render_status_table(const json& processes, const table_style& style) {
   std::vector<row> rows;
   std::vector<std::string_view> colors;
-  rows.push_back({"NAME", "PID", "USER", "STATE", "EXITCODE", "UPTIME/ENDED", "COMMAND"});
+  rows.push_back({"NAME", "USER", "PID", "STATE", "EXIT", "UPTIME", "RESTARTS", "CPU%", "MEM",
+                  "COMMAND"});
   colors.push_back({});
   if (processes.is_array()) {
-    for (const auto& record : processes) {
-      if (!record.is_object()) continue;
+    for (const json* rec : naturally_sorted(processes)) {
+      const json& record = *rec;
       std::string_view color;
       rows.push_back(make_row(record, style, color));
       colors.push_back(color);
@@ -132,7 +206,7 @@ std::string render_status_table(const json& processes, const table_style& style)
       line.append(pad, ' ');
       used += widths[c] + 2;
     }
-    std::string command = r[column_count - 1];
+    std::string command = r[command_column];
     if (style.width > 0) {
       // Never cut a command to nothing: a very narrow terminal wraps instead.
       std::size_t room = style.width > used + 10 ? style.width - used : 10;

@@ -1,13 +1,15 @@
-// The process verbs: start, join, status, stop, kill, remove, logs, ping.
+// The process verbs: start, join, status, stop, restart, kill, remove, logs, ping.
 #include <unistd.h>
 
 #include <csignal>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include "common/byte_size.hpp"
 #include "common/env_file.hpp"
 #include "client/invocation.hpp"
+#include "client/process_targets.hpp"
 #include "common/log_limits.hpp"
 #include "common/signals.hpp"
 #include "client/status_table.hpp"
@@ -30,13 +32,6 @@ std::string number_field(const json& j, const char* key) {
   return std::to_string(it->get<long long>());
 }
 
-// The names among the operands, each checked; a usage error message for the first bad one.
-std::optional<std::string> check_names(const std::vector<std::string>& names) {
-  for (const auto& n : names)
-    if (auto bad = check_name("process name", n)) return bad;
-  return std::nullopt;
-}
-
 // "exited with 3", "was killed by SIGKILL (core dumped)".
 std::string describe_end(const json& record) {
   std::string sig = string_field(record, "signal", "");
@@ -47,46 +42,6 @@ std::string describe_end(const json& record) {
                                               core->get<bool>())
     text += " (core dumped)";
   return text;
-}
-
-result<connection> connect_or_print(invocation& inv) {
-  auto conn = connection::open(inv.socket_path);
-  if (!conn) report_failure(inv, classify(conn.error()));
-  return conn;
-}
-
-// With several names, --json prints one array: each element the record, or the error.
-void print_json_outcomes(invocation& inv, const std::vector<std::string>& names,
-                         const std::vector<outcome>& outcomes) {
-  if (outcomes.size() == 1) {
-    const outcome& o = outcomes[0];
-    print_json(inv.out, o.what == outcome::kind::ok ? o.result : error_json(o));
-    return;
-  }
-  json all = json::array();
-  for (std::size_t i = 0; i < outcomes.size(); ++i) {
-    const outcome& o = outcomes[i];
-    if (o.what == outcome::kind::ok) {
-      all.push_back(o.result);
-      continue;
-    }
-    json failed = error_json(o);
-    failed["name"] = names[i];
-    all.push_back(std::move(failed));
-  }
-  print_json(inv.out, all);
-}
-
-// Prints each failure once: a lost connection fails every outstanding request alike.
-void print_errors(invocation& inv, const std::vector<outcome>& outcomes) {
-  std::string last_failure;
-  for (const auto& o : outcomes) {
-    if (o.what == outcome::kind::failed) {
-      if (o.message == last_failure) continue;
-      last_failure = o.message;
-    }
-    print_error(inv.err, o);
-  }
 }
 
 // --- start -------------------------------------------------------------------------------
@@ -120,27 +75,35 @@ void print_started(invocation& inv, const json& record) {
           << ")\n";
 }
 
-// `start --name NAME` alone. Name checked, the daemon refuses only a NAME it has not
-// declared, and says so in the protocol's words (its missing "argv"); say it in the CLI's.
-int start_declared(invocation& inv, const std::string& name) {
-  auto conn = connection::open(inv.socket_path);
-  if (!conn) {
-    auto o = classify(conn.error());
-    report_failure(inv, o);
-    return exit_code(o);
+// `start --name TARGET` alone: the declared programs TARGET names (docs/programs.md), each
+// instance that is not running. The daemon refuses a name it has not declared in the
+// protocol's words (its missing "argv"); say it in the CLI's.
+int start_declared(invocation& inv, const std::string& target) {
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
+  auto found = expand(*conn, {target}, true);
+  std::vector<std::string> names = found.declared;
+  if (found.failure.what == outcome::kind::ok) {
+    for (const auto& record : found.failure.result.value("processes", json::array())) {
+      std::string state = string_field(record, "state", "");
+      bool declared = record.contains("program") && record["program"].is_string();
+      if (declared && (state == "exited" || state == "fatal")) names.push_back(string_field(record, "name"));
+    }
   }
-  auto o = classify(conn->call({{"op", "start"}, {"name", name}}));
-  if (o.what == outcome::kind::refused && o.code == "bad_request")
-    o.message = "no declared program named '" + name +
-                "'; to start a new process under that name, give its PROGRAM: shoal start "
-                "--name " + name + " -- PROGRAM [ARG]...";
-  if (o.what != outcome::kind::ok) {
-    report_failure(inv, o);
-    return exit_code(o);
-  }
-  if (inv.json) print_json(inv.out, o.result);
-  else print_started(inv, o.result);
-  return exit_ok;
+  // Nothing to start: let the daemon say why for the name itself (running, or not declared).
+  if (names.empty()) names.push_back(target);
+  auto outcomes = call_each(*conn, {{"op", "start"}}, names);
+  for (auto& o : outcomes)
+    if (o.what == outcome::kind::refused && o.code == "bad_request")
+      o.message = "no declared program named '" + target +
+                  "'; to start a new process under that name, give its PROGRAM: shoal start "
+                  "--name " + target + " -- PROGRAM [ARG]...";
+  print_errors(inv, outcomes);
+  if (inv.json) print_json_outcomes(inv, names, outcomes);
+  else
+    for (const auto& o : outcomes)
+      if (o.what == outcome::kind::ok) print_started(inv, o.result);
+  return worst_exit_code(outcomes);
 }
 
 int run_start(invocation& inv) {
@@ -152,7 +115,7 @@ int run_start(invocation& inv) {
     if (!declared)
       return usage_error(inv, "missing PROGRAM: give the program to run after '--', or --name "
                               "NAME of a declared program");
-    if (auto bad = check_name("process name", *declared)) return usage_error(inv, *bad);
+    if (auto bad = check_targets({*declared})) return usage_error(inv, *bad);
     // A declared program runs as its programs file says; an option that would change that
     // is a mistake to point out, not to drop.
     for (const auto& [option, value] : a.options)
@@ -254,30 +217,25 @@ constexpr option_spec join_options[] = {
 
 int run_join(invocation& inv) {
   parsed_args a;
-  if (auto done = parse_invocation(inv, join_options, a, operand_mode::operands, exit_join_failed))
+  if (auto done = parse_invocation(inv, join_options, a, operand_mode::operands, exit_failed))
     return *done;
   if (a.operands.empty())
-    return usage_error(inv, "name at least one process to join", exit_join_failed);
-  if (auto bad = check_names(a.operands)) return usage_error(inv, *bad, exit_join_failed);
-  std::optional<double> timeout;
-  if (auto t = a.value("timeout")) {
-    auto seconds = parse_seconds("--timeout", *t);
-    if (!seconds) return usage_error(inv, seconds.error().message(), exit_join_failed);
-    timeout = *seconds;
-  }
+    return usage_error(inv, "name at least one process to join", exit_failed);
+  if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad, exit_failed);
+  json request = {{"op", "join"}};
+  if (auto bad = take_timeout(inv, a, request, exit_failed)) return *bad;
 
   auto conn = connect_or_print(inv);
-  if (!conn) return exit_join_failed;
-  std::vector<json> requests;
-  for (const auto& name : a.operands) {
-    json r = {{"op", "join"}, {"name", name}};
-    if (timeout) r["timeout"] = *timeout;
-    requests.push_back(std::move(r));
+  if (!conn) return exit_failed;
+  auto targets = expand(*conn, a.operands);
+  if (targets.failure.what != outcome::kind::ok) {
+    report_failure(inv, targets.failure);
+    return exit_failed;
   }
-  auto outcomes = call_all(*conn, std::move(requests));
+  auto outcomes = call_each(*conn, request, targets.names);
 
   print_errors(inv, outcomes);
-  if (inv.json) print_json_outcomes(inv, a.operands, outcomes);
+  if (inv.json) print_json_outcomes(inv, targets.names, outcomes);
   else if (a.has("verbose"))
     for (const auto& o : outcomes)
       if (o.what == outcome::kind::ok)
@@ -293,17 +251,17 @@ int run_join(invocation& inv) {
 int run_status(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, {}, a)) return *done;
-  if (auto bad = check_names(a.operands)) return usage_error(inv, *bad);
+  if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad);
   json request = {{"op", "status"}};
   if (!a.operands.empty()) request["names"] = a.operands;
   return simple_call(inv, std::move(request), [&](const json& result) {
     table_style style;
     style.color = inv.color;
     style.width = inv.out_is_tty ? inv.width : 0;
-    inv.out << render_status_table(result.is_object() && result.contains("processes")
-                                       ? result["processes"]
-                                       : json::array(),
-                                   style);
+    const json processes = result.is_object() && result.contains("processes")
+                               ? result["processes"]
+                               : json::array();
+    inv.out << render_status_table(processes, style) << status_summary(processes) << "\n";
   });
 }
 
@@ -313,49 +271,57 @@ constexpr option_spec stop_options[] = {
     {"timeout", 0, true},
 };
 
+// "SIGTERM", "escalated to SIGKILL", "exited with 0": how a stopped process ended.
+std::string how_stopped(const json& r) {
+  if (auto esc = r.find("escalated"); esc != r.end() && esc->is_boolean() && esc->get<bool>())
+    return "escalated to SIGKILL";
+  if (std::string sig = string_field(r, "signal", ""); !sig.empty()) return sig;
+  return "exited with " + number_field(r, "exitcode");
+}
+
+// Checks the TARGETs, expands them and sends `request` for each process on one connection:
+// what stop, restart, kill and remove share. `print_ok` prints one successful outcome.
+int act_on_targets(invocation& inv, const parsed_args& a, const json& request,
+                   const std::function<void(const json& result)>& print_ok) {
+  if (a.operands.empty())
+    return usage_error(inv, "name at least one TARGET: a process, a program, 'all' or a glob");
+  if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad);
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
+  auto targets = expand(*conn, a.operands);
+  if (targets.failure.what != outcome::kind::ok) {
+    report_failure(inv, targets.failure);
+    return exit_code(targets.failure);
+  }
+  auto outcomes = call_each(*conn, request, targets.names);
+  print_errors(inv, outcomes);
+  if (inv.json) print_json_outcomes(inv, targets.names, outcomes);
+  else
+    for (const auto& o : outcomes)
+      if (o.what == outcome::kind::ok) print_ok(o.result);
+  return worst_exit_code(outcomes);
+}
+
 int run_stop(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, stop_options, a)) return *done;
-  if (a.operands.empty()) return usage_error(inv, "name at least one process to stop");
-  if (auto bad = check_names(a.operands)) return usage_error(inv, *bad);
-  std::optional<double> timeout;
-  if (auto t = a.value("timeout")) {
-    auto seconds = parse_seconds("--timeout", *t);
-    if (!seconds) return usage_error(inv, seconds.error().message());
-    timeout = *seconds;
-  }
+  json request = {{"op", "stop"}};
+  if (auto bad = take_timeout(inv, a, request)) return *bad;
+  return act_on_targets(inv, a, request, [&](const json& r) {
+    inv.out << "stopped " << string_field(r, "name") << " (" << how_stopped(r) << ")\n";
+  });
+}
 
-  auto conn = connect_or_print(inv);
-  if (!conn) return exit_unreachable;
-  std::vector<json> requests;
-  for (const auto& name : a.operands) {
-    json r = {{"op", "stop"}, {"name", name}};
-    if (timeout) r["timeout"] = *timeout;
-    requests.push_back(std::move(r));
-  }
-  // Concurrently, so stopping N processes takes one grace period, not N.
-  auto outcomes = call_all(*conn, std::move(requests));
+// --- restart -----------------------------------------------------------------------------
 
-  print_errors(inv, outcomes);
-  if (inv.json) {
-    print_json_outcomes(inv, a.operands, outcomes);
-  } else {
-    for (const auto& o : outcomes) {
-      if (o.what != outcome::kind::ok) continue;
-      const json& r = o.result;
-      std::string how;
-      if (auto esc = r.find("escalated"); esc != r.end() && esc->is_boolean() && esc->get<bool>())
-        how = "escalated to SIGKILL";
-      else if (std::string sig = string_field(r, "signal", ""); !sig.empty())
-        how = sig;
-      else
-        how = "exited with " + number_field(r, "exitcode");
-      inv.out << "stopped " << string_field(r, "name") << " (" << how << ")\n";
-    }
-  }
-  int worst = exit_ok;
-  for (const auto& o : outcomes) worst = std::max(worst, exit_code(o));
-  return worst;
+int run_restart(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, stop_options, a)) return *done;
+  json request = {{"op", "restart"}};
+  if (auto bad = take_timeout(inv, a, request)) return *bad;
+  return act_on_targets(inv, a, request, [&](const json& r) {
+    inv.out << "restarted " << string_field(r, "name") << " (pid " << number_field(r, "pid") << ")\n";
+  });
 }
 
 // --- kill --------------------------------------------------------------------------------
@@ -368,9 +334,6 @@ constexpr option_spec kill_options[] = {
 int run_kill(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, kill_options, a)) return *done;
-  if (a.operands.size() != 1) return usage_error(inv, "name exactly one process to signal");
-  const std::string& name = a.operands[0];
-  if (auto bad = check_name("process name", name)) return usage_error(inv, *bad);
   int signo = SIGKILL;
   if (auto text = a.value("signal")) {
     auto parsed = parse_signal(*text);
@@ -380,16 +343,14 @@ int run_kill(invocation& inv) {
     signo = *parsed;
   }
   bool group = a.has("group");
-  json request = {{"op", "kill"}, {"name", name}, {"group", group}};
+  json request = {{"op", "kill"}, {"group", group}};
   // The name where there is one (it reads well in the daemon's log), the number otherwise.
   std::string signame = signal_name(signo);
   if (signame == "SIG" + std::to_string(signo)) request["signal"] = signo;
   else request["signal"] = signame;
-
-  return simple_call(inv, std::move(request), [&](const json& record) {
+  return act_on_targets(inv, a, request, [&](const json& record) {
     inv.out << "sent " << signame << " to " << (group ? "the process group of " : "")
-            << string_field(record, "name", name) << " (pid " << number_field(record, "pid")
-            << ")\n";
+            << string_field(record, "name") << " (pid " << number_field(record, "pid") << ")\n";
   });
 }
 
@@ -398,10 +359,8 @@ int run_kill(invocation& inv) {
 int run_remove(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, {}, a)) return *done;
-  if (a.operands.size() != 1) return usage_error(inv, "name exactly one process to remove");
-  if (auto bad = check_name("process name", a.operands[0])) return usage_error(inv, *bad);
-  return simple_call(inv, {{"op", "remove"}, {"name", a.operands[0]}}, [&](const json& result) {
-    inv.out << "removed " << string_field(result, "removed", a.operands[0]) << "\n";
+  return act_on_targets(inv, a, {{"op", "remove"}}, [&](const json& result) {
+    inv.out << "removed " << string_field(result, "removed") << "\n";
   });
 }
 
@@ -532,7 +491,8 @@ constexpr verb table[] = {
      "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
      "'./script.sh' works), with the daemon's environment plus the --env-file and --env\n"
      "variables. Options and words after the first word of PROGRAM belong to PROGRAM.\n"
-     "Without PROGRAM, --name starts the declared program of that name (docs/programs.md).\n"
+     "Without PROGRAM, --name TARGET starts the declared programs TARGET names: an instance,\n"
+     "a program (each of its instances not running), 'all' or a glob (docs/programs.md).\n"
      "Unless you are root, PROGRAM runs as you (your uid, groups, HOME, USER), whoever\n"
      "shoald runs as.\n"
      "  --name NAME       the process's name (default: Process-N, chosen by the daemon)\n"
@@ -554,9 +514,9 @@ constexpr verb table[] = {
      "  --log-backups N   rotated files kept per stream (default: the daemon's, 3)\n"
      "Prints: started NAME (pid PID)\n",
      run_start},
-    {"join", "join NAME... [--timeout SECONDS] [-v]",
+    {"join", "join TARGET... [--timeout SECONDS] [-v]",
      "Wait for processes to exit; exit with the status of the first that failed.",
-     "Waits for every NAME at once. Exit status: the process's own exit status, 128+N when a\n"
+     "Waits for every process the TARGETs name at once (TARGET: see 'shoal help status'). Exit status: the process's own exit status, 128+N when a\n"
      "signal N killed it, 124 when --timeout ran out, 125 when shoal itself failed (bad\n"
      "usage, daemon unreachable, no such process). With several names, the first non-zero\n"
      "status in the order given. Prints nothing on success.\n"
@@ -565,27 +525,43 @@ constexpr verb table[] = {
      "  --json              print the record (with several names: an array, an error\n"
      "                      object {\"name\", \"error\"} in place of each failure)\n",
      run_join},
-    {"status", "status [NAME]... [--json]", "Show processes: all of them, or the ones named.",
-     "Columns: NAME PID USER STATE EXITCODE UPTIME/ENDED COMMAND. On a terminal, running\n"
-     "processes are green and ones that exited non-zero red, and COMMAND is cut to the\n"
-     "terminal width. USER is who it runs as: only that user and root may stop, kill,\n"
-     "remove it or read its logs.\n"
-     "  --json   print {\"processes\": [record...]} as the daemon sent it\n",
+    {"status", "status [TARGET]... [--json]", "Show processes: all of them, or the ones named.",
+     "A TARGET is a process name, a declared program's name (all its instances), 'all', or\n"
+     "a shell glob over process names such as 'web-*' (quoted). A TARGET that matches\n"
+     "nothing is not_found. stop, restart, kill, remove, join, logs, watch and start --name\n"
+     "take TARGETs too.\n"
+     "Columns: NAME USER PID STATE EXIT UPTIME RESTARTS CPU% MEM COMMAND, in natural order\n"
+     "(w-2 before w-10), then a summary line: 5 running, 1 exited, 1 fatal. UPTIME is how\n"
+     "long a live process has run, or how long ago a dead one ended (5s ago). CPU% is its\n"
+     "CPU time over its lifetime, as ps(1) counts it; MEM its resident memory. On a\n"
+     "terminal, running processes are green and ones that exited non-zero red, and COMMAND\n"
+     "is cut to the terminal width. USER is who it runs as: only that user and root may\n"
+     "stop, restart, kill, remove it or read its logs.\n"
+     "  --json   print {\"processes\": [record...]} as the daemon sent it, with restarts,\n"
+     "           cpu_seconds, cpu_percent and rss_bytes\n",
      run_status},
-    {"stop", "stop NAME... [--timeout SECONDS]",
+    {"stop", "stop TARGET... [--timeout SECONDS]",
      "Stop processes: SIGTERM to the process group, SIGKILL after the grace period.",
-     "Stops every NAME at once and waits until each has been reaped.\n"
+     "Stops every process the TARGETs name at once and waits until each has been reaped.\n"
      "  --timeout SECONDS   grace period before SIGKILL (default: the daemon's, 10 s)\n"
      "Prints: stopped NAME (SIGTERM) | stopped NAME (escalated to SIGKILL) |\n"
      "        stopped NAME (exited with N)\n",
      run_stop},
-    {"kill", "kill NAME [--signal SIG] [--group]",
-     "Send one signal to a process (default SIGKILL) and return at once.",
+    {"restart", "restart TARGET... [--timeout SECONDS]",
+     "Stop processes as stop does, then start each again with the same spec.",
+     "Same name, command, environment, directory, user and log settings; a declared\n"
+     "program's instance starts as its programs file declares it now. RESTARTS in status\n"
+     "counts it. Exit codes as stop.\n"
+     "  --timeout SECONDS   grace period before SIGKILL (default: the daemon's, 10 s)\n"
+     "Prints: restarted NAME (pid PID)\n",
+     run_restart},
+    {"kill", "kill TARGET... [--signal SIG] [--group]",
+     "Send one signal to processes (default SIGKILL) and return at once.",
      "  -s, --signal SIG   TERM, SIGTERM or 15 (default: KILL)\n"
      "  --group            signal the process's whole process group\n"
      "Prints: sent SIGNAL to NAME (pid PID)\n",
      run_kill},
-    {"remove", "remove NAME", "Forget an exited process and delete its logs.",
+    {"remove", "remove TARGET...", "Forget exited processes and delete their logs.",
      "Prints: removed NAME\n", run_remove},
     {"logs", "logs NAME [--stderr] [--follow]",
      "Print the tail of a process's output (the last 64 KiB).",

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <vector>
@@ -12,6 +13,9 @@
 #include "daemon/process_json.hpp"
 #include "common/log_limits.hpp"
 #include "daemon/ownership.hpp"
+#include "daemon/proc_stats.hpp"
+#include "daemon/targets.hpp"
+#include "common/target_pattern.hpp"
 #include "daemon/run_as.hpp"
 #include "common/signals.hpp"
 
@@ -244,14 +248,47 @@ void handle_join(supervisor& s, process_waiters& w, const json& body, const resp
   w.join(*name, *timeout, reply);
 }
 
+// A record for `status`: with the CPU and memory of a live process, from /proc at the time
+// of asking.
+json with_usage(const process_record& r) {
+  json record = to_json(r);
+  std::optional<proc_usage> usage;
+  if (r.state == process_state::running || r.state == process_state::stopping)
+    usage = read_proc_usage(r.pid);
+  record["cpu_seconds"] = usage ? json(usage->cpu_seconds) : json(nullptr);
+  record["cpu_percent"] = usage ? json(std::round(cpu_percent(*usage) * 10) / 10) : json(nullptr);
+  record["rss_bytes"] = usage ? json(usage->rss_bytes) : json(nullptr);
+  return record;
+}
+
 void handle_status(supervisor& s, const json& body, const responder& reply) {
-  auto names = optional_string_array(body, "names");
-  if (!names) return reply.fail(names.error());
-  auto listed = s.list(*names);
-  if (!listed) return reply.fail(listed.error());
+  auto targets = optional_string_array(body, "names");
+  if (!targets) return reply.fail(targets.error());
+  auto declared = optional_bool(body, "declared");
+  if (!declared) return reply.fail(declared.error());
+  bool with_declared = declared->value_or(false);
+  std::vector<const process_record*> listed;
+  std::vector<std::string> never_started;
+  if (targets->empty() && !with_declared) {
+    auto all = s.list({});
+    if (!all) return reply.fail(all.error());
+    listed = std::move(*all);
+  } else {
+    const std::vector<std::string> all = {std::string(all_target)};
+    auto expanded = expand_targets(s, targets->empty() ? all : *targets,
+                                   with_declared ? target_scope::records_and_declared
+                                                 : target_scope::records);
+    if (!expanded) return reply.fail(expanded.error());
+    for (auto& name : *expanded) {
+      if (const process_record* r = s.find(name)) listed.push_back(r);
+      else never_started.push_back(std::move(name));
+    }
+  }
   json list = json::array();
-  for (const process_record* r : *listed) list.push_back(to_json(*r));
-  reply.ok({{"processes", std::move(list)}});
+  for (const process_record* r : listed) list.push_back(with_usage(*r));
+  json result = {{"processes", std::move(list)}};
+  if (with_declared) result["declared"] = std::move(never_started);
+  reply.ok(std::move(result));
 }
 
 void handle_stop(supervisor& s, process_waiters& w, const json& body, const responder& reply) {
@@ -265,6 +302,42 @@ void handle_stop(supervisor& s, process_waiters& w, const json& body, const resp
   if (r->done()) return reply.ok(to_json(*r));
   // Waiting first: stopping a process waiting to restart finishes it at once.
   w.stop(*name, reply);
+  if (auto stopped = s.stop(*name, *timeout); !stopped) reply.fail(stopped.error());
+}
+
+// Stops the process as stop does, then starts it again with its spec (a declared instance: as
+// declared now). The start does not depend on the client: a waiter of no session does it.
+void handle_restart(supervisor& s, process_waiters& w, timer_service& timers, const json& body,
+                    const responder& reply) {
+  auto name = required_name(body, "name");
+  if (!name) return reply.fail(name.error());
+  auto timeout = optional_seconds(body, "timeout");
+  if (!timeout) return reply.fail(timeout.error());
+  if (auto st = check_owned(s, *name, "restart", reply.from()); !st) return reply.fail(st);
+  const process_record* r = s.find(*name);
+  if (!r) return reply.fail(errc::not_found, "no process named '" + *name + "'");
+  const process_spec* declaration = s.declared(*name);
+  process_spec spec = declaration ? *declaration : r->spec;
+  // Called once the old run is done; the supervisor is then between transitions only after
+  // a post, as a subscriber must not start one from inside another.
+  auto start_again = [&s, &timers, name = *name, spec, reply]() mutable {
+    timers.post([&s, name, spec = std::move(spec), reply]() mutable {
+      auto started = s.start_again(name, std::move(spec));
+      if (!started) return reply.fail(started.error());
+      reply.ok(to_json(**started));
+    });
+  };
+  if (r->done()) return start_again();
+  peer detached = reply.from();
+  detached.session = 0;  // no client's: session_closed() keeps it
+  responder after_stop(nullptr, detached, [start_again, reply, name = *name](json stopped) mutable {
+    // A stop waiter is answered ok with the record once the process is done.
+    if (!stopped.value("ok", false))
+      return reply.fail(errc::internal, "unable to restart '" + name + "': stopping it failed: " +
+                                            stopped.dump());
+    start_again();
+  });
+  w.stop(*name, after_stop);
   if (auto stopped = s.stop(*name, *timeout); !stopped) reply.fail(stopped.error());
 }
 
@@ -362,6 +435,9 @@ void register_process_ops(dispatcher& d, supervisor& s, timer_service& timers) {
   d.add("join", [&s, w](const json& b, const responder& r) { handle_join(s, *w, b, r); });
   d.add("status", [&s](const json& b, const responder& r) { handle_status(s, b, r); });
   d.add("stop", [&s, w](const json& b, const responder& r) { handle_stop(s, *w, b, r); });
+  d.add("restart", [&s, w, &timers](const json& b, const responder& r) {
+    handle_restart(s, *w, timers, b, r);
+  });
   d.add("kill", [&s](const json& b, const responder& r) { handle_kill(s, b, r); });
   d.add("remove", [&s](const json& b, const responder& r) { handle_remove(s, b, r); });
   d.add("logs", [&s](const json& b, const responder& r) { handle_logs(s, b, r); });

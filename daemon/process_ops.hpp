@@ -1,6 +1,7 @@
-// The process ops of protocol v1 (start, join, status, stop, kill, remove, logs): request
-// fields in, supervisor calls, records out as JSON (process_json.hpp). Requests that wait for
-// a process to be done (join, stop) wait here, not in the supervisor, on `timers`.
+// The process ops of protocol v1 (start, join, status, stop, restart, kill, remove, logs):
+// request fields in, supervisor calls, records out as JSON (process_json.hpp). Requests that
+// wait for a process to be done (join, stop, restart) wait here, not in the supervisor, on
+// `timers`.
 #pragma once
 
 #include "daemon/dispatcher.hpp"

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "common/names.hpp"
+#include "common/natural_order.hpp"
 #include "common/signals.hpp"
 #include "daemon/child_environment.hpp"
 #include "daemon/log.hpp"
@@ -70,6 +71,29 @@ void supervisor::subscribe(subscriber fn) { subscribers_.push_back(std::move(fn)
 void supervisor::declare(const std::string& name, process_spec spec) { declared_[name] = std::move(spec); }
 
 void supervisor::undeclare(const std::string& name) { declared_.erase(name); }
+
+std::vector<const process_record*> supervisor::records() const {
+  std::vector<const process_record*> out;
+  out.reserve(records_.size());
+  for (const auto& [name, r] : records_) out.push_back(r.get());
+  return out;
+}
+
+std::vector<std::string> supervisor::declared_names() const {
+  std::vector<std::string> out;
+  out.reserve(declared_.size());
+  for (const auto& [name, spec] : declared_) out.push_back(name);
+  return out;
+}
+
+result<const process_record*> supervisor::start_again(const std::string& name, process_spec spec) {
+  const process_record* old = find(name);
+  int restarts = old ? old->restart_count + 1 : 0;
+  auto started = start(name, std::move(spec));
+  if (!started) return started;
+  if (process_record* r = lookup(name)) r->restart_count = restarts;
+  return started;
+}
 
 const process_spec* supervisor::declared(const std::string& name) const {
   auto it = declared_.find(name);
@@ -189,7 +213,10 @@ result<spawned_child> supervisor::spawn_child(const std::string& name, const pro
 result<std::vector<const process_record*>> supervisor::list(const std::vector<std::string>& names) const {
   std::vector<const process_record*> out;
   if (names.empty()) {
-    for (const auto& [name, r] : records_) out.push_back(r.get());
+    out = records();
+    std::sort(out.begin(), out.end(), [](const process_record* a, const process_record* b) {
+      return natural_less(a->name, b->name);
+    });
     return out;
   }
   for (const auto& name : names) {

@@ -80,9 +80,16 @@ class supervisor {
   result<const process_record*> stop(const std::string& name, std::optional<double> grace);
   result<const process_record*> kill(const std::string& name, int signo, bool group);
   status remove(const std::string& name);
-  // All records, sorted by name, or the named ones in the order asked.
+  // All records in natural order of name (w-2 before w-10), or the named ones in the order
+  // asked.
   result<std::vector<const process_record*>> list(const std::vector<std::string>& names) const;
   const process_record* find(const std::string& name) const;
+  // Every record, and every declared instance's name: what targets expand over (targets.hpp).
+  std::vector<const process_record*> records() const;
+  std::vector<std::string> declared_names() const;
+  // start(name, spec) for `restart`, once the old run of `name` is done: the new record counts
+  // one more restart than the old one.
+  result<const process_record*> start_again(const std::string& name, process_spec spec);
   // Whether the log directory could be opened; the daemon refuses to start without it.
   const status& logs_status() const { return logs_.opened(); }
 

@@ -2,12 +2,13 @@
 
 import os
 import re
+import subprocess
 
 import pytest
 
-from harness import ok, run_cli
+from harness import SHOAL, clean_env, ok, run_cli
 
-VERBS = ["start", "join", "status", "stop", "kill", "remove", "logs", "ping"]
+VERBS = ["start", "join", "status", "stop", "restart", "kill", "remove", "logs", "ping"]
 
 
 def test_ping_succeeds(shoal):
@@ -70,6 +71,19 @@ def test_unreachable_daemon_exits_3_naming_the_socket(tmp_dir):
     assert result.stderr.startswith("shoal: "), result
     assert missing in result.stderr, result
     assert "shoald" in result.stderr, "the message should say how to start the daemon"
+
+
+def test_the_unreachable_hint_names_the_systemd_unit_the_user_can_start(tmp_dir):
+    missing = os.path.join(tmp_dir, "nobody-home.sock")
+    as_root = run_cli(["--socket", missing, "status"])
+    assert "'systemctl start shoald'" in as_root.stderr, as_root
+    # Anyone else runs the per-user service; `nobody` cannot start the system one.
+    os.chmod(tmp_dir, 0o755)
+    as_user = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SHOAL, "--socket", missing,
+         "status"], capture_output=True, text=True, timeout=30, env=clean_env())
+    assert as_user.returncode == 3, as_user
+    assert "'systemctl --user start shoald'" in as_user.stderr, as_user.stderr
 
 
 def test_unreachable_daemon_from_shoal_socket_env_exits_3(tmp_dir):

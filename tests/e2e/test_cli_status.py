@@ -63,8 +63,9 @@ def test_status_table_lists_every_process_aligned(shoal):
     result = shoal.cli("status")
     assert result.returncode == 0, result
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert len(lines) == 3, result.stdout  # a header and one line per process
-    header, first, second = lines
+    assert len(lines) == 4, result.stdout  # a header, one line per process, the summary
+    header, first, second, summary = lines
+    assert summary == "1 running, 1 exited"
     assert "NAME" in header.upper() and "STATE" in header.upper()
     assert first.split()[0] == "a-long-process-name" and "running" in first
     assert second.split()[0] == "b" and "exited" in second

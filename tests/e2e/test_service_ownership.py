@@ -141,9 +141,10 @@ def test_status_shows_whose_each_process_is(shared, operators, nobody):
 
     table = shared.cli("status")
     assert table.returncode == 0, table
-    header, *rows = table.stdout.splitlines()
-    assert header.split()[:4] == ["NAME", "PID", "USER", "STATE"]
-    assert [row.split()[:3:2] for row in rows] == [["a-roots", "root"], ["b-theirs", "nobody"]]
+    header, *rows, summary = table.stdout.splitlines()
+    assert header.split()[:4] == ["NAME", "USER", "PID", "STATE"]
+    assert [row.split()[:2] for row in rows] == [["a-roots", "root"], ["b-theirs", "nobody"]]
+    assert summary == "2 running"
     records = shared.cli("--json", "status").json()["processes"]
     assert [(r["name"], r["user"], r["uid"]) for r in records] == [
         ("a-roots", "root", 0), ("b-theirs", "nobody", nobody.pw_uid)]

@@ -29,7 +29,8 @@ json running(const std::string& name, json argv) {
           {"user", "alice"},
           {"exitcode", nullptr},   {"signal", nullptr},     {"core_dumped", false},
           {"argv", std::move(argv)}, {"started_at", "2026-11-24T17:56:48.000Z"},
-          {"ended_at", nullptr}};
+          {"ended_at", nullptr},   {"restarts", 2},         {"cpu_percent", 12.5},
+          {"rss_bytes", 3565158}};
 }
 
 json exited(const std::string& name, int code, json signal = nullptr) {
@@ -37,7 +38,8 @@ json exited(const std::string& name, int code, json signal = nullptr) {
           {"user", "root"},
           {"exitcode", code},    {"signal", std::move(signal)}, {"core_dumped", false},
           {"argv", {"./bear.sh", "3"}}, {"started_at", "2026-11-24T17:00:00.000Z"},
-          {"ended_at", "2026-11-24T17:59:55.500Z"}};
+          {"ended_at", "2026-11-24T17:59:55.500Z"}, {"restarts", 0},
+          {"cpu_percent", nullptr}, {"rss_bytes", nullptr}};
 }
 
 }  // namespace
@@ -87,13 +89,40 @@ TEST_CASE("the status table aligns every column and says how each process is doi
   auto lines = lines_of(render_status_table(processes, style));
   REQUIRE(lines.size() == 4);
   CHECK(lines[0] ==
-        "NAME                 PID   USER   STATE    EXITCODE    UPTIME/ENDED  COMMAND");
+        "NAME                 USER   PID   STATE    EXIT        UPTIME  RESTARTS  CPU%  MEM   COMMAND");
   CHECK(lines[1] ==
-        "bear                 7     root   exited   3           4s ago        ./bear.sh 3");
+        "a-long-process-name  alice  4242  running  -           3m12s   2         12.5  3.4M  sleep 60");
   CHECK(lines[2] ==
-        "a-long-process-name  4242  alice  running  -           3m12s         sleep 60");
+        "bear                 root   -     exited   3           4s ago  0         -     -     ./bear.sh 3");
   CHECK(lines[3] ==
-        "victim               7     root   exited   -9 SIGKILL  4s ago        ./bear.sh 3");
+        "victim               root   -     exited   -9 SIGKILL  4s ago  0         -     -     ./bear.sh 3");
+}
+
+TEST_CASE("rows come in natural order: w-2 before w-10") {
+  json processes = {running("w-10", {"x"}), running("w-2", {"x"}), running("w-1", {"x"}),
+                    running("a", {"x"})};
+  auto lines = lines_of(render_status_table(processes, table_style{false, 0, now}));
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[1].rfind("a ", 0) == 0);
+  CHECK(lines[2].rfind("w-1 ", 0) == 0);
+  CHECK(lines[3].rfind("w-2 ", 0) == 0);
+  CHECK(lines[4].rfind("w-10 ", 0) == 0);
+}
+
+TEST_CASE("the summary counts processes by state, in the order they live through them") {
+  json fatal = exited("f", 1);
+  fatal["state"] = "fatal";
+  json processes = {exited("a", 0), running("b", {"x"}), fatal, running("c", {"x"}),
+                    running("d", {"x"}), running("e", {"x"}), running("g", {"x"})};
+  CHECK(status_summary(processes) == "5 running, 1 exited, 1 fatal");
+  CHECK(status_summary(json::array()) == "no processes");
+}
+
+TEST_CASE("memory reads as top shows it") {
+  CHECK(format_memory(512) == "512B");
+  CHECK(format_memory(812 * 1024) == "812K");
+  CHECK(format_memory(3565158) == "3.4M");
+  CHECK(format_memory(5ull << 30) == "5.0G");
 }
 
 TEST_CASE("a record without a user (an older daemon) shows '-' in USER") {
@@ -103,7 +132,7 @@ TEST_CASE("a record without a user (an older daemon) shows '-' in USER") {
   style.now = now;
   auto lines = lines_of(render_status_table(json{record}, style));
   REQUIRE(lines.size() == 2);
-  CHECK(lines[1] == "a     4242  -     running  -         3m12s         x");
+  CHECK(lines[1] == "a     -     4242  running  -     3m12s   2         12.5  3.4M  x");
 }
 
 TEST_CASE("with no processes the table is just its header") {
@@ -127,13 +156,13 @@ TEST_CASE("colour marks running green and failed red without breaking the alignm
   auto plain = lines_of(render_status_table(json{running("a", {"x"}), exited("b", 1),
                                                  exited("c", 0)},
                                             table_style{false, 0, now}));
-  CHECK(plain[2] == "b     7     root   exited   1         4s ago        ./bear.sh 3");
+  CHECK(plain[2] == "b     root   -     exited   1     4s ago  0         -     -     ./bear.sh 3");
 }
 
 TEST_CASE("on a narrow terminal the command is cut to fit, on whole characters") {
   table_style style;
   style.now = now;
-  style.width = 70;
+  style.width = 90;
   json long_one = running("a", {"printf", "%s", "ünïcode-and-a-very-long-argument-indeed"});
   auto cut = lines_of(render_status_table(json{long_one}, style));
   REQUIRE(cut.size() == 2);
@@ -141,7 +170,7 @@ TEST_CASE("on a narrow terminal the command is cut to fit, on whole characters")
   std::size_t columns = 0;
   for (unsigned char c : cut[1])
     if ((c & 0xC0) != 0x80) ++columns;
-  CHECK(columns == 70);
+  CHECK(columns == 90);
   CHECK(cut[1].size() > 3);
   CHECK(cut[1].substr(cut[1].size() - 3) == "\u2026");
 

@@ -90,11 +90,13 @@ TEST_CASE("usage errors exit 2, say what is wrong and point at --help") {
       {{"status", "../etc"}, "../etc"},
       {{"stop"}, "name at least one"},
       {{"stop", "x", "--timeout", "-1"}, "--timeout"},
-      {{"kill"}, "exactly one"},
+      {{"kill"}, "name at least one TARGET"},
+      {{"kill", "bad/name"}, "not a valid TARGET"},
       {{"kill", "x", "--signal", "SIGNOTHING"}, "SIGNOTHING"},
       {{"kill", "x", "--signal", "0"}, "--signal"},
-      {{"remove"}, "exactly one"},
-      {{"remove", "a", "b"}, "exactly one"},
+      {{"remove"}, "name at least one TARGET"},
+      {{"restart"}, "name at least one TARGET"},
+      {{"restart", "x", "--timeout", "soon"}, "--timeout"},
       {{"logs"}, "exactly one"},
       {{"ping", "extra"}, "no operands"},
   };
@@ -170,7 +172,7 @@ TEST_CASE("a refusal exits 1 with 'shoal: code: message' on stderr and nothing o
 }
 
 TEST_CASE("join waits for all names on one connection and exits with the first failure in order") {
-  fake_daemon daemon(fake_daemon::batch(3, [](const std::vector<json>& req) {
+  fake_daemon daemon(fake_daemon::expanding({"a", "b", "c"}, 3, [](const std::vector<json>& req) {
     // Replies in reverse order: the CLI must match them by id, not by position.
     return std::vector<std::string>{reply_line(req[2], exited("c", 5)),
                                     reply_line(req[1], exited("b", -9, "SIGKILL")),
@@ -179,17 +181,19 @@ TEST_CASE("join waits for all names on one connection and exits with the first f
   auto r = shoal_cli({"join", "a", "b", "c", "--timeout", "2.5", "-v"}, daemon.path());
   CHECK(r.code == 128 + 9);
   CHECK(r.out == "a exited with 0\nb was killed by SIGKILL\nc exited with 5\n");
-  REQUIRE(daemon.requests().size() == 3);
-  for (std::size_t i = 0; i < 3; ++i) {
+  REQUIRE(daemon.requests().size() == 4);
+  CHECK(daemon.requests()[0].at("op") == "status");
+  CHECK(daemon.requests()[0].at("names") == json{"a", "b", "c"});
+  for (std::size_t i = 1; i < 4; ++i) {
     CHECK(daemon.requests()[i].at("op") == "join");
     CHECK(daemon.requests()[i].at("timeout") == 2.5);
   }
-  CHECK(daemon.requests()[0].at("name") == "a");
-  CHECK(daemon.requests()[2].at("name") == "c");
+  CHECK(daemon.requests()[1].at("name") == "a");
+  CHECK(daemon.requests()[3].at("name") == "c");
 }
 
 TEST_CASE("join prints nothing on success, and its records with --json") {
-  fake_daemon quiet(fake_daemon::batch(1, [](const std::vector<json>& req) {
+  fake_daemon quiet(fake_daemon::expanding({"a"}, 1, [](const std::vector<json>& req) {
     return std::vector<std::string>{reply_line(req[0], exited("a", 0))};
   }));
   auto r = shoal_cli({"join", "a"}, quiet.path());
@@ -197,7 +201,7 @@ TEST_CASE("join prints nothing on success, and its records with --json") {
   CHECK(r.out.empty());
   CHECK(r.err.empty());
 
-  fake_daemon two(fake_daemon::batch(2, [](const std::vector<json>& req) {
+  fake_daemon two(fake_daemon::expanding({"a", "b"}, 2, [](const std::vector<json>& req) {
     return std::vector<std::string>{reply_line(req[0], exited("a", 3)),
                                     error_line(req[1], errc::timeout, "b is still running")};
   }));
@@ -211,7 +215,7 @@ TEST_CASE("join prints nothing on success, and its records with --json") {
 }
 
 TEST_CASE("join exits 124 on timeout and 125 when the daemon drops the connection") {
-  fake_daemon timing_out(fake_daemon::batch(1, [](const std::vector<json>& req) {
+  fake_daemon timing_out(fake_daemon::expanding({"slow"}, 1, [](const std::vector<json>& req) {
     return std::vector<std::string>{error_line(req[0], errc::timeout, "timed out")};
   }));
   CHECK(shoal_cli({"join", "slow", "--timeout", "0"}, timing_out.path()).code == 124);
@@ -230,7 +234,7 @@ TEST_CASE("a daemon that drops the connection mid-request exits 3 for other verb
 }
 
 TEST_CASE("stop says how each process ended; one refusal makes the exit code 1") {
-  fake_daemon daemon(fake_daemon::batch(3, [](const std::vector<json>& req) {
+  fake_daemon daemon(fake_daemon::expanding({"a", "b", "c"}, 3, [](const std::vector<json>& req) {
     json escalated = exited("b", -9, "SIGKILL");
     escalated["escalated"] = true;
     return std::vector<std::string>{reply_line(req[1], escalated),
@@ -244,15 +248,15 @@ TEST_CASE("stop says how each process ended; one refusal makes the exit code 1")
 }
 
 TEST_CASE("kill sends the signal by its canonical name; --group is passed on") {
-  fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>& req) {
+  fake_daemon daemon(fake_daemon::expanding({"bear"}, 1, [](const std::vector<json>& req) {
     return std::vector<std::string>{reply_line(req[0], {{"name", "bear"}, {"pid", 7}})};
   }));
   auto r = shoal_cli({"kill", "bear", "--signal", "15", "--group"}, daemon.path());
   CHECK(r.code == 0);
   CHECK(r.out == "sent SIGTERM to the process group of bear (pid 7)\n");
-  REQUIRE(daemon.requests().size() == 1);
-  CHECK(daemon.requests()[0].at("signal") == "SIGTERM");
-  CHECK(daemon.requests()[0].at("group") == true);
+  REQUIRE(daemon.requests().size() == 2);
+  CHECK(daemon.requests()[1].at("signal") == "SIGTERM");
+  CHECK(daemon.requests()[1].at("group") == true);
 }
 
 TEST_CASE("--json prints the raw result as one JSON line") {

@@ -155,7 +155,7 @@ TEST_CASE("client-side checks catch what the daemon would refuse in its own word
 }
 
 TEST_CASE("starting an undeclared program by name says so in the CLI's words") {
-  fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>& req) {
+  fake_daemon daemon(fake_daemon::expanding({}, 1, [](const std::vector<json>& req) {
     return std::vector<std::string>{error_line(
         req[0], errc::bad_request,
         "field 'argv' must be a non-empty array of strings (or 'name' a declared program)")};
@@ -194,7 +194,9 @@ TEST_CASE("with --json a failure is also one JSON object on stdout, with the sam
   auto usage = shoal_cli({"kill", "--json"});
   CHECK(usage.code == 2);
   CHECK(json::parse(usage.out) ==
-        json{{"error", {{"code", "usage"}, {"message", "kill: name exactly one process to signal"}}}});
+        json{{"error", {{"code", "usage"},
+                            {"message", "kill: name at least one TARGET: a process, a program, "
+                                        "'all' or a glob"}}}});
   auto bad_option = shoal_cli({"status", "--nope", "--json"});
   CHECK(bad_option.code == 2);
   CHECK(json::parse(bad_option.out).at("error").at("code") == "usage");

@@ -1,0 +1,188 @@
+"""TARGETs on the real binaries: a process name, a declared program's name (all its instances),
+`all`, and quoted globs, for stop, restart, kill, remove, join, status and start; `restart`
+itself; and `status`' names on the protocol."""
+
+import json
+import os
+
+from harness import error_code, ok, pid_alive, wait_until
+
+
+def names_of(result):
+    return [r["name"] for r in result.json()["processes"]]
+
+
+def start_sleepers(shoal, *names):
+    for name in names:
+        shoal.spawn(["sleep", "300"], name=name)
+
+
+def test_a_glob_stops_only_what_it_matches(shoal):
+    start_sleepers(shoal, "web-1", "web-2", "db")
+    r = shoal.cli("stop", "web-*", "--timeout", "5")
+    assert r.returncode == 0, r
+    assert r.stdout == "stopped web-1 (SIGTERM)\nstopped web-2 (SIGTERM)\n"
+    assert shoal.record("db")["state"] == "running"
+    assert shoal.record("web-1")["state"] == "exited"
+    assert shoal.record("web-2")["state"] == "exited"
+
+
+def test_a_glob_that_matches_nothing_is_not_found_and_changes_nothing(shoal):
+    start_sleepers(shoal, "db")
+    for verb in (["stop"], ["restart"], ["kill"], ["remove"], ["status"]):
+        r = shoal.cli(*verb, "web-*")
+        assert r.returncode == 1, r
+        assert r.stderr == "shoal: not_found: no process matches 'web-*'\n", r
+    r = shoal.cli("join", "web-*")
+    assert r.returncode == 125, r
+    assert "no process matches 'web-*'" in r.stderr
+    assert shoal.record("db")["state"] == "running"
+
+
+def test_an_unquoted_shell_word_that_cannot_be_a_target_is_a_usage_error(shoal):
+    r = shoal.cli("stop", "web/*")
+    assert r.returncode == 2, r
+    assert "'web/*' is not a valid TARGET" in r.stderr
+    assert "quote a glob" in r.stderr
+
+
+def test_all_stops_everything_and_remove_all_forgets_it(shoal):
+    start_sleepers(shoal, "a", "b")
+    r = shoal.cli("stop", "all")
+    assert r.returncode == 0, r
+    assert r.stdout.splitlines() == ["stopped a (SIGTERM)", "stopped b (SIGTERM)"]
+    assert os.path.exists(shoal.log_path("a"))
+    r = shoal.cli("remove", "all")
+    assert r.returncode == 0, r
+    assert r.stdout == "removed a\nremoved b\n"
+    assert names_of(shoal.cli("status", "--json")) == []
+    # remove deletes the log files with the record.
+    assert not os.path.exists(shoal.log_path("a"))
+    assert not os.path.exists(shoal.log_path("b", "err"))
+
+
+def test_kill_and_join_take_targets(shoal):
+    start_sleepers(shoal, "w-1", "w-2")
+    r = shoal.cli("kill", "w-?", "--signal", "TERM")
+    assert r.returncode == 0, r
+    assert len(r.stdout.splitlines()) == 2
+    r = shoal.cli("join", "w-*", "--timeout", "20")
+    assert r.returncode == 128 + 15, r
+
+
+def test_status_lists_in_natural_order_with_a_summary(shoal):
+    start_sleepers(shoal, "w-10", "w-2", "w-1")
+    shoal.spawn(["sh", "-c", "exit 3"], name="broken")
+    wait_until(lambda: shoal.record("broken")["state"] == "exited", 10, what="broken to exit")
+    r = shoal.cli("status")
+    assert r.returncode == 0, r
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "USER", "PID", "STATE", "EXIT", "UPTIME", "RESTARTS",
+                                "CPU%", "MEM", "COMMAND"]
+    assert [line.split()[0] for line in lines[1:-1]] == ["broken", "w-1", "w-2", "w-10"]
+    assert lines[-1] == "3 running, 1 exited"
+    # The JSON carries the same, and the daemon lists in the same order.
+    records = shoal.cli("status", "--json").json()["processes"]
+    assert [p["name"] for p in records] == ["broken", "w-1", "w-2", "w-10"]
+    running = records[1]
+    assert running["restarts"] == 0
+    assert running["rss_bytes"] > 0
+    assert running["cpu_seconds"] >= 0
+    assert running["cpu_percent"] >= 0
+    assert records[0]["rss_bytes"] is None and records[0]["cpu_percent"] is None
+    # The memory a live process's row shows is what /proc says it uses.
+    row = next(line for line in lines if line.startswith("w-1 "))
+    assert row.split()[8][-1] in "KMG"
+
+
+def test_cpu_time_of_a_busy_process_is_counted(shoal):
+    shoal.spawn(["sh", "-c", "while :; do :; done"], name="spin")
+
+    def busy():
+        rec = shoal.cli("status", "spin", "--json").json()["processes"][0]
+        return rec["cpu_seconds"] >= 0.2 and rec
+
+    rec = wait_until(busy, 30, interval=0.1, what="the spinner to use CPU time")
+    assert rec["cpu_percent"] > 0
+    assert shoal.cli("stop", "spin").returncode == 0
+
+
+def test_restart_runs_the_same_spec_again_and_counts_it(shoal, tmp_path):
+    rec = shoal.spawn(["sh", "-c", "echo \"$GREETING from $PWD\"; exec sleep 300"], name="svc",
+                      env={"GREETING": "hello"}, cwd=str(tmp_path))
+    old_pid = rec["pid"]
+    wait_until(lambda: "hello" in open(shoal.log_path("svc")).read(), 10, what="first output")
+    r = shoal.cli("restart", "svc", "--timeout", "5")
+    assert r.returncode == 0, r
+    new = shoal.record("svc")
+    assert r.stdout == f"restarted svc (pid {new['pid']})\n"
+    assert new["state"] == "running"
+    assert new["pid"] != old_pid
+    assert not pid_alive(old_pid)
+    assert new["restarts"] == 1
+    assert new["argv"] == rec["argv"] and new["cwd"] == str(tmp_path)
+    # Same environment and directory: the second run printed the same line again.
+    wait_until(lambda: open(shoal.log_path("svc")).read().count(f"hello from {tmp_path}") == 2,
+               10, what="the second run's output")
+    # An exited process restarts too.
+    assert shoal.cli("stop", "svc").returncode == 0
+    r = shoal.cli("restart", "svc", "--json")
+    assert r.returncode == 0, r
+    assert r.json()["restarts"] == 2 and r.json()["state"] == "running"
+    assert shoal.cli("stop", "svc").returncode == 0
+
+
+def test_restart_of_an_unknown_name_exits_1_like_stop(shoal):
+    r = shoal.cli("restart", "ghost")
+    assert r.returncode == 1, r
+    assert r.stderr == "shoal: not_found: no process named 'ghost'\n"
+    r = shoal.request({"op": "restart", "name": "ghost"})
+    assert error_code(r) == "not_found"
+
+
+def test_a_program_name_means_all_its_instances(daemons):
+    d = daemons.new_dir()
+    path = os.path.join(d, "programs.json")
+    with open(path, "w") as f:
+        json.dump({"programs": {
+            "worker": {"argv": ["sleep", "300"], "numprocs": 3},
+            "other": {"argv": ["sleep", "300"]},
+            "later": {"argv": ["sleep", "300"], "numprocs": 2, "autostart": False}}}, f)
+    daemon = daemons(directory=d, args=["--programs", path])
+    wait_until(lambda: len(names_of(daemon.cli("status", "worker", "--json"))) == 3, 10,
+               what="three workers")
+    assert names_of(daemon.cli("status", "worker", "--json")) == ["worker-1", "worker-2", "worker-3"]
+
+    pids = {r["name"]: r["pid"] for r in daemon.cli("status", "--json").json()["processes"]}
+    r = daemon.cli("restart", "worker")
+    assert r.returncode == 0, r
+    assert [line.split()[1] for line in r.stdout.splitlines()] == ["worker-1", "worker-2", "worker-3"]
+    for name in ("worker-1", "worker-2", "worker-3"):
+        rec = daemon.record(name)
+        assert rec["pid"] != pids[name] and rec["state"] == "running" and rec["restarts"] == 1
+        assert rec["program"] == "worker"
+    assert daemon.record("other")["pid"] == pids["other"]
+
+    r = daemon.cli("stop", "worker")
+    assert r.returncode == 0, r
+    assert len(r.stdout.splitlines()) == 3
+    assert daemon.record("other")["state"] == "running"
+
+    # start --name PROGRAM starts every instance that is not running, declared-only ones too.
+    r = daemon.cli("start", "--name", "later")
+    assert r.returncode == 0, r
+    assert [line.split()[1] for line in r.stdout.splitlines()] == ["later-1", "later-2"]
+    r = daemon.cli("start", "--name", "worker")
+    assert r.returncode == 0, r
+    assert len(r.stdout.splitlines()) == 3
+    assert daemon.cli("stop", "all").returncode == 0
+
+
+def test_status_names_on_the_protocol_take_targets(shoal):
+    start_sleepers(shoal, "w-10", "w-2", "x")
+    reply = ok(shoal.request({"op": "status", "names": ["w-*", "x", "w-2"]}))
+    # Each target's matches in natural order, no name twice.
+    assert [p["name"] for p in reply["processes"]] == ["w-2", "w-10", "x"]
+    assert error_code(shoal.request({"op": "status", "names": ["nope-*"]})) == "not_found"
+    assert error_code(shoal.request({"op": "status", "names": ["a b"]})) == "bad_request"
+    assert shoal.cli("stop", "all").returncode == 0
