@@ -5,6 +5,7 @@
 
 #include "client/event_text.hpp"
 #include "client/invocation.hpp"
+#include "client/process_targets.hpp"
 #include "client/verbs.hpp"
 
 namespace shoal::cli {
@@ -50,8 +51,7 @@ constexpr option_spec watch_options[] = {
 int run_watch(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, watch_options, a)) return *done;
-  for (const auto& n : a.operands)
-    if (auto bad = check_name("name", n)) return usage_error(inv, *bad);
+  if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad);
   json request = {{"op", "watch"}};
   if (!a.operands.empty()) request["names"] = a.operands;
   if (auto since = a.value("since")) {
@@ -105,13 +105,14 @@ constexpr verb table[] = {
      "Prints: added: NAMES / removed: NAMES / changed: NAMES / unchanged: NAMES\n"
      "  --json   print {\"file\", \"added\", \"removed\", \"changed\", \"unchanged\", \"failed\"}\n",
      run_reload},
-    {"watch", "watch [NAME]... [--since SEQ] [--count N] [--json]",
+    {"watch", "watch [TARGET]... [--since SEQ] [--count N] [--json]",
      "Print shoald's events as they happen.",
      "On a terminal, one line per event: TIME #SEQ what happened (web-1 exited with 1 ...).\n"
      "With --json, or when stdout is not a terminal, one JSON object per line:\n"
      "{\"seq\", \"type\", \"name\", \"time\", ...}; types are started, exited, stopped,\n"
      "restarting, fatal, lock_recovered, value_created, value_deleted.\n"
-     "With NAMEs, only events of those processes, programs or values. Runs until Ctrl-C,\n"
+     "With TARGETs, only events of those processes, programs or values: a name, 'all', or\n"
+     "a quoted glob, which also matches processes started later. Runs until Ctrl-C,\n"
      "or until shoald goes away (exit 3).\n"
      "  --since SEQ   first replay the events after SEQ that shoald still holds (a warning\n"
      "                on stderr says how many were missed, if any)\n"

@@ -2,10 +2,10 @@
 
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "common/target_pattern.hpp"
 #include "daemon/fields.hpp"
 
 namespace shoal {
@@ -17,11 +17,21 @@ struct watch_registry {
   std::map<std::uint64_t, std::vector<std::uint64_t>> by_session;
 };
 
-bool wanted(const std::set<std::string>& names, const json& event) {
-  if (names.empty()) return true;
-  for (const char* key : {"name", "program"}) {
-    auto it = event.find(key);
-    if (it != event.end() && it->is_string() && names.count(it->get<std::string>())) return true;
+// Whether `event` concerns one of the targets (common/target_pattern.hpp): its process or its
+// program by name, a glob over process names, or `all`. No targets: every event.
+bool wanted(const std::vector<std::string>& targets, const json& event) {
+  if (targets.empty()) return true;
+  auto name = event.find("name");
+  auto program = event.find("program");
+  for (const auto& t : targets) {
+    if (t == all_target) return true;
+    if (name != event.end() && name->is_string()) {
+      const auto& n = name->get_ref<const std::string&>();
+      if (n == t || (is_glob(t) && glob_matches(t, n))) return true;
+    }
+    if (program != event.end() && program->is_string() &&
+        program->get_ref<const std::string&>() == t)
+      return true;
   }
   return false;
 }
@@ -32,7 +42,11 @@ void handle_watch(watch_registry& w, const json& body, const responder& reply) {
   auto since = optional_integer(body, "since");
   if (!since) return reply.fail(since.error());
   if (*since && **since < 0) return reply.fail(errc::out_of_range, "field 'since' must not be negative");
-  std::set<std::string> filter(names->begin(), names->end());
+  for (const auto& t : *names)
+    if (!is_valid_target(t))
+      return reply.fail(errc::bad_request,
+                        "'" + t + "' is not a valid target: give " + std::string(target_rule));
+  std::vector<std::string> filter = *names;
 
   event_log::replay replay;
   if (*since) replay = w.events.since(static_cast<std::uint64_t>(**since));

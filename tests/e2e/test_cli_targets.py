@@ -186,3 +186,21 @@ def test_status_names_on_the_protocol_take_targets(shoal):
     assert error_code(shoal.request({"op": "status", "names": ["nope-*"]})) == "not_found"
     assert error_code(shoal.request({"op": "status", "names": ["a b"]})) == "bad_request"
     assert shoal.cli("stop", "all").returncode == 0
+
+
+def test_watch_takes_a_glob_that_also_matches_processes_started_later(shoal):
+    with shoal.connect() as w:
+        wid = w.send({"op": "watch", "names": ["w-*"]})
+        ok(w.reply_for(wid))  # subscribed from here on
+        shoal.spawn(["true"], name="other")
+        shoal.spawn(["true"], name="w-1")
+        event = json.loads(w.read_line(timeout=10))
+        assert event["event"]["name"] == "w-1", event
+    with shoal.connect() as w:
+        wid = w.send({"op": "watch", "names": ["all"]})
+        ok(w.reply_for(wid))
+        shoal.spawn(["true"], name="anything")
+        assert json.loads(w.read_line(timeout=10))["event"]["name"] == "anything"
+    assert error_code(shoal.request({"op": "watch", "names": ["web/*"]})) == "bad_request"
+    r = shoal.cli("watch", "web/*")
+    assert r.returncode == 2 and "not a valid TARGET" in r.stderr, r
