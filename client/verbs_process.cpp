@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <map>
 
 #include "common/byte_size.hpp"
 #include "common/env_file.hpp"
@@ -367,9 +368,11 @@ int run_remove(invocation& inv) {
 // --- logs --------------------------------------------------------------------------------
 
 constexpr option_spec logs_options[] = {
-    {"stderr", 0, false},
-    {"follow", 'f', false},
+    {"lines", 'n', true},      {"stream", 0, true}, {"timestamps", 0, false},
+    {"stderr", 0, false},      {"follow", 'f', false},
 };
+
+constexpr long long max_log_lines = 100000;
 
 constexpr double follow_wait_seconds = 0.5;
 
@@ -401,70 +404,140 @@ class interrupt_guard {
   bool installed_ = false;
 };
 
+// One process's place in `logs`: where its next lines start, and whether it is done.
+struct log_follower {
+  std::string name;
+  json cursor;
+  bool done = false;
+};
+
+// Prints a `logs` result's lines: "NAME | " first when several processes are shown, the time
+// each was received with --timestamps ("-" when the daemon does not know it).
+void print_lines(invocation& inv, const json& result, const std::string& prefix, bool timestamps) {
+  for (const auto& line : result.value("lines", json::array())) {
+    if (!line.is_object()) continue;
+    std::string out = prefix;
+    if (timestamps) {
+      auto t = line.find("time");
+      out += (t != line.end() && t->is_string() ? t->get<std::string>() : std::string("-")) + " ";
+    }
+    out += line.value("text", "");
+    out += '\n';
+    inv.out << out;
+  }
+  inv.out.flush();
+}
+
 long long integer_or(const json& j, const char* key, long long fallback) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer()) return fallback;
   return it->get<long long>();
 }
 
-void print_chunk(invocation& inv, const json& result) {
-  if (inv.json) {
-    print_json(inv.out, result);
-    return;
-  }
-  auto data = result.find("data");
-  if (data != result.end() && data->is_string()) {
-    const auto& s = data->get_ref<const std::string&>();
-    inv.out.write(s.data(), static_cast<std::streamsize>(s.size()));
-  }
-  inv.out.flush();
+void warn_skipped(invocation& inv, const std::string& name, const json& result) {
+  if (long long skipped = integer_or(result, "skipped", 0); skipped > 0 && !inv.json)
+    inv.err << "shoal: logs: " << skipped << " bytes of " << name
+            << "'s output were rotated away before they could be printed\n";
 }
 
 int run_logs(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, logs_options, a)) return *done;
-  if (a.operands.size() != 1) return usage_error(inv, "name exactly one process");
-  const std::string& name = a.operands[0];
-  if (auto bad = check_name("process name", name)) return usage_error(inv, *bad);
-  json request = {{"op", "logs"}, {"name", name},
-                  {"stream", a.has("stderr") ? "stderr" : "stdout"}};
-  if (!a.has("follow")) return simple_call(inv, std::move(request), [&](const json& result) {
-      print_chunk(inv, result);
-    });
+  if (a.operands.empty())
+    return usage_error(inv, "name at least one TARGET: a process, a program, 'all' or a glob");
+  if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad);
+  long long count = 10;
+  if (auto n = a.value("lines")) {
+    auto parsed = parse_integer("-n", *n);
+    if (!parsed || *parsed < 0 || *parsed > max_log_lines)
+      return usage_error(inv, "-n needs a number of lines from 0 to " + std::to_string(max_log_lines) +
+                                  ", not '" + *n + "'");
+    count = *parsed;
+  }
+  std::string stream = a.value("stream").value_or("both");
+  if (stream != "stdout" && stream != "stderr" && stream != "both")
+    return usage_error(inv, "--stream takes stdout, stderr or both, not '" + stream + "'");
+  if (a.has("stderr")) {
+    if (a.has("stream") && stream != "stderr")
+      return usage_error(inv, "--stderr is --stream stderr; give one or the other");
+    stream = "stderr";
+  }
+  bool timestamps = a.has("timestamps");
 
   auto conn = connect_or_print(inv);
   if (!conn) return exit_unreachable;
-  interrupt_guard guard;
-  bool first = true;
-  long long offset = 0;
-  while (!interrupted) {
-    json r = request;
-    if (!first) {
-      r["offset"] = offset;
-      // The daemon answers as soon as the process writes; the limit only bounds how long a
-      // Ctrl-C waits to be noticed.
-      r["wait"] = follow_wait_seconds;
+  auto targets = expand(*conn, a.operands);
+  if (targets.failure.what != outcome::kind::ok) {
+    report_failure(inv, targets.failure);
+    return exit_code(targets.failure);
+  }
+  std::size_t width = 0;
+  for (const auto& n : targets.names) width = std::max(width, n.size());
+  auto prefix_of = [&](const std::string& name) {
+    if (targets.names.size() < 2) return std::string();
+    return name + std::string(width - name.size(), ' ') + " | ";
+  };
+
+  // The last lines of each, in the order given.
+  std::vector<log_follower> followers;
+  std::vector<outcome> outcomes =
+      call_each(*conn, {{"op", "logs"}, {"stream", stream}, {"lines", count}}, targets.names);
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const outcome& o = outcomes[i];
+    if (o.what != outcome::kind::ok) {
+      report_failure(inv, o);
+      continue;
     }
-    auto o = classify(conn->call(std::move(r)));
+    if (inv.json) print_json(inv.out, o.result);
+    else print_lines(inv, o.result, prefix_of(targets.names[i]), timestamps);
+    followers.push_back({targets.names[i], o.result.value("cursor", json::object()),
+                         o.result.value("done", false)});
+  }
+  int code = worst_exit_code(outcomes);
+  if (!a.has("follow") || code != exit_ok) return code;
+
+  // Then what they write, as they write it: one waiting request per process on the one
+  // connection, answered as soon as that process writes a line or changes state.
+  interrupt_guard guard;
+  std::map<std::string, std::size_t> waiting;  // request id (as JSON text) -> follower
+  auto ask = [&](std::size_t i) -> bool {
+    json r = {{"op", "logs"},       {"name", followers[i].name}, {"stream", stream},
+              {"cursor", followers[i].cursor}, {"wait", follow_wait_seconds}};
+    auto id = conn->send(std::move(r));
+    if (!id) {
+      report_failure(inv, classify(id.error()));
+      return false;
+    }
+    waiting[id->dump()] = i;
+    return true;
+  };
+  for (std::size_t i = 0; i < followers.size(); ++i)
+    if (!followers[i].done && !ask(i)) return exit_unreachable;
+  while (!waiting.empty() && !interrupted) {
+    auto reply = conn->receive();
+    if (!reply) {
+      if (interrupted) break;
+      report_failure(inv, classify(reply.error()));
+      return exit_unreachable;
+    }
+    auto it = waiting.find(reply->value("id", json()).dump());
+    if (it == waiting.end()) continue;
+    std::size_t i = it->second;
+    waiting.erase(it);
+    auto o = classify(*reply);
     if (o.what != outcome::kind::ok) {
       report_failure(inv, o);
       return exit_code(o);
     }
-    first = false;
-    const json& result = o.result;
-    auto data = result.find("data");
-    bool got_data = data != result.end() && data->is_string() && !data->empty();
-    if (long long skipped = integer_or(result, "skipped", 0); skipped > 0 && !inv.json)
-      inv.err << "shoal: logs: " << skipped << " bytes of " << name
-              << "'s output were rotated away before they could be printed\n";
-    if (got_data) print_chunk(inv, result);
-    offset = integer_or(result, "offset", offset);
+    log_follower& f = followers[i];
+    warn_skipped(inv, f.name, o.result);
+    if (inv.json) print_json(inv.out, o.result);
+    else print_lines(inv, o.result, prefix_of(f.name), timestamps);
+    f.cursor = o.result.value("cursor", f.cursor);
     // Done once the process has ended for good (exited, or fatal: no restart will come) and
-    // everything it wrote has been read; the daemon reports state and size at the same
-    // instant, so nothing can follow them.
-    std::string state = string_field(result, "state", "");
-    if ((state == "exited" || state == "fatal") && offset >= integer_or(result, "size", offset))
-      break;
+    // every line it wrote has been read; the daemon judges both at the same instant.
+    f.done = o.result.value("done", false);
+    if (!f.done && !interrupted && !ask(i)) return exit_unreachable;
   }
   return exit_ok;
 }
@@ -563,13 +636,19 @@ constexpr verb table[] = {
      run_kill},
     {"remove", "remove TARGET...", "Forget exited processes and delete their logs.",
      "Prints: removed NAME\n", run_remove},
-    {"logs", "logs NAME [--stderr] [--follow]",
-     "Print the tail of a process's output (the last 64 KiB).",
-     "Reads across rotated files (NAME.out.1, NAME.out) as one stream.\n"
-     "  --stderr       the process's stderr instead of its stdout\n"
-     "  -f, --follow   keep printing what it writes, as it writes it, until it has exited\n"
-     "                 and everything is printed, or until Ctrl-C; with --json, one JSON\n"
-     "                 line per chunk read\n",
+    {"logs", "logs TARGET... [-n N] [--follow] [--stream stdout|stderr|both] [--timestamps]",
+     "Print the last lines a process wrote, like tail(1); --follow for what comes next.",
+     "Reads across rotated files (NAME.out.1, NAME.out) as one stream, whole lines only.\n"
+     "With several processes, each line starts with 'NAME | '.\n"
+     "  -n, --lines N    the last N lines (default 10; 0 with --follow: only new ones)\n"
+     "  --stream S       stdout, stderr, or both (default), interleaved in the order the\n"
+     "                   daemon received the lines\n"
+     "  --stderr         the same as --stream stderr\n"
+     "  --timestamps     start each line with when the daemon received it (RFC 3339, UTC;\n"
+     "                   '-' when it no longer knows)\n"
+     "  -f, --follow     keep printing lines as they are written, until every process has\n"
+     "                   ended and its lines are printed, or until Ctrl-C; with --json, one\n"
+     "                   JSON line per batch of lines\n",
      run_logs},
     {"ping", "ping", "Check that shoald answers; print its version, pid and socket.",
      "Prints: shoald VERSION, protocol N, pid PID, socket PATH\n", run_ping},

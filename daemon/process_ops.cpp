@@ -10,6 +10,7 @@
 
 #include "daemon/fields.hpp"
 #include "daemon/log.hpp"
+#include "daemon/log_lines.hpp"
 #include "daemon/process_json.hpp"
 #include "common/log_limits.hpp"
 #include "daemon/ownership.hpp"
@@ -18,6 +19,7 @@
 #include "common/target_pattern.hpp"
 #include "daemon/run_as.hpp"
 #include "common/signals.hpp"
+#include "common/time_format.hpp"
 
 namespace shoal {
 namespace {
@@ -398,14 +400,96 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
             {"state", to_string(r->state)}});
 }
 
+// Answers a `logs` request by lines (`lines` or `cursor` given, or `stream` both): the last
+// lines, or those after the cursor; with `wait`, held until there is a line to give.
+void answer_lines(supervisor& s, const std::string& name, line_request request,
+                  std::optional<double> wait, const responder& reply) {
+  const process_record* r = s.find(name);
+  if (!r || !r->output) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
+    return reply.fail(st);
+  process_output& out = *r->output;
+  bool may_write = !r->done() || out.reading();
+  request.final = !may_write;
+  auto batch = read_lines({&out.stream(output_stream::out), &out.stream(output_stream::err)},
+                          out.journal(), request);
+  if (!batch) return reply.fail(batch.error());
+  if (wait && *wait > 0 && may_write && batch->lines.empty() && batch->skipped == 0) {
+    out.wait(reply.from().session, *wait, [&s, name, request, reply] {
+      answer_lines(s, name, request, std::nullopt, reply);
+    });
+    return;
+  }
+  // Nothing more will come: the process is done and every line was given.
+  bool done = !may_write;
+  const std::array<output_stream, 2> streams = {output_stream::out, output_stream::err};
+  for (std::size_t i = 0; i < 2; ++i)
+    if (request.streams[i] && batch->cursor[i] < out.stream(streams[i]).end()) done = false;
+  json lines = json::array();
+  for (auto& line : batch->lines)
+    lines.push_back({{"stream", line.stream == 0 ? "stdout" : "stderr"},
+                     {"text", std::move(line.text)},
+                     {"time", line.arrival.at ? json(to_rfc3339(*line.arrival.at)) : json(nullptr)}});
+  reply.ok({{"lines", std::move(lines)},
+            {"cursor", {{"stdout", batch->cursor[0]}, {"stderr", batch->cursor[1]}}},
+            {"skipped", batch->skipped},
+            {"state", to_string(r->state)},
+            {"done", done}});
+}
+
+constexpr long long max_log_lines = 100000;
+
 void handle_logs(supervisor& s, const json& body, const responder& reply) {
   auto name = required_name(body, "name");
   if (!name) return reply.fail(name.error());
   auto stream = optional_string(body, "stream");
   if (!stream) return reply.fail(stream.error());
+  auto lines = optional_integer(body, "lines");
+  if (!lines) return reply.fail(lines.error());
+  auto cursor_field = body.find("cursor");
+  bool by_lines = *lines || (cursor_field != body.end() && !cursor_field->is_null()) ||
+                  stream->value_or("") == "both";
+  if (by_lines) {
+    line_request request;
+    std::string which = stream->value_or("both");
+    if (which != "stdout" && which != "stderr" && which != "both")
+      return reply.fail(errc::bad_request, "field 'stream' must be \"stdout\", \"stderr\" or \"both\"");
+    request.streams = {which != "stderr", which != "stdout"};
+    if (*lines) {
+      if (**lines < 0 || **lines > max_log_lines)
+        return reply.fail(errc::out_of_range, "field 'lines' must be between 0 and 100000");
+      request.count = static_cast<std::size_t>(**lines);
+    }
+    if (cursor_field != body.end() && !cursor_field->is_null()) {
+      if (!cursor_field->is_object())
+        return reply.fail(errc::bad_request, "field 'cursor' must be an object {\"stdout\": offset, \"stderr\": offset}");
+      std::array<std::uint64_t, 2> cursor{};
+      const char* keys[] = {"stdout", "stderr"};
+      for (std::size_t i = 0; i < 2; ++i) {
+        auto v = cursor_field->find(keys[i]);
+        if (v == cursor_field->end()) continue;
+        if (!v->is_number_unsigned())
+          return reply.fail(errc::bad_request, std::string("field 'cursor.") + keys[i] + "' must be an offset, 0 or more");
+        cursor[i] = v->get<std::uint64_t>();
+      }
+      request.cursor = cursor;
+    }
+    auto max_bytes = optional_integer(body, "max_bytes");
+    if (!max_bytes) return reply.fail(max_bytes.error());
+    if (*max_bytes) {
+      if (**max_bytes < 1 || **max_bytes > max_log_bytes)
+        return reply.fail(errc::out_of_range, "field 'max_bytes' must be between 1 and 1048576");
+      request.max_bytes = static_cast<std::size_t>(**max_bytes);
+    }
+    auto wait = optional_seconds(body, "wait");
+    if (!wait) return reply.fail(wait.error());
+    if (*wait && **wait > max_log_wait_seconds)
+      return reply.fail(errc::out_of_range, "field 'wait' must be at most 3600 seconds");
+    return answer_lines(s, *name, request, *wait, reply);
+  }
   std::string which = stream->value_or("stdout");
   if (which != "stdout" && which != "stderr")
-    return reply.fail(errc::bad_request, "field 'stream' must be \"stdout\" or \"stderr\"");
+    return reply.fail(errc::bad_request, "field 'stream' must be \"stdout\", \"stderr\" or \"both\"");
   auto offset = optional_integer(body, "offset");
   if (!offset) return reply.fail(offset.error());
   auto max_bytes = optional_integer(body, "max_bytes");

@@ -28,6 +28,7 @@ result<std::shared_ptr<process_output>> process_output::open(asio::io_context& i
     out->streams_[i] = std::make_shared<rotating_log>(dir, name + suffixes[i],
                                                       std::string(labels[i]) + " of '" + name + "'", limits);
     if (auto st = out->streams_[i]->open(); !st) return st;
+    out->journaled_end_[static_cast<std::size_t>(i)] = out->streams_[i]->end();
   }
   return out;
 }
@@ -50,8 +51,8 @@ result<std::array<unique_fd, 2>> process_output::attach_run() {
     std::weak_ptr<process_output> weak = weak_from_this();
     pipes_.push_back(output_pipe::start(
         io_, std::move(ends->read), streams_[i],
-        [weak] {
-          if (auto self = weak.lock()) self->wake();
+        [weak, i] {
+          if (auto self = weak.lock()) self->received(i);
         },
         [weak] {
           if (auto self = weak.lock()) self->pipe_closed();
@@ -79,6 +80,17 @@ void process_output::remove_files() {
 
 bool process_output::reading() const {
   return std::any_of(pipes_.begin(), pipes_.end(), [](const auto& p) { return p->is_open(); });
+}
+
+void process_output::received(int index) {
+  const rotating_log& log = *streams_[index];
+  auto& known = journaled_end_[static_cast<std::size_t>(index)];
+  std::uint64_t end = log.end();
+  // A write that failed (a full disk) adds no offsets, and so nothing to remember.
+  if (end > known) journal_.record(index, known, end, std::chrono::system_clock::now());
+  known = end;
+  journal_.forget_before(index, log.begin());
+  wake();
 }
 
 void process_output::pipe_closed() {

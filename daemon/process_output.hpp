@@ -21,6 +21,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "daemon/log_directory.hpp"
+#include "daemon/output_journal.hpp"
 #include "daemon/output_pipe.hpp"
 #include "common/protocol.hpp"
 #include "daemon/rotating_log.hpp"
@@ -55,6 +56,8 @@ class process_output : public std::enable_shared_from_this<process_output> {
   bool reading() const;
 
   rotating_log& stream(output_stream which) { return *streams_[static_cast<int>(which)]; }
+  // When each piece of output arrived, across both streams (for `logs` by lines).
+  const output_journal& journal() const { return journal_; }
   // {"stdout": {...}, "stderr": {...}}: written_bytes, rotations, failed_writes,
   // dropped_bytes, error (docs/protocol.md, the process record).
   json describe() const;
@@ -75,12 +78,16 @@ class process_output : public std::enable_shared_from_this<process_output> {
     std::unique_ptr<asio::steady_timer> timer;
   };
   void pipe_closed();
+  // Stream `index` grew: notes when, then wakes the waiting `logs` requests.
+  void received(int index);
 
   asio::io_context& io_;
   std::array<std::shared_ptr<rotating_log>, 2> streams_;
   std::vector<std::shared_ptr<output_pipe>> pipes_;  // dropped once all are closed
   std::map<std::uint64_t, waiter> waiters_;
   std::uint64_t next_waiter_ = 1;
+  output_journal journal_;
+  std::array<std::uint64_t, 2> journaled_end_{};  // per stream: the offset the journal has reached
 };
 
 }  // namespace shoal

@@ -1,5 +1,5 @@
-# bash completion for shoal(1): verbs, their flags, and the names the daemon knows (process
-# names from `shoal status --json`, value and array names from `shoal value list --json`,
+# bash completion for shoal(1): verbs, their flags, and the names the daemon knows (TARGETs:
+# process and program names from `shoal status --json`, and `all`; value and array names from `shoal value list --json`,
 # named locks from `shoal lock list --json`).
 # Installed as /usr/share/bash-completion/completions/shoal; or `source` it.
 
@@ -17,6 +17,20 @@ _shoal_names() {
         grep -o '"name":"[^"]*"' | sed 's/^"name":"//; s/"$//'
 }
 
+# What a TARGET may be: process names, the declared programs they belong to, and `all`.
+_shoal_targets() {
+    local socket=() i
+    for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+        case ${COMP_WORDS[i]} in
+            --socket) socket=(--socket "${COMP_WORDS[i + 1]}") ;;
+            --socket=*) socket=(--socket "${COMP_WORDS[i]#--socket=}") ;;
+        esac
+    done
+    timeout 2 "${COMP_WORDS[0]}" "${socket[@]}" status --json 2>/dev/null |
+        grep -o '"\(name\|program\)":"[^"]*"' | sed 's/^"[a-z]*":"//; s/"$//' | sort -u
+    echo all
+}
+
 _shoal() {
     local cur prev words cword
     if declare -F _init_completion >/dev/null; then
@@ -28,7 +42,7 @@ _shoal() {
         cword=$COMP_CWORD
     fi
 
-    local verbs="start join status ls ps stop kill remove logs top ping reload watch value array lock help"
+    local verbs="start join status ls ps stop restart kill remove logs top ping reload watch value array lock help"
     local global="--socket --json --help"
 
     # The verb (one or two words) is the first words that are neither options nor the value
@@ -59,6 +73,7 @@ _shoal() {
                 COMPREPLY=($(compgen -W "$(_shoal_names lock list)" -- "$cur"))
                 return
             fi ;;
+        --stream) COMPREPLY=($(compgen -W "stdout stderr both" -- "$cur")); return ;;
         --cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --env-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -s|--signal)
@@ -68,7 +83,7 @@ _shoal() {
         --restart) COMPREPLY=($(compgen -W "no on-failure always" -- "$cur")); return ;;
         --user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
         --group) COMPREPLY=($(compgen -g -- "$cur")); return ;;
-        --name|--env|--timeout|--owner|--values|--since|-n|--count|--restart-max|--restart-window)
+        --name|--env|--timeout|--owner|--values|--since|-n|--lines|--count|--restart-max|--restart-window)
             return ;;
     esac
 
@@ -90,17 +105,17 @@ _shoal() {
     local flags="" names=""
     case $verb in
         start) flags="--name --cwd --env --env-file --restart --restart-max --restart-window --user --group --log-max-bytes --log-backups --" ;;
-        watch) flags="--since --count"; names=$(_shoal_names status) ;;
+        watch) flags="--since --count"; names=$(_shoal_targets) ;;
         reload) ;;
-        join) flags="--timeout -v"; names=$(_shoal_names status) ;;
-        status|ls|ps) names=$(_shoal_names status) ;;
+        join) flags="--timeout -v"; names=$(_shoal_targets) ;;
+        status|ls|ps) names=$(_shoal_targets) ;;
         help)
             [[ -z $sub ]] && COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
             return ;;
-        stop) flags="--timeout"; names=$(_shoal_names status) ;;
-        kill) flags="--signal --group"; names=$(_shoal_names status) ;;
-        remove) names=$(_shoal_names status) ;;
-        logs) flags="--stderr --follow"; names=$(_shoal_names status) ;;
+        stop|restart) flags="--timeout"; names=$(_shoal_targets) ;;
+        kill) flags="--signal --group"; names=$(_shoal_targets) ;;
+        remove) names=$(_shoal_targets) ;;
+        logs) flags="-n --lines --stream --timestamps --follow --stderr"; names=$(_shoal_targets) ;;
         ping|top) ;;
         value)
             if [[ -z $sub ]]; then

@@ -22,7 +22,8 @@ function __shoal_words
             case --
                 set rest 1
             case --socket --timeout --name --cwd --env --env-file --restart --restart-max \
-                --restart-window --user --group -s --signal --since -n --count --values --owner
+                --restart-window --user --group -s --signal --since -n --lines --count --values \
+                --owner --stream
                 set skip 1
             case '-*'
             case '*'
@@ -73,6 +74,25 @@ function __shoal_names
     timeout 2 $tokens[1] $socket $argv --json 2>/dev/null | string match -rag '"name":"([^"]*)"'
 end
 
+# What a TARGET may be: process names, the declared programs they belong to, and `all`.
+function __shoal_targets
+    set -l tokens (commandline -opc)
+    set -l socket
+    for i in (seq (count $tokens))
+        switch $tokens[$i]
+            case --socket
+                set -l next (math $i + 1)
+                if test $next -le (count $tokens)
+                    set socket --socket $tokens[$next]
+                end
+            case '--socket=*'
+                set socket --socket (string replace -- --socket= '' $tokens[$i])
+        end
+    end
+    timeout 2 $tokens[1] $socket status --json 2>/dev/null | string match -rag '"(?:name|program)":"([^"]*)"' | sort -u
+    echo all
+end
+
 complete -c shoal -f
 complete -c shoal -l socket -r -F -d "the daemon's socket"
 complete -c shoal -l json -d 'print the raw result as JSON'
@@ -83,9 +103,10 @@ complete -c shoal -n __shoal_needs_verb -a start -d 'start a program under shoal
 complete -c shoal -n __shoal_needs_verb -a join -d 'wait for processes to exit'
 complete -c shoal -n __shoal_needs_verb -a 'status ls ps' -d 'show processes'
 complete -c shoal -n __shoal_needs_verb -a stop -d 'stop processes (SIGTERM, then SIGKILL)'
-complete -c shoal -n __shoal_needs_verb -a kill -d 'send a signal to a process'
-complete -c shoal -n __shoal_needs_verb -a remove -d 'forget an exited process and its logs'
-complete -c shoal -n __shoal_needs_verb -a logs -d 'print what a process wrote'
+complete -c shoal -n __shoal_needs_verb -a restart -d 'stop processes, then start them again'
+complete -c shoal -n __shoal_needs_verb -a kill -d 'send a signal to processes'
+complete -c shoal -n __shoal_needs_verb -a remove -d 'forget exited processes and their logs'
+complete -c shoal -n __shoal_needs_verb -a logs -d 'print what processes wrote'
 complete -c shoal -n __shoal_needs_verb -a top -d 'a live full-screen view'
 complete -c shoal -n __shoal_needs_verb -a ping -d 'check that shoald answers'
 complete -c shoal -n __shoal_needs_verb -a reload -d 're-read the programs file'
@@ -96,7 +117,7 @@ complete -c shoal -n __shoal_needs_verb -a lock -d 'the shared lock and named lo
 complete -c shoal -n __shoal_needs_verb -a help -d 'show the usage of a verb'
 
 # start
-complete -c shoal -n '__shoal_verb_is start; and not __shoal_after_dashdash' -l name -x -d 'the process name, or a declared program'
+complete -c shoal -n '__shoal_verb_is start; and not __shoal_after_dashdash' -l name -x -a '(__shoal_targets)' -d 'the process name, or a declared program'
 complete -c shoal -n '__shoal_verb_is start; and not __shoal_after_dashdash' -l cwd -x -a '(__fish_complete_directories)' -d 'working directory'
 complete -c shoal -n '__shoal_verb_is start; and not __shoal_after_dashdash' -l env -x -d 'an environment variable, KEY=VALUE'
 complete -c shoal -n '__shoal_verb_is start; and not __shoal_after_dashdash' -l env-file -r -F -d 'a file of KEY=VALUE lines'
@@ -111,19 +132,22 @@ complete -c shoal -n '__shoal_verb_is start; and test (count (__shoal_words)) -g
 complete -c shoal -n '__shoal_verb_is lock run; and test (count (__shoal_words)) -eq 2' -a '(__fish_complete_command)'
 complete -c shoal -n '__shoal_verb_is lock run; and test (count (__shoal_words)) -ge 3' -F
 
-# processes by name
-complete -c shoal -n '__shoal_verb_is join; or __shoal_verb_is status; or __shoal_verb_is ls; or __shoal_verb_is ps; or __shoal_verb_is stop; or __shoal_verb_is kill; or __shoal_verb_is remove; or __shoal_verb_is logs; or __shoal_verb_is watch' -a '(__shoal_names status)' -d process
-complete -c shoal -n '__shoal_verb_is join; or __shoal_verb_is stop' -l timeout -x -d 'seconds to wait'
+# processes by TARGET: a name, a program, all, or a quoted glob
+complete -c shoal -n '__shoal_verb_is join; or __shoal_verb_is status; or __shoal_verb_is ls; or __shoal_verb_is ps; or __shoal_verb_is stop; or __shoal_verb_is restart; or __shoal_verb_is kill; or __shoal_verb_is remove; or __shoal_verb_is logs; or __shoal_verb_is watch' -a '(__shoal_targets)' -d target
+complete -c shoal -n '__shoal_verb_is join; or __shoal_verb_is stop; or __shoal_verb_is restart' -l timeout -x -d 'seconds to wait'
 complete -c shoal -n '__shoal_verb_is join' -s v -l verbose -d 'say how each one ended'
 complete -c shoal -n '__shoal_verb_is kill' -s s -l signal -x -a '(command kill -l | string split -n " ")' -d 'the signal'
 complete -c shoal -n '__shoal_verb_is kill' -l group -d 'signal its whole process group'
-complete -c shoal -n '__shoal_verb_is logs' -l stderr -d 'its stderr, not its stdout'
+complete -c shoal -n '__shoal_verb_is logs' -s n -l lines -x -d 'the last N lines (default 10)'
+complete -c shoal -n '__shoal_verb_is logs' -l stream -x -a 'stdout stderr both' -d 'which output (default both)'
+complete -c shoal -n '__shoal_verb_is logs' -l timestamps -d 'prefix each line with when it was written'
+complete -c shoal -n '__shoal_verb_is logs' -l stderr -d 'its stderr only (--stream stderr)'
 complete -c shoal -n '__shoal_verb_is logs' -s f -l follow -d 'keep printing what it writes'
 complete -c shoal -n '__shoal_verb_is watch' -l since -x -d 'replay the events after this seq'
 complete -c shoal -n '__shoal_verb_is watch' -s n -l count -x -d 'exit after this many events'
 
 # help
-complete -c shoal -n '__shoal_needs_sub help' -a 'start join status ls ps stop kill remove logs top ping reload watch value array lock'
+complete -c shoal -n '__shoal_needs_sub help' -a 'start join status ls ps stop restart kill remove logs top ping reload watch value array lock'
 
 # values and arrays
 complete -c shoal -n '__shoal_needs_sub value' -a 'create get set add cas list delete'

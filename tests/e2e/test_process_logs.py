@@ -1,15 +1,18 @@
 """logs: the tail of a process's stdout and stderr, offsets, following."""
 
 import os
+import re
+import select
+import subprocess
 
-from harness import error_code, ok
+from harness import SHOAL, clean_env, error_code, ok, wait_until
 
 
 def test_logs_tail_stdout_and_stderr(shoal):
     shoal.spawn(["/bin/sh", "-c", "echo to-out; echo to-err >&2; echo more-out"], name="talker")
     shoal.join("talker")
 
-    out = shoal.cli("logs", "talker")
+    out = shoal.cli("logs", "talker", "--stream", "stdout")
     assert out.returncode == 0, out
     assert out.stdout == "to-out\nmore-out\n"
     err = shoal.cli("logs", "talker", "--stderr")
@@ -68,3 +71,112 @@ def test_output_is_appended_to_the_log_files(shoal):
     with open(shoal.log_path("appender")) as f:
         assert f.read() == "first\nsecond\n"
     assert os.path.exists(shoal.log_path("appender", "err"))
+
+
+def paced_writer(shoal, name, steps):
+    """Starts `name`, which writes each (stream, text) of `steps` only after the daemon has
+    the one before in its log: the order the daemon receives them is then certain."""
+    script = []
+    for i, (stream, text) in enumerate(steps):
+        go = os.path.join(shoal.dir, f"{name}-go-{i}")
+        script.append(f"while [ ! -e {go} ]; do sleep 0.01; done")
+        script.append(f"echo '{text}'" + (" >&2" if stream == "stderr" else ""))
+    shoal.spawn(["/bin/sh", "-c", "; ".join(script)], name=name)
+    sizes = {"stdout": 0, "stderr": 0}
+    for i, (stream, text) in enumerate(steps):
+        open(os.path.join(shoal.dir, f"{name}-go-{i}"), "w").close()
+        sizes[stream] += len(text) + 1
+        want = sizes[stream]
+        wait_until(lambda: ok(shoal.request({"op": "status", "names": [name]}))["processes"][0]
+                   ["logs"][stream]["written_bytes"] >= want, 30, what=f"{text!r} in the log")
+    shoal.join(name)
+
+
+def test_both_streams_interleave_in_the_order_received(shoal):
+    steps = [("stdout", "o1"), ("stderr", "e1"), ("stdout", "o2"), ("stderr", "e2"),
+             ("stdout", "o3")]
+    paced_writer(shoal, "mixed", steps)
+    r = shoal.cli("logs", "mixed")
+    assert r.returncode == 0, r
+    assert r.stdout == "o1\ne1\no2\ne2\no3\n"
+    assert shoal.cli("logs", "mixed", "-n", "2").stdout == "e2\no3\n"
+    assert shoal.cli("logs", "mixed", "-n", "2", "--stream", "stderr").stdout == "e1\ne2\n"
+    assert shoal.cli("logs", "mixed", "-n", "0").stdout == ""
+
+    # --timestamps: when each line arrived, in order.
+    stamped = shoal.cli("logs", "mixed", "--timestamps").stdout.splitlines()
+    assert len(stamped) == 5
+    times = []
+    for line, (_, text) in zip(stamped, steps):
+        m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (.*)", line)
+        assert m, line
+        assert m.group(2) == text
+        times.append(m.group(1))
+    assert times == sorted(times)
+
+    # The protocol gives the same lines with their stream and time.
+    reply = ok(shoal.request({"op": "logs", "name": "mixed", "lines": 3}))
+    assert [(l["stream"], l["text"]) for l in reply["lines"]] == steps[2:]
+    assert all(l["time"] for l in reply["lines"])
+    assert reply["done"] is True and reply["state"] == "exited"
+
+
+def test_the_last_lines_start_on_a_line_boundary(shoal):
+    # 5000 lines of 11 bytes: far more than the 64 KiB the byte form gives by default.
+    shoal.spawn(["/bin/sh", "-c", "i=1; while [ $i -le 5000 ]; do printf 'line %05d\\n' $i; "
+                 "i=$((i+1)); done"], name="long")
+    shoal.join("long")
+    r = shoal.cli("logs", "long")
+    assert r.stdout == "".join(f"line {i:05d}\n" for i in range(4991, 5001)), r
+    r = shoal.cli("logs", "long", "-n", "5000")
+    assert r.stdout == "".join(f"line {i:05d}\n" for i in range(1, 5001))
+    # A last line without a newline is shown once the process has ended.
+    shoal.spawn(["/bin/sh", "-c", "printf 'whole\\npartial'"], name="unfinished")
+    shoal.join("unfinished")
+    assert shoal.cli("logs", "unfinished").stdout == "whole\npartial\n"
+
+
+def test_several_processes_prefix_their_names(shoal):
+    shoal.spawn(["/bin/sh", "-c", "echo one"], name="w-1")
+    shoal.spawn(["/bin/sh", "-c", "echo ten"], name="w-10")
+    shoal.join("w-1")
+    shoal.join("w-10")
+    r = shoal.cli("logs", "w-*")
+    assert r.returncode == 0, r
+    assert r.stdout == "w-1  | one\nw-10 | ten\n"
+    r = shoal.cli("logs", "nothing-*")
+    assert r.returncode == 1 and "no process matches 'nothing-*'" in r.stderr
+
+
+def test_logs_usage_errors(shoal):
+    for args, says in [(["logs"], "at least one TARGET"), (["logs", "x", "-n", "-1"], "-n needs"),
+                       (["logs", "x", "--stream", "all"], "--stream takes"),
+                       (["logs", "x", "--stderr", "--stream", "stdout"], "--stderr is")]:
+        r = shoal.cli(*args)
+        assert r.returncode == 2, r
+        assert says in r.stderr, r
+
+
+def test_follow_both_streams_until_the_process_ends(shoal):
+    marker = os.path.join(shoal.dir, "go")
+    script = (f"echo before; while [ ! -e {marker} ]; do sleep 0.01; done; "
+              "echo err-line >&2; echo out-line")
+    shoal.spawn(["/bin/sh", "-c", script], name="later")
+    follower = subprocess.Popen([SHOAL, "--socket", shoal.socket, "logs", "later", "--follow",
+                                 "--timestamps"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, env=clean_env())
+    try:
+        ready, _, _ = select.select([follower.stdout], [], [], 30)
+        assert ready, "the follower printed nothing within 30 s"
+        first = os.read(follower.stdout.fileno(), 200).decode()
+        assert first.endswith(" before\n"), first
+        open(marker, "w").close()
+        out, err = follower.communicate(timeout=30)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait()
+    assert follower.returncode == 0, err
+    lines = out.decode().splitlines()
+    assert sorted(line.split(" ", 1)[1] for line in lines) == ["err-line", "out-line"], out

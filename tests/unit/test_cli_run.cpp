@@ -97,7 +97,9 @@ TEST_CASE("usage errors exit 2, say what is wrong and point at --help") {
       {{"remove"}, "name at least one TARGET"},
       {{"restart"}, "name at least one TARGET"},
       {{"restart", "x", "--timeout", "soon"}, "--timeout"},
-      {{"logs"}, "exactly one"},
+      {{"logs"}, "name at least one TARGET"},
+      {{"logs", "x", "-n", "many"}, "-n needs"},
+      {{"logs", "x", "--stream", "out"}, "--stream takes"},
       {{"ping", "extra"}, "no operands"},
   };
   for (const auto& c : cases) {
@@ -270,41 +272,51 @@ TEST_CASE("--json prints the raw result as one JSON line") {
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
 }
 
-TEST_CASE("logs --follow reads from the returned offset until the process has exited") {
-  // One reply per request, as the follower waits for each before polling again.
+TEST_CASE("logs --follow reads from the returned cursor until the daemon says it is done") {
+  // The expansion, then one reply per request, as the follower waits for each before asking
+  // again.
   fake_daemon daemon([](const std::vector<json>& req) {
-    const json chunks[] = {
-        {{"data", "one\n"}, {"offset", 4}, {"size", 4}, {"state", "running"}},
-        {{"data", ""}, {"offset", 4}, {"size", 4}, {"state", "running"}},
-        {{"data", "two\n"}, {"offset", 8}, {"size", 8}, {"state", "running"}},
-        {{"data", ""}, {"offset", 8}, {"size", 8}, {"state", "exited"}},
+    if (req.size() == 1)
+      return fake_answer{{reply_line(req[0], {{"processes", {{{"name", "chatty"}}}}})}, false};
+    auto line = [](const char* text) {
+      return json{{"stream", "stderr"}, {"text", text}, {"time", "2026-11-30T04:15:01.123Z"}};
     };
-    std::size_t i = req.size() - 1;
-    if (i >= std::size(chunks)) return fake_answer{{}, true};
-    return fake_answer{{reply_line(req.back(), chunks[i])}, false};
+    const json batches[] = {
+        {{"lines", {line("one")}}, {"cursor", {{"stdout", 0}, {"stderr", 4}}}, {"done", false}},
+        {{"lines", json::array()}, {"cursor", {{"stdout", 0}, {"stderr", 4}}}, {"done", false}},
+        {{"lines", {line("two")}}, {"cursor", {{"stdout", 0}, {"stderr", 8}}}, {"done", false}},
+        {{"lines", json::array()}, {"cursor", {{"stdout", 0}, {"stderr", 8}}}, {"done", true}},
+    };
+    std::size_t i = req.size() - 2;
+    if (i >= std::size(batches)) return fake_answer{{}, true};
+    return fake_answer{{reply_line(req.back(), batches[i])}, false};
   });
-  auto r = shoal_cli({"logs", "chatty", "--follow", "--stderr"}, daemon.path());
+  auto r = shoal_cli({"logs", "chatty", "--follow", "--stderr", "-n", "5", "--timestamps"},
+                     daemon.path());
   CHECK(r.code == 0);
-  CHECK(r.out == "one\ntwo\n");
+  CHECK(r.out == "2026-11-30T04:15:01.123Z one\n2026-11-30T04:15:01.123Z two\n");
   auto requests = daemon.requests();
-  REQUIRE(requests.size() == 4);
-  CHECK_FALSE(requests[0].contains("offset"));
-  CHECK(requests[1].at("offset") == 4);
-  CHECK(requests[2].at("offset") == 4);
-  CHECK(requests[3].at("offset") == 8);
-  for (const auto& request : requests) CHECK(request.at("stream") == "stderr");
+  REQUIRE(requests.size() == 5);
+  CHECK(requests[1].at("lines") == 5);
+  CHECK_FALSE(requests[1].contains("cursor"));
+  CHECK(requests[2].at("cursor").at("stderr") == 4);
+  CHECK(requests[3].at("cursor").at("stderr") == 4);
+  CHECK(requests[4].at("cursor").at("stderr") == 8);
+  for (std::size_t i = 1; i < requests.size(); ++i) CHECK(requests[i].at("stream") == "stderr");
 }
 
-TEST_CASE("logs --follow also ends when a restarting process has gone fatal") {
-  fake_daemon daemon([](const std::vector<json>& req) {
-    if (req.size() > 1) return fake_answer{{}, true};
-    return fake_answer{
-        {reply_line(req.back(), {{"data", "last words\n"}, {"offset", 11}, {"size", 11},
-                                 {"state", "fatal"}})},
-        false};
-  });
+TEST_CASE("logs --follow ends at once when the first answer says the process is done") {
+  fake_daemon daemon(fake_daemon::expanding({"flaky"}, 1, [](const std::vector<json>& req) {
+    return std::vector<std::string>{reply_line(
+        req[0], {{"lines", {{{"stream", "stdout"}, {"text", "last words"}, {"time", nullptr}}}},
+                 {"cursor", {{"stdout", 11}, {"stderr", 0}}},
+                 {"state", "fatal"},
+                 {"done", true}})};
+  }));
   auto r = shoal_cli({"logs", "flaky", "-f"}, daemon.path());
   CHECK(r.code == 0);
   CHECK(r.out == "last words\n");
-  CHECK(daemon.requests().size() == 1);
+  CHECK(daemon.requests().size() == 2);
+  CHECK(daemon.requests()[1].at("stream") == "both");
+  CHECK(daemon.requests()[1].at("lines") == 10);
 }
