@@ -163,6 +163,15 @@ result<const process_record*> supervisor::start(std::optional<std::string> given
   auto child = spawn_child(name, spec, **output);
   if (!child) {
     log::warning("{}", child.error().message());
+    // A name that never ran leaves no log files behind: nothing owns them and no `remove`
+    // would ever find them. Files with bytes in them (an earlier daemon's) stay.
+    if (!(old && old->output)) {
+      process_output& unused = **output;
+      unused.close();
+      if (unused.stream(output_stream::out).end() == 0 &&
+          unused.stream(output_stream::err).end() == 0)
+        unused.remove_files();
+    }
     return child.error();
   }
   (*output)->set_limits(limits);  // only now: a refused start changes nothing

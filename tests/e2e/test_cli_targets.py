@@ -204,3 +204,16 @@ def test_watch_takes_a_glob_that_also_matches_processes_started_later(shoal):
     assert error_code(shoal.request({"op": "watch", "names": ["web/*"]})) == "bad_request"
     r = shoal.cli("watch", "web/*")
     assert r.returncode == 2 and "not a valid TARGET" in r.stderr, r
+
+
+def test_a_failed_spawn_leaves_no_log_files(shoal):
+    r = shoal.cli("start", "--name", "ghost", "--", "/nonexistent/program")
+    assert r.returncode == 1 and "spawn_failed" in r.stderr, r
+    assert not os.path.exists(shoal.log_path("ghost"))
+    assert not os.path.exists(shoal.log_path("ghost", "err"))
+    # A name that ran keeps its logs when a later start of it fails.
+    shoal.spawn(["sh", "-c", "echo ran"], name="once")
+    shoal.join("once")
+    r = shoal.cli("start", "--name", "once", "--", "/nonexistent/program")
+    assert r.returncode == 1, r
+    assert open(shoal.log_path("once")).read() == "ran\n"
