@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,8 +12,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <optional>
 
@@ -76,30 +73,6 @@ class signal_relay {
   struct sigaction old_[std::size(signals)] {};
 };
 
-// --- what a restart starts again ----------------------------------------------------------
-
-// The environment a running process was started with, from /proc (readable by its owner and
-// root, who alone may stop it), without the SHOAL_* variables the daemon sets itself.
-// nullopt when it cannot be read: the process has ended, or belongs to someone else.
-std::optional<json> environment_of(long long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return std::nullopt;
-  json env = json::object();
-  std::size_t start = 0;
-  while (start < all.size()) {
-    auto end = all.find('\0', start);
-    if (end == std::string::npos) end = all.size();
-    std::string entry = all.substr(start, end - start);
-    start = end + 1;
-    auto eq = entry.find('=');
-    if (eq == std::string::npos || eq == 0 || entry.rfind("SHOAL_", 0) == 0) continue;
-    env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
-  return env;
-}
-
 std::string text_of(const json& j, const char* key) {
   if (!j.is_object()) return {};
   auto it = j.find(key);
@@ -113,25 +86,6 @@ std::optional<long long> integer_of(const json& j, const char* key) {
   return it->get<long long>();
 }
 
-// `start` as it was: a declared program's instance by its name (the programs file has the
-// rest); otherwise the record's argv, cwd, restart policy and identity, and `env`.
-json start_request_for(const json& record, std::optional<long long> daemon_uid, std::optional<json> env) {
-  std::string name = text_of(record, "name");
-  if (!text_of(record, "program").empty()) return {{"op", "start"}, {"name", name}};
-  json request = {{"op", "start"}, {"name", name}};
-  for (const char* key : {"argv", "cwd", "restart", "restart_max", "restart_window"})
-    if (record.contains(key) && !record[key].is_null()) request[key] = record[key];
-  std::string user = text_of(record, "user"), group = text_of(record, "group");
-  if (!user.empty()) request["user"] = user;
-  if (!group.empty()) request["group"] = group;
-  // Root restarting another user's process must not start it as the daemon's user.
-  auto uid = integer_of(record, "uid");
-  if (user.empty() && ::geteuid() == 0 && uid && daemon_uid && *uid != *daemon_uid)
-    request["user"] = std::to_string(*uid);
-  if (env && !env->empty()) request["env"] = std::move(*env);
-  return request;
-}
-
 std::string describe_stop(const json& r) {
   if (r.value("escalated", false)) return "escalated to SIGKILL";
   if (std::string sig = text_of(r, "signal"); !sig.empty()) return sig;
@@ -143,8 +97,8 @@ std::string describe_stop(const json& r) {
 
 class top_session {
  public:
-  top_session(invocation& inv, connection conn, std::string daemon, std::optional<long long> daemon_uid)
-      : inv_(inv), conn_(std::move(conn)), daemon_uid_(daemon_uid) {
+  top_session(invocation& inv, connection conn, std::string daemon)
+      : inv_(inv), conn_(std::move(conn)) {
     state_.daemon = std::move(daemon);
   }
 
@@ -222,11 +176,10 @@ class top_session {
   }
 
  private:
-  enum class purpose { status, lock, values, logs, stop, restart_stop, start };
+  enum class purpose { status, lock, values, logs, stop, restart };
   struct pending {
     purpose what;
     std::string name;
-    json start;  // restart_stop: what to start once the stop is answered
   };
 
   int fail_before_screen(const std::string& why) {
@@ -234,14 +187,14 @@ class top_session {
     return exit_unreachable;
   }
 
-  void send(purpose what, json request, std::string name = {}, json start = {}) {
+  void send(purpose what, json request, std::string name = {}) {
     auto id = conn_.send(std::move(request));
     if (!id) {
       lost_ = id.error().message();
       quit_ = true;
       return;
     }
-    in_flight_[id->get<long long>()] = {what, std::move(name), std::move(start)};
+    in_flight_[id->get<long long>()] = {what, std::move(name)};
   }
 
   bool asking(purpose what) const {
@@ -318,19 +271,11 @@ class top_session {
         else set_message(state_, "cannot stop " + p.name + ": " + why, true);
         refresh(purpose::status);
         break;
-      case purpose::restart_stop:
-        if (!ok) {
-          set_message(state_, "cannot restart " + p.name + ": the stop failed: " + why, true);
-          break;
-        }
-        set_message(state_, "restarting " + p.name + ": starting it again");
-        send(purpose::start, std::move(p.start), p.name);
-        break;
-      case purpose::start:
+      case purpose::restart:
         if (ok)
           set_message(state_, "restarted " + p.name + " (pid " +
                                   std::to_string(integer_of(o.result, "pid").value_or(0)) + ")");
-        else set_message(state_, "cannot start " + p.name + " again: " + why, true);
+        else set_message(state_, "cannot restart " + p.name + ": " + why, true);
         refresh(purpose::status);
         break;
     }
@@ -387,23 +332,14 @@ class top_session {
     send(purpose::stop, {{"op", "stop"}, {"name", name}}, name);
   }
 
+  // The daemon's `restart`: stopped as `s` does, then started again with the spec it was
+  // started with (a declared program's instance as its programs file says now).
   void restart_selected() {
     const json* r = selected_or_say();
     if (!r) return;
     std::string name = text_of(*r, "name");
-    std::string st = text_of(*r, "state");
-    bool alive = st == "running" || st == "stopping" || st == "backoff";
-    std::optional<json> env;
-    if (text_of(*r, "program").empty())
-      if (auto pid = integer_of(*r, "pid"); pid && alive) env = environment_of(*pid);
-    json start = start_request_for(*r, daemon_uid_, std::move(env));
-    if (!alive) {
-      set_message(state_, "restarting " + name + ": starting it again");
-      send(purpose::start, std::move(start), name);
-      return;
-    }
-    set_message(state_, "restarting " + name + ": stopping it");
-    send(purpose::restart_stop, {{"op", "stop"}, {"name", name}}, name, std::move(start));
+    set_message(state_, "restarting " + name + "...");
+    send(purpose::restart, {{"op", "restart"}, {"name", name}}, name);
   }
 
   void show_logs() {
@@ -418,7 +354,6 @@ class top_session {
 
   invocation& inv_;
   connection conn_;
-  std::optional<long long> daemon_uid_;
   top_state state_;
   std::map<long long, pending> in_flight_;
   bool quit_ = false;
@@ -450,14 +385,8 @@ int run_top(invocation& inv) {
   std::string daemon = "shoald " + text_of(hello.result, "version") + ", pid " +
                        std::to_string(integer_of(hello.result, "pid").value_or(0)) + ", socket " +
                        text_of(hello.result, "socket");
-  // Whose processes the daemon starts by default: a restart by root keeps others' own.
-  std::optional<long long> daemon_uid;
-  if (auto pid = integer_of(hello.result, "pid")) {
-    struct stat st {};
-    if (::stat(("/proc/" + std::to_string(*pid)).c_str(), &st) == 0) daemon_uid = st.st_uid;
-  }
   inv.out.flush();
-  top_session session(inv, std::move(*conn), std::move(daemon), daemon_uid);
+  top_session session(inv, std::move(*conn), std::move(daemon));
   return session.run(STDIN_FILENO, STDOUT_FILENO);
 }
 

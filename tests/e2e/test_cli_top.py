@@ -115,6 +115,7 @@ def test_top_shows_processes_restarts_one_from_the_keyboard_and_quits(shoal, tmu
     assert f"beta started (pid {after['pid']})" in screen, screen
     # Started again as it was: same command, and its environment came along.
     assert after["argv"] == before["argv"] and after["cwd"] == before["cwd"]
+    assert after["restarts"] == before["restarts"] + 1
     assert b"WHO=beta" in environ_entries(after["pid"])
     assert shoal.record("alpha")["state"] == "running"
 
