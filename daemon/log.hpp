@@ -5,10 +5,11 @@
 // daemon: see log_sink.hpp for what happens when stderr does not take a line.
 #pragma once
 
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace shoal::log {
 
@@ -25,35 +26,19 @@ class sink;
 // The sink every line goes to (log_sink.hpp); the daemon attaches it to its loop.
 sink& standard_error();
 
-namespace detail {
-inline void format_into(std::ostringstream& out, std::string_view fmt) { out << fmt; }
-template <class First, class... Rest>
-void format_into(std::ostringstream& out, std::string_view fmt, First&& first, Rest&&... rest) {
-  auto at = fmt.find("{}");
-  if (at == std::string_view::npos) {
-    out << fmt;
-    return;
-  }
-  out << fmt.substr(0, at) << std::forward<First>(first);
-  format_into(out, fmt.substr(at + 2), std::forward<Rest>(rest)...);
-}
-}  // namespace detail
-
-// "{}" placeholders, filled in order (GCC 12 has no std::format).
+// Lines are formatted by fmt: a format string that does not match its arguments does not
+// compile.
 template <class... Args>
-std::string format(std::string_view fmt, Args&&... args) {
-  std::ostringstream out;
-  detail::format_into(out, fmt, std::forward<Args>(args)...);
-  return out.str();
+void emit(level l, fmt::format_string<Args...> format, Args&&... args) {
+  if (enabled(l)) write(l, fmt::format(format, std::forward<Args>(args)...));
 }
-
-template <class... Args>
-void emit(level l, std::string_view fmt, Args&&... args) {
-  if (enabled(l)) write(l, format(fmt, std::forward<Args>(args)...));
-}
-template <class... A> void debug(std::string_view f, A&&... a) { emit(level::debug, f, std::forward<A>(a)...); }
-template <class... A> void info(std::string_view f, A&&... a) { emit(level::info, f, std::forward<A>(a)...); }
-template <class... A> void warning(std::string_view f, A&&... a) { emit(level::warning, f, std::forward<A>(a)...); }
-template <class... A> void error(std::string_view f, A&&... a) { emit(level::error, f, std::forward<A>(a)...); }
+template <class... A>
+void debug(fmt::format_string<A...> f, A&&... a) { emit(level::debug, f, std::forward<A>(a)...); }
+template <class... A>
+void info(fmt::format_string<A...> f, A&&... a) { emit(level::info, f, std::forward<A>(a)...); }
+template <class... A>
+void warning(fmt::format_string<A...> f, A&&... a) { emit(level::warning, f, std::forward<A>(a)...); }
+template <class... A>
+void error(fmt::format_string<A...> f, A&&... a) { emit(level::error, f, std::forward<A>(a)...); }
 
 }  // namespace shoal::log

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "daemon/fields.hpp"
 #include "daemon/log.hpp"
 #include "daemon/log_lines.hpp"
@@ -90,7 +92,7 @@ class process_waiters {
     responder waiting = j->reply;
     js.erase(j);
     if (js.empty()) joiners_.erase(it);
-    waiting.fail(errc::timeout, log::format("process '{}' still running after {} s", name, limit));
+    waiting.fail(errc::timeout, fmt::format("process '{}' still running after {} s", name, limit));
   }
 
   timer_service& timers_;
