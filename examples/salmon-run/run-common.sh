@@ -30,7 +30,9 @@ fi
 
 followers=()
 for who in bear salmon; do
-  "$shoal" logs "$who" --follow &
+  # From the first line: the child may have printed some before this follower starts, and
+  # `logs --follow`, like `tail -f`, would start at the last 10 lines (-n at its maximum).
+  "$shoal" logs "$who" --follow -n 100000 &
   followers+=($!)
 done
 

@@ -27,7 +27,9 @@ if [[ -z "$name" ]]; then
 fi
 
 echo "[MainProcess ($$)] Wait for process: $name"
-"$shoal" logs "$name" --follow &
+# From the first line: the child may have printed some before this follower starts, and
+# `logs --follow`, like `tail -f`, would start at the last 10 lines (-n at its maximum).
+"$shoal" logs "$name" --follow -n 100000 &
 follower=$!
 
 code=0
