@@ -196,6 +196,9 @@ def test_watch_takes_a_glob_that_also_matches_processes_started_later(shoal):
         shoal.spawn(["true"], name="w-1")
         event = json.loads(w.read_line(timeout=10))
         assert event["event"]["name"] == "w-1", event
+    # Their exits must be behind us, or the next subscriber sees them first.
+    shoal.join("other")
+    shoal.join("w-1")
     with shoal.connect() as w:
         wid = w.send({"op": "watch", "names": ["all"]})
         ok(w.reply_for(wid))
