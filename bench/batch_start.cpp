@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/protocol.hpp"
 #include "bench/request_batch.hpp"
+#include "common/protocol.hpp"
 
 extern char** environ;
 
@@ -38,7 +38,8 @@ status run_local_batch(long count, samples& out) {
   auto ns = elapsed_ns(t0);
   for (pid_t pid : pids) ::kill(pid, SIGKILL);
   for (pid_t pid : pids)
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
   if (!failed) return failed;
   out.add(ns);
   out.add_wall(ns);
@@ -49,7 +50,9 @@ status run_batch_starts(line_socket& sock, long count, samples& out) {
   std::vector<std::string> starts, stops;
   for (long i = 0; i < count; ++i) {
     std::string name = "batch-" + std::to_string(i);
-    starts.push_back(to_line(json{{"id", i}, {"op", "start"}, {"name", name},
+    starts.push_back(to_line(json{{"id", i},
+                                  {"op", "start"},
+                                  {"name", name},
                                   {"argv", json::array({sleep_path, "100000"})}}));
     stops.push_back(to_line(json{{"id", i}, {"op", "stop"}, {"name", name}}));
   }

@@ -13,9 +13,9 @@
 #include "bench/echo_server.hpp"
 #include "bench/line_socket.hpp"
 #include "bench/private_daemon.hpp"
-#include "common/protocol.hpp"
 #include "bench/report.hpp"
 #include "bench/run_benchmark.hpp"
+#include "common/protocol.hpp"
 
 using namespace shoal;
 using namespace shoal::bench;
@@ -42,7 +42,8 @@ result<json> call(line_socket& sock, const json& request) {
   if (!reply) return reply.error();
   json parsed = json::parse(*reply, nullptr, false);
   if (parsed.is_discarded() || !parsed.value("ok", false))
-    return status{errc::internal, "shoald refused " + request.dump() + ": " + reply->substr(0, 300)};
+    return status{errc::internal,
+                  "shoald refused " + request.dump() + ": " + reply->substr(0, 300)};
   return parsed["result"];
 }
 
@@ -72,8 +73,11 @@ status run(const options& opts) {
 
     auto control = line_socket::connect(daemon->socket_path());
     if (!control) return control.error();
-    auto started = call(*control, {{"op", "start"}, {"name", "flood"}, {"cwd", "/"},
-                                   {"argv", {"/usr/bin/yes", "a line of a child that floods its output"}}});
+    auto started =
+        call(*control, {{"op", "start"},
+                        {"name", "flood"},
+                        {"cwd", "/"},
+                        {"argv", {"/usr/bin/yes", "a line of a child that floods its output"}}});
     if (!started) return started.error();
     auto flood_signal = [&](const char* sig) {
       return call(*control, {{"op", "kill"}, {"name", "flood"}, {"signal", sig}});
@@ -96,18 +100,22 @@ status run(const options& opts) {
         before = flood_written(*control);
       }
       if (!before) return before.error();
-      if (*before == *paused_at) return status{errc::internal, "the flooding child wrote nothing for 2 s"};
+      if (*before == *paused_at)
+        return status{errc::internal, "the flooding child wrote nothing for 2 s"};
       auto t0 = bench_clock::now();
-      if (auto s = time_round_trips(*shoal_conn, request, n, flooded, answered_flooded); !s) return s;
+      if (auto s = time_round_trips(*shoal_conn, request, n, flooded, answered_flooded); !s)
+        return s;
       flood_seconds += static_cast<double>(elapsed_ns(t0)) / 1e9;
       auto after = flood_written(*control);
       if (!after) return after.error();
       flood_bytes += *after - *before;
     }
-    if (auto stopped = call(*control, {{"op", "stop"}, {"name", "flood"}, {"timeout", 5}}); !stopped)
+    if (auto stopped = call(*control, {{"op", "stop"}, {"name", "flood"}, {"timeout", 5}});
+        !stopped)
       return stopped.error();
     // Checked after timing, so parsing is not part of either figure.
-    if (echoed + "\n" != request) return status{errc::internal, "the echo server garbled: " + echoed};
+    if (echoed + "\n" != request)
+      return status{errc::internal, "the echo server garbled: " + echoed};
     json reply = json::parse(answered, nullptr, false);
     if (reply.is_discarded() || !reply.value("ok", false))
       return status{errc::internal, "hello was not answered ok: " + answered};

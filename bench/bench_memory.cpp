@@ -9,13 +9,13 @@
 #include <thread>
 #include <vector>
 
-#include "client/connection.hpp"
 #include "bench/line_socket.hpp"
 #include "bench/private_daemon.hpp"
-#include "common/protocol.hpp"
 #include "bench/report.hpp"
 #include "bench/run_benchmark.hpp"
 #include "bench/spawn_driver.hpp"
+#include "client/connection.hpp"
+#include "common/protocol.hpp"
 
 using namespace shoal;
 using namespace shoal::bench;
@@ -106,8 +106,8 @@ status run(const options& opts) {
                  static_cast<double>(connected.rss - idle.rss) / static_cast<double>(clients),
                  "bytes", "RSS growth per connected client");
   print_quantity("memory.fds_per_client",
-                 static_cast<double>(connected.fds - idle.fds) / static_cast<double>(clients), "fds",
-                 "descriptors per connected client");
+                 static_cast<double>(connected.fds - idle.fds) / static_cast<double>(clients),
+                 "fds", "descriptors per connected client");
   print_quantity("memory.records", kib(filled.rss), "KiB",
                  std::to_string(records) + " exited records (separate daemon)");
   print_quantity("memory.per_record",

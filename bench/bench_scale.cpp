@@ -18,8 +18,9 @@ status run(const options& opts) {
       table.print("scale (incomplete)");
       return s;
     }
-  table.print("scale: each figure at each size; exponent = log(value ratio) / log(size ratio) "
-              "against the size before (1 linear, 0 flat)");
+  table.print(
+      "scale: each figure at each size; exponent = log(value ratio) / log(size ratio) "
+      "against the size before (1 linear, 0 flat)");
   return {};
 }
 

@@ -5,9 +5,9 @@
 
 #include "bench/batch_start.hpp"
 #include "bench/line_socket.hpp"
-#include "bench/run_benchmark.hpp"
 #include "bench/private_daemon.hpp"
 #include "bench/report.hpp"
+#include "bench/run_benchmark.hpp"
 #include "bench/spawn_driver.hpp"
 
 using namespace shoal;
@@ -27,7 +27,8 @@ status run(const options& opts) {
   if (!batch_sock) return batch_sock.error();
   long batch = opts.number("batch");
 
-  samples base_call, clean_call, start_reply, base_seq, base_clean, base_pipe, shoal_seq, shoal_pipe;
+  samples base_call, clean_call, start_reply, base_seq, base_clean, base_pipe, shoal_seq,
+      shoal_pipe;
   samples base_batch, shoal_batch;
   int daemon_wstatus = -1;
   for (long r = 0; r < rounds; ++r) {
@@ -78,6 +79,6 @@ status run(const options& opts) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_benchmark(argc, argv,
-                       {{"count", "2000"}, {"inflight", "8"}, {"rounds", "5"}, {"batch", "100"}}, run);
+  return run_benchmark(
+      argc, argv, {{"count", "2000"}, {"inflight", "8"}, {"rounds", "5"}, {"batch", "100"}}, run);
 }

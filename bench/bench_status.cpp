@@ -3,14 +3,14 @@
 // (the fixed cost of any round trip) and against `status` of one name in the same table.
 #include <string>
 
-#include "client/connection.hpp"
 #include "bench/json_floor.hpp"
 #include "bench/line_socket.hpp"
 #include "bench/private_daemon.hpp"
-#include "common/protocol.hpp"
 #include "bench/report.hpp"
 #include "bench/run_benchmark.hpp"
 #include "bench/spawn_driver.hpp"
+#include "client/connection.hpp"
+#include "common/protocol.hpp"
 
 using namespace shoal;
 using namespace shoal::bench;
@@ -81,8 +81,8 @@ status run(const options& opts) {
   if (auto s = run_spawns(*conn, plan, fill); !s) return s;
 
   timed_request full("{\"id\":3,\"op\":\"status\"}\n");
-  timed_request one("{\"id\":4,\"op\":\"status\",\"names\":[\"rec-" +
-                    std::to_string(records / 2) + "\"]}\n");
+  timed_request one("{\"id\":4,\"op\":\"status\",\"names\":[\"rec-" + std::to_string(records / 2) +
+                    "\"]}\n");
   timed_request hello_full(hello.line);
   if (auto s = time_all(*sock, {&hello_full, &full, &one}, count, rounds); !s) return s;
   if (auto n = process_count(full.last_reply); n != static_cast<std::size_t>(records))
@@ -95,12 +95,14 @@ status run(const options& opts) {
               std::to_string(records) + " exited records");
   print_latency_header();
   print_latency("status.hello", hello.figures, 0, "hello, empty table (the reference)");
-  print_latency("status.empty", empty.figures, empty.figures.median_us() / hello.figures.median_us(),
+  print_latency("status.empty", empty.figures,
+                empty.figures.median_us() / hello.figures.median_us(),
                 "status of an empty table (x hello)");
   print_latency("status.hello_full", hello_full.figures,
                 hello_full.figures.median_us() / hello.figures.median_us(),
                 "hello with the table full (x hello)");
-  print_latency("status.one_of_full", one.figures, one.figures.median_us() / hello.figures.median_us(),
+  print_latency("status.one_of_full", one.figures,
+                one.figures.median_us() / hello.figures.median_us(),
                 "status of one name in the full table (x hello)");
   print_latency("status.json_floor", floor, 0,
                 "copy + dump + free of the full reply in this process: the JSON library alone");

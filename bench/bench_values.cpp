@@ -15,9 +15,9 @@
 #include "bench/contended_counter.hpp"
 #include "bench/line_socket.hpp"
 #include "bench/private_daemon.hpp"
-#include "common/protocol.hpp"
 #include "bench/report.hpp"
 #include "bench/run_benchmark.hpp"
+#include "common/protocol.hpp"
 #include "shoal/shared.hpp"
 
 using namespace shoal;
@@ -25,24 +25,29 @@ using namespace shoal::bench;
 
 namespace {
 
-double rate(long ops, std::int64_t ns) { return ns > 0 ? static_cast<double>(ops) * 1e9 / static_cast<double>(ns) : 0; }
+double rate(long ops, std::int64_t ns) {
+  return ns > 0 ? static_cast<double>(ops) * 1e9 / static_cast<double>(ns) : 0;
+}
 
 result<double> bare_semaphore(long ops) {
   std::string name = "/shoal-bench-" + std::to_string(::getpid());
   sem_t* sem = ::sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 1);
-  if (sem == SEM_FAILED) return status::from_errno(errc::internal, "unable to create semaphore " + name, errno);
+  if (sem == SEM_FAILED)
+    return status::from_errno(errc::internal, "unable to create semaphore " + name, errno);
   ::sem_unlink(name.c_str());  // private from here on, and nothing left in /dev/shm
   std::int64_t counter = 0;
   auto t0 = bench_clock::now();
   for (long i = 0; i < ops; ++i) {
-    while (::sem_wait(sem) != 0 && errno == EINTR) {}
+    while (::sem_wait(sem) != 0 && errno == EINTR) {
+    }
     std::atomic_ref<std::int64_t> c(counter);
     c.store(c.load() + 1);
     ::sem_post(sem);
   }
   auto ns = elapsed_ns(t0);
   ::sem_close(sem);
-  if (counter != ops) return status{errc::internal, "the bare counter ended at " + std::to_string(counter)};
+  if (counter != ops)
+    return status{errc::internal, "the bare counter ended at " + std::to_string(counter)};
   return rate(ops, ns);
 }
 
@@ -56,7 +61,8 @@ double getpid_rate(long ops) {
   return rate(ops, elapsed_ns(t0));
 }
 
-result<double> library(const std::string& shm, const std::string& lock, const std::string& value, long ops) {
+result<double> library(const std::string& shm, const std::string& lock, const std::string& value,
+                       long ops) {
   try {
     shared_memory mem(shm, lock);
     auto v = mem.value<std::int64_t>(value);
@@ -67,7 +73,8 @@ result<double> library(const std::string& shm, const std::string& lock, const st
     }
     return rate(ops, elapsed_ns(t0));
   } catch (const shared_error& e) {
-    return status{errc::internal, std::string("unable to use the shared value library: ") + e.what()};
+    return status{errc::internal,
+                  std::string("unable to use the shared value library: ") + e.what()};
   }
 }
 
@@ -81,8 +88,10 @@ result<json> call(line_socket& sock, const json& request) {
 }
 
 // `ops` value_add requests, `window` written before their replies are read.
-result<double> protocol_adds(line_socket& sock, const std::string& value, long ops, long window, samples* each) {
-  const std::string line = to_line(json{{"id", 1}, {"op", "value_add"}, {"name", value}, {"delta", 1}});
+result<double> protocol_adds(line_socket& sock, const std::string& value, long ops, long window,
+                             samples* each) {
+  const std::string line =
+      to_line(json{{"id", 1}, {"op", "value_add"}, {"name", value}, {"delta", 1}});
   auto t0 = bench_clock::now();
   for (long done = 0; done < ops;) {
     long batch = std::min(window, ops - done);
@@ -113,7 +122,9 @@ status run(const options& opts) {
   auto hello = call(*sock, json{{"id", 1}, {"op", "hello"}});
   if (!hello) return hello.error();
   const std::string value = "bench-counter";
-  if (auto r = call(*sock, json{{"id", 2}, {"op", "value_create"}, {"name", value}, {"typecode", "q"}}); !r)
+  if (auto r =
+          call(*sock, json{{"id", 2}, {"op", "value_create"}, {"name", value}, {"typecode", "q"}});
+      !r)
     return r.error();
 
   auto base = bare_semaphore(ops);
@@ -129,12 +140,14 @@ status run(const options& opts) {
 
   const std::string counter = "bench-contended";
   long contended = opts.number("contended");
-  if (auto r = call(*sock, json{{"id", 4}, {"op", "value_create"}, {"name", counter}, {"typecode", "i"}});
+  if (auto r = call(*sock,
+                    json{{"id", 4}, {"op", "value_create"}, {"name", counter}, {"typecode", "i"}});
       !r)
     return r.error();
   auto floor2 = contended_semaphore(contended);
   if (!floor2) return floor2.error();
-  auto lib2 = contended_library(hello->value("shm", ""), hello->value("lock", ""), counter, contended);
+  auto lib2 =
+      contended_library(hello->value("shm", ""), hello->value("lock", ""), counter, contended);
   if (!lib2) return lib2.error();
   auto counted = call(*sock, json{{"id", 5}, {"op", "value_get"}, {"name", counter}});
   if (!counted) return counted.error();
@@ -147,18 +160,21 @@ status run(const options& opts) {
   if (!got) return got.error();
   long expected = ops + 2 * requests;
   if (got->value("value", json()) != json(expected))
-    return status{errc::internal, "the shared counter ended at " + got->value("value", json()).dump() +
-                                      ", not " + std::to_string(expected) + ": increments were lost"};
+    return status{errc::internal, "the shared counter ended at " +
+                                      got->value("value", json()).dump() + ", not " +
+                                      std::to_string(expected) + ": increments were lost"};
 
   print_title("shared values: locked increment of one int64 (" + std::to_string(ops) +
               " direct ops, " + std::to_string(requests) + " requests); contended: 2 x " +
               std::to_string(contended) + " increments of one int32");
   print_rate_header();
   print_rate("values.baseline", *base, 0, "sem_wait / ++ / sem_post, private semaphore");
-  print_rate("values.library", *lib, *base / *lib, "shared.hpp lock_guard + load/store (x baseline)");
+  print_rate("values.library", *lib, *base / *lib,
+             "shared.hpp lock_guard + load/store (x baseline)");
   print_rate("values.getpid", pid_calls, *base / pid_calls,
              "one getpid() system call, for reference (x baseline)");
-  print_rate("values.protocol", *proto, *base / *proto, "value_add round trip, one at a time (x baseline)");
+  print_rate("values.protocol", *proto, *base / *proto,
+             "value_add round trip, one at a time (x baseline)");
   print_rate("values.protocol_pipelined", *piped, *base / *piped,
              "value_add, " + std::to_string(window) + " per write (x baseline)");
   print_rate("values.contended_floor", *floor2, 0,
@@ -174,5 +190,6 @@ status run(const options& opts) {
 
 int main(int argc, char** argv) {
   return run_benchmark(
-      argc, argv, {{"ops", "2000000"}, {"requests", "20000"}, {"window", "64"}, {"contended", "500000"}}, run);
+      argc, argv,
+      {{"ops", "2000000"}, {"requests", "20000"}, {"window", "64"}, {"contended", "500000"}}, run);
 }

@@ -34,7 +34,8 @@ result<double> race_two(long ops, const worker_body& work) {
       ::close(go[1]);
       ::_exit(work([&] {
         char c;
-        while (::read(go[0], &c, 1) < 0 && errno == EINTR) {}
+        while (::read(go[0], &c, 1) < 0 && errno == EINTR) {
+        }
       }));
     }
     if (w < 0) {
@@ -52,7 +53,8 @@ result<double> race_two(long ops, const worker_body& work) {
   std::string failed;
   for (pid_t w : workers) {
     int wstatus = 0;
-    while (::waitpid(w, &wstatus, 0) < 0 && errno == EINTR) {}
+    while (::waitpid(w, &wstatus, 0) < 0 && errno == EINTR) {
+    }
     if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
       failed = "a worker ended with wait status " + std::to_string(wstatus);
   }
@@ -68,14 +70,17 @@ result<double> contended_semaphore(long ops) {
     sem_t sem;
     std::int32_t counter;
   };
-  void* at = ::mmap(nullptr, sizeof(shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (at == MAP_FAILED) return status::from_errno(errc::internal, "unable to map a shared page", errno);
+  void* at =
+      ::mmap(nullptr, sizeof(shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (at == MAP_FAILED)
+    return status::from_errno(errc::internal, "unable to map a shared page", errno);
   auto* s = new (at) shared{};
   ::sem_init(&s->sem, 1, 1);
   auto rate = race_two(ops, [&](const std::function<void()>& wait_for_start) {
     wait_for_start();
     for (long i = 0; i < ops; ++i) {
-      while (::sem_wait(&s->sem) != 0 && errno == EINTR) {}
+      while (::sem_wait(&s->sem) != 0 && errno == EINTR) {
+      }
       std::atomic_ref<std::int32_t> c(s->counter);
       c.store(c.load() + 1);
       ::sem_post(&s->sem);

@@ -15,7 +15,8 @@ result<line_socket> line_socket::connect(const std::string& path) {
     return status{errc::internal, "unable to connect to " + path + ": the path is too long"};
   std::memcpy(addr.sun_path, path.data(), path.size());
   unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return status::from_errno(errc::internal, "unable to create a socket for " + path, errno);
+  if (!fd)
+    return status::from_errno(errc::internal, "unable to create a socket for " + path, errno);
   int rc;
   do {
     rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
@@ -48,7 +49,8 @@ result<std::string> line_socket::read_line() {
     ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return status::from_errno(errc::internal, "unable to read a line", errno);
-    if (n == 0) return status{errc::internal, "unable to read a line: the peer closed the connection"};
+    if (n == 0)
+      return status{errc::internal, "unable to read a line: the peer closed the connection"};
     buffer_.append(chunk, static_cast<std::size_t>(n));
   }
 }

@@ -16,7 +16,8 @@ bool is_integer_list(const std::string& s) {
   std::size_t at = 0;
   for (;;) {
     auto comma = s.find(',', at);
-    if (!is_positive_integer(s.substr(at, comma == std::string::npos ? std::string::npos : comma - at)))
+    if (!is_positive_integer(
+            s.substr(at, comma == std::string::npos ? std::string::npos : comma - at)))
       return false;
     if (comma == std::string::npos) return true;
     at = comma + 1;
@@ -42,8 +43,8 @@ result<options> options::parse(int argc, char** argv, std::map<std::string, std:
     if (is_positive_integer(defaults[key]) && !is_positive_integer(it->second))
       return status{errc::bad_request, arg + " needs a positive integer, not '" + it->second + "'"};
     if (is_integer_list(defaults[key]) && !is_integer_list(it->second))
-      return status{errc::bad_request, arg + " needs positive integers separated by commas, not '" +
-                                           it->second + "'"};
+      return status{errc::bad_request,
+                    arg + " needs positive integers separated by commas, not '" + it->second + "'"};
   }
   return o;
 }

@@ -54,8 +54,8 @@ result<pid_t> spawn(std::vector<std::string> argv, const std::string& log_path) 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   // The benchmark blocks its quit signals (a thread waits for them) and ignores SIGPIPE; the
   // daemon must get its signals as usual.
@@ -120,7 +120,7 @@ struct private_daemon::instance {
   std::string dir;
   std::string socket;
   std::string state_dir;
-  std::string shm;   // from hello: checked for removal after --cleanup
+  std::string shm;  // from hello: checked for removal after --cleanup
   std::string lock;
   pid_t pid = -1;
   int early_wstatus = -1;  // set by reaped(): the daemon ended before stop()
@@ -163,8 +163,9 @@ result<private_daemon> private_daemon::start(const std::string& shoald_path,
     registry.insert(owned.get());
   }
   private_daemon handle(std::move(owned));
-  std::vector<std::string> argv = {d.shoald, "--socket", d.socket, "--state-dir", d.state_dir,
-                                   "--stop-timeout", "2", "--log-level", "warning"};
+  std::vector<std::string> argv = {d.shoald,      "--socket",    d.socket,
+                                   "--state-dir", d.state_dir,   "--stop-timeout",
+                                   "2",           "--log-level", "warning"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto pid = spawn(std::move(argv), d.dir + "/shoald.err");
   if (!pid) return pid.error();  // the handle's destructor removes the directory
@@ -258,7 +259,8 @@ status stop_instance(private_daemon::instance& d, std::chrono::seconds patience)
   }
   if (!d.dir.empty() && d.spawned) {
     std::string log = d.dir + "/cleanup.err";
-    auto cleaner = spawn({d.shoald, "--socket", d.socket, "--state-dir", d.state_dir, "--cleanup"}, log);
+    auto cleaner =
+        spawn({d.shoald, "--socket", d.socket, "--state-dir", d.state_dir, "--cleanup"}, log);
     if (!cleaner) {
       problems += cleaner.error().message() + "; ";
     } else {

@@ -59,7 +59,8 @@ std::string lack_of_process_slots(long more) {
     return std::to_string(tasks) + " tasks exist and pid_max/threads-max allow " +
            std::to_string(limit) + ": no room for " + std::to_string(more) + " more";
   rlimit nproc{};
-  if (::geteuid() != 0 && ::getrlimit(RLIMIT_NPROC, &nproc) == 0 && nproc.rlim_cur != RLIM_INFINITY) {
+  if (::geteuid() != 0 && ::getrlimit(RLIMIT_NPROC, &nproc) == 0 &&
+      nproc.rlim_cur != RLIM_INFINITY) {
     long mine = processes_of_my_uid();
     if (mine + more + 64 > static_cast<long>(nproc.rlim_cur))
       return "RLIMIT_NPROC is " + std::to_string(nproc.rlim_cur) + " and this user runs " +

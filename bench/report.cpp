@@ -7,8 +7,8 @@ namespace shoal::bench {
 void print_title(const std::string& title) { std::printf("\n%s\n", title.c_str()); }
 
 void print_latency_header() {
-  std::printf("%-30s %11s %11s %11s %9s  %s\n", "figure", "median_us", "p99_us", "ops/s",
-              "x_base", "what");
+  std::printf("%-30s %11s %11s %11s %9s  %s\n", "figure", "median_us", "p99_us", "ops/s", "x_base",
+              "what");
 }
 
 void print_latency(const std::string& key, samples& s, double ratio, const std::string& note) {
@@ -26,7 +26,8 @@ void print_rate_header() {
   std::printf("%-30s %11s %11s %9s  %s\n", "figure", "ops/s", "ns/op", "x_base", "what");
 }
 
-void print_rate(const std::string& key, double ops_per_s, double slowdown, const std::string& note) {
+void print_rate(const std::string& key, double ops_per_s, double slowdown,
+                const std::string& note) {
   char ratio_text[32] = "-";
   if (slowdown > 0) std::snprintf(ratio_text, sizeof ratio_text, "%.2f", slowdown);
   std::printf("%-30s %11.0f %11.1f %9s  %s\n", key.c_str(), ops_per_s,

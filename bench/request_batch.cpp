@@ -11,8 +11,9 @@ namespace {
 status refusal(const std::string& request_line, const std::string& reply_line) {
   json request = json::parse(request_line, nullptr, false);
   json reply = json::parse(reply_line, nullptr, false);
-  std::string what = request.is_object() ? request.value("op", "?") + " " + request.value("name", "")
-                                         : request_line.substr(0, 200);
+  std::string what = request.is_object()
+                         ? request.value("op", "?") + " " + request.value("name", "")
+                         : request_line.substr(0, 200);
   std::string why = reply_line.substr(0, 300);
   if (reply.is_object() && reply.contains("error") && reply["error"].is_object())
     why = reply["error"].value("code", "?") + ": " + reply["error"].value("message", "");
@@ -21,7 +22,8 @@ status refusal(const std::string& request_line, const std::string& reply_line) {
 
 }  // namespace
 
-result<std::vector<std::string>> send_batch(line_socket& sock, const std::vector<std::string>& lines) {
+result<std::vector<std::string>> send_batch(line_socket& sock,
+                                            const std::vector<std::string>& lines) {
   std::string all;
   for (const auto& line : lines) all += line;
   if (auto s = sock.write_all(all); !s) return s;

@@ -13,7 +13,8 @@ namespace shoal::bench {
 
 // Writes every line (each with its '\n') at once, then reads one reply per line. The replies,
 // in the order they came; an error naming the first refused request.
-result<std::vector<std::string>> send_batch(line_socket& sock, const std::vector<std::string>& lines);
+result<std::vector<std::string>> send_batch(line_socket& sock,
+                                            const std::vector<std::string>& lines);
 
 // send_batch in slices of `window` lines, so that neither side's socket buffer has to hold
 // thousands of replies at once.

@@ -31,7 +31,8 @@ int run_benchmark(int argc, char** argv, std::map<std::string, std::string> defa
   pthread_sigmask(SIG_BLOCK, &quit, nullptr);
   std::thread([quit] {
     int signo = 0;
-    while (sigwait(&quit, &signo) != 0) {}
+    while (sigwait(&quit, &signo) != 0) {
+    }
     quitting = true;
     std::fprintf(stderr, "%s: stopping on %s\n", "shoal-bench", strsignal(signo));
     private_daemon::stop_all();
@@ -46,7 +47,8 @@ int run_benchmark(int argc, char** argv, std::map<std::string, std::string> defa
   status s = body(*opts);
   // The body failed because its daemon was stopped under it: the quit thread decides how the
   // process ends.
-  for (int i = 0; quitting && i < 600; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; quitting && i < 600; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   if (!s) {
     std::fprintf(stderr, "%s: %s\n", argv[0], s.message().c_str());
     return 1;

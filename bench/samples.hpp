@@ -15,7 +15,10 @@ inline std::int64_t elapsed_ns(bench_clock::time_point since) {
 
 class samples {
  public:
-  void add(std::int64_t ns) { ns_.push_back(ns); sorted_ = false; }
+  void add(std::int64_t ns) {
+    ns_.push_back(ns);
+    sorted_ = false;
+  }
   // Wall time spent producing the samples: ops/s is count / wall time, which for pipelined
   // runs is not 1 / mean latency.
   void add_wall(std::int64_t ns) { wall_ns_ += ns; }

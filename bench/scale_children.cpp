@@ -10,10 +10,10 @@
 #include "bench/json_floor.hpp"
 #include "bench/private_daemon.hpp"
 #include "bench/process_slots.hpp"
-#include "common/protocol.hpp"
 #include "bench/request_batch.hpp"
 #include "bench/scale_series.hpp"
 #include "bench/subreaper.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::bench {
 namespace {
@@ -38,7 +38,9 @@ status measure_size(const std::string& shoald, long size, long requests, scale_t
   if (!rss_empty) return rss_empty.error();
   std::vector<std::string> starts;
   for (long i = 0; i < size; ++i)
-    starts.push_back(to_line(json{{"id", i}, {"op", "start"}, {"name", "live-" + std::to_string(i)},
+    starts.push_back(to_line(json{{"id", i},
+                                  {"op", "start"},
+                                  {"name", "live-" + std::to_string(i)},
                                   {"argv", json::array({"/bin/sleep", "100000"})}}));
   auto t0 = bench_clock::now();
   if (auto s = send_windowed(*sock, starts, 64); !s) return s;
@@ -48,7 +50,8 @@ status measure_size(const std::string& shoald, long size, long requests, scale_t
   long n = std::max(3L, std::min(requests, 200000 / size));
   samples all, one, hello;
   std::string reply;
-  if (auto s = time_round_trips(*sock, to_line(json{{"id", 1}, {"op", "status"}}), n, all, &reply); !s)
+  if (auto s = time_round_trips(*sock, to_line(json{{"id", 1}, {"op", "status"}}), n, all, &reply);
+      !s)
     return s;
   if (auto running = running_count(reply); running != static_cast<std::size_t>(size))
     return status{errc::internal, "status listed " + std::to_string(running) +
@@ -57,7 +60,8 @@ status measure_size(const std::string& shoald, long size, long requests, scale_t
   std::string one_line =
       to_line(json{{"id", 2}, {"op", "status"}, {"names", {"live-" + std::to_string(size / 2)}}});
   if (auto s = time_round_trips(*sock, one_line, requests, one); !s) return s;
-  if (auto s = time_round_trips(*sock, to_line(json{{"id", 3}, {"op", "hello"}}), requests, hello); !s)
+  if (auto s = time_round_trips(*sock, to_line(json{{"id", 3}, {"op", "hello"}}), requests, hello);
+      !s)
     return s;
   auto rss = daemon->rss_bytes();
   if (!rss) return rss.error();
@@ -70,7 +74,8 @@ status measure_size(const std::string& shoald, long size, long requests, scale_t
 
   table.add("scale.start_live", size, static_cast<double>(size) / start_s, "1/s",
             "starts of sleep per second, 64 requests per write");
-  table.add("scale.status_all", size, all.median_us(), "us", "status of every live process (median)");
+  table.add("scale.status_all", size, all.median_us(), "us",
+            "status of every live process (median)");
   table.add("scale.status_json_floor", size, floor.median_us(), "us",
             "nlohmann/json alone: copy + dump + free of that reply");
   table.add("scale.status_x_json", size, all.median_us() / floor.median_us(), "x",
@@ -106,8 +111,9 @@ status scale_live_children(const options& opts, scale_table& table) {
     auto left = end_leftovers({});
     if (!measured) return measured;
     if (!left.empty())
-      return status{errc::internal, std::to_string(left.size()) +
-                                        " children outlived their daemon and were killed by the benchmark"};
+      return status{errc::internal,
+                    std::to_string(left.size()) +
+                        " children outlived their daemon and were killed by the benchmark"};
   }
   return {};
 }

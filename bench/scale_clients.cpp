@@ -6,9 +6,9 @@
 
 #include "bench/line_socket.hpp"
 #include "bench/private_daemon.hpp"
-#include "common/protocol.hpp"
 #include "bench/samples.hpp"
 #include "bench/scale_series.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::bench {
 namespace {
@@ -25,8 +25,8 @@ void run_client(const std::string& socket, int index, long ops, client_result& o
     return;
   }
   std::string name = "client-" + std::to_string(index);
-  std::string start =
-      to_line(json{{"id", 1}, {"op", "start"}, {"name", name}, {"argv", json::array({"/bin/true"})}});
+  std::string start = to_line(
+      json{{"id", 1}, {"op", "start"}, {"name", name}, {"argv", json::array({"/bin/true"})}});
   std::string join = to_line(json{{"id", 2}, {"op", "join"}, {"name", name}});
   for (long i = 0; i < ops; ++i) {
     auto t0 = bench_clock::now();

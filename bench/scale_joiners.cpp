@@ -8,9 +8,9 @@
 
 #include "bench/line_socket.hpp"
 #include "bench/private_daemon.hpp"
-#include "common/protocol.hpp"
 #include "bench/request_batch.hpp"
 #include "bench/scale_series.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::bench {
 namespace {
@@ -24,10 +24,14 @@ void raise_descriptor_limit() {
   }
 }
 
-status measure_fanout(private_daemon& daemon, line_socket& control, long joiners, scale_table& table) {
+status measure_fanout(private_daemon& daemon, line_socket& control, long joiners,
+                      scale_table& table) {
   const std::string target = "joined";
-  if (auto r = send_batch(control, {to_line(json{{"id", 1}, {"op", "start"}, {"name", target},
-                                                 {"argv", json::array({"/bin/sleep", "100000"})}})});
+  if (auto r =
+          send_batch(control, {to_line(json{{"id", 1},
+                                            {"op", "start"},
+                                            {"name", target},
+                                            {"argv", json::array({"/bin/sleep", "100000"})}})});
       !r)
     return r.error();
   auto rss_before = daemon.rss_bytes();
@@ -45,7 +49,8 @@ status measure_fanout(private_daemon& daemon, line_socket& control, long joiners
   for (auto& sock : socks) {
     auto reply = sock.read_line();
     if (!reply) return reply.error();
-    if (reply->find("\"id\":2,") == std::string::npos || reply->find("\"ok\":true") == std::string::npos)
+    if (reply->find("\"id\":2,") == std::string::npos ||
+        reply->find("\"ok\":true") == std::string::npos)
       return status{errc::internal,
                     "a joiner got an answer before its process ended: " + reply->substr(0, 300)};
   }
@@ -53,12 +58,14 @@ status measure_fanout(private_daemon& daemon, line_socket& control, long joiners
   if (!rss_waiting) return rss_waiting.error();
 
   auto t0 = bench_clock::now();
-  if (auto r = send_batch(control, {to_line(json{{"id", 2}, {"op", "kill"}, {"name", target}})}); !r)
+  if (auto r = send_batch(control, {to_line(json{{"id", 2}, {"op", "kill"}, {"name", target}})});
+      !r)
     return r.error();
   for (auto& sock : socks) {
     auto reply = sock.read_line();
     if (!reply) return reply.error();
-    if (reply->find("\"id\":1,") == std::string::npos || reply->find("\"ok\":true") == std::string::npos)
+    if (reply->find("\"id\":1,") == std::string::npos ||
+        reply->find("\"ok\":true") == std::string::npos)
       return status{errc::internal, "a joiner got no record: " + reply->substr(0, 300)};
   }
   double us = static_cast<double>(elapsed_ns(t0)) / 1000.0;

@@ -16,7 +16,8 @@ void scale_table::add_unavailable(const std::string& key, long size, const std::
 
 void scale_table::print(const std::string& title) const {
   std::printf("\n%s\n", title.c_str());
-  std::printf("%-26s %7s %12s %-5s %8s  %s\n", "figure", "size", "value", "unit", "exponent", "what");
+  std::printf("%-26s %7s %12s %-5s %8s  %s\n", "figure", "size", "value", "unit", "exponent",
+              "what");
   std::vector<bool> printed(rows_.size(), false);
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     if (printed[i]) continue;
@@ -32,12 +33,13 @@ void scale_table::print(const std::string& title) const {
       }
       char exponent[32] = "-";
       if (previous && previous->value > 0 && r.value > 0 && r.size != previous->size)
-        std::snprintf(exponent, sizeof exponent, "%.2f",
-                      std::log(r.value / previous->value) /
-                          std::log(static_cast<double>(r.size) / static_cast<double>(previous->size)));
+        std::snprintf(
+            exponent, sizeof exponent, "%.2f",
+            std::log(r.value / previous->value) /
+                std::log(static_cast<double>(r.size) / static_cast<double>(previous->size)));
       // The note once per key: the rows below it measure the same thing at other sizes.
-      std::printf("%-26s %7ld %12.1f %-5s %8s  %s\n", r.key.c_str(), r.size, r.value, r.unit.c_str(),
-                  exponent, previous ? "" : r.note.c_str());
+      std::printf("%-26s %7ld %12.1f %-5s %8s  %s\n", r.key.c_str(), r.size, r.value,
+                  r.unit.c_str(), exponent, previous ? "" : r.note.c_str());
       previous = &r;
     }
   }

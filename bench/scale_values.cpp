@@ -6,9 +6,9 @@
 
 #include "bench/line_socket.hpp"
 #include "bench/private_daemon.hpp"
-#include "common/protocol.hpp"
 #include "bench/request_batch.hpp"
 #include "bench/scale_series.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::bench {
 namespace {
@@ -34,15 +34,19 @@ status measure_sizes(private_daemon& daemon, const std::vector<long>& sizes, lon
     created = size;
     samples get, hello;
     std::string newest = "v-" + std::to_string(size - 1), reply;
-    if (auto s = time_round_trips(*sock, to_line(json{{"id", 1}, {"op", "value_get"}, {"name", newest}}),
-                                  requests, get, &reply);
+    if (auto s =
+            time_round_trips(*sock, to_line(json{{"id", 1}, {"op", "value_get"}, {"name", newest}}),
+                             requests, get, &reply);
         !s)
       return s;
     if (json::parse(reply, nullptr, false)["result"].value("value", json()) != json(size - 1))
       return status{errc::internal, "value_get " + newest + " answered " + reply.substr(0, 300)};
-    if (auto s = time_round_trips(*sock, to_line(json{{"id", 2}, {"op", "hello"}}), requests, hello); !s)
+    if (auto s =
+            time_round_trips(*sock, to_line(json{{"id", 2}, {"op", "hello"}}), requests, hello);
+        !s)
       return s;
-    table.add("scale.value_get", size, get.median_us(), "us", "value_get of the newest value, median");
+    table.add("scale.value_get", size, get.median_us(), "us",
+              "value_get of the newest value, median");
     table.add("scale.value_get_x_hello", size, get.median_us() / hello.median_us(), "x",
               "value_get / hello on the same connection");
   }
@@ -56,7 +60,8 @@ status scale_values(const options& opts, scale_table& table) {
   long largest = *std::max_element(sizes.begin(), sizes.end());
   // Room for every value: a sixteenth of the segment is its entry table, 128 bytes a slot.
   long shm_size = std::max(1L << 20, largest * 16 * 128 * 2);
-  auto daemon = private_daemon::start(opts.text("shoald"), {"--shm-size", std::to_string(shm_size)});
+  auto daemon =
+      private_daemon::start(opts.text("shoald"), {"--shm-size", std::to_string(shm_size)});
   if (!daemon) return daemon.error();
   if (auto s = measure_sizes(*daemon, sizes, opts.number("requests"), table); !s) return s;
   return daemon->stop();

@@ -42,7 +42,8 @@ status run_spawns(cli::connection& conn, const spawn_plan& plan, samples& out,
   };
   auto launch = [&](std::size_t i) -> status {
     slot& s = slots[i];
-    s.name = plan.prefix + "-" + std::to_string(plan.unique_names ? launched : static_cast<long>(i));
+    s.name =
+        plan.prefix + "-" + std::to_string(plan.unique_names ? launched : static_cast<long>(i));
     s.started = bench_clock::now();
     s.joining = false;
     ++launched;
@@ -142,7 +143,8 @@ status run_local_spawns(const spawn_plan& plan, samples& out, int daemon_pid, in
     int wstatus = 0;
     pid_t pid = ::waitpid(-1, &wstatus, 0);
     if (pid < 0 && errno == EINTR) continue;
-    if (pid < 0) return status::from_errno(errc::internal, "unable to wait for " + plan.program, errno);
+    if (pid < 0)
+      return status::from_errno(errc::internal, "unable to wait for " + plan.program, errno);
     if (pid == daemon_pid) {
       daemon_wstatus = wstatus;
       return status{errc::internal, "shoald ended during the baseline run"};
@@ -150,8 +152,8 @@ status run_local_spawns(const spawn_plan& plan, samples& out, int daemon_pid, in
     auto it = running.find(pid);
     if (it == running.end()) continue;  // not ours to measure (cannot happen: no other children)
     if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
-      return status{errc::internal, plan.program + " did not exit 0 (wait status " +
-                                        std::to_string(wstatus) + ")"};
+      return status{errc::internal,
+                    plan.program + " did not exit 0 (wait status " + std::to_string(wstatus) + ")"};
     out.add(elapsed_ns(it->second));
     running.erase(it);
     ++done;

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "client/connection.hpp"
 #include "bench/samples.hpp"
+#include "client/connection.hpp"
 #include "common/status.hpp"
 
 namespace shoal::bench {

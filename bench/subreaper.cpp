@@ -42,7 +42,8 @@ std::vector<pid_t> end_leftovers(const std::vector<pid_t>& keep) {
     ::kill(pid, SIGKILL);
   }
   for (pid_t pid : left)
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
   return left;
 }
 

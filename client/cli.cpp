@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "client/invocation.hpp"
-#include "common/paths.hpp"
 #include "client/suggest.hpp"
 #include "client/verbs.hpp"
+#include "common/paths.hpp"
 
 namespace shoal::cli {
 namespace {
@@ -26,7 +26,8 @@ void print_general_help(std::ostream& out) {
   for (const auto& v : all_verbs()) width = std::max(width, v.name.size());
   for (const auto& v : all_verbs())
     out << "  " << v.name << std::string(width - v.name.size() + 3, ' ') << v.summary << "\n";
-  out << "  help" << std::string(width - 4 + 3, ' ') << "Show this list, or a verb's usage and options: shoal help VERB.\n";
+  out << "  help" << std::string(width - 4 + 3, ' ')
+      << "Show this list, or a verb's usage and options: shoal help VERB.\n";
   out << "\nAliases: ";
   bool first = true;
   for (const auto& a : verb_aliases()) {
@@ -67,7 +68,8 @@ std::vector<std::string> known_words(std::string_view group = {}) {
   std::vector<std::string> words;
   for (const auto& v : all_verbs()) {
     auto space = v.name.find(' ');
-    if (group.empty()) words.emplace_back(v.name.substr(0, space));
+    if (group.empty())
+      words.emplace_back(v.name.substr(0, space));
     else if (space != std::string_view::npos && v.name.substr(0, space) == group)
       words.emplace_back(v.name);
   }
@@ -89,7 +91,8 @@ std::string unknown_command(const std::string& typed, std::string_view group = {
 
 int run_unchecked(std::span<const std::string> args, std::ostream& out, std::ostream& err,
                   const environment& env) {
-  invocation inv{out, err, env.out_is_tty, env.width, env.color, env.socket_path, false, nullptr, {}};
+  invocation inv{out,     err, env.out_is_tty, env.width, env.color, env.socket_path, false,
+                 nullptr, {}};
 
   auto usage = [&](const std::string& message) {
     err << "shoal: " << message << "\nTry 'shoal --help'.\n";
@@ -184,10 +187,12 @@ environment detect_environment() {
   env.out_is_tty = ::isatty(STDOUT_FILENO) == 1;
   if (env.out_is_tty) {
     struct winsize ws {};
-    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) env.width = ws.ws_col;
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+      env.width = ws.ws_col;
     else if (const char* cols = std::getenv("COLUMNS"); cols && std::atoi(cols) > 0)
       env.width = static_cast<std::size_t>(std::atoi(cols));
-    else env.width = 80;
+    else
+      env.width = 80;
     const char* no_color = std::getenv("NO_COLOR");
     const char* term = std::getenv("TERM");
     env.color = !(no_color && *no_color) && !(term && std::strcmp(term, "dumb") == 0);

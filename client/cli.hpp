@@ -10,9 +10,9 @@ namespace shoal::cli {
 
 // What the process was started with, beyond its arguments.
 struct environment {
-  std::string socket_path;   // $SHOAL_SOCKET, else default_socket_path()
+  std::string socket_path;  // $SHOAL_SOCKET, else default_socket_path()
   bool out_is_tty = false;
-  std::size_t width = 0;     // terminal columns on stdout, 0 when unknown
+  std::size_t width = 0;  // terminal columns on stdout, 0 when unknown
   bool color = false;
 };
 

@@ -46,7 +46,8 @@ result<held_command> held_command::start(const std::vector<std::string>& command
   for (const auto& w : command) argv.push_back(const_cast<char*>(w.c_str()));
   argv.push_back(nullptr);
   int go[2], failed[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) return status::from_errno(errc::internal, "unable to create a pipe", errno);
+  if (::pipe2(go, O_CLOEXEC) != 0)
+    return status::from_errno(errc::internal, "unable to create a pipe", errno);
   if (::pipe2(failed, O_CLOEXEC) != 0) {
     int e = errno;
     ::close(go[0]);
@@ -108,7 +109,8 @@ int held_command::run(std::ostream& err) {
   } while (sent < 0 && errno == EINTR);
   close_fd(go_);
   int exec_errno = 0;
-  if (read_fully(exec_failed_, &exec_errno, sizeof exec_errno) == static_cast<ssize_t>(sizeof exec_errno))
+  if (read_fully(exec_failed_, &exec_errno, sizeof exec_errno) ==
+      static_cast<ssize_t>(sizeof exec_errno))
     err << "shoal: unable to run '" << program_ << "': " << std::strerror(exec_errno) << "\n";
   close_fd(exec_failed_);
 

@@ -13,10 +13,9 @@ namespace {
 status unreachable(const std::string& path, const std::string& why) {
   // root runs the system instance; anyone else their own (systemd/user/shoald.service).
   std::string unit = ::geteuid() == 0 ? "systemctl start shoald" : "systemctl --user start shoald";
-  return status{errc::internal,
-                "cannot connect to shoald at " + path + ": " + why +
-                    "\nstart it with 'shoald --socket " + path + "' (or '" + unit +
-                    "'), or point --socket / SHOAL_SOCKET at it"};
+  return status{errc::internal, "cannot connect to shoald at " + path + ": " + why +
+                                    "\nstart it with 'shoald --socket " + path + "' (or '" + unit +
+                                    "'), or point --socket / SHOAL_SOCKET at it"};
 }
 
 // Not "start shoald": it runs, but this user may not open its socket.
@@ -82,8 +81,8 @@ result<json> connection::send(json request) {
       // A daemon that refused us may have hung up before we wrote; its reply saying why is
       // then already waiting to be read, and is worth more than "Broken pipe".
       if ((err == EPIPE || err == ECONNRESET) && take_waiting_refusal()) return id;
-      return status{errc::internal, "cannot send a request to shoald at " + path_ + ": " +
-                                        std::strerror(err)};
+      return status{errc::internal,
+                    "cannot send a request to shoald at " + path_ + ": " + std::strerror(err)};
     }
     done += static_cast<std::size_t>(n);
   }
@@ -126,8 +125,8 @@ result<json> connection::read_reply() {
     ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0)
-      return status{errc::internal, "cannot read from shoald at " + path_ + ": " +
-                                        std::strerror(errno)};
+      return status{errc::internal,
+                    "cannot read from shoald at " + path_ + ": " + std::strerror(errno)};
     if (n == 0)
       return status{errc::internal,
                     "shoald at " + path_ + " closed the connection before answering"};

@@ -61,10 +61,10 @@ class connection {
 
   unique_fd fd_;
   std::string path_;
-  std::string buffer_;  // bytes received but not yet consumed as lines
+  std::string buffer_;       // bytes received but not yet consumed as lines
   std::size_t scanned_ = 0;  // prefix of buffer_ already known to hold no '\n'
   std::int64_t next_id_ = 1;
-  std::deque<json> held_;  // replies that arrived while `call` waited for another id
+  std::deque<json> held_;        // replies that arrived while `call` waited for another id
   std::optional<json> refusal_;  // the daemon refused the connection: every answer is this
 };
 

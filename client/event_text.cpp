@@ -60,18 +60,22 @@ event_text describe_event(const json& e) {
   std::string name = text(e, "name", "?");
   if (type == "started") {
     out.what = name + " started" + pid_suffix(e);
-    if (auto restarts = integer(e, "restarts")) out.what += ", restart " + std::to_string(*restarts);
+    if (auto restarts = integer(e, "restarts"))
+      out.what += ", restart " + std::to_string(*restarts);
     out.tone = event_tone::good;
   } else if (type == "exited") {
     out.what = name + " " + ending(e) + pid_suffix(e);
     out.tone = integer(e, "exitcode").value_or(1) == 0 ? event_tone::plain : event_tone::bad;
   } else if (type == "stopped") {
-    if (e.value("restart_cancelled", false)) out.what = name + " stopped: its restart is cancelled";
-    else out.what = name + " stopped, " + ending(e) + pid_suffix(e);
+    if (e.value("restart_cancelled", false))
+      out.what = name + " stopped: its restart is cancelled";
+    else
+      out.what = name + " stopped, " + ending(e) + pid_suffix(e);
   } else if (type == "restarting") {
     out.what = name + " restarts";
     if (auto delay = number(e, "delay")) out.what += " in " + seconds_text(*delay);
-    if (auto attempt = integer(e, "attempt")) out.what += " (attempt " + std::to_string(*attempt) + ")";
+    if (auto attempt = integer(e, "attempt"))
+      out.what += " (attempt " + std::to_string(*attempt) + ")";
     out.tone = event_tone::warning;
   } else if (type == "fatal") {
     out.what = name + " gave up restarting";
@@ -93,7 +97,9 @@ event_text describe_event(const json& e) {
   } else {
     json rest = e.is_object() ? e : json::object();
     for (const char* k : {"seq", "type", "name", "time"}) rest.erase(k);
-    out.what = type + " " + name + (rest.empty() ? "" : " " + rest.dump(-1, ' ', false, json::error_handler_t::replace));
+    out.what =
+        type + " " + name +
+        (rest.empty() ? "" : " " + rest.dump(-1, ' ', false, json::error_handler_t::replace));
   }
   return out;
 }
@@ -105,13 +111,22 @@ std::string format_event_line(const json& event, bool color) {
   line += " ";
   std::string_view start;
   switch (t.tone) {
-    case event_tone::good: start = "\x1b[32m"; break;
-    case event_tone::warning: start = "\x1b[33m"; break;
-    case event_tone::bad: start = "\x1b[31m"; break;
-    case event_tone::plain: break;
+    case event_tone::good:
+      start = "\x1b[32m";
+      break;
+    case event_tone::warning:
+      start = "\x1b[33m";
+      break;
+    case event_tone::bad:
+      start = "\x1b[31m";
+      break;
+    case event_tone::plain:
+      break;
   }
-  if (color && !start.empty()) line += std::string(start) + t.what + "\x1b[0m";
-  else line += t.what;
+  if (color && !start.empty())
+    line += std::string(start) + t.what + "\x1b[0m";
+  else
+    line += t.what;
   return line;
 }
 

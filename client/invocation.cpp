@@ -4,8 +4,8 @@
 
 #include <sstream>
 
-#include "common/names.hpp"
 #include "client/verbs.hpp"
+#include "common/names.hpp"
 
 namespace shoal::cli {
 namespace {
@@ -26,7 +26,8 @@ std::vector<std::string> synopsis_operands(const verb& v) {
   std::vector<std::string> words;
   std::istringstream in{std::string(v.synopsis.substr(v.name.size()))};
   for (std::string w; in >> w;)
-    if (!w.empty() && w[0] != '-' && (w[0] != '[' || (w.size() > 1 && w[1] != '-'))) words.push_back(w);
+    if (!w.empty() && w[0] != '-' && (w[0] != '[' || (w.size() > 1 && w[1] != '-')))
+      words.push_back(w);
   return words;
 }
 
@@ -51,7 +52,8 @@ int usage_error(invocation& inv, std::string_view message, int code) {
   inv.err << "shoal: " << (label.empty() ? "" : label + ": ") << message << "\n"
           << "Try 'shoal " << (label.empty() ? "" : label + " ") << "--help'.\n";
   if (inv.json || asks_for_json(inv.words))
-    print_json(inv.out, error_json("usage", (label.empty() ? "" : label + ": ") + std::string(message)));
+    print_json(inv.out,
+               error_json("usage", (label.empty() ? "" : label + ": ") + std::string(message)));
   return code;
 }
 
@@ -108,14 +110,16 @@ std::optional<int> parse_invocation(invocation& inv, std::span<const option_spec
   return std::nullopt;
 }
 
-std::optional<int> need_operands(invocation& inv, const parsed_args& a, std::size_t least, std::size_t most) {
+std::optional<int> need_operands(invocation& inv, const parsed_args& a, std::size_t least,
+                                 std::size_t most) {
   if (a.operands.size() < least) {
     auto names = inv.current ? synopsis_operands(*inv.current) : std::vector<std::string>{};
     std::string missing = a.operands.size() < names.size() ? names[a.operands.size()] : "operand";
     return usage_error(inv, "missing " + missing + " (usage: shoal " +
                                 std::string(inv.current ? inv.current->synopsis : "") + ")");
   }
-  if (a.operands.size() > most) return usage_error(inv, "too many operands: '" + a.operands[most] + "'");
+  if (a.operands.size() > most)
+    return usage_error(inv, "too many operands: '" + a.operands[most] + "'");
   return std::nullopt;
 }
 
@@ -142,7 +146,8 @@ result<connection> connect_or_print(invocation& inv) {
   return conn;
 }
 
-std::optional<int> take_timeout(invocation& inv, const parsed_args& a, json& request, int usage_exit) {
+std::optional<int> take_timeout(invocation& inv, const parsed_args& a, json& request,
+                                int usage_exit) {
   auto text = a.value("timeout");
   if (!text) return std::nullopt;
   auto seconds = parse_seconds("--timeout", *text);
@@ -171,8 +176,10 @@ int simple_call(invocation& inv, json request,
     report_failure(inv, o);
     return exit_code(o);
   }
-  if (inv.json) print_json(inv.out, o.result);
-  else if (print_text) print_text(o.result);
+  if (inv.json)
+    print_json(inv.out, o.result);
+  else if (print_text)
+    print_text(o.result);
   return exit_ok;
 }
 

@@ -13,8 +13,8 @@
 
 #include "client/connection.hpp"
 #include "client/options.hpp"
-#include "common/protocol.hpp"
 #include "client/reply.hpp"
+#include "common/protocol.hpp"
 
 namespace shoal::cli {
 
@@ -23,11 +23,11 @@ struct verb;
 struct invocation {
   std::ostream& out;
   std::ostream& err;
-  bool out_is_tty = false;   // tables may then use colour and fit the terminal
-  std::size_t width = 0;     // columns of the terminal on stdout; 0 = do not truncate
-  bool color = false;        // a TTY and NO_COLOR unset
-  std::string socket_path;   // --socket, else $SHOAL_SOCKET, else default_socket_path()
-  bool json = false;         // --json: print the raw result as one JSON document
+  bool out_is_tty = false;  // tables may then use colour and fit the terminal
+  std::size_t width = 0;    // columns of the terminal on stdout; 0 = do not truncate
+  bool color = false;       // a TTY and NO_COLOR unset
+  std::string socket_path;  // --socket, else $SHOAL_SOCKET, else default_socket_path()
+  bool json = false;        // --json: print the raw result as one JSON document
   const verb* current = nullptr;
   std::vector<std::string> words;  // what follows the verb's name on the command line
 };
@@ -36,8 +36,7 @@ struct invocation {
 // and --json. Returns an exit code when the verb has nothing more to do: 0 after printing
 // --help, `usage_exit` after printing a usage error. Otherwise nullopt and `out` is filled.
 std::optional<int> parse_invocation(invocation& inv, std::span<const option_spec> spec,
-                                    parsed_args& out,
-                                    operand_mode mode = operand_mode::operands,
+                                    parsed_args& out, operand_mode mode = operand_mode::operands,
                                     int usage_exit = exit_usage);
 
 // Prints "shoal: VERB: MESSAGE" and a pointer to --help (with --json, also the error object

@@ -5,17 +5,22 @@ namespace {
 
 key_kind csi_key(std::string_view params, char final) {
   switch (final) {
-    case 'A': return key_kind::up;
-    case 'B': return key_kind::down;
-    case 'H': return key_kind::home;
-    case 'F': return key_kind::end;
+    case 'A':
+      return key_kind::up;
+    case 'B':
+      return key_kind::down;
+    case 'H':
+      return key_kind::home;
+    case 'F':
+      return key_kind::end;
     case '~':
       if (params == "5") return key_kind::page_up;
       if (params == "6") return key_kind::page_down;
       if (params == "1" || params == "7") return key_kind::home;
       if (params == "4" || params == "8") return key_kind::end;
       return key_kind::other;
-    default: return key_kind::other;
+    default:
+      return key_kind::other;
   }
 }
 
@@ -27,8 +32,10 @@ std::vector<key_press> decode_keys(std::string_view bytes) {
   while (i < bytes.size()) {
     char c = bytes[i];
     if (c != '\x1b') {
-      if (c == '\r' || c == '\n') keys.push_back({key_kind::enter, c});
-      else keys.push_back({key_kind::character, c});
+      if (c == '\r' || c == '\n')
+        keys.push_back({key_kind::enter, c});
+      else
+        keys.push_back({key_kind::character, c});
       ++i;
       continue;
     }
@@ -51,8 +58,11 @@ std::vector<key_press> decode_keys(std::string_view bytes) {
     } else if (intro == 'O' && i + 2 < bytes.size()) {
       // SS3, as terminals in application cursor mode send arrows.
       char f = bytes[i + 2];
-      key_kind k = f == 'A' ? key_kind::up : f == 'B' ? key_kind::down : f == 'H' ? key_kind::home
-                 : f == 'F' ? key_kind::end : key_kind::other;
+      key_kind k = f == 'A'   ? key_kind::up
+                   : f == 'B' ? key_kind::down
+                   : f == 'H' ? key_kind::home
+                   : f == 'F' ? key_kind::end
+                              : key_kind::other;
       keys.push_back({k, 0});
       i += 3;
     } else {

@@ -134,12 +134,14 @@ result<double> parse_seconds(std::string_view label, std::string_view text) {
   double seconds = copy.empty() ? 0 : std::strtod(copy.c_str(), &end);
   if (copy.empty() || end != copy.c_str() + copy.size() || errno == ERANGE ||
       !std::isfinite(seconds) || seconds < 0)
-    return status{errc::bad_request, std::string(label) +
-                                         " needs a number of seconds >= 0, not '" + copy + "'"};
+    return status{errc::bad_request,
+                  std::string(label) + " needs a number of seconds >= 0, not '" + copy + "'"};
   // The daemon's bound for every duration; past it a wait is a mistake, not a plan.
   if (seconds > max_seconds)
-    return status{errc::bad_request, std::string(label) + " needs at most 1000000000 seconds "
-                                                          "(about 31 years), not '" + copy + "'"};
+    return status{errc::bad_request, std::string(label) +
+                                         " needs at most 1000000000 seconds "
+                                         "(about 31 years), not '" +
+                                         copy + "'"};
   return seconds;
 }
 

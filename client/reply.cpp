@@ -35,9 +35,12 @@ outcome classify(const result<json>& reply) {
 
 int exit_code(const outcome& o) {
   switch (o.what) {
-    case outcome::kind::ok: return exit_ok;
-    case outcome::kind::refused: return exit_refused;
-    case outcome::kind::failed: return exit_unreachable;
+    case outcome::kind::ok:
+      return exit_ok;
+    case outcome::kind::refused:
+      return exit_refused;
+    case outcome::kind::failed:
+      return exit_unreachable;
   }
   return exit_unreachable;
 }
@@ -56,9 +59,12 @@ int exit_status_of(const json& record) {
 
 int join_exit_code(const outcome& o) {
   switch (o.what) {
-    case outcome::kind::ok: return exit_status_of(o.result);
-    case outcome::kind::refused: return o.code == "timeout" ? exit_timeout : exit_failed;
-    case outcome::kind::failed: return exit_failed;
+    case outcome::kind::ok:
+      return exit_status_of(o.result);
+    case outcome::kind::refused:
+      return o.code == "timeout" ? exit_timeout : exit_failed;
+    case outcome::kind::failed:
+      return exit_failed;
   }
   return exit_failed;
 }

@@ -7,8 +7,8 @@ std::string shell_quote(std::string_view word) {
   bool plain = true;
   for (char c : word) {
     bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '_' || c == '-' || c == '.' || c == '/' || c == ',' || c == ':' ||
-                c == '=' || c == '+' || c == '@' || c == '%';
+                c == '_' || c == '-' || c == '.' || c == '/' || c == ',' || c == ':' || c == '=' ||
+                c == '+' || c == '@' || c == '%';
     if (!safe) {
       plain = false;
       break;
@@ -17,8 +17,10 @@ std::string shell_quote(std::string_view word) {
   if (plain) return std::string(word);
   std::string quoted = "'";
   for (char c : word) {
-    if (c == '\'') quoted += "'\\''";
-    else quoted += c;
+    if (c == '\'')
+      quoted += "'\\''";
+    else
+      quoted += c;
   }
   quoted += '\'';
   return quoted;

@@ -6,9 +6,9 @@
 #include <iterator>
 #include <vector>
 
-#include "common/natural_order.hpp"
 #include "client/shell_words.hpp"
 #include "client/time_display.hpp"
+#include "common/natural_order.hpp"
 
 namespace shoal::cli {
 namespace {
@@ -16,8 +16,8 @@ namespace {
 // NAME USER PID STATE EXIT UPTIME RESTARTS CPU% MEM COMMAND; COMMAND, last, is never padded.
 constexpr std::size_t column_count = 10;
 constexpr std::size_t name_column = 0, user_column = 1, pid_column = 2, state_column = 3,
-                      exitcode_column = 4, uptime_column = 5, restarts_column = 6,
-                      cpu_column = 7, mem_column = 8, command_column = 9;
+                      exitcode_column = 4, uptime_column = 5, restarts_column = 6, cpu_column = 7,
+                      mem_column = 8, command_column = 9;
 using row = std::array<std::string, column_count>;
 
 constexpr std::string_view green = "\x1b[32m";
@@ -77,8 +77,8 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
     std::string& cell = r[exitcode_column];
     cell = std::to_string(c);
     if (std::string sig = string_field(record, "signal"); !sig.empty()) cell += " " + sig;
-    if (auto core = record.find("core_dumped"); core != record.end() && core->is_boolean() &&
-                                                core->get<bool>())
+    if (auto core = record.find("core_dumped");
+        core != record.end() && core->is_boolean() && core->get<bool>())
       cell += " (core)";
   } else {
     r[exitcode_column] = "-";
@@ -92,8 +92,10 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
     return format_duration(std::chrono::duration_cast<std::chrono::seconds>(style.now - *t));
   };
   bool alive = state == "running" || state == "stopping";
-  if (alive) r[uptime_column] = since("started_at").value_or("-");
-  else if (auto ago = since("ended_at")) r[uptime_column] = *ago + " ago";
+  if (alive)
+    r[uptime_column] = since("started_at").value_or("-");
+  else if (auto ago = since("ended_at"))
+    r[uptime_column] = *ago + " ago";
   // A process that has ended has no pid any more worth showing, nor CPU or memory.
   if (!alive) r[pid_column] = "-";
 
@@ -112,9 +114,12 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
   r[command_column] = shell_join(record.contains("argv") ? record["argv"] : json::array());
 
   state_color = {};
-  if (state == "running") state_color = green;
-  else if (state == "stopping" || state == "backoff") state_color = yellow;
-  else if (failed || state == "fatal") state_color = red;
+  if (state == "running")
+    state_color = green;
+  else if (state == "stopping" || state == "backoff")
+    state_color = yellow;
+  else if (failed || state == "fatal")
+    state_color = red;
   return r;
 }
 
@@ -141,14 +146,17 @@ std::string format_memory(std::uint64_t bytes) {
     ++unit;
   }
   char text[32];
-  if (unit == 0) std::snprintf(text, sizeof text, "%lluB", static_cast<unsigned long long>(bytes));
-  else std::snprintf(text, sizeof text, value < 10 ? "%.1f%s" : "%.0f%s", value, units[unit]);
+  if (unit == 0)
+    std::snprintf(text, sizeof text, "%lluB", static_cast<unsigned long long>(bytes));
+  else
+    std::snprintf(text, sizeof text, value < 10 ? "%.1f%s" : "%.0f%s", value, units[unit]);
   return text;
 }
 
 std::string status_summary(const json& processes) {
   // In the order a process lives through them; a state nobody is in is left out.
-  const std::array<std::string_view, 5> states = {"running", "stopping", "backoff", "exited", "fatal"};
+  const std::array<std::string_view, 5> states = {"running", "stopping", "backoff", "exited",
+                                                  "fatal"};
   std::array<std::size_t, 5> counts{};
   std::size_t other = 0;
   if (processes.is_array())
@@ -156,8 +164,10 @@ std::string status_summary(const json& processes) {
       if (!record.is_object()) continue;
       std::string state = string_field(record, "state");
       auto it = std::find(states.begin(), states.end(), state);
-      if (it == states.end()) ++other;
-      else ++counts[static_cast<std::size_t>(it - states.begin())];
+      if (it == states.end())
+        ++other;
+      else
+        ++counts[static_cast<std::size_t>(it - states.begin())];
     }
   std::string out;
   for (std::size_t i = 0; i < states.size(); ++i) {
@@ -172,8 +182,8 @@ std::string status_summary(const json& processes) {
 std::string render_status_table(const json& processes, const table_style& style) {
   std::vector<row> rows;
   std::vector<std::string_view> colors;
-  rows.push_back({"NAME", "USER", "PID", "STATE", "EXIT", "UPTIME", "RESTARTS", "CPU%", "MEM",
-                  "COMMAND"});
+  rows.push_back(
+      {"NAME", "USER", "PID", "STATE", "EXIT", "UPTIME", "RESTARTS", "CPU%", "MEM", "COMMAND"});
   colors.push_back({});
   if (processes.is_array()) {
     for (const json* rec : naturally_sorted(processes)) {
@@ -201,8 +211,10 @@ std::string render_status_table(const json& processes, const table_style& style)
       // columns line up whatever the terminal does with them.
       bool colored =
           style.color && !colors[i].empty() && (c == state_column || c == exitcode_column);
-      if (colored) line += std::string(colors[i]) + cell + std::string(reset);
-      else line += cell;
+      if (colored)
+        line += std::string(colors[i]) + cell + std::string(reset);
+      else
+        line += cell;
       line.append(pad, ' ');
       used += widths[c] + 2;
     }

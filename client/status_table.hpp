@@ -11,8 +11,8 @@
 namespace shoal::cli {
 
 struct table_style {
-  bool color = false;  // ANSI: running green; stopping, backoff yellow; failed, fatal red
-  std::size_t width = 0;   // truncate COMMAND so each row fits; 0 = never truncate
+  bool color = false;     // ANSI: running green; stopping, backoff yellow; failed, fatal red
+  std::size_t width = 0;  // truncate COMMAND so each row fits; 0 = never truncate
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };
 

@@ -49,7 +49,10 @@ result<full_screen> full_screen::enter(int in, int out) {
 }
 
 full_screen::full_screen(full_screen&& other) noexcept
-    : in_(other.in_), out_(other.out_), saved_(other.saved_), active_(std::exchange(other.active_, false)) {}
+    : in_(other.in_),
+      out_(other.out_),
+      saved_(other.saved_),
+      active_(std::exchange(other.active_, false)) {}
 
 full_screen::~full_screen() {
   if (!active_) return;

@@ -15,8 +15,7 @@ constexpr std::string_view bold = "\x1b[1m";
 constexpr std::string_view red = "\x1b[31m";
 constexpr std::string_view reset = "\x1b[0m";
 
-constexpr std::string_view keys_help =
-    "up/down j/k: select  s: stop  r: restart  l: logs  q: quit";
+constexpr std::string_view keys_help = "up/down j/k: select  s: stop  r: restart  l: logs  q: quit";
 constexpr std::string_view log_keys_help = "tab: stdout/stderr  l, q or Esc: back";
 
 std::string string_field(const json& j, const char* key) {
@@ -98,7 +97,8 @@ std::string values_line(const top_state& s) {
 
 std::string footer(const top_state& s, const top_style& style, std::string_view keys) {
   if (s.message.empty()) return std::string(keys);
-  std::string message = styled(printable(s.message), s.message_is_error ? red : std::string_view(), style.color);
+  std::string message =
+      styled(printable(s.message), s.message_is_error ? red : std::string_view(), style.color);
   return message + "  |  " + std::string(keys);
 }
 
@@ -107,8 +107,9 @@ void push(std::vector<std::string>& out, std::string line, const top_style& styl
 }
 
 void render_logs(const top_state& s, const top_style& style, std::vector<std::string>& out) {
-  push(out, styled("logs of " + s.log_name + " (" + s.log_stream + ")", bold, style.color) + "  -  " +
-                std::string(log_keys_help),
+  push(out,
+       styled("logs of " + s.log_name + " (" + s.log_stream + ")", bold, style.color) + "  -  " +
+           std::string(log_keys_help),
        style);
   std::vector<std::string> lines = split_lines(printable(s.log_text));
   std::size_t room = style.rows - 2;
@@ -120,7 +121,8 @@ void render_logs(const top_state& s, const top_style& style, std::vector<std::st
 }
 
 void render_main(const top_state& s, const top_style& style, std::vector<std::string>& out) {
-  push(out, styled("shoal top", bold, style.color) + "  " + s.daemon + "  " + local_clock(style.now),
+  push(out,
+       styled("shoal top", bold, style.color) + "  " + s.daemon + "  " + local_clock(style.now),
        style);
   push(out, lock_line(s, style), style);
   push(out, values_line(s), style);
@@ -251,9 +253,12 @@ std::string fit_line(std::string_view text, std::size_t columns) {
     }
     std::size_t len = 1;
     auto b = static_cast<unsigned char>(text[i]);
-    if (b >= 0xf0) len = 4;
-    else if (b >= 0xe0) len = 3;
-    else if (b >= 0xc0) len = 2;
+    if (b >= 0xf0)
+      len = 4;
+    else if (b >= 0xe0)
+      len = 3;
+    else if (b >= 0xc0)
+      len = 2;
     if (used == columns) {
       if (escaped) out += reset;
       return out;
@@ -270,16 +275,21 @@ std::string printable(std::string_view text) {
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\n') out += '\n';
-    else if (c == '\t') out += ' ';
-    else if (c == '\r') continue;
-    else if (c < 0x20 || c == 0x7f) out += '?';
+    if (c == '\n')
+      out += '\n';
+    else if (c == '\t')
+      out += ' ';
+    else if (c == '\r')
+      continue;
+    else if (c < 0x20 || c == 0x7f)
+      out += '?';
     // U+0080..U+009F: C1 controls, which some terminals obey as escape sequences.
     else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xa0 &&
              static_cast<unsigned char>(text[i + 1]) >= 0x80) {
       out += '?';
       ++i;
-    } else out += static_cast<char>(c);
+    } else
+      out += static_cast<char>(c);
   }
   return out;
 }
@@ -289,7 +299,8 @@ std::string render_top(const top_state& s, const top_style& style) {
   if (style.columns < top_min_columns || style.rows < top_min_rows) {
     out.push_back(fit_line("shoal top needs at least " + std::to_string(top_min_columns) + "x" +
                                std::to_string(top_min_rows) + " (this is " +
-                               std::to_string(style.columns) + "x" + std::to_string(style.rows) + ")",
+                               std::to_string(style.columns) + "x" + std::to_string(style.rows) +
+                               ")",
                            style.columns));
   } else if (s.showing_logs) {
     render_logs(s, style, out);

@@ -10,8 +10,8 @@ const std::vector<verb>& all_verbs() {
     auto add = [&v](std::span<const verb> group) { v.insert(v.end(), group.begin(), group.end()); };
     // One line per group of verbs; a new group adds its line here.
     add(process_verbs());
-    add(shared_verbs());  // values and arrays (client/verbs_shared.cpp)
-    add(lock_verbs());    // the lock (client/verbs_lock.cpp)
+    add(shared_verbs());   // values and arrays (client/verbs_shared.cpp)
+    add(lock_verbs());     // the lock (client/verbs_lock.cpp)
     add(service_verbs());  // reload and watch (client/verbs_service.cpp)
     add(top_verbs());      // the live view (client/verbs_top.cpp)
     return v;

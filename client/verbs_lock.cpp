@@ -19,7 +19,8 @@ std::optional<std::string> lock_name_option(const parsed_args& a, json& request)
 }
 
 std::string lock_label(const json& request) {
-  return request.contains("name") ? "lock '" + request["name"].get<std::string>() + "'" : std::string("the lock");
+  return request.contains("name") ? "lock '" + request["name"].get<std::string>() + "'"
+                                  : std::string("the lock");
 }
 
 void warn_if_owner_died(invocation& inv, const std::string& label, const json& result) {
@@ -51,7 +52,8 @@ int run_lock_acquire(invocation& inv) {
   return acquired ? exit_ok : exit_refused;
 }
 
-constexpr option_spec release_options[] = {{"owner", 0, true}, {"force", 0, false}, {"name", 0, true}};
+constexpr option_spec release_options[] = {
+    {"owner", 0, true}, {"force", 0, false}, {"name", 0, true}};
 
 int run_lock_release(invocation& inv) {
   parsed_args a;
@@ -70,7 +72,8 @@ std::string lock_state_text(const json& r) {
   if (!r.value("held", false)) return "free";
   const json& owner = r.contains("owner") ? r["owner"] : json();
   if (owner.is_number_integer())
-    return "held by pid " + std::to_string(owner.get<long long>()) + " since " + text_of(r.value("since", json()));
+    return "held by pid " + std::to_string(owner.get<long long>()) + " since " +
+           text_of(r.value("since", json()));
   return "held (holder not recorded yet)";
 }
 
@@ -82,7 +85,8 @@ int run_lock_status(invocation& inv) {
   if (auto bad = need_operands(inv, a, 0, 0)) return *bad;
   json request = {{"op", "lock_status"}};
   if (auto bad = lock_name_option(a, request)) return usage_error(inv, *bad);
-  return simple_call(inv, std::move(request), [&](const json& r) { inv.out << lock_state_text(r) << "\n"; });
+  return simple_call(inv, std::move(request),
+                     [&](const json& r) { inv.out << lock_state_text(r) << "\n"; });
 }
 
 int run_lock_list(invocation& inv) {
@@ -113,8 +117,10 @@ constexpr option_spec run_options[] = {{"timeout", 0, true}, {"name", 0, true}};
 // shoald releases it when the program ends if we cannot.
 int run_lock_run(invocation& inv) {
   parsed_args a;
-  if (auto done = parse_invocation(inv, run_options, a, operand_mode::command, exit_failed)) return *done;
-  if (a.command.empty()) return usage_error(inv, "missing PROGRAM (put it after '--')", exit_failed);
+  if (auto done = parse_invocation(inv, run_options, a, operand_mode::command, exit_failed))
+    return *done;
+  if (a.command.empty())
+    return usage_error(inv, "missing PROGRAM (put it after '--')", exit_failed);
   json request = {{"op", "lock_acquire"}, {"blocking", true}, {"release_on_exit", true}};
   if (auto bad = lock_name_option(a, request)) return usage_error(inv, *bad, exit_failed);
   if (auto bad = take_timeout(inv, a, request, exit_failed)) return *bad;
@@ -133,7 +139,8 @@ int run_lock_run(invocation& inv) {
   auto o = call_once(inv, *conn, std::move(request));
   if (o.what != outcome::kind::ok) return exit_failed;
   if (!o.result.value("acquired", false)) {
-    inv.err << "shoal: timeout: " << label << " stayed held; did not run '" << a.command[0] << "'\n";
+    inv.err << "shoal: timeout: " << label << " stayed held; did not run '" << a.command[0]
+            << "'\n";
     return exit_timeout;
   }
   warn_if_owner_died(inv, label, o.result);
@@ -148,7 +155,8 @@ int run_lock_run(invocation& inv) {
     // The daemon may have restarted meanwhile: try once more on a new connection.
     if (auto again = connection::open(inv.socket_path)) r = classify(again->call(release));
   }
-  bool released_already = r.what == outcome::kind::refused && (r.code == "invalid_state" || r.code == "not_owner");
+  bool released_already =
+      r.what == outcome::kind::refused && (r.code == "invalid_state" || r.code == "not_owner");
   if (r.what != outcome::kind::ok && !released_already) report_failure(inv, r);
   program->reap();
   return code;
@@ -165,12 +173,14 @@ constexpr verb verbs[] = {
      "                  script can release it in a later command)\n"
      "When the previous owner died holding the lock, a warning goes to stderr.\n",
      run_lock_acquire},
-    {"lock release", "lock release [--name NAME] [--owner PID] [--force]", "Release the shared lock (or a named one).",
+    {"lock release", "lock release [--name NAME] [--owner PID] [--force]",
+     "Release the shared lock (or a named one).",
      "  --name NAME   a named lock (default: the daemon's own lock)\n"
      "  --owner PID   release on behalf of PID (default: the caller of shoal)\n"
      "  --force       release it whoever holds it\n",
      run_lock_release},
-    {"lock status", "lock status [--name NAME]", "Show whether the lock is held, by whom and since when.",
+    {"lock status", "lock status [--name NAME]",
+     "Show whether the lock is held, by whom and since when.",
      "  --name NAME   a named lock (default: the daemon's own lock)\n", run_lock_status},
     {"lock run", "lock run [--name NAME] [--timeout S] -- PROGRAM [ARG]...",
      "Run a program while holding the lock (or a named one), like flock(1).",
@@ -182,9 +192,10 @@ constexpr verb verbs[] = {
      "stayed held past --timeout, 125 when shoal failed, 126/127 when the program could not\n"
      "be run.\n",
      run_lock_run},
-    {"lock list", "lock list", "List the named locks: name, then free or who holds it since when.", "",
-     run_lock_list},
-    {"lock delete", "lock delete --name NAME", "Delete a named lock that nobody holds.", "", run_lock_delete},
+    {"lock list", "lock list", "List the named locks: name, then free or who holds it since when.",
+     "", run_lock_list},
+    {"lock delete", "lock delete --name NAME", "Delete a named lock that nobody holds.", "",
+     run_lock_delete},
 };
 
 }  // namespace

@@ -1,20 +1,20 @@
 // The process verbs: start, join, status, stop, restart, kill, remove, logs, ping.
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <functional>
 #include <map>
 
-#include "common/byte_size.hpp"
-#include "common/env_file.hpp"
 #include "client/invocation.hpp"
 #include "client/process_targets.hpp"
-#include "common/log_limits.hpp"
-#include "common/signals.hpp"
 #include "client/status_table.hpp"
 #include "client/verbs.hpp"
+#include "common/byte_size.hpp"
+#include "common/env_file.hpp"
+#include "common/log_limits.hpp"
+#include "common/signals.hpp"
 
 namespace shoal::cli {
 namespace {
@@ -37,10 +37,12 @@ std::string number_field(const json& j, const char* key) {
 std::string describe_end(const json& record) {
   std::string sig = string_field(record, "signal", "");
   std::string text;
-  if (!sig.empty()) text = "was killed by " + sig;
-  else text = "exited with " + number_field(record, "exitcode");
-  if (auto core = record.find("core_dumped"); core != record.end() && core->is_boolean() &&
-                                              core->get<bool>())
+  if (!sig.empty())
+    text = "was killed by " + sig;
+  else
+    text = "exited with " + number_field(record, "exitcode");
+  if (auto core = record.find("core_dumped");
+      core != record.end() && core->is_boolean() && core->get<bool>())
     text += " (core dumped)";
   return text;
 }
@@ -48,17 +50,10 @@ std::string describe_end(const json& record) {
 // --- start -------------------------------------------------------------------------------
 
 constexpr option_spec start_options[] = {
-    {"name", 0, true},
-    {"cwd", 0, true},
-    {"env", 0, true},
-    {"env-file", 0, true},
-    {"restart", 0, true},
-    {"restart-max", 0, true},
-    {"restart-window", 0, true},
-    {"user", 0, true},
-    {"group", 0, true},
-    {"log-max-bytes", 0, true},
-    {"log-backups", 0, true},
+    {"name", 0, true},           {"cwd", 0, true},         {"env", 0, true},
+    {"env-file", 0, true},       {"restart", 0, true},     {"restart-max", 0, true},
+    {"restart-window", 0, true}, {"user", 0, true},        {"group", 0, true},
+    {"log-max-bytes", 0, true},  {"log-backups", 0, true},
 };
 
 result<std::string> current_directory() {
@@ -88,7 +83,8 @@ int start_declared(invocation& inv, const std::string& target) {
     for (const auto& record : found.failure.result.value("processes", json::array())) {
       std::string state = string_field(record, "state", "");
       bool declared = record.contains("program") && record["program"].is_string();
-      if (declared && (state == "exited" || state == "fatal")) names.push_back(string_field(record, "name"));
+      if (declared && (state == "exited" || state == "fatal"))
+        names.push_back(string_field(record, "name"));
     }
   }
   // Nothing to start: let the daemon say why for the name itself (running, or not declared).
@@ -98,9 +94,11 @@ int start_declared(invocation& inv, const std::string& target) {
     if (o.what == outcome::kind::refused && o.code == "bad_request")
       o.message = "no declared program named '" + target +
                   "'; to start a new process under that name, give its PROGRAM: shoal start "
-                  "--name " + target + " -- PROGRAM [ARG]...";
+                  "--name " +
+                  target + " -- PROGRAM [ARG]...";
   print_errors(inv, outcomes);
-  if (inv.json) print_json_outcomes(inv, names, outcomes);
+  if (inv.json)
+    print_json_outcomes(inv, names, outcomes);
   else
     for (const auto& o : outcomes)
       if (o.what == outcome::kind::ok) print_started(inv, o.result);
@@ -114,16 +112,18 @@ int run_start(invocation& inv) {
     // A declared program (docs/programs.md) starts by its name alone, as declared.
     auto declared = a.value("name");
     if (!declared)
-      return usage_error(inv, "missing PROGRAM: give the program to run after '--', or --name "
-                              "NAME of a declared program");
+      return usage_error(inv,
+                         "missing PROGRAM: give the program to run after '--', or --name "
+                         "NAME of a declared program");
     if (auto bad = check_targets({*declared})) return usage_error(inv, *bad);
     // A declared program runs as its programs file says; an option that would change that
     // is a mistake to point out, not to drop.
     for (const auto& [option, value] : a.options)
       if (option != "name" && option != "socket" && option != "json")
-        return usage_error(inv, "--" + option + " applies only to a PROGRAM given after '--'; "
-                                "the declared program '" + *declared +
-                                "' takes its settings from the programs file");
+        return usage_error(inv, "--" + option +
+                                    " applies only to a PROGRAM given after '--'; "
+                                    "the declared program '" +
+                                    *declared + "' takes its settings from the programs file");
     return start_declared(inv, *declared);
   }
 
@@ -138,8 +138,10 @@ int run_start(invocation& inv) {
   if (!cwd || cwd->empty() || (*cwd)[0] != '/') {
     auto here = current_directory();
     if (!here) return usage_error(inv, here.error().message() + "; pass an absolute --cwd");
-    if (!cwd || cwd->empty()) cwd = *here;
-    else cwd = *here + "/" + *cwd;
+    if (!cwd || cwd->empty())
+      cwd = *here;
+    else
+      cwd = *here + "/" + *cwd;
   }
   request["cwd"] = *cwd;
   // Files in the order given, a later one overriding an earlier; then --env over them all,
@@ -171,42 +173,44 @@ int run_start(invocation& inv) {
     auto n = parse_integer("--restart-max", *max);
     if (!n) return usage_error(inv, n.error().message());
     if (*n < 0 || *n > 1000000)
-      return usage_error(inv, "--restart-max needs a number of restarts from 0 to 1000000, not '" +
-                                  *max + "'");
+      return usage_error(
+          inv, "--restart-max needs a number of restarts from 0 to 1000000, not '" + *max + "'");
     request["restart_max"] = *n;
   }
   if (auto window = a.value("restart-window")) {
     auto seconds = parse_seconds("--restart-window", *window);
     if (!seconds) return usage_error(inv, seconds.error().message());
     if (*seconds <= 0)
-      return usage_error(inv, "--restart-window needs a number of seconds above 0, not '" +
-                                  *window + "'");
+      return usage_error(
+          inv, "--restart-window needs a number of seconds above 0, not '" + *window + "'");
     request["restart_window"] = *seconds;
   }
   if (auto size = a.value("log-max-bytes")) {
     auto bytes = parse_byte_size(*size);
     if (!bytes || !valid_log_max_bytes(*bytes))
-      return usage_error(inv, "--log-max-bytes needs " + std::string(log_max_bytes_rule) + ", not '" +
-                                  *size + "'");
+      return usage_error(inv, "--log-max-bytes needs " + std::string(log_max_bytes_rule) +
+                                  ", not '" + *size + "'");
     request["log_max_bytes"] = *bytes;
   }
   if (auto count = a.value("log-backups")) {
     auto n = parse_integer("--log-backups", *count);
     if (!n || !valid_log_backups(*n))
-      return usage_error(inv, "--log-backups needs " + std::string(log_backups_rule) + ", not '" +
-                                  *count + "'");
+      return usage_error(
+          inv, "--log-backups needs " + std::string(log_backups_rule) + ", not '" + *count + "'");
     request["log_backups"] = *n;
   }
   // Names are resolved by the daemon, which alone knows whether it may change credentials.
   for (const char* field : {"user", "group"}) {
     if (auto who = a.value(field)) {
       if (who->empty())
-        return usage_error(inv, std::string("--") + field + " needs a " + field + " name or numeric id");
+        return usage_error(inv,
+                           std::string("--") + field + " needs a " + field + " name or numeric id");
       request[field] = *who;
     }
   }
 
-  return simple_call(inv, std::move(request), [&](const json& record) { print_started(inv, record); });
+  return simple_call(inv, std::move(request),
+                     [&](const json& record) { print_started(inv, record); });
 }
 
 // --- join --------------------------------------------------------------------------------
@@ -220,8 +224,7 @@ int run_join(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, join_options, a, operand_mode::operands, exit_failed))
     return *done;
-  if (a.operands.empty())
-    return usage_error(inv, "name at least one process to join", exit_failed);
+  if (a.operands.empty()) return usage_error(inv, "name at least one process to join", exit_failed);
   if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad, exit_failed);
   json request = {{"op", "join"}};
   if (auto bad = take_timeout(inv, a, request, exit_failed)) return *bad;
@@ -236,7 +239,8 @@ int run_join(invocation& inv) {
   auto outcomes = call_each(*conn, request, targets.names);
 
   print_errors(inv, outcomes);
-  if (inv.json) print_json_outcomes(inv, targets.names, outcomes);
+  if (inv.json)
+    print_json_outcomes(inv, targets.names, outcomes);
   else if (a.has("verbose"))
     for (const auto& o : outcomes)
       if (o.what == outcome::kind::ok)
@@ -259,9 +263,8 @@ int run_status(invocation& inv) {
     table_style style;
     style.color = inv.color;
     style.width = inv.out_is_tty ? inv.width : 0;
-    const json processes = result.is_object() && result.contains("processes")
-                               ? result["processes"]
-                               : json::array();
+    const json processes =
+        result.is_object() && result.contains("processes") ? result["processes"] : json::array();
     inv.out << render_status_table(processes, style) << status_summary(processes) << "\n";
   });
 }
@@ -296,7 +299,8 @@ int act_on_targets(invocation& inv, const parsed_args& a, const json& request,
   }
   auto outcomes = call_each(*conn, request, targets.names);
   print_errors(inv, outcomes);
-  if (inv.json) print_json_outcomes(inv, targets.names, outcomes);
+  if (inv.json)
+    print_json_outcomes(inv, targets.names, outcomes);
   else
     for (const auto& o : outcomes)
       if (o.what == outcome::kind::ok) print_ok(o.result);
@@ -321,7 +325,8 @@ int run_restart(invocation& inv) {
   json request = {{"op", "restart"}};
   if (auto bad = take_timeout(inv, a, request)) return *bad;
   return act_on_targets(inv, a, request, [&](const json& r) {
-    inv.out << "restarted " << string_field(r, "name") << " (pid " << number_field(r, "pid") << ")\n";
+    inv.out << "restarted " << string_field(r, "name") << " (pid " << number_field(r, "pid")
+            << ")\n";
   });
 }
 
@@ -339,16 +344,18 @@ int run_kill(invocation& inv) {
   if (auto text = a.value("signal")) {
     auto parsed = parse_signal(*text);
     if (!parsed)
-      return usage_error(inv, "--signal needs a signal such as TERM, SIGTERM or 15, not '" +
-                                  *text + "'");
+      return usage_error(
+          inv, "--signal needs a signal such as TERM, SIGTERM or 15, not '" + *text + "'");
     signo = *parsed;
   }
   bool group = a.has("group");
   json request = {{"op", "kill"}, {"group", group}};
   // The name where there is one (it reads well in the daemon's log), the number otherwise.
   std::string signame = signal_name(signo);
-  if (signame == "SIG" + std::to_string(signo)) request["signal"] = signo;
-  else request["signal"] = signame;
+  if (signame == "SIG" + std::to_string(signo))
+    request["signal"] = signo;
+  else
+    request["signal"] = signame;
   return act_on_targets(inv, a, request, [&](const json& record) {
     inv.out << "sent " << signame << " to " << (group ? "the process group of " : "")
             << string_field(record, "name") << " (pid " << number_field(record, "pid") << ")\n";
@@ -368,8 +375,8 @@ int run_remove(invocation& inv) {
 // --- logs --------------------------------------------------------------------------------
 
 constexpr option_spec logs_options[] = {
-    {"lines", 'n', true},      {"stream", 0, true}, {"timestamps", 0, false},
-    {"stderr", 0, false},      {"follow", 'f', false},
+    {"lines", 'n', true}, {"stream", 0, true},    {"timestamps", 0, false},
+    {"stderr", 0, false}, {"follow", 'f', false},
 };
 
 constexpr long long max_log_lines = 100000;
@@ -450,8 +457,8 @@ int run_logs(invocation& inv) {
   if (auto n = a.value("lines")) {
     auto parsed = parse_integer("-n", *n);
     if (!parsed || *parsed < 0 || *parsed > max_log_lines)
-      return usage_error(inv, "-n needs a number of lines from 0 to " + std::to_string(max_log_lines) +
-                                  ", not '" + *n + "'");
+      return usage_error(inv, "-n needs a number of lines from 0 to " +
+                                  std::to_string(max_log_lines) + ", not '" + *n + "'");
     count = *parsed;
   }
   std::string stream = a.value("stream").value_or("both");
@@ -488,8 +495,10 @@ int run_logs(invocation& inv) {
       report_failure(inv, o);
       continue;
     }
-    if (inv.json) print_json(inv.out, o.result);
-    else print_lines(inv, o.result, prefix_of(targets.names[i]), timestamps);
+    if (inv.json)
+      print_json(inv.out, o.result);
+    else
+      print_lines(inv, o.result, prefix_of(targets.names[i]), timestamps);
     followers.push_back({targets.names[i], o.result.value("cursor", json::object()),
                          o.result.value("done", false)});
   }
@@ -501,8 +510,11 @@ int run_logs(invocation& inv) {
   interrupt_guard guard;
   std::map<std::string, std::size_t> waiting;  // request id (as JSON text) -> follower
   auto ask = [&](std::size_t i) -> bool {
-    json r = {{"op", "logs"},       {"name", followers[i].name}, {"stream", stream},
-              {"cursor", followers[i].cursor}, {"wait", follow_wait_seconds}};
+    json r = {{"op", "logs"},
+              {"name", followers[i].name},
+              {"stream", stream},
+              {"cursor", followers[i].cursor},
+              {"wait", follow_wait_seconds}};
     auto id = conn->send(std::move(r));
     if (!id) {
       report_failure(inv, classify(id.error()));
@@ -531,8 +543,10 @@ int run_logs(invocation& inv) {
     }
     log_follower& f = followers[i];
     warn_skipped(inv, f.name, o.result);
-    if (inv.json) print_json(inv.out, o.result);
-    else print_lines(inv, o.result, prefix_of(f.name), timestamps);
+    if (inv.json)
+      print_json(inv.out, o.result);
+    else
+      print_lines(inv, o.result, prefix_of(f.name), timestamps);
     f.cursor = o.result.value("cursor", f.cursor);
     // Done once the process has ended for good (exited, or fatal: no restart will come) and
     // every line it wrote has been read; the daemon judges both at the same instant.
@@ -589,7 +603,8 @@ constexpr verb table[] = {
      run_start},
     {"join", "join TARGET... [--timeout SECONDS] [-v]",
      "Wait for processes to exit; exit with the status of the first that failed.",
-     "Waits for every process the TARGETs name at once (TARGET: see 'shoal help status'). Exit status: the process's own exit status, 128+N when a\n"
+     "Waits for every process the TARGETs name at once (TARGET: see 'shoal help status'). Exit "
+     "status: the process's own exit status, 128+N when a\n"
      "signal N killed it, 124 when --timeout ran out, 125 when shoal itself failed (bad\n"
      "usage, daemon unreachable, no such process). With several names, the first non-zero\n"
      "status in the order given. Prints nothing on success.\n"

@@ -90,8 +90,10 @@ int run_watch(invocation& inv) {
     auto event = line->find("event");
     if (event == line->end() || !event->is_object()) continue;
     // A person at a terminal reads sentences; a pipe or --json gets the events verbatim.
-    if (readable) inv.out << format_event_line(*event, inv.color) << "\n" << std::flush;
-    else print_json(inv.out, *event);
+    if (readable)
+      inv.out << format_event_line(*event, inv.color) << "\n" << std::flush;
+    else
+      print_json(inv.out, *event);
     ++printed;
   }
   return exit_ok;
@@ -103,7 +105,8 @@ constexpr verb table[] = {
      "alone (like 'supervisorctl update'). An invalid file is refused as a whole, with its\n"
      "line and the reason, and the programs in force stay as they are (exit 1).\n"
      "Prints: added: NAMES / removed: NAMES / changed: NAMES / unchanged: NAMES\n"
-     "  --json   print {\"file\", \"added\", \"removed\", \"changed\", \"unchanged\", \"failed\"}\n",
+     "  --json   print {\"file\", \"added\", \"removed\", \"changed\", \"unchanged\", "
+     "\"failed\"}\n",
      run_reload},
     {"watch", "watch [TARGET]... [--since SEQ] [--count N] [--json]",
      "Print shoald's events as they happen.",

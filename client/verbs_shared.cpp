@@ -23,7 +23,8 @@ json cli_value_for(char typecode, const std::string& text) {
 
 // A one-digit word is ambiguous between a number and a 'c' character; ask the daemon which
 // typecode the entry has. Anything else needs no round trip.
-json cli_value_of(connection& conn, const char* get_op, const std::string& name, const std::string& text) {
+json cli_value_of(connection& conn, const char* get_op, const std::string& name,
+                  const std::string& text) {
   if (text.size() == 1 && text[0] >= '0' && text[0] <= '9') {
     auto reply = conn.call(json{{"op", get_op}, {"name", name}});
     auto o = classify(reply);
@@ -65,7 +66,8 @@ int run_value_create(invocation& inv) {
   if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
   const std::string& code = a.operands[1];
   json request = {{"op", "value_create"}, {"name", a.operands[0]}, {"typecode", code}};
-  if (a.operands.size() == 3) request["value"] = cli_value_for(code == "c" ? 'c' : 0, a.operands[2]);
+  if (a.operands.size() == 3)
+    request["value"] = cli_value_for(code == "c" ? 'c' : 0, a.operands[2]);
   return simple_call(inv, std::move(request), [](const json&) {});
 }
 
@@ -112,14 +114,17 @@ int run_value_add(invocation& inv) {
   if (auto done = parse_invocation(inv, locked_options, a)) return *done;
   if (auto bad = need_operands(inv, a, 2, 2)) return *bad;
   if (auto bad = check_entry_name(inv, a.operands[0])) return *bad;
-  json request = {{"op", "value_add"}, {"name", a.operands[0]}, {"delta", cli_value(a.operands[1])}};
+  json request = {
+      {"op", "value_add"}, {"name", a.operands[0]}, {"delta", cli_value(a.operands[1])}};
   if (auto bad = locked_fields(inv, a, request)) return *bad;
   auto conn = connect_or_print(inv);
   if (!conn) return exit_unreachable;
   auto o = call_once(inv, *conn, std::move(request));
   if (o.what != outcome::kind::ok) return locked_exit_code(o);
-  if (inv.json) print_json(inv.out, o.result);
-  else inv.out << text_of(o.result.value("value", json())) << "\n";
+  if (inv.json)
+    print_json(inv.out, o.result);
+  else
+    inv.out << text_of(o.result.value("value", json())) << "\n";
   return exit_ok;
 }
 
@@ -140,8 +145,10 @@ int run_value_cas(invocation& inv) {
   auto o = call_once(inv, *conn, std::move(request));
   if (o.what != outcome::kind::ok) return locked_exit_code(o);
   bool swapped = o.result.value("swapped", false);
-  if (inv.json) print_json(inv.out, o.result);
-  else inv.out << text_of(o.result.value("value", json())) << "\n";
+  if (inv.json)
+    print_json(inv.out, o.result);
+  else
+    inv.out << text_of(o.result.value("value", json())) << "\n";
   return swapped ? exit_ok : exit_refused;
 }
 
@@ -163,7 +170,8 @@ int run_value_list(invocation& inv) {
     for (const auto& row : rows)
       for (std::size_t c = 0; c < 3; ++c) width[c] = std::max(width[c], row[c].size());
     for (const auto& row : rows) {
-      for (std::size_t c = 0; c < 3; ++c) inv.out << row[c] << std::string(width[c] - row[c].size() + 2, ' ');
+      for (std::size_t c = 0; c < 3; ++c)
+        inv.out << row[c] << std::string(width[c] - row[c].size() + 2, ' ');
       inv.out << row[3] << "\n";
     }
   });
@@ -192,7 +200,8 @@ int run_array_create(invocation& inv) {
   if (!length) return usage_error(inv, length.error().message());
   if (*length < 1) return usage_error(inv, "LENGTH needs 1 or more elements, not " + a.operands[2]);
   const std::string& code = a.operands[1];
-  json request = {{"op", "array_create"}, {"name", a.operands[0]}, {"typecode", code}, {"length", *length}};
+  json request = {
+      {"op", "array_create"}, {"name", a.operands[0]}, {"typecode", code}, {"length", *length}};
   if (auto values = a.value("values")) {
     auto parts = split_commas(*values);
     if (static_cast<long long>(parts.size()) != *length)
@@ -217,8 +226,10 @@ int run_array_get(invocation& inv) {
     request["index"] = *index;
   }
   return simple_call(inv, std::move(request), [&](const json& r) {
-    if (r.contains("values")) inv.out << join_values(r["values"]) << "\n";
-    else inv.out << text_of(r.value("value", json())) << "\n";
+    if (r.contains("values"))
+      inv.out << join_values(r["values"]) << "\n";
+    else
+      inv.out << text_of(r.value("value", json())) << "\n";
   });
 }
 
@@ -241,13 +252,15 @@ int run_array_set(invocation& inv) {
 }
 
 constexpr verb verbs[] = {
-    {"value create", "value create NAME TYPECODE [INITIAL]", "Create a shared value (typecodes cbBhHiIlLqQfd).",
+    {"value create", "value create NAME TYPECODE [INITIAL]",
+     "Create a shared value (typecodes cbBhHiIlLqQfd).",
      "INITIAL defaults to 0. Numbers are sent as JSON numbers and checked against the\n"
      "typecode's range by the daemon; f and d also take nan, inf, -inf.",
      run_value_create},
     {"value get", "value get NAME", "Print a shared value.", "", run_value_get},
     {"value set", "value set NAME VALUE", "Store a shared value.", "", run_value_set},
-    {"value add", "value add NAME DELTA [--timeout S] [--owner PID]", "Add to a value under the lock; print the new value.",
+    {"value add", "value add NAME DELTA [--timeout S] [--owner PID]",
+     "Add to a value under the lock; print the new value.",
      "  --timeout S   give up (exit 124, nothing changed) when the lock stays held this long\n"
      "  --owner PID   the process this runs for (default: the caller of shoal): when it holds\n"
      "                the lock, the update runs at once inside its hold\n",
@@ -259,12 +272,17 @@ constexpr verb verbs[] = {
      "  --owner PID   the process this runs for (default: the caller of shoal): when it holds\n"
      "                the lock, the swap runs at once inside its hold\n",
      run_value_cas},
-    {"value list", "value list", "List shared values and arrays: name, kind, type, value(s).", "", run_value_list},
+    {"value list", "value list", "List shared values and arrays: name, kind, type, value(s).", "",
+     run_value_list},
     {"value delete", "value delete NAME", "Delete a shared value.", "", run_value_delete},
-    {"array create", "array create NAME TYPECODE LENGTH [--values V1,V2,...]", "Create a shared array.",
-     "  --values V1,V2,...   initial elements, exactly LENGTH of them (default: zeros)\n", run_array_create},
-    {"array get", "array get NAME [INDEX]", "Print an array (comma-separated) or one element.", "", run_array_get},
-    {"array set", "array set NAME INDEX VALUE", "Store one element of an array.", "", run_array_set},
+    {"array create", "array create NAME TYPECODE LENGTH [--values V1,V2,...]",
+     "Create a shared array.",
+     "  --values V1,V2,...   initial elements, exactly LENGTH of them (default: zeros)\n",
+     run_array_create},
+    {"array get", "array get NAME [INDEX]", "Print an array (comma-separated) or one element.", "",
+     run_array_get},
+    {"array set", "array set NAME INDEX VALUE", "Store one element of an array.", "",
+     run_array_set},
     {"array delete", "array delete NAME", "Delete a shared array.", "", run_array_delete},
 };
 

@@ -70,7 +70,7 @@ class signal_relay {
 
  private:
   int fds_[2] = {-1, -1};
-  struct sigaction old_[std::size(signals)] {};
+  struct sigaction old_[std::size(signals)]{};
 };
 
 std::string text_of(const json& j, const char* key) {
@@ -125,8 +125,10 @@ class top_session {
         dirty = false;
       }
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - steady::now());
-      int timeout = conn_.has_buffered_reply() ? 0 : static_cast<int>(std::max<long long>(0, wait.count()));
-      pollfd fds[3] = {{tty_in, POLLIN, 0}, {conn_.native_handle(), POLLIN, 0}, {signals.read_end(), POLLIN, 0}};
+      int timeout =
+          conn_.has_buffered_reply() ? 0 : static_cast<int>(std::max<long long>(0, wait.count()));
+      pollfd fds[3] = {
+          {tty_in, POLLIN, 0}, {conn_.native_handle(), POLLIN, 0}, {signals.read_end(), POLLIN, 0}};
       if (::poll(fds, 3, timeout) < 0) {
         if (errno == EINTR) continue;
         lost_ = "poll failed: " + std::string(std::strerror(errno));
@@ -136,8 +138,10 @@ class top_session {
         unsigned char sig[16];
         ssize_t n = ::read(signals.read_end(), sig, sizeof sig);
         for (ssize_t i = 0; i < n; ++i) {
-          if (sig[i] == SIGWINCH) size = query_terminal_size(tty_out).value_or(size);
-          else quit_ = true;
+          if (sig[i] == SIGWINCH)
+            size = query_terminal_size(tty_out).value_or(size);
+          else
+            quit_ = true;
         }
         dirty = true;
       }
@@ -145,7 +149,8 @@ class top_session {
         char buf[256];
         ssize_t n = ::read(tty_in, buf, sizeof buf);
         if (n <= 0 && !(n < 0 && errno == EINTR)) quit_ = true;  // the terminal is gone
-        for (const auto& k : decode_keys(std::string_view(buf, n > 0 ? static_cast<std::size_t>(n) : 0)))
+        for (const auto& k :
+             decode_keys(std::string_view(buf, n > 0 ? static_cast<std::size_t>(n) : 0)))
           on_key(k);
         dirty = true;
       }
@@ -207,15 +212,22 @@ class top_session {
   void refresh(purpose what) {
     if (asking(what)) return;
     switch (what) {
-      case purpose::status: send(what, {{"op", "status"}}); break;
-      case purpose::lock: send(what, {{"op", "lock_status"}}); break;
-      case purpose::values: send(what, {{"op", "value_list"}}); break;
+      case purpose::status:
+        send(what, {{"op", "status"}});
+        break;
+      case purpose::lock:
+        send(what, {{"op", "lock_status"}});
+        break;
+      case purpose::values:
+        send(what, {{"op", "value_list"}});
+        break;
       case purpose::logs:
         if (state_.showing_logs)
           send(what, {{"op", "logs"}, {"name", state_.log_name}, {"stream", state_.log_stream}},
                state_.log_name);
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -227,9 +239,12 @@ class top_session {
     if (auto event = line.find("event"); event != line.end() && event->is_object()) {
       std::string type = text_of(*event, "type");
       add_event(state_, *event);
-      if (type.rfind("value_", 0) == 0) refresh(purpose::values);
-      else if (type == "lock_recovered") refresh(purpose::lock);
-      else refresh(purpose::status);
+      if (type.rfind("value_", 0) == 0)
+        refresh(purpose::values);
+      else if (type == "lock_recovered")
+        refresh(purpose::lock);
+      else
+        refresh(purpose::status);
       return;
     }
     auto id = integer_of(line, "id");
@@ -262,20 +277,25 @@ class top_session {
         break;
       case purpose::logs:
         if (state_.showing_logs && p.name == state_.log_name) {
-          if (ok) state_.log_text = text_of(o.result, "data");
-          else set_message(state_, "cannot read the logs of " + p.name + ": " + why, true);
+          if (ok)
+            state_.log_text = text_of(o.result, "data");
+          else
+            set_message(state_, "cannot read the logs of " + p.name + ": " + why, true);
         }
         break;
       case purpose::stop:
-        if (ok) set_message(state_, "stopped " + p.name + " (" + describe_stop(o.result) + ")");
-        else set_message(state_, "cannot stop " + p.name + ": " + why, true);
+        if (ok)
+          set_message(state_, "stopped " + p.name + " (" + describe_stop(o.result) + ")");
+        else
+          set_message(state_, "cannot stop " + p.name + ": " + why, true);
         refresh(purpose::status);
         break;
       case purpose::restart:
         if (ok)
           set_message(state_, "restarted " + p.name + " (pid " +
                                   std::to_string(integer_of(o.result, "pid").value_or(0)) + ")");
-        else set_message(state_, "cannot restart " + p.name + ": " + why, true);
+        else
+          set_message(state_, "cannot restart " + p.name + ": " + why, true);
         refresh(purpose::status);
         break;
     }
@@ -284,8 +304,10 @@ class top_session {
   void on_key(const key_press& k) {
     bool ctrl_c = k.kind == key_kind::character && k.ch == '\x03';
     if (state_.showing_logs) {
-      if (ctrl_c) quit_ = true;
-      else if (k.kind == key_kind::escape || (k.kind == key_kind::character && (k.ch == 'q' || k.ch == 'l')))
+      if (ctrl_c)
+        quit_ = true;
+      else if (k.kind == key_kind::escape ||
+               (k.kind == key_kind::character && (k.ch == 'q' || k.ch == 'l')))
         state_.showing_logs = false;
       else if (k.kind == key_kind::character && k.ch == '\t') {
         state_.log_stream = state_.log_stream == "stdout" ? "stderr" : "stdout";
@@ -295,26 +317,57 @@ class top_session {
       return;
     }
     switch (k.kind) {
-      case key_kind::up: move_selection(state_, -1); return;
-      case key_kind::down: move_selection(state_, 1); return;
-      case key_kind::page_up: move_selection(state_, -10); return;
-      case key_kind::page_down: move_selection(state_, 10); return;
-      case key_kind::home: move_selection(state_, -1000000); return;
-      case key_kind::end: move_selection(state_, 1000000); return;
-      case key_kind::character: break;
-      default: return;
+      case key_kind::up:
+        move_selection(state_, -1);
+        return;
+      case key_kind::down:
+        move_selection(state_, 1);
+        return;
+      case key_kind::page_up:
+        move_selection(state_, -10);
+        return;
+      case key_kind::page_down:
+        move_selection(state_, 10);
+        return;
+      case key_kind::home:
+        move_selection(state_, -1000000);
+        return;
+      case key_kind::end:
+        move_selection(state_, 1000000);
+        return;
+      case key_kind::character:
+        break;
+      default:
+        return;
     }
     switch (k.ch) {
       case 'q':
-      case '\x03': quit_ = true; return;
-      case 'k': move_selection(state_, -1); return;
-      case 'j': move_selection(state_, 1); return;
-      case 'g': move_selection(state_, -1000000); return;
-      case 'G': move_selection(state_, 1000000); return;
-      case 's': stop_selected(); return;
-      case 'r': restart_selected(); return;
-      case 'l': show_logs(); return;
-      default: return;
+      case '\x03':
+        quit_ = true;
+        return;
+      case 'k':
+        move_selection(state_, -1);
+        return;
+      case 'j':
+        move_selection(state_, 1);
+        return;
+      case 'g':
+        move_selection(state_, -1000000);
+        return;
+      case 'G':
+        move_selection(state_, 1000000);
+        return;
+      case 's':
+        stop_selected();
+        return;
+      case 'r':
+        restart_selected();
+        return;
+      case 'l':
+        show_logs();
+        return;
+      default:
+        return;
     }
   }
 
@@ -364,11 +417,17 @@ int run_top(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, {}, a)) return *done;
   if (!a.operands.empty()) return usage_error(inv, "top takes no operands");
-  if (inv.json) return usage_error(inv, "top is a view for people; scripts can use 'shoal watch --json' and 'shoal status --json'");
+  if (inv.json)
+    return usage_error(
+        inv,
+        "top is a view for people; scripts can use 'shoal watch --json' and 'shoal status --json'");
   if (!inv.out_is_tty || ::isatty(STDIN_FILENO) != 1)
-    return usage_error(inv, "top needs a terminal on stdin and stdout; use 'shoal status' or 'shoal watch' instead");
+    return usage_error(
+        inv,
+        "top needs a terminal on stdin and stdout; use 'shoal status' or 'shoal watch' instead");
   if (const char* term = std::getenv("TERM"); term && std::string_view(term) == "dumb")
-    return usage_error(inv, "top needs a terminal that understands ANSI escape sequences, and TERM is 'dumb'");
+    return usage_error(
+        inv, "top needs a terminal that understands ANSI escape sequences, and TERM is 'dumb'");
 
   auto conn = connect_or_print(inv);
   if (!conn) return exit_unreachable;

@@ -8,10 +8,20 @@ std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
   std::uint64_t multiplier = 1;
   if (!text.empty()) {
     switch (text.back()) {
-      case 'K': case 'k': multiplier = std::uint64_t{1} << 10; break;
-      case 'M': case 'm': multiplier = std::uint64_t{1} << 20; break;
-      case 'G': case 'g': multiplier = std::uint64_t{1} << 30; break;
-      default: break;
+      case 'K':
+      case 'k':
+        multiplier = std::uint64_t{1} << 10;
+        break;
+      case 'M':
+      case 'm':
+        multiplier = std::uint64_t{1} << 20;
+        break;
+      case 'G':
+      case 'g':
+        multiplier = std::uint64_t{1} << 30;
+        break;
+      default:
+        break;
     }
     if (multiplier != 1) text.remove_suffix(1);
   }

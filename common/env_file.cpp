@@ -18,7 +18,11 @@ bool is_blank(char c) { return c == ' ' || c == '\t'; }
 bool is_valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto b = static_cast<unsigned char>(s[i]);
-    std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
+    std::size_t len = b < 0x80           ? 1
+                      : (b >> 5) == 0x6  ? 2
+                      : (b >> 4) == 0xe  ? 3
+                      : (b >> 3) == 0x1e ? 4
+                                         : 0;
     if (len == 0 || i + len > s.size()) return false;
     unsigned cp = len == 1 ? b : len == 2 ? (b & 0x1f) : len == 3 ? (b & 0x0f) : (b & 0x07);
     for (std::size_t k = 1; k < len; ++k) {
@@ -105,8 +109,10 @@ class parser {
     ++pos_;  // '='
     if (key.empty()) return fail(line_, "a variable name is missing before '='");
     if (key.rfind("export", 0) == 0 && key.size() > 6 && is_blank(key[6]))
-      return fail(line_, "'export' is not part of the syntax (an environment file is not a "
-                         "shell script); write " + std::string(key.substr(7)) + "=...");
+      return fail(line_,
+                  "'export' is not part of the syntax (an environment file is not a "
+                  "shell script); write " +
+                      std::string(key.substr(7)) + "=...");
     if (!is_valid_env_name(key))
       return fail(line_, "'" + std::string(key) +
                              "' is not a valid variable name (letters, digits and '_', not "
@@ -228,8 +234,8 @@ result<env_vars> load_env_file(const std::string& path) {
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > max_env_file_bytes)
-      return status{errc::bad_request, what + ": larger than " +
-                                           std::to_string(max_env_file_bytes / 1024) + " KiB"};
+      return status{errc::bad_request,
+                    what + ": larger than " + std::to_string(max_env_file_bytes / 1024) + " KiB"};
   }
   return parse_env_file(text, path);
 }

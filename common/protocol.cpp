@@ -8,20 +8,28 @@ bool exceeds_depth(std::string_view text, int limit) {
   bool escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     switch (c) {
-      case '"': in_string = true; break;
+      case '"':
+        in_string = true;
+        break;
       case '[':
       case '{':
         if (++depth > limit) return true;
         break;
       case ']':
-      case '}': --depth; break;
-      default: break;
+      case '}':
+        --depth;
+        break;
+      default:
+        break;
     }
   }
   return false;
@@ -62,19 +70,22 @@ namespace {
 const std::string* result_text_of(const json& message) {
   if (!message.is_object()) return nullptr;
   auto text = message.find("result_text");
-  return text != message.end() && text->is_string() ? &text->get_ref<const std::string&>() : nullptr;
+  return text != message.end() && text->is_string() ? &text->get_ref<const std::string&>()
+                                                    : nullptr;
 }
 
 // What comes before a result_text: the members in the order json itself writes them.
 std::string text_reply_prefix(const json& message) {
-  return "{\"id\":" + message.value("id", json(nullptr)).dump(-1, ' ', false, json::error_handler_t::replace) +
+  return "{\"id\":" +
+         message.value("id", json(nullptr)).dump(-1, ' ', false, json::error_handler_t::replace) +
          ",\"ok\":true,\"result\":";
 }
 
 }  // namespace
 
 std::string to_line(const json& message) {
-  if (const std::string* text = result_text_of(message)) return text_reply_prefix(message) + *text + "}\n";
+  if (const std::string* text = result_text_of(message))
+    return text_reply_prefix(message) + *text + "}\n";
   std::string line = message.dump(-1, ' ', false, json::error_handler_t::replace);
   line += '\n';
   return line;

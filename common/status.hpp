@@ -33,21 +33,36 @@ enum class errc {
 // The wire spelling of a code: stable, scripts match on it.
 constexpr std::string_view to_string(errc code) {
   switch (code) {
-    case errc::ok: return "ok";
-    case errc::bad_request: return "bad_request";
-    case errc::unknown_op: return "unknown_op";
-    case errc::not_found: return "not_found";
-    case errc::already_exists: return "already_exists";
-    case errc::spawn_failed: return "spawn_failed";
-    case errc::timeout: return "timeout";
-    case errc::too_large: return "too_large";
-    case errc::invalid_state: return "invalid_state";
-    case errc::out_of_range: return "out_of_range";
-    case errc::wrong_type: return "wrong_type";
-    case errc::no_space: return "no_space";
-    case errc::not_owner: return "not_owner";
-    case errc::permission_denied: return "permission_denied";
-    case errc::internal: return "internal";
+    case errc::ok:
+      return "ok";
+    case errc::bad_request:
+      return "bad_request";
+    case errc::unknown_op:
+      return "unknown_op";
+    case errc::not_found:
+      return "not_found";
+    case errc::already_exists:
+      return "already_exists";
+    case errc::spawn_failed:
+      return "spawn_failed";
+    case errc::timeout:
+      return "timeout";
+    case errc::too_large:
+      return "too_large";
+    case errc::invalid_state:
+      return "invalid_state";
+    case errc::out_of_range:
+      return "out_of_range";
+    case errc::wrong_type:
+      return "wrong_type";
+    case errc::no_space:
+      return "no_space";
+    case errc::not_owner:
+      return "not_owner";
+    case errc::permission_denied:
+      return "permission_denied";
+    case errc::internal:
+      return "internal";
   }
   return "internal";
 }

@@ -66,15 +66,16 @@ std::string describe(const json& input) {
 
 status wrong(const typecode_info& t, std::string_view what, const json& input,
              std::string_view expected) {
-  return {errc::wrong_type, std::string(what) + " " + describe(input) + " is not valid for typecode '" +
-                                std::string(1, t.code) + "' (" + std::string(t.c_type) +
-                                "): expected " + std::string(expected)};
+  return {errc::wrong_type, std::string(what) + " " + describe(input) +
+                                " is not valid for typecode '" + std::string(1, t.code) + "' (" +
+                                std::string(t.c_type) + "): expected " + std::string(expected)};
 }
 
 status outside(const typecode_info& t, std::string_view what, const json& input) {
   std::string range = t.is_integer ? to_text(min_of(t)) + " to " + to_text(max_of(t))
-                      : t.code == 'c' ? std::string("code points 0 to 255")
-                                      : std::string("-3.4028234663852886e+38 to 3.4028234663852886e+38");
+                      : t.code == 'c'
+                          ? std::string("code points 0 to 255")
+                          : std::string("-3.4028234663852886e+38 to 3.4028234663852886e+38");
   return {errc::out_of_range, std::string(what) + " " + describe(input) +
                                   " is out of range for typecode '" + std::string(1, t.code) +
                                   "' (" + std::string(t.c_type) + ": " + range + ")"};
@@ -112,10 +113,14 @@ bool to_real(const json& input, double& out) {
   }
   if (input.is_string()) {
     const auto& s = input.get_ref<const std::string&>();
-    if (s == "nan") out = std::numeric_limits<double>::quiet_NaN();
-    else if (s == "inf") out = std::numeric_limits<double>::infinity();
-    else if (s == "-inf") out = -std::numeric_limits<double>::infinity();
-    else return false;
+    if (s == "nan")
+      out = std::numeric_limits<double>::quiet_NaN();
+    else if (s == "inf")
+      out = std::numeric_limits<double>::infinity();
+    else if (s == "-inf")
+      out = -std::numeric_limits<double>::infinity();
+    else
+      return false;
     return true;
   }
   return false;
@@ -203,9 +208,12 @@ result<element_bits> encode_element(const typecode_info& t, const json& input,
   if (t.is_integer) {
     wide v = 0;
     switch (to_wide(input, v)) {
-      case integral::not_integer: return wrong(t, what, input, "an integer");
-      case integral::too_big: return outside(t, what, input);
-      case integral::ok: break;
+      case integral::not_integer:
+        return wrong(t, what, input, "an integer");
+      case integral::too_big:
+        return outside(t, what, input);
+      case integral::ok:
+        break;
     }
     if (v < min_of(t) || v > max_of(t)) return outside(t, what, input);
     return from_wide(t, v);
@@ -241,29 +249,33 @@ json decode_element(const typecode_info& t, element_bits bits) {
 
 result<element_bits> add_elements(const typecode_info& t, element_bits current, const json& delta) {
   if (t.code == 'c')
-    return status{errc::wrong_type, "typecode 'c' holds characters; there is nothing to add to them"};
+    return status{errc::wrong_type,
+                  "typecode 'c' holds characters; there is nothing to add to them"};
   if (t.is_integer) {
     wide d = 0;
     switch (to_wide(delta, d)) {
-      case integral::not_integer: return wrong(t, "delta", delta, "an integer");
-      case integral::too_big: return outside(t, "delta", delta);
-      case integral::ok: break;
+      case integral::not_integer:
+        return wrong(t, "delta", delta, "an integer");
+      case integral::too_big:
+        return outside(t, "delta", delta);
+      case integral::ok:
+        break;
     }
     wide sum = to_wide_bits(t, current) + d;
     if (sum < min_of(t) || sum > max_of(t))
-      return status{errc::out_of_range, "adding " + describe(delta) + " to " +
-                                            to_text(to_wide_bits(t, current)) +
-                                            " leaves the range of typecode '" +
-                                            std::string(1, t.code) + "' (" + to_text(min_of(t)) +
-                                            " to " + to_text(max_of(t)) + ")"};
+      return status{errc::out_of_range,
+                    "adding " + describe(delta) + " to " + to_text(to_wide_bits(t, current)) +
+                        " leaves the range of typecode '" + std::string(1, t.code) + "' (" +
+                        to_text(min_of(t)) + " to " + to_text(max_of(t)) + ")"};
     return from_wide(t, sum);
   }
   double d = 0;
   if (!to_real(delta, d)) return wrong(t, "delta", delta, "a number");
   double sum = to_double(t, current) + d;
-  if (!fits(t, sum) || (std::isinf(sum) && std::isfinite(d) && std::isfinite(to_double(t, current))))
-    return status{errc::out_of_range, "adding " + describe(delta) +
-                                          " overflows typecode '" + std::string(1, t.code) + "'"};
+  if (!fits(t, sum) ||
+      (std::isinf(sum) && std::isfinite(d) && std::isfinite(to_double(t, current))))
+    return status{errc::out_of_range, "adding " + describe(delta) + " overflows typecode '" +
+                                          std::string(1, t.code) + "'"};
   return from_double(t, sum);
 }
 
@@ -277,19 +289,34 @@ element_bits load_element(const typecode_info& t, const void* at) {
   // x86-64 for every size used here, so concurrent readers never see a torn value.
   void* p = const_cast<void*>(at);
   switch (t.size) {
-    case 1: return std::atomic_ref<std::uint8_t>(*static_cast<std::uint8_t*>(p)).load();
-    case 2: return std::atomic_ref<std::uint16_t>(*static_cast<std::uint16_t*>(p)).load();
-    case 4: return std::atomic_ref<std::uint32_t>(*static_cast<std::uint32_t*>(p)).load();
-    default: return std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(p)).load();
+    case 1:
+      return std::atomic_ref<std::uint8_t>(*static_cast<std::uint8_t*>(p)).load();
+    case 2:
+      return std::atomic_ref<std::uint16_t>(*static_cast<std::uint16_t*>(p)).load();
+    case 4:
+      return std::atomic_ref<std::uint32_t>(*static_cast<std::uint32_t*>(p)).load();
+    default:
+      return std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(p)).load();
   }
 }
 
 void store_element(const typecode_info& t, void* at, element_bits bits) {
   switch (t.size) {
-    case 1: std::atomic_ref<std::uint8_t>(*static_cast<std::uint8_t*>(at)).store(static_cast<std::uint8_t>(bits)); break;
-    case 2: std::atomic_ref<std::uint16_t>(*static_cast<std::uint16_t*>(at)).store(static_cast<std::uint16_t>(bits)); break;
-    case 4: std::atomic_ref<std::uint32_t>(*static_cast<std::uint32_t*>(at)).store(static_cast<std::uint32_t>(bits)); break;
-    default: std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(at)).store(bits); break;
+    case 1:
+      std::atomic_ref<std::uint8_t>(*static_cast<std::uint8_t*>(at))
+          .store(static_cast<std::uint8_t>(bits));
+      break;
+    case 2:
+      std::atomic_ref<std::uint16_t>(*static_cast<std::uint16_t*>(at))
+          .store(static_cast<std::uint16_t>(bits));
+      break;
+    case 4:
+      std::atomic_ref<std::uint32_t>(*static_cast<std::uint32_t*>(at))
+          .store(static_cast<std::uint32_t>(bits));
+      break;
+    default:
+      std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(at)).store(bits);
+      break;
   }
 }
 

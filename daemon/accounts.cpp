@@ -57,7 +57,8 @@ result<account> find_user(const std::string& name) {
         return ::getpwuid_r(*uid, &entry, buf, size, &found);
       });
   }
-  if (err != 0) return status::from_errno(errc::internal, "unable to look up user '" + name + "'", err);
+  if (err != 0)
+    return status::from_errno(errc::internal, "unable to look up user '" + name + "'", err);
   if (!found) return status{errc::bad_request, "no user named '" + name + "'"};
   return from_entry(*found);
 }
@@ -72,7 +73,8 @@ result<account> find_account(uid_t uid) {
   if (err != 0)
     return status::from_errno(errc::internal, "unable to look up uid " + std::to_string(uid), err);
   if (!found)
-    return status{errc::not_found, "uid " + std::to_string(uid) + " has no entry in the user database"};
+    return status{errc::not_found,
+                  "uid " + std::to_string(uid) + " has no entry in the user database"};
   return from_entry(*found);
 }
 
@@ -106,7 +108,8 @@ result<gid_t> find_group(const std::string& name) {
         return ::getgrgid_r(*gid, &entry, buf, size, &found);
       });
   }
-  if (err != 0) return status::from_errno(errc::internal, "unable to look up group '" + name + "'", err);
+  if (err != 0)
+    return status::from_errno(errc::internal, "unable to look up group '" + name + "'", err);
   if (!found) return status{errc::bad_request, "no group named '" + name + "'"};
   return found->gr_gid;
 }

@@ -22,10 +22,10 @@ void child_environment::set_all(char** entries) {
   for (char** e = entries; e && *e; ++e) set(std::string(*e));
 }
 
-std::vector<std::string> environment_for(char** inherited, const std::string& name,
-                                         const std::vector<std::pair<std::string, std::string>>& env,
-                                         const std::string& socket_path,
-                                         const std::vector<std::string>& daemon_entries) {
+std::vector<std::string> environment_for(
+    char** inherited, const std::string& name,
+    const std::vector<std::pair<std::string, std::string>>& env, const std::string& socket_path,
+    const std::vector<std::string>& daemon_entries) {
   child_environment out;
   out.set_all(inherited);
   for (const auto& [k, v] : env) out.set(k, v);

@@ -32,9 +32,9 @@ class child_environment {
 // The environment process `name` starts with: `inherited` (the daemon's environ), then `env`
 // (what its spec sets; the last of duplicates wins), then SHOAL_SOCKET, SHOAL_NAME and
 // `daemon_entries` (the shared state's names), which nothing else can override.
-std::vector<std::string> environment_for(char** inherited, const std::string& name,
-                                         const std::vector<std::pair<std::string, std::string>>& env,
-                                         const std::string& socket_path,
-                                         const std::vector<std::string>& daemon_entries);
+std::vector<std::string> environment_for(
+    char** inherited, const std::string& name,
+    const std::vector<std::pair<std::string, std::string>>& env, const std::string& socket_path,
+    const std::vector<std::string>& daemon_entries);
 
 }  // namespace shoal

@@ -98,7 +98,8 @@ result<config> parse_config(const std::vector<std::string>& args) {
     } else if (key == "--socket") {
       if (!take(socket) || socket.empty()) return usage_error("--socket needs a path");
     } else if (key == "--state-dir") {
-      if (!take(state_dir) || state_dir.empty()) return usage_error("--state-dir needs a directory");
+      if (!take(state_dir) || state_dir.empty())
+        return usage_error("--state-dir needs a directory");
     } else if (key == "--allow-group") {
       if (!take(c.allow_group) || c.allow_group.empty())
         return usage_error("--allow-group needs a group name or gid");
@@ -128,7 +129,8 @@ result<config> parse_config(const std::vector<std::string>& args) {
       std::optional<std::uint64_t> size;
       if (take(s)) size = parse_byte_size(s);
       if (!size || !valid_log_max_bytes(*size))
-        return usage_error("--log-max-bytes needs " + std::string(log_max_bytes_rule) + ", e.g. 10M");
+        return usage_error("--log-max-bytes needs " + std::string(log_max_bytes_rule) +
+                           ", e.g. 10M");
       c.log_limits.max_bytes = *size;
     } else if (key == "--log-backups") {
       std::string s;
@@ -137,7 +139,8 @@ result<config> parse_config(const std::vector<std::string>& args) {
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
         if (ec != std::errc{} || end != s.data() + s.size()) n = -1;
       }
-      if (!valid_log_backups(n)) return usage_error("--log-backups needs " + std::string(log_backups_rule));
+      if (!valid_log_backups(n))
+        return usage_error("--log-backups needs " + std::string(log_backups_rule));
       c.log_limits.backups = n;
     } else if (key == "--max-queued-bytes") {
       std::string s;

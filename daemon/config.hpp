@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/client_budget.hpp"
-#include "daemon/log.hpp"
 #include "common/log_limits.hpp"
 #include "common/status.hpp"
+#include "daemon/client_budget.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 

@@ -9,19 +9,19 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "common/paths.hpp"
+#include "common/signals.hpp"
 #include "daemon/log.hpp"
 #include "daemon/log_sink.hpp"
-#include "common/paths.hpp"
 #include "daemon/peer_access.hpp"
 #include "daemon/process_json.hpp"
 #include "daemon/process_ops.hpp"
 #include "daemon/program_ops.hpp"
-#include "daemon/watch_ops.hpp"
 #include "daemon/reaper.hpp"
 #include "daemon/signal_dispositions.hpp"
-#include "common/signals.hpp"
 #include "daemon/socket_activation.hpp"
 #include "daemon/socket_listeners.hpp"
+#include "daemon/watch_ops.hpp"
 
 namespace shoal {
 namespace {
@@ -34,7 +34,8 @@ status make_private_dir(const std::string& path) {
   for (const auto& part : p) {
     built /= part;
     if (::mkdir(built.c_str(), 0700) != 0 && errno != EEXIST)
-      return status::from_errno(errc::internal, "unable to create directory '" + built.string() + "'", errno);
+      return status::from_errno(errc::internal,
+                                "unable to create directory '" + built.string() + "'", errno);
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
@@ -89,7 +90,8 @@ status daemon::prepare() {
 
   if (::geteuid() != 0) {
     std::string runtime = default_runtime_dir();
-    if (cfg_.socket_path.rfind(runtime + "/", 0) == 0 || cfg_.state_dir.rfind(runtime + "/", 0) == 0) {
+    if (cfg_.socket_path.rfind(runtime + "/", 0) == 0 ||
+        cfg_.state_dir.rfind(runtime + "/", 0) == 0) {
       if (auto st = make_private_dir(runtime); !st) return st;
       if (auto st = check_owned_private(runtime); !st) return st;
     }
@@ -102,7 +104,8 @@ status daemon::prepare() {
     return {locked.code(), "refusing to start: " + locked.message() +
                                "; stop it first or choose another --state-dir"};
   state_ = std::make_unique<state_directory>(std::move(*state));
-  if (auto st = make_private_dir(std::filesystem::path(cfg_.socket_path).parent_path().string()); !st)
+  if (auto st = make_private_dir(std::filesystem::path(cfg_.socket_path).parent_path().string());
+      !st)
     return st;
   // Orphaned grandchildren are reparented to us, so we reap them and none stays a zombie.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
@@ -156,7 +159,8 @@ status daemon::prepare() {
   // Declared programs start last, so they get the shared state's environment; an invalid file
   // is fatal here, as the daemon has no earlier configuration to keep.
   if (!cfg_.programs_path.empty()) {
-    programs_ = std::make_unique<program_table>(timers_, *supervisor_, cfg_.programs_path, ::geteuid() == 0);
+    programs_ = std::make_unique<program_table>(timers_, *supervisor_, cfg_.programs_path,
+                                                ::geteuid() == 0);
     auto loaded = programs_->reload();
     if (!loaded) {
       server_->stop_accepting();
@@ -189,9 +193,12 @@ void daemon::register_daemon_ops() {
 void daemon::wait_for_signals() {
   signals_.async_wait([this](const std::error_code& ec, int signo) {
     if (ec) return;
-    if (signo == SIGCHLD) reap_children(*supervisor_);
-    else if (signo == SIGHUP) reload_programs();
-    else begin_shutdown(signo);
+    if (signo == SIGCHLD)
+      reap_children(*supervisor_);
+    else if (signo == SIGHUP)
+      reload_programs();
+    else
+      begin_shutdown(signo);
     wait_for_signals();
   });
 }
@@ -217,7 +224,8 @@ void daemon::begin_shutdown(int signo) {
   }
   stopping_ = true;
   if (auto st = notifier_.stopping(); !st) log::warning("{}", st.message());
-  log::info("{} received: stopping {} running process(es)", signal_name(signo), supervisor_->running_count());
+  log::info("{} received: stopping {} running process(es)", signal_name(signo),
+            supervisor_->running_count());
   server_->stop_accepting();
   supervisor_->shutdown([this] {
     server_->close_sessions();
@@ -236,9 +244,9 @@ void daemon::report_status() {
   if (auto st = notifier_.set_status(text); !st) log::warning("{}", st.message());
 }
 
-// The supervisor tells of every start, exit and removal (each of its events); the report waits for the end of the
-// handler that made the change (an exit also evicts old records), and a burst of changes in
-// one turn of the loop sends one. No timer: an idle daemon does not wake up for this.
+// The supervisor tells of every start, exit and removal (each of its events); the report waits for
+// the end of the handler that made the change (an exit also evicts old records), and a burst of
+// changes in one turn of the loop sends one. No timer: an idle daemon does not wake up for this.
 void daemon::status_changed() {
   if (!notifier_.enabled() || status_pending_) return;
   status_pending_ = true;
@@ -265,9 +273,10 @@ int run_cleanup(const config& cfg) {
     }
   }
   if (someone_listens_on(cfg.socket_path)) {
-    log::error("refusing to clean up: '{}' is being served, by a live shoald or by a service "
-               "manager that would start one; stop it first (systemctl stop shoald.socket shoald)",
-               cfg.socket_path);
+    log::error(
+        "refusing to clean up: '{}' is being served, by a live shoald or by a service "
+        "manager that would start one; stop it first (systemctl stop shoald.socket shoald)",
+        cfg.socket_path);
     return 1;
   }
   if (!state) {

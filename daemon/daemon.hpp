@@ -16,11 +16,11 @@
 #include "daemon/config.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/event_log.hpp"
+#include "daemon/process_host.hpp"
 #include "daemon/program_table.hpp"
 #include "daemon/sd_notify.hpp"
 #include "daemon/server.hpp"
 #include "daemon/shared_state.hpp"
-#include "daemon/process_host.hpp"
 #include "daemon/state_directory.hpp"
 #include "daemon/supervisor.hpp"
 #include "daemon/timers.hpp"
@@ -51,7 +51,8 @@ class daemon {
   posix_host host_;
   asio_timers timers_{io_};
   std::unique_ptr<supervisor> supervisor_;
-  std::unique_ptr<program_table> programs_;  // null without a programs file; ends before supervisor_
+  std::unique_ptr<program_table>
+      programs_;                            // null without a programs file; ends before supervisor_
   std::unique_ptr<state_directory> state_;  // holds the instance lock until the daemon ends
   std::unique_ptr<shared_state> shared_;
   std::unique_ptr<server> server_;

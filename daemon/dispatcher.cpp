@@ -7,7 +7,8 @@
 namespace shoal {
 
 responder::responder(json id, peer from, send_fn send, std::size_t max_reply_bytes)
-    : state_(std::make_shared<state>(state{std::move(id), from, std::move(send), max_reply_bytes})) {}
+    : state_(
+          std::make_shared<state>(state{std::move(id), from, std::move(send), max_reply_bytes})) {}
 
 void responder::ok(json result) const {
   if (state_->answered) return;
@@ -33,10 +34,11 @@ void responder::stream(json event) const {
 
 status oversized_reply(std::size_t max_reply_bytes, std::size_t bytes) {
   std::string size = bytes ? std::to_string(bytes) + " bytes" : "more";
-  return {errc::too_large, "the reply would take " + size + ", more than the " + std::to_string(max_reply_bytes) +
-                               " bytes shoald keeps for all its clients together (--max-queued-bytes); what "
-                               "the request asked was done, only its reply is withheld: read a large array "
-                               "one index at a time, or raise --max-queued-bytes"};
+  return {errc::too_large,
+          "the reply would take " + size + ", more than the " + std::to_string(max_reply_bytes) +
+              " bytes shoald keeps for all its clients together (--max-queued-bytes); what "
+              "the request asked was done, only its reply is withheld: read a large array "
+              "one index at a time, or raise --max-queued-bytes"};
 }
 
 void dispatcher::add(std::string op, handler fn) { handlers_[std::move(op)] = std::move(fn); }
@@ -45,8 +47,7 @@ void dispatcher::on_session_closed(session_closed_hook hook) {
   close_hooks_.push_back(std::move(hook));
 }
 
-void dispatcher::dispatch(std::string_view line, const peer& from,
-                          const responder::send_fn& send) {
+void dispatcher::dispatch(std::string_view line, const peer& from, const responder::send_fn& send) {
   json id;
   auto parsed = parse_request(line, id);
   if (!parsed) {
@@ -63,7 +64,8 @@ void dispatcher::dispatch(std::string_view line, const peer& from,
     it->second(parsed->body, reply);
   } catch (const json::exception& e) {
     // A handler read a field with the wrong type; the request, not the daemon, is at fault.
-    reply.fail(errc::bad_request, std::string("malformed '") + parsed->op + "' request: " + e.what());
+    reply.fail(errc::bad_request,
+               std::string("malformed '") + parsed->op + "' request: " + e.what());
   } catch (const std::exception& e) {
     log::error("op '{}' failed: {}", parsed->op, e.what());
     reply.fail(errc::internal, std::string("internal error in '") + parsed->op + "': " + e.what());

@@ -38,8 +38,8 @@ result<std::string> required_name(const json& body, std::string_view field) {
   auto s = required_string(body, field);
   if (!s) return s;
   if (!is_valid_name(*s))
-    return status{errc::bad_request, "invalid name '" + *s + "': names match " +
-                                         std::string(name_rule)};
+    return status{errc::bad_request,
+                  "invalid name '" + *s + "': names match " + std::string(name_rule)};
   return s;
 }
 
@@ -95,7 +95,8 @@ result<pid_t> owner_field(const json& body, pid_t requester) {
   if (!owner) return owner.error();
   if (!*owner) return requester;
   if (**owner <= 0 || **owner > INT_MAX)
-    return status{errc::bad_request, "field 'owner' must be a process id, not " + std::to_string(**owner)};
+    return status{errc::bad_request,
+                  "field 'owner' must be a process id, not " + std::to_string(**owner)};
   return static_cast<pid_t>(**owner);
 }
 

@@ -6,9 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/time_format.hpp"
 #include "daemon/log.hpp"
 #include "daemon/pidfd.hpp"
-#include "common/time_format.hpp"
 #include "shoal/lock_record.hpp"
 
 namespace shoal {
@@ -35,9 +35,15 @@ bool pidfd_exited(int pidfd) {
 
 }  // namespace
 
-
-lock_keeper::lock_keeper(asio::io_context& io, named_lock& sem, layout::lock_state& state, std::string what)
-    : io_(io), sem_(sem), state_(state), what_(std::move(what)), retry_timer_(io), check_timer_(io), backoff_(first_backoff) {}
+lock_keeper::lock_keeper(asio::io_context& io, named_lock& sem, layout::lock_state& state,
+                         std::string what)
+    : io_(io),
+      sem_(sem),
+      state_(state),
+      what_(std::move(what)),
+      retry_timer_(io),
+      check_timer_(io),
+      backoff_(first_backoff) {}
 
 lock_keeper::~lock_keeper() {
   *alive_ = false;
@@ -95,7 +101,8 @@ void lock_keeper::pump() {
   auto now = clock::now();
   // Split the queue before calling back, so a callback that enqueues cannot invalidate it.
   std::deque<waiter> expired, waiting;
-  for (auto& w : waiters_) (w.deadline && *w.deadline <= now ? expired : waiting).push_back(std::move(w));
+  for (auto& w : waiters_)
+    (w.deadline && *w.deadline <= now ? expired : waiting).push_back(std::move(w));
   waiters_ = std::move(waiting);
   for (auto& w : expired) w.expired();
   while (!waiters_.empty() && sem_.try_acquire()) {
@@ -116,7 +123,8 @@ void lock_keeper::arm_retry() {
   auto delay = backoff_;
   auto now = clock::now();
   for (const auto& w : waiters_)
-    if (w.deadline) delay = std::min<clock::duration>(delay, std::max<clock::duration>(*w.deadline - now, 0ms));
+    if (w.deadline)
+      delay = std::min<clock::duration>(delay, std::max<clock::duration>(*w.deadline - now, 0ms));
   // A retry already due sooner stands: re-arming on every new waiter would let a steady
   // stream of requests push the retry back for ever.
   auto due = now + delay;
@@ -150,7 +158,8 @@ status lock_keeper::release_for(pid_t owner, bool force, pid_t& released) {
   released = holder;
   if (!sem_.held()) return {errc::invalid_state, what_ + " is not held"};
   if (!force && holder != owner) {
-    std::string by = holder ? "pid " + std::to_string(holder) : std::string("a process that has not recorded its pid");
+    std::string by = holder ? "pid " + std::to_string(holder)
+                            : std::string("a process that has not recorded its pid");
     return {errc::not_owner, "cannot release " + what_ + " for pid " + std::to_string(owner) +
                                  ": it is held by " + by + " (use force to release it anyway)"};
   }
@@ -195,7 +204,8 @@ void lock_keeper::observe() {
   // A holder that releases a lock the daemon already released for it (a forced release that
   // raced a release in place without compare-and-swap, or a holder that stalled past the
   // unowned grace) posts once too often; left alone, two processes could hold the lock.
-  if (sem_.normalize()) log::warning("{} counted more than one free slot; brought it back to one", what_);
+  if (sem_.normalize())
+    log::warning("{} counted more than one free slot; brought it back to one", what_);
   pid_t holder = lock_record::owner(state_);
   if (holder != 0) {
     unowned_.reset();
@@ -204,8 +214,10 @@ void lock_keeper::observe() {
     // Exited (a zombie, or its pidfd's event still queued behind this request): act on it
     // now, so that the request does not find the lock held by a process that is gone.
     if (watched_ == holder && watch_ && pidfd_exited(watch_->native_handle())) {
-      if (watched_release_on_exit_) release_exited(holder);
-      else recover(holder);
+      if (watched_release_on_exit_)
+        release_exited(holder);
+      else
+        recover(holder);
     }
     return;
   }
@@ -245,8 +257,11 @@ void lock_keeper::watch(pid_t pid, int pidfd) {
   unwatch();
   if (pidfd < 0) pidfd = pidfd_open(pid);
   if (pidfd < 0) {
-    if (errno == ESRCH) recover(pid);
-    else log::warning("unable to watch the holder of {}, pid {}: {}", what_, pid, std::strerror(errno));
+    if (errno == ESRCH)
+      recover(pid);
+    else
+      log::warning("unable to watch the holder of {}, pid {}: {}", what_, pid,
+                   std::strerror(errno));
     return;
   }
   watched_ = pid;
@@ -255,18 +270,19 @@ void lock_keeper::watch(pid_t pid, int pidfd) {
 }
 
 void lock_keeper::await_exit(std::uint64_t generation, pid_t pid) {
-  watch_->async_wait(asio::posix::stream_descriptor::wait_read,
-                     [this, alive = std::weak_ptr<bool>(alive_), generation, pid](const asio::error_code& ec) {
-                       if (ec || !alive.lock() || generation != watch_generation_) return;
-                       // A completed wait is only a hint: Asio reuses its per-descriptor state,
-                       // so readiness queued for a descriptor closed earlier in the same batch
-                       // can complete the wait of a pidfd registered just after. Releasing on
-                       // that would take the lock from a live holder; the pidfd itself says
-                       // whether the process is gone.
-                       if (!pidfd_exited(watch_->native_handle())) return await_exit(generation, pid);
-                       if (watched_release_on_exit_) return release_exited(pid);
-                       recover(pid);
-                     });
+  watch_->async_wait(
+      asio::posix::stream_descriptor::wait_read,
+      [this, alive = std::weak_ptr<bool>(alive_), generation, pid](const asio::error_code& ec) {
+        if (ec || !alive.lock() || generation != watch_generation_) return;
+        // A completed wait is only a hint: Asio reuses its per-descriptor state,
+        // so readiness queued for a descriptor closed earlier in the same batch
+        // can complete the wait of a pidfd registered just after. Releasing on
+        // that would take the lock from a live holder; the pidfd itself says
+        // whether the process is gone.
+        if (!pidfd_exited(watch_->native_handle())) return await_exit(generation, pid);
+        if (watched_release_on_exit_) return release_exited(pid);
+        recover(pid);
+      });
 }
 
 void lock_keeper::unwatch() {
@@ -308,8 +324,8 @@ void lock_keeper::recover_unowned() {
   // us post.
   if (!lock_record::take_back_unowned(state_, seq, ::getpid())) return;
   sem_.release();
-  log::warning("{} was held for over {} s by a process that never recorded its pid; released it", what_,
-               std::chrono::duration_cast<std::chrono::seconds>(unowned_grace).count());
+  log::warning("{} was held for over {} s by a process that never recorded its pid; released it",
+               what_, std::chrono::duration_cast<std::chrono::seconds>(unowned_grace).count());
   if (on_recovered_) on_recovered_(0);
   arm_check(settle_check);
   kick();

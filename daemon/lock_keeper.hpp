@@ -28,8 +28,8 @@
 // every translation unit must see the same choice.
 #include <asio.hpp>
 
-#include "daemon/named_lock.hpp"
 #include "common/protocol.hpp"
+#include "daemon/named_lock.hpp"
 #include "shoal/segment_layout.hpp"
 
 namespace shoal {
@@ -39,10 +39,10 @@ class lock_keeper {
   using clock = std::chrono::steady_clock;
 
   struct waiter {
-    std::uint64_t session = 0;                // dropped when this session closes
+    std::uint64_t session = 0;                  // dropped when this session closes
     std::optional<clock::time_point> deadline;  // none: wait as long as it takes
-    std::function<void()> granted;            // runs holding the semaphore
-    std::function<void()> expired;            // runs when the deadline passed first
+    std::function<void()> granted;              // runs holding the semaphore
+    std::function<void()> expired;              // runs when the deadline passed first
   };
 
   // `what` names the lock in messages: "the lock" for the daemon's own, "lock 'L'" for a

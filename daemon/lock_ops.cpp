@@ -57,13 +57,15 @@ void acquire(lock_table& locks, const json& body, const responder& reply) {
   auto fd = std::make_shared<pidfd_holder>();
   fd->fd = pidfd_open(*owner);
   if (fd->fd < 0)
-    return reply.fail(errno == ESRCH ? errc::bad_request : errc::internal,
-                      "cannot acquire the lock for pid " + std::to_string(*owner) + ": " +
-                          (errno == ESRCH ? std::string("no such process") : std::string(std::strerror(errno))));
+    return reply.fail(
+        errno == ESRCH ? errc::bad_request : errc::internal,
+        "cannot acquire the lock for pid " + std::to_string(*owner) + ": " +
+            (errno == ESRCH ? std::string("no such process") : std::string(std::strerror(errno))));
   lock_keeper::waiter w;
   w.session = reply.from().session;
   auto now = lock_keeper::clock::now();
-  if (!blocking->value_or(true)) w.deadline = now;
+  if (!blocking->value_or(true))
+    w.deadline = now;
   else if (*timeout)
     w.deadline = now + std::chrono::duration_cast<lock_keeper::clock::duration>(
                            std::chrono::duration<double>(**timeout));
@@ -109,7 +111,10 @@ void create(lock_table& locks, const json& body, const responder& reply) {
   bool created = false;
   auto lock = locks.create(*name, exist_ok->value_or(false), created);
   if (!lock) return reply.fail(lock.error());
-  reply.ok(json{{"name", lock->name}, {"semaphore", lock->semaphore}, {"record", lock->record}, {"created", created}});
+  reply.ok(json{{"name", lock->name},
+                {"semaphore", lock->semaphore},
+                {"record", lock->record},
+                {"created", created}});
 }
 
 void remove(lock_table& locks, const json& body, const responder& reply) {

@@ -10,13 +10,16 @@
 namespace shoal {
 namespace {
 
-std::string name_of(const layout::entry& e) { return {e.name, strnlen(e.name, layout::name_capacity)}; }
+std::string name_of(const layout::entry& e) {
+  return {e.name, strnlen(e.name, layout::name_capacity)};
+}
 
 std::string describe(const std::string& name) { return "lock '" + name + "'"; }
 
 }  // namespace
 
-lock_table::lock_table(asio::io_context& io, segment_table& table, named_lock& own, lock_keeper& own_keeper)
+lock_table::lock_table(asio::io_context& io, segment_table& table, named_lock& own,
+                       lock_keeper& own_keeper)
     : io_(io), table_(table), own_(own), own_keeper_(own_keeper) {}
 
 status lock_table::open_entry(const layout::entry& e, bool fresh) {
@@ -56,19 +59,22 @@ lock_table::handle lock_table::handle_of(const std::string& name, named_entry& n
 
 result<lock_table::handle> lock_table::find(const std::string& name) {
   if (name == default_lock_name)
-    return handle{std::string(default_lock_name), &own_keeper_, own_.name(), offsetof(layout::header, lock)};
+    return handle{std::string(default_lock_name), &own_keeper_, own_.name(),
+                  offsetof(layout::header, lock)};
   auto it = named_.find(name);
   if (it == named_.end()) {
     const layout::entry* e = table_.find(name);
-    if (e) return status{errc::invalid_state, "'" + name + "' is a shared " +
-                                                  (e->kind == layout::kind_value ? "value" : "array") +
-                                                  ", not a lock"};
+    if (e)
+      return status{errc::invalid_state, "'" + name + "' is a shared " +
+                                             (e->kind == layout::kind_value ? "value" : "array") +
+                                             ", not a lock"};
     return status{errc::not_found, "no lock named '" + name + "'"};
   }
   return handle_of(name, it->second);
 }
 
-result<lock_table::handle> lock_table::create(const std::string& name, bool exist_ok, bool& created) {
+result<lock_table::handle> lock_table::create(const std::string& name, bool exist_ok,
+                                              bool& created) {
   created = false;
   auto existing = find(name);
   if (existing) {
@@ -78,15 +84,17 @@ result<lock_table::handle> lock_table::create(const std::string& name, bool exis
                                             : describe(name) + " already exists"};
   }
   if (existing.error().code() != errc::not_found)
-    return status{errc::already_exists, "cannot create " + describe(name) + ": " + existing.error().message()};
+    return status{errc::already_exists,
+                  "cannot create " + describe(name) + ": " + existing.error().message()};
   auto entry = table_.create_lock(name);
   if (!entry) return entry.error();
   // A semaphore of ours left under this name (by a daemon killed mid-create) guards no record
   // anybody could trust: it is replaced by a free one. Another user's is refused.
   if (auto opened = open_entry(**entry, true); !opened.ok()) {
     table_.remove(*entry);
-    return status{opened.code(), "cannot create " + describe(name) + ": " + opened.message() +
-                                     (opened.code() == errc::permission_denied ? "; choose another name" : "")};
+    return status{opened.code(),
+                  "cannot create " + describe(name) + ": " + opened.message() +
+                      (opened.code() == errc::permission_denied ? "; choose another name" : "")};
   }
   created = true;
   auto made = handle_of(name, named_.at(name));
@@ -95,19 +103,22 @@ result<lock_table::handle> lock_table::create(const std::string& name, bool exis
 }
 
 status lock_table::remove(const std::string& name) {
-  if (name == default_lock_name) return {errc::invalid_state, "the daemon's own lock cannot be deleted"};
+  if (name == default_lock_name)
+    return {errc::invalid_state, "the daemon's own lock cannot be deleted"};
   auto h = find(name);
   if (!h) return h.error();
   auto it = named_.find(name);
   lock_keeper& keeper = *it->second.keeper;
   if (keeper.held()) {
     auto owner = keeper.describe_status()["owner"];
-    return {errc::invalid_state, "cannot delete " + describe(name) + ": it is held" +
-                                     (owner.is_number() ? " by pid " + std::to_string(owner.get<long long>()) : "") +
-                                     "; release it first"};
+    return {errc::invalid_state,
+            "cannot delete " + describe(name) + ": it is held" +
+                (owner.is_number() ? " by pid " + std::to_string(owner.get<long long>()) : "") +
+                "; release it first"};
   }
   if (keeper.waiting() > 0)
-    return {errc::invalid_state, "cannot delete " + describe(name) + ": " + std::to_string(keeper.waiting()) +
+    return {errc::invalid_state, "cannot delete " + describe(name) + ": " +
+                                     std::to_string(keeper.waiting()) +
                                      " requests are waiting for it"};
   std::string sem_name = it->second.sem->name();
   const layout::entry* e = table_.find(name);

@@ -18,20 +18,20 @@
 
 #include <asio.hpp>  // after a standard header, see lock_keeper.hpp
 
+#include "common/status.hpp"
 #include "daemon/lock_keeper.hpp"
 #include "daemon/named_lock.hpp"
 #include "daemon/segment_table.hpp"
-#include "common/status.hpp"
 
 namespace shoal {
 
 class lock_table {
  public:
   struct handle {
-    std::string name;        // "lock" for the daemon's own
+    std::string name;  // "lock" for the daemon's own
     lock_keeper* keeper;
-    std::string semaphore;   // e.g. "/shoal-1000-<hash>-lock.jobs"
-    std::uint64_t record;    // offset of its layout::lock_state from the start of the segment
+    std::string semaphore;  // e.g. "/shoal-1000-<hash>-lock.jobs"
+    std::uint64_t record;   // offset of its layout::lock_state from the start of the segment
   };
 
   // `own` and `own_keeper` are the daemon's own lock; the table keeps references to all three.

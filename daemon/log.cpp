@@ -17,20 +17,28 @@ level threshold = level::info;
 
 std::string_view name_of(level l) {
   switch (l) {
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warning: return "warning";
-    case level::error: return "error";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warning:
+      return "warning";
+    case level::error:
+      return "error";
   }
   return "info";
 }
 
 std::string_view colour_of(level l) {
   switch (l) {
-    case level::debug: return "\033[2m";
-    case level::info: return "";
-    case level::warning: return "\033[33m";
-    case level::error: return "\033[31m";
+    case level::debug:
+      return "\033[2m";
+    case level::info:
+      return "";
+    case level::warning:
+      return "\033[33m";
+    case level::error:
+      return "\033[31m";
   }
   return "";
 }
@@ -99,7 +107,8 @@ std::string format_line(level l, std::string_view message) {
   switch (to) {
     case destination::journal:
       // journald reads the priority from the prefix and adds the time itself.
-      line = "<" + std::to_string(static_cast<int>(l)) + ">shoald: " + std::string(name_of(l)) + ": ";
+      line =
+          "<" + std::to_string(static_cast<int>(l)) + ">shoald: " + std::string(name_of(l)) + ": ";
       break;
     case destination::terminal:
       line = timestamp() + " shoald " + std::string(colour_of(l)) + std::string(name_of(l)) +

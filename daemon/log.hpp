@@ -1,8 +1,8 @@
 // One line per event on stderr. When stderr is the journal (JOURNAL_STREAM names its device
 // and inode) each line starts with a syslog priority ("<6>") that journald turns into the
 // entry's level, and carries no timestamp (journald adds one); anywhere else (a file, a
-// pipe) lines start with a timestamp instead, and on a terminal they are coloured too. Writing never blocks the
-// daemon: see log_sink.hpp for what happens when stderr does not take a line.
+// pipe) lines start with a timestamp instead, and on a terminal they are coloured too. Writing
+// never blocks the daemon: see log_sink.hpp for what happens when stderr does not take a line.
 #pragma once
 
 #include <string>
@@ -33,12 +33,20 @@ void emit(level l, fmt::format_string<Args...> format, Args&&... args) {
   if (enabled(l)) write(l, fmt::format(format, std::forward<Args>(args)...));
 }
 template <class... A>
-void debug(fmt::format_string<A...> f, A&&... a) { emit(level::debug, f, std::forward<A>(a)...); }
+void debug(fmt::format_string<A...> f, A&&... a) {
+  emit(level::debug, f, std::forward<A>(a)...);
+}
 template <class... A>
-void info(fmt::format_string<A...> f, A&&... a) { emit(level::info, f, std::forward<A>(a)...); }
+void info(fmt::format_string<A...> f, A&&... a) {
+  emit(level::info, f, std::forward<A>(a)...);
+}
 template <class... A>
-void warning(fmt::format_string<A...> f, A&&... a) { emit(level::warning, f, std::forward<A>(a)...); }
+void warning(fmt::format_string<A...> f, A&&... a) {
+  emit(level::warning, f, std::forward<A>(a)...);
+}
 template <class... A>
-void error(fmt::format_string<A...> f, A&&... a) { emit(level::error, f, std::forward<A>(a)...); }
+void error(fmt::format_string<A...> f, A&&... a) {
+  emit(level::error, f, std::forward<A>(a)...);
+}
 
 }  // namespace shoal::log

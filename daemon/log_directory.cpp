@@ -21,23 +21,30 @@ result<std::shared_ptr<const log_directory>> log_directory::open(const std::stri
   std::string leaf = p.filename().string();
   unique_fd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!parent_fd)
-    return status::from_errno(errc::internal, "unable to open directory " + in_quotes(parent), errno);
+    return status::from_errno(errc::internal, "unable to open directory " + in_quotes(parent),
+                              errno);
   if (::mkdirat(parent_fd.get(), leaf.c_str(), 0700) != 0 && errno != EEXIST)
-    return status::from_errno(errc::internal, "unable to create directory " + in_quotes(path), errno);
-  unique_fd fd(::openat(parent_fd.get(), leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    return status::from_errno(errc::internal, "unable to create directory " + in_quotes(path),
+                              errno);
+  unique_fd fd(
+      ::openat(parent_fd.get(), leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) {
     int err = errno;
     struct stat st {};
-    if (::fstatat(parent_fd.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+    if (::fstatat(parent_fd.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode))
       return status{errc::internal, "the log directory " + in_quotes(path) +
                                         " is a symbolic link, which shoald never follows; "
                                         "remove it and shoald creates the directory"};
-    return status::from_errno(errc::internal, "unable to open the log directory " + in_quotes(path), err);
+    return status::from_errno(errc::internal, "unable to open the log directory " + in_quotes(path),
+                              err);
   }
   return std::shared_ptr<const log_directory>(new log_directory(std::move(fd), p.string()));
 }
 
-std::string log_directory::path_of(std::string_view file) const { return path_ + "/" + std::string(file); }
+std::string log_directory::path_of(std::string_view file) const {
+  return path_ + "/" + std::string(file);
+}
 
 result<unique_fd> log_directory::open_append(const std::string& file) const {
   // O_NONBLOCK: a FIFO planted under the name must not block the daemon's loop in open().
@@ -47,14 +54,17 @@ result<unique_fd> log_directory::open_append(const std::string& file) const {
     int err = errno;
     std::string why = "unable to open log file " + in_quotes(path_of(file));
     if (err == ELOOP)
-      return status{errc::internal, why + ": it is a symbolic link, which shoald never follows; remove it"};
+      return status{errc::internal,
+                    why + ": it is a symbolic link, which shoald never follows; remove it"};
     return status::from_errno(errc::internal, why, err);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0)
-    return status::from_errno(errc::internal, "unable to inspect log file " + in_quotes(path_of(file)), errno);
+    return status::from_errno(errc::internal,
+                              "unable to inspect log file " + in_quotes(path_of(file)), errno);
   if (!S_ISREG(st.st_mode))
-    return status{errc::internal, "log file " + in_quotes(path_of(file)) + " is not a regular file; remove it"};
+    return status{errc::internal,
+                  "log file " + in_quotes(path_of(file)) + " is not a regular file; remove it"};
   return fd;
 }
 
@@ -71,17 +81,17 @@ result<unique_fd> log_directory::open_read(const std::string& file) const {
 status log_directory::rename(const std::string& from, const std::string& to) const {
   if (::renameat(fd_.get(), from.c_str(), fd_.get(), to.c_str()) != 0) {
     int err = errno;
-    return status::from_errno(err == ENOENT ? errc::not_found : errc::internal,
-                              "unable to rename log file " + in_quotes(path_of(from)) + " to " +
-                                  in_quotes(to),
-                              err);
+    return status::from_errno(
+        err == ENOENT ? errc::not_found : errc::internal,
+        "unable to rename log file " + in_quotes(path_of(from)) + " to " + in_quotes(to), err);
   }
   return {};
 }
 
 status log_directory::remove(const std::string& file) const {
   if (::unlinkat(fd_.get(), file.c_str(), 0) != 0 && errno != ENOENT)
-    return status::from_errno(errc::internal, "unable to delete log file " + in_quotes(path_of(file)), errno);
+    return status::from_errno(errc::internal,
+                              "unable to delete log file " + in_quotes(path_of(file)), errno);
   return {};
 }
 

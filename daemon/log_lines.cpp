@@ -71,16 +71,19 @@ result<line_batch> read_lines(const std::array<const rotating_log*, 2>& logs,
       cursor = split(s, chunk->data, at, at <= first, request.final, journal, lines);
       if (lines.size() >= request.count || at <= first || window >= max_tail_bytes) break;
     }
-    if (lines.size() > request.count) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(request.count));
+    if (lines.size() > request.count)
+      lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(request.count));
     for (auto& l : lines) batch.lines.push_back(std::move(l));
   }
   // The order the daemon received them in; unknown arrivals (order 0) first, each stream in
   // its own order.
-  std::stable_sort(batch.lines.begin(), batch.lines.end(), [](const log_line& a, const log_line& b) {
-    if (a.arrival.order != b.arrival.order) return a.arrival.order < b.arrival.order;
-    if (a.stream != b.stream) return a.stream < b.stream;
-    return a.end < b.end;
-  });
+  std::stable_sort(batch.lines.begin(), batch.lines.end(),
+                   [](const log_line& a, const log_line& b) {
+                     if (a.arrival.order != b.arrival.order)
+                       return a.arrival.order < b.arrival.order;
+                     if (a.stream != b.stream) return a.stream < b.stream;
+                     return a.end < b.end;
+                   });
   if (!request.cursor && batch.lines.size() > request.count)
     batch.lines.erase(batch.lines.begin(),
                       batch.lines.end() - static_cast<std::ptrdiff_t>(request.count));

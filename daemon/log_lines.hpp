@@ -10,23 +10,23 @@
 #include <string>
 #include <vector>
 
+#include "common/status.hpp"
 #include "daemon/output_journal.hpp"
 #include "daemon/rotating_log.hpp"
-#include "common/status.hpp"
 
 namespace shoal {
 
 struct log_line {
-  int stream = 0;          // 0 stdout, 1 stderr
-  std::uint64_t end = 0;   // the stream's offset just past the line (and its '\n')
-  std::string text;        // without its '\n'
+  int stream = 0;         // 0 stdout, 1 stderr
+  std::uint64_t end = 0;  // the stream's offset just past the line (and its '\n')
+  std::string text;       // without its '\n'
   output_journal::arrival arrival;
 };
 
 struct line_batch {
-  std::vector<log_line> lines;         // in the order they were received
+  std::vector<log_line> lines;            // in the order they were received
   std::array<std::uint64_t, 2> cursor{};  // per stream: where the next batch starts
-  std::uint64_t skipped = 0;           // bytes after a cursor that were rotated away unread
+  std::uint64_t skipped = 0;              // bytes after a cursor that were rotated away unread
 };
 
 struct line_request {

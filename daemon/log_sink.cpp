@@ -166,7 +166,8 @@ void sink::detach(std::chrono::milliseconds patience) {
   waiting_ = false;
   auto deadline = std::chrono::steady_clock::now() + patience;
   while (method_ != method::discard && (!queue_.empty() || dropping_)) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return;
     pollfd p{fd_, POLLOUT, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) != 1) return;
@@ -174,7 +175,8 @@ void sink::detach(std::chrono::milliseconds patience) {
     std::size_t before = queued_bytes_ - front_written_;
     bool was_dropping = dropping_;
     pump();
-    if (queued_bytes_ - front_written_ == before && dropping_ == was_dropping) return;  // no progress
+    if (queued_bytes_ - front_written_ == before && dropping_ == was_dropping)
+      return;  // no progress
   }
 }
 

@@ -41,7 +41,7 @@ result<std::unique_ptr<named_lock>> named_lock::open(const std::string& name, bo
   if (sem != SEM_FAILED) return std::unique_ptr<named_lock>(new named_lock(name, sem, true));
   if (err != EEXIST) return status::from_errno(errc::internal, "unable to create " + what, err);
 
-  struct stat st{};
+  struct stat st {};
   if (int e = stat_file(name, st); e != 0)
     return status::from_errno(errc::internal, "unable to inspect existing " + what, e);
   if (auto ok = check_private(st, what); !ok.ok()) return ok;
@@ -59,10 +59,11 @@ result<std::unique_ptr<named_lock>> named_lock::open(const std::string& name, bo
 
 status named_lock::remove(const std::string& name) {
   const std::string what = describe_lock(name);
-  struct stat st{};
+  struct stat st {};
   int e = stat_file(name, st);
   if (e == ENOENT) return {};
-  if (e != 0) return status::from_errno(errc::internal, "unable to inspect " + what + " to remove it", e);
+  if (e != 0)
+    return status::from_errno(errc::internal, "unable to inspect " + what + " to remove it", e);
   if (st.st_uid != ::geteuid())
     return {errc::permission_denied,
             "refusing to remove " + what + ": it belongs to uid " + std::to_string(st.st_uid)};

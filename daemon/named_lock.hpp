@@ -32,7 +32,8 @@ class named_lock {
   bool normalize();
 
  private:
-  named_lock(std::string name, sem_t* sem, bool created) : name_(std::move(name)), sem_(sem), created_(created) {}
+  named_lock(std::string name, sem_t* sem, bool created)
+      : name_(std::move(name)), sem_(sem), created_(created) {}
   std::string name_;
   sem_t* sem_;
   bool created_;

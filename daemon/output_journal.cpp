@@ -4,15 +4,18 @@
 
 namespace shoal {
 
-void output_journal::record(int stream, std::uint64_t begin, std::uint64_t end, clock::time_point at) {
+void output_journal::record(int stream, std::uint64_t begin, std::uint64_t end,
+                            clock::time_point at) {
   if (end <= begin || stream < 0 || stream > 1) return;
   records_[static_cast<std::size_t>(stream)].push_back({next_order_++, begin, end, at});
   while (size() > max_records_) {
     auto& out = records_[0];
     auto& err = records_[1];
     // The oldest record of the two goes first.
-    if (err.empty() || (!out.empty() && out.front().order < err.front().order)) out.pop_front();
-    else err.pop_front();
+    if (err.empty() || (!out.empty() && out.front().order < err.front().order))
+      out.pop_front();
+    else
+      err.pop_front();
   }
 }
 

@@ -37,7 +37,8 @@ result<pipe_ends> make_output_pipe() {
   int flags = ::fcntl(ends.read.get(), F_GETFL);
   if (flags < 0 || ::fcntl(ends.read.get(), F_SETFL, flags | O_NONBLOCK) != 0)
     return status::from_errno(errc::internal, "unable to make an output pipe non-blocking", errno);
-  if (::geteuid() == 0) ::fcntl(ends.read.get(), F_SETPIPE_SZ, privileged_pipe_bytes);  // best effort
+  if (::geteuid() == 0)
+    ::fcntl(ends.read.get(), F_SETPIPE_SZ, privileged_pipe_bytes);  // best effort
   return ends;
 }
 
@@ -81,7 +82,9 @@ output_pipe::outcome output_pipe::read_once() {
     return static_cast<std::size_t>(n) == chunk_bytes ? outcome::more : outcome::empty;
   }
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return outcome::empty;
-  if (n < 0) log::warning("unable to read the output pipe for '{}': {}", sink_->file(), std::strerror(errno));
+  if (n < 0)
+    log::warning("unable to read the output pipe for '{}': {}", sink_->file(),
+                 std::strerror(errno));
   return outcome::closed;
 }
 

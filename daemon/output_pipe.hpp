@@ -20,8 +20,8 @@
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 
-#include "daemon/rotating_log.hpp"
 #include "common/unique_fd.hpp"
+#include "daemon/rotating_log.hpp"
 
 namespace shoal {
 

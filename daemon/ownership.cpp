@@ -21,7 +21,8 @@ result<start_identity> choose_start_identity(uid_t peer_uid, uid_t daemon_uid, b
     if (peer_uid != 0)
       return status{errc::permission_denied, "only root may start a process as another user"};
     if (daemon_uid != 0)
-      return status{errc::invalid_state, "shoald is not running as root; it cannot change credentials"};
+      return status{errc::invalid_state,
+                    "shoald is not running as root; it cannot change credentials"};
     return start_identity::requested;
   }
   if (peer_uid == daemon_uid) return start_identity::daemon;
@@ -33,11 +34,14 @@ result<start_identity> choose_start_identity(uid_t peer_uid, uid_t daemon_uid, b
                     "start your own shoald, or ask for one that runs as root"};
 }
 
-status check_owner(uid_t peer_uid, std::string_view action, std::string_view name, uid_t owner_uid) {
+status check_owner(uid_t peer_uid, std::string_view action, std::string_view name,
+                   uid_t owner_uid) {
   if (peer_uid == 0 || peer_uid == owner_uid) return {};
   return {errc::permission_denied, "unable to " + std::string(action) + " '" + std::string(name) +
-                                       "': it belongs to " + who(owner_uid) + ", and only that user "
-                                       "or root may; you are " + who(peer_uid)};
+                                       "': it belongs to " + who(owner_uid) +
+                                       ", and only that user "
+                                       "or root may; you are " +
+                                       who(peer_uid)};
 }
 
 }  // namespace shoal

@@ -89,9 +89,10 @@ result<access_policy> make_access_policy(uid_t daemon_uid, const std::string& gr
   auto found = find_group(group);
   if (!found) {
     if (found.error().code() != errc::bad_request) return found.error();
-    return status(errc::bad_request,
-                  "unable to allow group '" + group + "': no such group (create it with "
-                  "'groupadd --system " + group + "')");
+    return status(errc::bad_request, "unable to allow group '" + group +
+                                         "': no such group (create it with "
+                                         "'groupadd --system " +
+                                         group + "')");
   }
   policy.allowed_gid = *found;
   policy.allowed_group = group_name(*found);
@@ -99,7 +100,9 @@ result<access_policy> make_access_policy(uid_t daemon_uid, const std::string& gr
 }
 
 access_decision check_access(const access_policy& policy, const peer_credentials& peer) {
-  auto decide = [](bool allowed, std::string why) { return access_decision{allowed, std::move(why)}; };
+  auto decide = [](bool allowed, std::string why) {
+    return access_decision{allowed, std::move(why)};
+  };
   if (peer.uid == 0) return decide(true, "root");
   if (peer.uid == policy.daemon_uid) return decide(true, "the daemon's own uid");
   if (policy.allowed_gid) {

@@ -51,8 +51,10 @@ std::optional<proc_usage> read_proc_usage(pid_t pid) {
   if (ticks <= 0 || page <= 0) return std::nullopt;
   try {
     proc_usage u;
-    u.cpu_seconds = static_cast<double>(std::stoull(f[11]) + std::stoull(f[12])) / static_cast<double>(ticks);
-    u.started_after_boot_seconds = static_cast<double>(std::stoull(f[19])) / static_cast<double>(ticks);
+    u.cpu_seconds =
+        static_cast<double>(std::stoull(f[11]) + std::stoull(f[12])) / static_cast<double>(ticks);
+    u.started_after_boot_seconds =
+        static_cast<double>(std::stoull(f[19])) / static_cast<double>(ticks);
     u.rss_bytes = std::stoull(f[21]) * static_cast<std::uint64_t>(page);
     return u;
   } catch (const std::exception&) {

@@ -11,8 +11,8 @@
 namespace shoal {
 
 struct proc_usage {
-  double cpu_seconds = 0;      // user + system time of the process itself (utime + stime)
-  std::uint64_t rss_bytes = 0; // resident set size
+  double cpu_seconds = 0;       // user + system time of the process itself (utime + stime)
+  std::uint64_t rss_bytes = 0;  // resident set size
   // When the process started, on the clock CLOCK_BOOTTIME counts (for the CPU share).
   double started_after_boot_seconds = 0;
 };

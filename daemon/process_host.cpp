@@ -9,7 +9,9 @@
 
 namespace shoal {
 
-result<spawned_child> posix_host::spawn(const spawn_request& request) { return spawner_.spawn(request); }
+result<spawned_child> posix_host::spawn(const spawn_request& request) {
+  return spawner_.spawn(request);
+}
 
 int posix_host::signal_group(pid_t pid, int signo) { return ::kill(-pid, signo) == 0 ? 0 : errno; }
 

@@ -77,7 +77,8 @@ void publish(event_log& events, const supervisor_event& e) {
       type = "restarting";
       fields = {{"delay", e.delay_seconds},
                 {"attempt", e.attempt},
-                {"next_attempt_at", r.next_attempt_at ? json(to_rfc3339(*r.next_attempt_at)) : json(nullptr)}};
+                {"next_attempt_at",
+                 r.next_attempt_at ? json(to_rfc3339(*r.next_attempt_at)) : json(nullptr)}};
       break;
     case kind::fatal:
       type = "fatal";

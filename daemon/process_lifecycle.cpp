@@ -8,29 +8,42 @@ std::optional<process_state> next_state(process_state state, process_event event
   switch (state) {
     case s::running:
       switch (event) {
-        case e::stop: return s::stopping;
-        case e::ended: return s::exited;
-        case e::ended_restart: return s::backoff;
-        case e::ended_give_up: return s::fatal;
-        case e::respawned: return std::nullopt;
+        case e::stop:
+          return s::stopping;
+        case e::ended:
+          return s::exited;
+        case e::ended_restart:
+          return s::backoff;
+        case e::ended_give_up:
+          return s::fatal;
+        case e::respawned:
+          return std::nullopt;
       }
       break;
     case s::stopping:
       switch (event) {
-        case e::stop: return s::stopping;  // a second stop may only shorten the grace period
+        case e::stop:
+          return s::stopping;  // a second stop may only shorten the grace period
         case e::ended:
         case e::ended_restart:
-        case e::ended_give_up: return s::exited;  // a stopped run never restarts
-        case e::respawned: return std::nullopt;
+        case e::ended_give_up:
+          return s::exited;  // a stopped run never restarts
+        case e::respawned:
+          return std::nullopt;
       }
       break;
     case s::backoff:
       switch (event) {
-        case e::stop: return s::exited;
-        case e::ended: return s::exited;
-        case e::ended_restart: return s::backoff;
-        case e::ended_give_up: return s::fatal;
-        case e::respawned: return s::running;
+        case e::stop:
+          return s::exited;
+        case e::ended:
+          return s::exited;
+        case e::ended_restart:
+          return s::backoff;
+        case e::ended_give_up:
+          return s::fatal;
+        case e::respawned:
+          return s::running;
       }
       break;
     case s::exited:
@@ -54,22 +67,32 @@ bool is_done(process_state state) {
 
 std::string_view to_string(process_state state) {
   switch (state) {
-    case process_state::running: return "running";
-    case process_state::stopping: return "stopping";
-    case process_state::backoff: return "backoff";
-    case process_state::exited: return "exited";
-    case process_state::fatal: return "fatal";
+    case process_state::running:
+      return "running";
+    case process_state::stopping:
+      return "stopping";
+    case process_state::backoff:
+      return "backoff";
+    case process_state::exited:
+      return "exited";
+    case process_state::fatal:
+      return "fatal";
   }
   return "exited";
 }
 
 std::string_view to_string(process_event event) {
   switch (event) {
-    case process_event::stop: return "stop";
-    case process_event::ended: return "ended";
-    case process_event::ended_restart: return "ended_restart";
-    case process_event::ended_give_up: return "ended_give_up";
-    case process_event::respawned: return "respawned";
+    case process_event::stop:
+      return "stop";
+    case process_event::ended:
+      return "ended";
+    case process_event::ended_restart:
+      return "ended_restart";
+    case process_event::ended_give_up:
+      return "ended_give_up";
+    case process_event::respawned:
+      return "respawned";
   }
   return "stop";
 }

@@ -33,8 +33,8 @@ enum class process_event {
 };
 
 inline constexpr process_state all_process_states[] = {
-    process_state::running, process_state::stopping, process_state::backoff,
-    process_state::exited, process_state::fatal};
+    process_state::running, process_state::stopping, process_state::backoff, process_state::exited,
+    process_state::fatal};
 inline constexpr process_event all_process_events[] = {
     process_event::stop, process_event::ended, process_event::ended_restart,
     process_event::ended_give_up, process_event::respawned};

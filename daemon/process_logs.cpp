@@ -7,8 +7,10 @@ namespace shoal {
 process_logs::process_logs(asio::io_context& io, const std::string& dir, log_limits defaults)
     : io_(io), defaults_(defaults) {
   auto opened = log_directory::open(dir);
-  if (opened) dir_ = std::move(*opened);
-  else opened_ = opened.error();
+  if (opened)
+    dir_ = std::move(*opened);
+  else
+    opened_ = opened.error();
 }
 
 log_limits process_logs::limits_for(const process_spec& spec) const {
@@ -20,11 +22,13 @@ log_limits process_logs::limits_for(const process_spec& spec) const {
 
 result<std::shared_ptr<process_output>> process_logs::output_for(
     const std::string& name, std::shared_ptr<process_output> previous, const log_limits& limits) {
-  if (!dir_) return status{errc::spawn_failed, "unable to start '" + name + "': " + opened_.message()};
+  if (!dir_)
+    return status{errc::spawn_failed, "unable to start '" + name + "': " + opened_.message()};
   if (previous) return previous;
   auto opened = process_output::open(io_, dir_, name, limits);
   if (!opened) {
-    status failed{errc::spawn_failed, "unable to start '" + name + "': " + opened.error().message()};
+    status failed{errc::spawn_failed,
+                  "unable to start '" + name + "': " + opened.error().message()};
     log::warning("{}", failed.message());
     return failed;
   }

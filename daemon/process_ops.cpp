@@ -10,18 +10,18 @@
 
 #include <fmt/format.h>
 
+#include "common/log_limits.hpp"
+#include "common/signals.hpp"
+#include "common/target_pattern.hpp"
+#include "common/time_format.hpp"
 #include "daemon/fields.hpp"
 #include "daemon/log.hpp"
 #include "daemon/log_lines.hpp"
-#include "daemon/process_json.hpp"
-#include "common/log_limits.hpp"
 #include "daemon/ownership.hpp"
 #include "daemon/proc_stats.hpp"
-#include "daemon/targets.hpp"
-#include "common/target_pattern.hpp"
+#include "daemon/process_json.hpp"
 #include "daemon/run_as.hpp"
-#include "common/signals.hpp"
-#include "common/time_format.hpp"
+#include "daemon/targets.hpp"
 
 namespace shoal {
 namespace {
@@ -40,9 +40,10 @@ class process_waiters {
     joiner j{next_id_++, reply, 0};
     if (timeout) {
       double limit = *timeout;
-      j.deadline = timers_.call_at(timers_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                       std::chrono::duration<double>(limit)),
-                                   [this, name, id = j.id, limit] { time_out(name, id, limit); });
+      j.deadline = timers_.call_at(
+          timers_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(limit)),
+          [this, name, id = j.id, limit] { time_out(name, id, limit); });
     }
     joiners_[name].push_back(std::move(j));
   }
@@ -104,9 +105,9 @@ class process_waiters {
 // Decides who the process `p` runs as (ownership.hpp) and sets it up to: argv behind setpriv,
 // the account's environment. Also keeps a peer that is not root from taking over a name that
 // is not its own: a declared program's, or an exited record of another user.
-status choose_identity(const supervisor& s, const std::optional<std::string>& given, process_spec& p,
-                       const std::optional<std::string>& user, const std::optional<std::string>& group,
-                       const peer& from) {
+status choose_identity(const supervisor& s, const std::optional<std::string>& given,
+                       process_spec& p, const std::optional<std::string>& user,
+                       const std::optional<std::string>& group, const peer& from) {
   auto identity = choose_start_identity(from.uid, ::geteuid(), user || group);
   if (!identity) return identity.error();
   const std::string name = given.value_or("");
@@ -115,7 +116,8 @@ status choose_identity(const supervisor& s, const std::optional<std::string>& gi
     // A declared program runs as its programs file says, whoever starts it.
     if (*identity == start_identity::requested)
       return {errc::bad_request,
-              "fields 'user' and 'group' need 'argv': a declared program runs as its programs file says"};
+              "fields 'user' and 'group' need 'argv': a declared program runs as its programs file "
+              "says"};
     if (!declared) return {};  // the supervisor answers that no program has this name
     if (auto st = check_owner(from.uid, "start", name, declared->uid.value_or(::geteuid())); !st)
       return st;
@@ -123,9 +125,10 @@ status choose_identity(const supervisor& s, const std::optional<std::string>& gi
   }
   if (from.uid != 0) {
     if (declared)
-      return {errc::permission_denied,
-              "unable to start '" + name + "': the programs file declares that name, and only root "
-              "may run something else under it; start it without a command, or choose another name"};
+      return {errc::permission_denied, "unable to start '" + name +
+                                           "': the programs file declares that name, and only root "
+                                           "may run something else under it; start it without a "
+                                           "command, or choose another name"};
     if (const process_record* old = given ? s.find(name) : nullptr)
       if (auto st = check_owner(from.uid, "replace", name, old->uid); !st) return st;
   }
@@ -184,7 +187,8 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
       return reply.fail(errc::bad_request, "field 'env' must be an object of strings");
     for (const auto& [k, v] : env->items()) {
       if (!v.is_string())
-        return reply.fail(errc::bad_request, "field 'env' must be an object of strings ('" + k + "' is not)");
+        return reply.fail(errc::bad_request,
+                          "field 'env' must be an object of strings ('" + k + "' is not)");
       p.env.emplace_back(k, v.get<std::string>());
     }
   }
@@ -193,7 +197,8 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
   if (*restart) {
     auto mode = parse_restart_mode(**restart);
     if (!mode)
-      return reply.fail(errc::bad_request, "field 'restart' must be \"no\", \"on-failure\" or \"always\"");
+      return reply.fail(errc::bad_request,
+                        "field 'restart' must be \"no\", \"on-failure\" or \"always\"");
     p.restart.mode = *mode;
   }
   auto restart_max = optional_integer(body, "restart_max");
@@ -214,21 +219,24 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
   if (!log_max_bytes) return reply.fail(log_max_bytes.error());
   if (*log_max_bytes) {
     if (**log_max_bytes < 0 || !valid_log_max_bytes(static_cast<std::uint64_t>(**log_max_bytes)))
-      return reply.fail(errc::out_of_range, "field 'log_max_bytes' must be " + std::string(log_max_bytes_rule));
+      return reply.fail(errc::out_of_range,
+                        "field 'log_max_bytes' must be " + std::string(log_max_bytes_rule));
     p.log_max_bytes = static_cast<std::uint64_t>(**log_max_bytes);
   }
   auto log_backups = optional_integer(body, "log_backups");
   if (!log_backups) return reply.fail(log_backups.error());
   if (*log_backups) {
     if (!valid_log_backups(**log_backups))
-      return reply.fail(errc::out_of_range, "field 'log_backups' must be " + std::string(log_backups_rule));
+      return reply.fail(errc::out_of_range,
+                        "field 'log_backups' must be " + std::string(log_backups_rule));
     p.log_backups = static_cast<int>(**log_backups);
   }
   auto user = optional_string(body, "user");
   if (!user) return reply.fail(user.error());
   auto group = optional_string(body, "group");
   if (!group) return reply.fail(group.error());
-  if (auto st = choose_identity(s, *name, p, *user, *group, reply.from()); !st) return reply.fail(st);
+  if (auto st = choose_identity(s, *name, p, *user, *group, reply.from()); !st)
+    return reply.fail(st);
   auto started = s.start(*name, std::move(p));
   if (!started) return reply.fail(started.error());
   reply.ok(to_json(**started));
@@ -279,13 +287,15 @@ void handle_status(supervisor& s, const json& body, const responder& reply) {
     listed = std::move(*all);
   } else {
     const std::vector<std::string> all = {std::string(all_target)};
-    auto expanded = expand_targets(s, targets->empty() ? all : *targets,
-                                   with_declared ? target_scope::records_and_declared
-                                                 : target_scope::records);
+    auto expanded =
+        expand_targets(s, targets->empty() ? all : *targets,
+                       with_declared ? target_scope::records_and_declared : target_scope::records);
     if (!expanded) return reply.fail(expanded.error());
     for (auto& name : *expanded) {
-      if (const process_record* r = s.find(name)) listed.push_back(r);
-      else never_started.push_back(std::move(name));
+      if (const process_record* r = s.find(name))
+        listed.push_back(r);
+      else
+        never_started.push_back(std::move(name));
     }
   }
   json list = json::array();
@@ -337,8 +347,8 @@ void handle_restart(supervisor& s, process_waiters& w, timer_service& timers, co
   responder after_stop(nullptr, detached, [start_again, reply, name = *name](json stopped) mutable {
     // A stop waiter is answered ok with the record once the process is done.
     if (!stopped.value("ok", false))
-      return reply.fail(errc::internal, "unable to restart '" + name + "': stopping it failed: " +
-                                            stopped.dump());
+      return reply.fail(errc::internal,
+                        "unable to restart '" + name + "': stopping it failed: " + stopped.dump());
     start_again();
   });
   w.stop(*name, after_stop);
@@ -351,11 +361,14 @@ void handle_kill(supervisor& s, const json& body, const responder& reply) {
   int signo = SIGKILL;
   if (auto sig = body.find("signal"); sig != body.end() && !sig->is_null()) {
     std::optional<int> parsed;
-    if (sig->is_string()) parsed = parse_signal(sig->get<std::string>());
-    else if (sig->is_number_integer()) parsed = parse_signal(std::to_string(sig->get<long long>()));
+    if (sig->is_string())
+      parsed = parse_signal(sig->get<std::string>());
+    else if (sig->is_number_integer())
+      parsed = parse_signal(std::to_string(sig->get<long long>()));
     if (!parsed)
-      return reply.fail(errc::bad_request,
-                        "field 'signal' must be a signal name like \"SIGTERM\" or \"TERM\", or its number");
+      return reply.fail(
+          errc::bad_request,
+          "field 'signal' must be a signal name like \"SIGTERM\" or \"TERM\", or its number");
     signo = *parsed;
   }
   auto group = optional_bool(body, "group");
@@ -417,9 +430,8 @@ void answer_lines(supervisor& s, const std::string& name, line_request request,
                           out.journal(), request);
   if (!batch) return reply.fail(batch.error());
   if (wait && *wait > 0 && may_write && batch->lines.empty() && batch->skipped == 0) {
-    out.wait(reply.from().session, *wait, [&s, name, request, reply] {
-      answer_lines(s, name, request, std::nullopt, reply);
-    });
+    out.wait(reply.from().session, *wait,
+             [&s, name, request, reply] { answer_lines(s, name, request, std::nullopt, reply); });
     return;
   }
   // Nothing more will come: the process is done and every line was given.
@@ -429,9 +441,10 @@ void answer_lines(supervisor& s, const std::string& name, line_request request,
     if (request.streams[i] && batch->cursor[i] < out.stream(streams[i]).end()) done = false;
   json lines = json::array();
   for (auto& line : batch->lines)
-    lines.push_back({{"stream", line.stream == 0 ? "stdout" : "stderr"},
-                     {"text", std::move(line.text)},
-                     {"time", line.arrival.at ? json(to_rfc3339(*line.arrival.at)) : json(nullptr)}});
+    lines.push_back(
+        {{"stream", line.stream == 0 ? "stdout" : "stderr"},
+         {"text", std::move(line.text)},
+         {"time", line.arrival.at ? json(to_rfc3339(*line.arrival.at)) : json(nullptr)}});
   reply.ok({{"lines", std::move(lines)},
             {"cursor", {{"stdout", batch->cursor[0]}, {"stderr", batch->cursor[1]}}},
             {"skipped", batch->skipped},
@@ -455,7 +468,8 @@ void handle_logs(supervisor& s, const json& body, const responder& reply) {
     line_request request;
     std::string which = stream->value_or("both");
     if (which != "stdout" && which != "stderr" && which != "both")
-      return reply.fail(errc::bad_request, "field 'stream' must be \"stdout\", \"stderr\" or \"both\"");
+      return reply.fail(errc::bad_request,
+                        "field 'stream' must be \"stdout\", \"stderr\" or \"both\"");
     request.streams = {which != "stderr", which != "stdout"};
     if (*lines) {
       if (**lines < 0 || **lines > max_log_lines)
@@ -464,14 +478,17 @@ void handle_logs(supervisor& s, const json& body, const responder& reply) {
     }
     if (cursor_field != body.end() && !cursor_field->is_null()) {
       if (!cursor_field->is_object())
-        return reply.fail(errc::bad_request, "field 'cursor' must be an object {\"stdout\": offset, \"stderr\": offset}");
+        return reply.fail(
+            errc::bad_request,
+            "field 'cursor' must be an object {\"stdout\": offset, \"stderr\": offset}");
       std::array<std::uint64_t, 2> cursor{};
       const char* keys[] = {"stdout", "stderr"};
       for (std::size_t i = 0; i < 2; ++i) {
         auto v = cursor_field->find(keys[i]);
         if (v == cursor_field->end()) continue;
         if (!v->is_number_unsigned())
-          return reply.fail(errc::bad_request, std::string("field 'cursor.") + keys[i] + "' must be an offset, 0 or more");
+          return reply.fail(errc::bad_request, std::string("field 'cursor.") + keys[i] +
+                                                   "' must be an offset, 0 or more");
         cursor[i] = v->get<std::uint64_t>();
       }
       request.cursor = cursor;
@@ -491,7 +508,8 @@ void handle_logs(supervisor& s, const json& body, const responder& reply) {
   }
   std::string which = stream->value_or("stdout");
   if (which != "stdout" && which != "stderr")
-    return reply.fail(errc::bad_request, "field 'stream' must be \"stdout\", \"stderr\" or \"both\"");
+    return reply.fail(errc::bad_request,
+                      "field 'stream' must be \"stdout\", \"stderr\" or \"both\"");
   auto offset = optional_integer(body, "offset");
   if (!offset) return reply.fail(offset.error());
   auto max_bytes = optional_integer(body, "max_bytes");
@@ -499,7 +517,8 @@ void handle_logs(supervisor& s, const json& body, const responder& reply) {
   long long limit = max_bytes->value_or(default_log_bytes);
   if (limit < 0 || limit > max_log_bytes)
     return reply.fail(errc::out_of_range, "field 'max_bytes' must be between 0 and 1048576");
-  if (*offset && **offset < 0) return reply.fail(errc::out_of_range, "field 'offset' must not be negative");
+  if (*offset && **offset < 0)
+    return reply.fail(errc::out_of_range, "field 'offset' must not be negative");
   auto wait = optional_seconds(body, "wait");
   if (!wait) return reply.fail(wait.error());
   if (*wait && **wait > max_log_wait_seconds)

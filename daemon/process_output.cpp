@@ -17,16 +17,15 @@ json describe_stream(const rotating_log& log) {
 
 process_output::process_output(token, asio::io_context& io) : io_(io) {}
 
-result<std::shared_ptr<process_output>> process_output::open(asio::io_context& io,
-                                                             std::shared_ptr<const log_directory> dir,
-                                                             const std::string& name,
-                                                             log_limits limits) {
+result<std::shared_ptr<process_output>> process_output::open(
+    asio::io_context& io, std::shared_ptr<const log_directory> dir, const std::string& name,
+    log_limits limits) {
   auto out = std::make_shared<process_output>(token{}, io);
   const char* suffixes[] = {".out", ".err"};
   const char* labels[] = {"stdout", "stderr"};
   for (int i = 0; i < 2; ++i) {
-    out->streams_[i] = std::make_shared<rotating_log>(dir, name + suffixes[i],
-                                                      std::string(labels[i]) + " of '" + name + "'", limits);
+    out->streams_[i] = std::make_shared<rotating_log>(
+        dir, name + suffixes[i], std::string(labels[i]) + " of '" + name + "'", limits);
     if (auto st = out->streams_[i]->open(); !st) return st;
     out->journaled_end_[static_cast<std::size_t>(i)] = out->streams_[i]->end();
   }

@@ -20,10 +20,10 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "common/protocol.hpp"
 #include "daemon/log_directory.hpp"
 #include "daemon/output_journal.hpp"
 #include "daemon/output_pipe.hpp"
-#include "common/protocol.hpp"
 #include "daemon/rotating_log.hpp"
 
 namespace shoal {

@@ -19,15 +19,15 @@ struct process_spec {
   std::vector<std::string> argv;
   std::string cwd;  // empty: the daemon's own, as it is when the process starts
   std::vector<std::pair<std::string, std::string>> env;  // over the daemon's environment
-  restart_settings restart{};  // default: never restarted
+  restart_settings restart{};                            // default: never restarted
   // Set when the process runs as someone else than the daemon (run_as.hpp): a declared
   // program's user or group, root's `start` with them, any `start` by another user.
-  std::vector<std::string> exec_argv{};  // what to execute, when not argv itself (setpriv)
-  std::optional<uid_t> uid{};            // who it runs as; empty: the daemon's own uid
-  std::optional<gid_t> gid{};            // its group; empty: the daemon's own gid
-  std::string program{};                 // the declared program it is an instance of
-  int stop_signal = 15;                  // SIGTERM
-  std::optional<double> stop_timeout{};  // empty: the daemon's grace period
+  std::vector<std::string> exec_argv{};          // what to execute, when not argv itself (setpriv)
+  std::optional<uid_t> uid{};                    // who it runs as; empty: the daemon's own uid
+  std::optional<gid_t> gid{};                    // its group; empty: the daemon's own gid
+  std::string program{};                         // the declared program it is an instance of
+  int stop_signal = 15;                          // SIGTERM
+  std::optional<double> stop_timeout{};          // empty: the daemon's grace period
   std::optional<std::uint64_t> log_max_bytes{};  // empty: the daemon's default
   std::optional<int> log_backups{};
 

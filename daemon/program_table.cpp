@@ -26,10 +26,12 @@ result<json> program_table::reload() {
   return result;
 }
 
-void program_table::start_instance(const program_spec& p, const std::string& instance, json& failed) {
+void program_table::start_instance(const program_spec& p, const std::string& instance,
+                                   json& failed) {
   auto started = supervisor_.start(instance, p.instance_spec());
   if (!started) {
-    log::warning("program '{}': unable to start '{}': {}", p.name, instance, started.error().message());
+    log::warning("program '{}': unable to start '{}': {}", p.name, instance,
+                 started.error().message());
     failed.push_back({{"name", instance}, {"error", started.error().message()}});
   }
 }

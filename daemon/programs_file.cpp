@@ -65,8 +65,10 @@ key_index index_keys(std::string_view text) {
     } else if (c == '}' || c == ']') {
       if (!stack.empty()) stack.pop_back();
     } else if (c == ',') {
-      if (!stack.empty() && stack.back().object) stack.back().want_key = true;
-      else if (!stack.empty()) ++stack.back().index;
+      if (!stack.empty() && stack.back().object)
+        stack.back().want_key = true;
+      else if (!stack.empty())
+        ++stack.back().index;
     } else if (c == '"') {
       std::string s;
       std::size_t start_line = line;
@@ -74,10 +76,18 @@ key_index index_keys(std::string_view text) {
         if (text[i] == '\\' && i + 1 < text.size()) {
           ++i;
           switch (text[i]) {
-            case 'n': s += '\n'; break;
-            case 't': s += '\t'; break;
-            case 'u': s += "\\u"; break;  // rare in keys; kept escaped, it just won't match
-            default: s += text[i]; break;
+            case 'n':
+              s += '\n';
+              break;
+            case 't':
+              s += '\t';
+              break;
+            case 'u':
+              s += "\\u";
+              break;  // rare in keys; kept escaped, it just won't match
+            default:
+              s += text[i];
+              break;
           }
         } else {
           s += text[i];
@@ -118,8 +128,7 @@ class validator {
     auto bad = [&](std::string_view field, const std::string& why) {
       return fail(line_of(name, field), "program '" + name + "': " + why);
     };
-    if (!is_valid_name(name))
-      return bad({}, "the name must match " + std::string(name_rule));
+    if (!is_valid_name(name)) return bad({}, "the name must match " + std::string(name_rule));
     if (!body.is_object()) return bad({}, "must be an object of settings");
     static const std::set<std::string> known = {
         "argv",           "cwd",         "env",          "env_file",      "user",
@@ -154,7 +163,8 @@ class validator {
     env_vars vars;
     if (auto files = body.find("env_file"); files != body.end()) {
       std::vector<std::string> paths;
-      if (files->is_string()) paths.push_back(files->get<std::string>());
+      if (files->is_string())
+        paths.push_back(files->get<std::string>());
       else if (files->is_array())
         for (const auto& f : *files)
           paths.push_back(f.is_string() ? f.get<std::string>() : std::string());
@@ -199,17 +209,18 @@ class validator {
     if (p.credentials.changes_anything() && !p.process.cwd.empty())
       for (const auto& [k, v] : p.process.env)
         if (!is_shell_name(k))
-          return bad("env", "field 'env': variable '" + k + "' cannot reach a program with 'user' "
-                            "or 'group' and 'cwd' (it starts through a shell): a name must be "
-                            "letters, digits and '_', not starting with a digit");
+          return bad("env", "field 'env': variable '" + k +
+                                "' cannot reach a program with 'user' "
+                                "or 'group' and 'cwd' (it starts through a shell): a name must be "
+                                "letters, digits and '_', not starting with a digit");
     if (auto a = body.find("autostart"); a != body.end()) {
       if (!a->is_boolean()) return bad("autostart", "field 'autostart' must be true or false");
       p.autostart = a->get<bool>();
     }
     if (auto n = body.find("numprocs"); n != body.end()) {
       if (!n->is_number_integer() || n->get<long long>() < 1 || n->get<long long>() > max_numprocs)
-        return bad("numprocs", "field 'numprocs' must be an integer from 1 to " +
-                                   std::to_string(max_numprocs));
+        return bad("numprocs",
+                   "field 'numprocs' must be an integer from 1 to " + std::to_string(max_numprocs));
       p.numprocs = static_cast<int>(n->get<long long>());
       if (p.numprocs > 1 && !is_valid_name(name + "-" + std::to_string(p.numprocs)))
         return bad("numprocs", "instance name '" + name + "-" + std::to_string(p.numprocs) +
@@ -218,7 +229,8 @@ class validator {
     }
     if (auto r = body.find("restart"); r != body.end()) {
       auto mode = r->is_string() ? parse_restart_mode(r->get<std::string>()) : std::nullopt;
-      if (!mode) return bad("restart", "field 'restart' must be \"no\", \"on-failure\" or \"always\"");
+      if (!mode)
+        return bad("restart", "field 'restart' must be \"no\", \"on-failure\" or \"always\"");
       p.process.restart.mode = *mode;
     }
     if (auto m = body.find("restart_max"); m != body.end()) {
@@ -234,26 +246,33 @@ class validator {
     }
     if (auto s = body.find("stop_signal"); s != body.end()) {
       std::optional<int> signo;
-      if (s->is_string()) signo = parse_signal(s->get<std::string>());
-      else if (s->is_number_integer()) signo = parse_signal(std::to_string(s->get<long long>()));
+      if (s->is_string())
+        signo = parse_signal(s->get<std::string>());
+      else if (s->is_number_integer())
+        signo = parse_signal(std::to_string(s->get<long long>()));
       if (!signo || *signo == SIGKILL || *signo == SIGSTOP)
         return bad("stop_signal",
-                   "field 'stop_signal' must be a signal like \"SIGTERM\", \"INT\" or 1 (not KILL or STOP)");
+                   "field 'stop_signal' must be a signal like \"SIGTERM\", \"INT\" or 1 (not KILL "
+                   "or STOP)");
       p.process.stop_signal = *signo;
     }
     if (auto t = body.find("stop_timeout"); t != body.end()) {
       if (!t->is_number() || !std::isfinite(t->get<double>()) || t->get<double>() < 0 ||
           t->get<double>() > 86400)
-        return bad("stop_timeout", "field 'stop_timeout' must be a number of seconds from 0 to 86400");
+        return bad("stop_timeout",
+                   "field 'stop_timeout' must be a number of seconds from 0 to 86400");
       p.process.stop_timeout = t->get<double>();
     }
     if (auto m = body.find("log_max_bytes"); m != body.end()) {
       // A number of bytes, or a string with a K, M or G suffix as on the command line.
       std::optional<std::uint64_t> size;
-      if (m->is_number_unsigned()) size = m->get<std::uint64_t>();
-      else if (m->is_string()) size = parse_byte_size(m->get_ref<const std::string&>());
+      if (m->is_number_unsigned())
+        size = m->get<std::uint64_t>();
+      else if (m->is_string())
+        size = parse_byte_size(m->get_ref<const std::string&>());
       if (!size || !valid_log_max_bytes(*size))
-        return bad("log_max_bytes", "field 'log_max_bytes' must be " + std::string(log_max_bytes_rule) +
+        return bad("log_max_bytes", "field 'log_max_bytes' must be " +
+                                        std::string(log_max_bytes_rule) +
                                         ", as a number or a string like \"10M\"");
       p.process.log_max_bytes = *size;
     }
@@ -287,7 +306,8 @@ process_spec program_spec::instance_spec() const {
   // A program that runs as another user finds that user's HOME, USER, LOGNAME and SHELL, as
   // after a login; its own `env` still wins.
   if (credentials.uid)
-    if (auto who = find_account(*credentials.uid)) spec.env = with_account_environment(std::move(spec.env), *who);
+    if (auto who = find_account(*credentials.uid))
+      spec.env = with_account_environment(std::move(spec.env), *who);
   return spec;
 }
 
@@ -307,7 +327,8 @@ result<std::vector<program_spec>> parse_programs(std::string_view text, std::str
     // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 5: ...";
     // keep only the reason after the position, and give the line ourselves.
     std::string reason = e.what();
-    if (auto colon = reason.find(": "); colon != std::string::npos) reason = reason.substr(colon + 2);
+    if (auto colon = reason.find(": "); colon != std::string::npos)
+      reason = reason.substr(colon + 2);
     std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     return status{errc::bad_request, std::string(origin) + ":" +
                                          std::to_string(line_of_offset(text, offset)) +
@@ -343,10 +364,13 @@ result<std::vector<program_spec>> parse_programs(std::string_view text, std::str
 
 result<std::vector<program_spec>> load_programs_file(const std::string& path, bool as_root) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return status::from_errno(errc::not_found, "unable to read programs file '" + path + "'", errno);
+  if (!in)
+    return status::from_errno(errc::not_found, "unable to read programs file '" + path + "'",
+                              errno);
   std::ostringstream buf;
   buf << in.rdbuf();
-  if (in.bad()) return status::from_errno(errc::internal, "unable to read programs file '" + path + "'", errno);
+  if (in.bad())
+    return status::from_errno(errc::internal, "unable to read programs file '" + path + "'", errno);
   return parse_programs(buf.str(), path, as_root);
 }
 

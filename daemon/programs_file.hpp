@@ -15,10 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.hpp"
 #include "daemon/process_spec.hpp"
 #include "daemon/restart_policy.hpp"
 #include "daemon/run_as.hpp"
-#include "common/status.hpp"
 
 namespace shoal {
 
@@ -35,8 +35,8 @@ struct program_spec {
     spec.restart.mode = restart_mode::on_failure;
     return spec;
   }();
-  std::optional<std::string> user, group;                   // as written, for people
-  run_as credentials;                                        // resolved when the file is read
+  std::optional<std::string> user, group;  // as written, for people
+  run_as credentials;                      // resolved when the file is read
   bool autostart = true;
   int numprocs = 1;
 
@@ -46,7 +46,9 @@ struct program_spec {
   std::vector<std::string> instance_names() const;
   // What to execute: argv, behind setpriv when the program sets a user or group (run_as.hpp),
   // which then also enters cwd.
-  std::vector<std::string> spawn_argv() const { return credentials.wrap(process.argv, process.cwd); }
+  std::vector<std::string> spawn_argv() const {
+    return credentials.wrap(process.argv, process.cwd);
+  }
   // What each instance is started with.
   process_spec instance_spec() const;
 };

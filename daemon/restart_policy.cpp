@@ -9,9 +9,12 @@ namespace shoal {
 
 std::string_view to_string(restart_mode m) {
   switch (m) {
-    case restart_mode::no: return "no";
-    case restart_mode::on_failure: return "on-failure";
-    case restart_mode::always: return "always";
+    case restart_mode::no:
+      return "no";
+    case restart_mode::on_failure:
+      return "on-failure";
+    case restart_mode::always:
+      return "always";
   }
   return "no";
 }

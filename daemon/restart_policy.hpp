@@ -24,7 +24,7 @@ std::optional<restart_mode> parse_restart_mode(std::string_view text);
 
 struct restart_settings {
   restart_mode mode = restart_mode::no;
-  int max_restarts = 5;   // restarts allowed within `window_seconds`
+  int max_restarts = 5;  // restarts allowed within `window_seconds`
   double window_seconds = 300;
 
   bool operator==(const restart_settings&) const = default;

@@ -30,8 +30,9 @@ std::pair<std::size_t, int> write_all(int fd, std::string_view data) {
 }  // namespace
 
 std::string rotating_log::failure(const char* action, int err) const {
-  return status::from_errno(errc::internal, std::string("unable to ") + action + " log file '" +
-                                                dir_->path_of(file_) + "'", err)
+  return status::from_errno(
+             errc::internal,
+             std::string("unable to ") + action + " log file '" + dir_->path_of(file_) + "'", err)
       .message();
 }
 
@@ -43,8 +44,7 @@ status rotating_log::open() {
   auto fd = dir_->open_append(file_);
   if (!fd) return fd.error();
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0)
-    return {errc::internal, failure("inspect", errno)};
+  if (::fstat(fd->get(), &st) != 0) return {errc::internal, failure("inspect", errno)};
   fd_ = std::move(*fd);
   size_ = static_cast<std::uint64_t>(st.st_size);
   rescan_backups();
@@ -53,7 +53,8 @@ status rotating_log::open() {
 
 void rotating_log::rescan_backups() {
   backups_.clear();
-  for (int i = 1; i <= limits_.backups; ++i) backups_.push_back(dir_->size_of(numbered(i)).value_or(0));
+  for (int i = 1; i <= limits_.backups; ++i)
+    backups_.push_back(dir_->size_of(numbered(i)).value_or(0));
   while (!backups_.empty() && backups_.back() == 0) backups_.pop_back();
   // The current file starts where the backups end, so the oldest byte on disk is offset 0.
   base_ = std::accumulate(backups_.begin(), backups_.end(), std::uint64_t{0});
@@ -125,7 +126,8 @@ bool rotating_log::rotate() {
     for (std::size_t i = static_cast<std::size_t>(limits_.backups) - 1; i >= 1; --i) {
       auto moved = dir_->rename(numbered(i), numbered(i + 1));
       // A backup that could not move is overwritten by the next one; reads notice the hole.
-      if (!moved && moved.code() != errc::not_found) log::warning("{}: {}", label_, moved.message());
+      if (!moved && moved.code() != errc::not_found)
+        log::warning("{}: {}", label_, moved.message());
     }
     auto moved = dir_->rename(file_, numbered(1));
     if (!moved && moved.code() != errc::not_found) {
@@ -171,7 +173,8 @@ result<log_chunk> rotating_log::read(std::optional<std::uint64_t> from, std::siz
 
   // The files oldest first, each with the logical offset of its first byte.
   std::vector<std::pair<std::string, std::uint64_t>> files;
-  for (std::size_t i = backups_.size(); i >= 1; --i) files.emplace_back(numbered(i), backups_[i - 1]);
+  for (std::size_t i = backups_.size(); i >= 1; --i)
+    files.emplace_back(numbered(i), backups_[i - 1]);
   files.emplace_back(file_, size_);
   std::uint64_t file_start = first;
   for (const auto& [name, size] : files) {
@@ -220,7 +223,8 @@ void rotating_log::failed(const std::string& what, std::size_t dropped) {
   ++episode_failures_;
   episode_dropped_ += dropped;
   if (episode_failures_ == 1)
-    log::warning("{}: {}; its output is dropped (and counted) until a write succeeds", label_, what);
+    log::warning("{}: {}; its output is dropped (and counted) until a write succeeds", label_,
+                 what);
 }
 
 void rotating_log::succeeded() {

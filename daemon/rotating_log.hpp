@@ -27,10 +27,10 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/log_directory.hpp"
 #include "common/log_limits.hpp"
 #include "common/status.hpp"
 #include "common/unique_fd.hpp"
+#include "daemon/log_directory.hpp"
 
 namespace shoal {
 

@@ -42,8 +42,7 @@ result<sd_notifier> sd_notifier::for_address(std::string_view address) {
                                          "': path longer than " + std::to_string(capacity - 1) +
                                          " bytes");
   std::memcpy(n.address_.sun_path, address.data(), address.size());
-  n.address_length_ =
-      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size() + 1);
+  n.address_length_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size() + 1);
   return n;
 }
 
@@ -53,9 +52,9 @@ status sd_notifier::send(std::string_view assignments) const {
   // care if the manager goes away between messages.
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return status::from_errno(errc::internal, "unable to notify '" + address_text_ +
-                                                  "': cannot create a datagram socket",
-                              errno);
+    return status::from_errno(
+        errc::internal, "unable to notify '" + address_text_ + "': cannot create a datagram socket",
+        errno);
   // The manager drains its queue quickly; a full one must not hang the event loop for long.
   timeval limit{1, 0};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
@@ -79,8 +78,6 @@ status sd_notifier::set_status(std::string_view text) const {
   return send(line);
 }
 
-status sd_notifier::main_pid(pid_t pid) const {
-  return send("MAINPID=" + std::to_string(pid));
-}
+status sd_notifier::main_pid(pid_t pid) const { return send("MAINPID=" + std::to_string(pid)); }
 
 }  // namespace shoal

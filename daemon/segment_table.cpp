@@ -57,17 +57,19 @@ status segment_table::validate(const std::byte* base, std::size_t size) {
   std::vector<std::string_view> names;
   for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
     const auto& e = *reinterpret_cast<const layout::entry*>(base + layout::entry_table_offset +
-                                                             std::size_t{i} * layout::entry_size);
+                                                            std::size_t{i} * layout::entry_size);
     if (e.state == layout::entry_free) continue;
     std::string where = "entry " + std::to_string(i);
     if (e.state != layout::entry_ready) return bad(where + " has an unknown state");
     auto name = name_of(e);
     if (name.size() == layout::name_capacity || !is_valid_name(name))
       return bad(where + " has an invalid name");
-    std::size_t width = e.kind == layout::kind_lock ? sizeof(layout::lock_state) : layout::typecode_size(e.typecode);
+    std::size_t width = e.kind == layout::kind_lock ? sizeof(layout::lock_state)
+                                                    : layout::typecode_size(e.typecode);
     if (e.kind == layout::kind_lock ? e.typecode != 0 : width == 0)
       return bad(where + " ('" + std::string(name) + "') has an unknown typecode");
-    if ((e.kind != layout::kind_value && e.kind != layout::kind_array && e.kind != layout::kind_lock) ||
+    if ((e.kind != layout::kind_value && e.kind != layout::kind_array &&
+         e.kind != layout::kind_lock) ||
         (e.kind != layout::kind_array && e.length != 1) || e.length == 0 || e.length > size / width)
       return bad(where + " ('" + std::string(name) + "') has an invalid kind or length");
     if (e.offset % layout::data_alignment != 0 || e.offset < h.data_offset ||
@@ -114,7 +116,8 @@ result<const layout::entry*> segment_table::create(std::string_view name, const 
   return publish(e);
 }
 
-result<const layout::entry*> segment_table::create_zeroed(std::string_view name, const typecode_info& type,
+result<const layout::entry*> segment_table::create_zeroed(std::string_view name,
+                                                          const typecode_info& type,
                                                           std::uint8_t kind, std::uint64_t length) {
   auto slot_ptr = allocate(name, kind, type.code, length, length * type.size);
   if (!slot_ptr) return slot_ptr.error();
@@ -137,8 +140,9 @@ const layout::entry* segment_table::publish(layout::entry* e) {
   return e;
 }
 
-result<layout::entry*> segment_table::allocate(std::string_view name, std::uint8_t kind, char typecode,
-                                               std::uint64_t length, std::uint64_t bytes) {
+result<layout::entry*> segment_table::allocate(std::string_view name, std::uint8_t kind,
+                                               char typecode, std::uint64_t length,
+                                               std::uint64_t bytes) {
   auto& h = header();
   if (find(name)) return status{errc::already_exists, "'" + std::string(name) + "' already exists"};
   if (free_slots_.empty())
@@ -157,8 +161,9 @@ result<layout::entry*> segment_table::allocate(std::string_view name, std::uint8
     at = std::max(at, offset + capacity);
   }
   if (!found && (at > h.size || h.size - at < need))
-    return status{errc::no_space, "cannot create '" + std::string(name) + "': the shared segment has no " +
-                                      std::to_string(need) + " free bytes left (size it with --shm-size)"};
+    return status{errc::no_space, "cannot create '" + std::string(name) +
+                                      "': the shared segment has no " + std::to_string(need) +
+                                      " free bytes left (size it with --shm-size)"};
   std::uint32_t index = free_slots_.back();
   free_slots_.pop_back();
   layout::entry* free_slot = slot(index);
@@ -182,10 +187,11 @@ void segment_table::remove(const layout::entry* e) {
   std::atomic_ref(slot_ptr->state).store(layout::entry_free, std::memory_order_release);
   std::atomic_ref(header().generation).fetch_add(1);
   auto index = static_cast<std::uint32_t>(
-      (reinterpret_cast<std::byte*>(slot_ptr) - base_ - layout::entry_table_offset) / layout::entry_size);
+      (reinterpret_cast<std::byte*>(slot_ptr) - base_ - layout::entry_table_offset) /
+      layout::entry_size);
   // The lowest free slot stays last, as at start-up.
-  free_slots_.insert(std::upper_bound(free_slots_.begin(), free_slots_.end(), index, std::greater<>()),
-                     index);
+  free_slots_.insert(
+      std::upper_bound(free_slots_.begin(), free_slots_.end(), index, std::greater<>()), index);
 }
 
 std::vector<const layout::entry*> segment_table::entries() const {
@@ -193,8 +199,9 @@ std::vector<const layout::entry*> segment_table::entries() const {
   auto& h = *reinterpret_cast<const layout::header*>(base_);
   for (std::uint32_t i = 0; i < h.entry_capacity; ++i)
     if (load_state(*slot(i)) == layout::entry_ready) out.push_back(slot(i));
-  std::sort(out.begin(), out.end(),
-            [](const layout::entry* a, const layout::entry* b) { return name_of(*a) < name_of(*b); });
+  std::sort(out.begin(), out.end(), [](const layout::entry* a, const layout::entry* b) {
+    return name_of(*a) < name_of(*b);
+  });
   return out;
 }
 

@@ -11,9 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "shoal/segment_layout.hpp"
 #include "common/status.hpp"
 #include "common/typecodes.hpp"
+#include "shoal/segment_layout.hpp"
 
 namespace shoal {
 

@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "daemon/log.hpp"
 #include "common/unique_fd.hpp"
+#include "daemon/log.hpp"
 
 namespace shoal {
 namespace {
@@ -54,7 +54,8 @@ status server::listen(const std::string& path) {
       return {errc::already_exists, "another shoald is already serving '" + path +
                                         "'; stop it first or choose another --socket"};
     if (live < 0 && errno != ENOENT)
-      return status::from_errno(errc::internal, "unable to probe existing socket '" + path + "'", errno);
+      return status::from_errno(errc::internal, "unable to probe existing socket '" + path + "'",
+                                errno);
     log::info("replacing stale socket '{}' left by a daemon that is gone", path);
     ::unlink(path.c_str());
   }
@@ -92,7 +93,8 @@ void server::start_accepting() { accept_next(); }
 
 void server::accept_next() {
   if (!acceptor_.is_open()) return;
-  acceptor_.async_accept([this](const std::error_code& ec, asio::local::stream_protocol::socket socket) {
+  acceptor_.async_accept([this](const std::error_code& ec,
+                                asio::local::stream_protocol::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (ec) {
       accept_failed(ec);
@@ -117,14 +119,16 @@ void server::accept_next() {
     std::weak_ptr<server*> alive = self_;
     auto s = std::make_shared<session>(std::move(socket), dispatcher_, budget_, who,
                                        [alive](std::uint64_t gone) {
-                                         if (auto self = alive.lock()) (*self)->sessions_.erase(gone);
+                                         if (auto self = alive.lock())
+                                           (*self)->sessions_.erase(gone);
                                        });
     sessions_.emplace(id, s);
-    status verdict = credentials ? status{}
-                                 : status{errc::permission_denied, credentials.error().message()};
+    status verdict =
+        credentials ? status{} : status{errc::permission_denied, credentials.error().message()};
     if (verdict && access_check_) verdict = access_check_(*credentials);
     if (!verdict) {
-      log::warning("refused connection from pid {} uid {}: {}", who.pid, who.uid, verdict.message());
+      log::warning("refused connection from pid {} uid {}: {}", who.pid, who.uid,
+                   verdict.message());
       s->refuse(verdict);
       accept_next();
       return;
@@ -146,9 +150,11 @@ void server::accept_failed(const std::error_code& ec) {
         why += " (RLIMIT_NOFILE is " + std::to_string(lim.rlim_cur) +
                "; connections wait until clients disconnect or the limit is raised)";
     }
-    log::warning("unable to accept a connection on '{}': {}; retrying every {} ms{}", path_, why, retry.count(),
-                 *held_back ? " (" + std::to_string(*held_back) + " more failure(s) since the last report)"
-                            : std::string());
+    log::warning("unable to accept a connection on '{}': {}; retrying every {} ms{}", path_, why,
+                 retry.count(),
+                 *held_back
+                     ? " (" + std::to_string(*held_back) + " more failure(s) since the last report)"
+                     : std::string());
   }
   retry_timer_.expires_after(retry);
   retry_timer_.async_wait([this](const std::error_code& e) {

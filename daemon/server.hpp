@@ -29,7 +29,8 @@ class server {
   using access_check = std::function<status(const peer_credentials&)>;
 
   // `max_queued_bytes`: the cap of the client_budget every session shares.
-  server(asio::io_context& io, dispatcher& d, std::size_t max_queued_bytes = default_max_queued_bytes);
+  server(asio::io_context& io, dispatcher& d,
+         std::size_t max_queued_bytes = default_max_queued_bytes);
   ~server();
 
   // Binds `path`, mode 0600. Refuses when a live daemon answers there; replaces a stale

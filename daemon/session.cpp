@@ -42,16 +42,21 @@ struct waiting_request {
   }
 };
 
-session::session(socket_type socket, dispatcher& d, client_budget& budget, peer who, closed_fn on_closed)
-    : socket_(std::move(socket)), dispatcher_(d), budget_(budget), peer_(who), on_closed_(std::move(on_closed)) {}
+session::session(socket_type socket, dispatcher& d, client_budget& budget, peer who,
+                 closed_fn on_closed)
+    : socket_(std::move(socket)),
+      dispatcher_(d),
+      budget_(budget),
+      peer_(who),
+      on_closed_(std::move(on_closed)) {}
 
 void session::start() {
   // Reads are tried only once the socket is readable, and must never wait.
   std::error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) {
-    log::warning("session {} (pid {}): unable to make the connection non-blocking: {}", id(), peer_.pid,
-                 ec.message());
+    log::warning("session {} (pid {}): unable to make the connection non-blocking: {}", id(),
+                 peer_.pid, ec.message());
     close();
     return;
   }
@@ -60,15 +65,16 @@ void session::start() {
 
 void session::read_next() {
   if (closed_ || close_after_write_) return;
-  socket_.async_wait(socket_type::wait_read, [self = shared_from_this()](const std::error_code& ec) {
-    if (ec) {
-      if (ec != asio::error::operation_aborted)
-        log::debug("session {}: waiting to read failed: {}", self->id(), ec.message());
-      self->close();
-      return;
-    }
-    self->on_readable();
-  });
+  socket_.async_wait(
+      socket_type::wait_read, [self = shared_from_this()](const std::error_code& ec) {
+        if (ec) {
+          if (ec != asio::error::operation_aborted)
+            log::debug("session {}: waiting to read failed: {}", self->id(), ec.message());
+          self->close();
+          return;
+        }
+        self->on_readable();
+      });
 }
 
 void session::on_readable() {
@@ -89,7 +95,8 @@ void session::on_readable() {
     return;
   }
   if (ec) {
-    if (ec != asio::error::connection_reset) log::debug("session {}: read failed: {}", id(), ec.message());
+    if (ec != asio::error::connection_reset)
+      log::debug("session {}: read failed: {}", id(), ec.message());
     close();
     return;
   }
@@ -104,8 +111,8 @@ void session::handle_next() {
   if (newline == std::string::npos) {
     unsearched_ = input_.size();
     if (input_.size() - handled_ > max_line_bytes) {
-      refuse({errc::too_large,
-              "request line exceeds " + std::to_string(max_line_bytes) + " bytes; closing the connection"});
+      refuse({errc::too_large, "request line exceeds " + std::to_string(max_line_bytes) +
+                                   " bytes; closing the connection"});
       return;
     }
     if (handled_ == input_.size()) {
@@ -121,8 +128,8 @@ void session::handle_next() {
     return;
   }
   if (newline - handled_ > max_line_bytes) {
-    refuse({errc::too_large,
-            "request line exceeds " + std::to_string(max_line_bytes) + " bytes; closing the connection"});
+    refuse({errc::too_large, "request line exceeds " + std::to_string(max_line_bytes) +
+                                 " bytes; closing the connection"});
     return;
   }
   std::string_view line(input_.data() + handled_, newline - handled_);
@@ -184,8 +191,10 @@ void session::refuse(const status& error) {
   if (closed_) return;
   // While earlier replies are still going out, what the client sends is read and dropped: a
   // client blocked writing to us would otherwise never get to read them, nor the refusal.
-  if (writing_) discard_input();
-  else linger();
+  if (writing_)
+    discard_input();
+  else
+    linger();
 }
 
 // Closing a Unix socket whose receive queue holds unread bytes makes the peer's next read fail
@@ -209,18 +218,19 @@ void session::discard_input() {
   if (closed_ || discarding_) return;
   discarding_ = true;
   input_.resize(4096);
-  socket_.async_read_some(asio::buffer(input_), [self = shared_from_this()](const std::error_code& ec,
-                                                                           std::size_t n) {
-    self->discarding_ = false;
-    if (!self->linger_timer_) {
-      if (ec == asio::error::eof) return;  // nothing more to drop; the replies still go out
-      if (ec) return self->close();
-      return self->discard_input();
-    }
-    self->discarded_ += n;
-    if (ec || self->discarded_ > linger_bytes) return self->close();
-    self->discard_input();
-  });
+  socket_.async_read_some(asio::buffer(input_),
+                          [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
+                            self->discarding_ = false;
+                            if (!self->linger_timer_) {
+                              if (ec == asio::error::eof)
+                                return;  // nothing more to drop; the replies still go out
+                              if (ec) return self->close();
+                              return self->discard_input();
+                            }
+                            self->discarded_ += n;
+                            if (ec || self->discarded_ > linger_bytes) return self->close();
+                            self->discard_input();
+                          });
 }
 
 void session::write_next() {
@@ -242,7 +252,8 @@ void session::write_next() {
                         self->close();
                         return;
                       }
-                      self->output_bytes_ -= resident_bytes(self->output_.front()) + queued_line_overhead;
+                      self->output_bytes_ -=
+                          resident_bytes(self->output_.front()) + queued_line_overhead;
                       self->output_.pop_front();
                       self->account();
                       self->write_next();
@@ -258,11 +269,13 @@ void session::account() {
 void session::cut_off() {
   if (closed_) return;
   log::warning(
-      "disconnecting client pid {} uid {}, which holds the most memory: {} bytes ({} of replies it has "
-      "not read, {} of requests not yet handled, {} for requests waiting for an answer); all clients hold "
+      "disconnecting client pid {} uid {}, which holds the most memory: {} bytes ({} of replies it "
+      "has "
+      "not read, {} of requests not yet handled, {} for requests waiting for an answer); all "
+      "clients hold "
       "{} bytes, over --max-queued-bytes {}",
-      peer_.pid, peer_.uid, held_, output_bytes_, resident_bytes(input_), waiting_bytes_, budget_.held(),
-      budget_.cap());
+      peer_.pid, peer_.uid, held_, output_bytes_, resident_bytes(input_), waiting_bytes_,
+      budget_.held(), budget_.cap());
   close();
 }
 

@@ -69,7 +69,7 @@ class session : public std::enable_shared_from_this<session> {
   std::size_t unsearched_ = 0;
   std::unique_ptr<asio::steady_timer> linger_timer_;  // bounds linger(); set only while it runs
   std::size_t discarded_ = 0;
-  bool discarding_ = false;  // a discard_input() read is in flight
+  bool discarding_ = false;         // a discard_input() read is in flight
   std::deque<std::string> output_;  // front() is being written while writing_
   std::size_t output_bytes_ = 0;    // charged for output_, queued_line_overhead included
   std::size_t waiting_bytes_ = 0;   // charged for requests whose responder someone still keeps

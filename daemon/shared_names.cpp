@@ -30,8 +30,8 @@ result<std::string> random_base_name() {
     ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0)
-      return status::from_errno(errc::internal, "unable to draw a random name for the shared segment",
-                                errno);
+      return status::from_errno(errc::internal,
+                                "unable to draw a random name for the shared segment", errno);
     got += static_cast<std::size_t>(n);
   }
   std::string name(prefix);
@@ -60,7 +60,9 @@ instance_names names_for_base(const std::string& base) { return {base, base + "-
 
 std::string segment_file(const std::string& shm_name) { return "/dev/shm" + shm_name; }
 
-std::string semaphore_file(const std::string& lock_name) { return "/dev/shm/sem." + lock_name.substr(1); }
+std::string semaphore_file(const std::string& lock_name) {
+  return "/dev/shm/sem." + lock_name.substr(1);
+}
 
 result<std::optional<uid_t>> file_owner(const std::string& path) {
   struct stat st {};

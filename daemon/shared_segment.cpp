@@ -35,7 +35,8 @@ status check_private(const struct stat& st, const std::string& what) {
     return {errc::permission_denied, "refusing to use " + what + ": it belongs to uid " +
                                          std::to_string(st.st_uid) + ", not to uid " +
                                          std::to_string(::geteuid()) + " that runs this daemon"};
-  if (!S_ISREG(st.st_mode)) return {errc::internal, "refusing to use " + what + ": it is not a regular file"};
+  if (!S_ISREG(st.st_mode))
+    return {errc::internal, "refusing to use " + what + ": it is not a regular file"};
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
@@ -58,8 +59,9 @@ result<std::unique_ptr<shared_segment>> shared_segment::open(const std::string& 
   int fd = ::shm_open(name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) return status::from_errno(errc::internal, "unable to open existing " + what, errno);
   fd_closer closer{fd};
-  struct stat st{};
-  if (::fstat(fd, &st) != 0) return status::from_errno(errc::internal, "unable to inspect " + what, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return status::from_errno(errc::internal, "unable to inspect " + what, errno);
   if (auto ok = check_private(st, what); !ok.ok()) return ok;
   if (static_cast<std::size_t>(st.st_size) != size)
     return status{errc::internal,
@@ -76,15 +78,17 @@ result<std::unique_ptr<shared_segment>> shared_segment::open(const std::string& 
   return std::unique_ptr<shared_segment>(new shared_segment(name, *base, size, true));
 }
 
-result<std::unique_ptr<shared_segment>> shared_segment::create(const std::string& name, std::size_t size) {
+result<std::unique_ptr<shared_segment>> shared_segment::create(const std::string& name,
+                                                               std::size_t size) {
   const std::string what = describe_shm(name);
   int fd = ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    if (errno == EEXIST) return status{errc::already_exists, "unable to create " + what + ": it exists"};
+    if (errno == EEXIST)
+      return status{errc::already_exists, "unable to create " + what + ": it exists"};
     return status::from_errno(errc::internal, "unable to create " + what, errno);
   }
   fd_closer closer{fd};
-  struct stat st{};
+  struct stat st {};
   // The umask may have narrowed the mode, never widened it; set exactly 0600 anyway.
   if (::fchmod(fd, 0600) != 0 || ::fstat(fd, &st) != 0) {
     int err = errno;
@@ -117,14 +121,14 @@ status shared_segment::remove(const std::string& name) {
     if (errno == ENOENT) return {};
     return status::from_errno(errc::internal, "unable to open " + what + " to remove it", errno);
   }
-  struct stat st{};
+  struct stat st {};
   int rc = ::fstat(fd, &st);
   int err = errno;
   ::close(fd);
   if (rc != 0) return status::from_errno(errc::internal, "unable to inspect " + what, err);
   if (st.st_uid != ::geteuid())
-    return {errc::permission_denied, "refusing to remove " + what + ": it belongs to uid " +
-                                         std::to_string(st.st_uid)};
+    return {errc::permission_denied,
+            "refusing to remove " + what + ": it belongs to uid " + std::to_string(st.st_uid)};
   if (::shm_unlink(name.c_str()) != 0 && errno != ENOENT)
     return status::from_errno(errc::internal, "unable to remove " + what, errno);
   return {};
@@ -135,8 +139,9 @@ std::vector<std::string> shared_segment::lock_names(const std::string& name) {
   int fd = ::shm_open(name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) return names;
   fd_closer closer{fd};
-  struct stat st{};
-  if (::fstat(fd, &st) != 0 || !check_private(st, describe_shm(name)).ok() || st.st_size <= 0) return names;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !check_private(st, describe_shm(name)).ok() || st.st_size <= 0)
+    return names;
   auto size = static_cast<std::size_t>(st.st_size);
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) return names;
@@ -145,7 +150,8 @@ std::vector<std::string> shared_segment::lock_names(const std::string& name) {
     // validate() checked every published entry; nothing writes this mapping.
     segment_table table(base);
     for (const layout::entry* e : table.entries())
-      if (e->kind == layout::kind_lock) names.emplace_back(e->name, strnlen(e->name, layout::name_capacity));
+      if (e->kind == layout::kind_lock)
+        names.emplace_back(e->name, strnlen(e->name, layout::name_capacity));
   }
   ::munmap(base, size);
   return names;

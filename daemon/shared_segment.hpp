@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/segment_table.hpp"
 #include "common/status.hpp"
+#include "daemon/segment_table.hpp"
 
 namespace shoal {
 

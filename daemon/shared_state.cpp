@@ -24,14 +24,15 @@ bool held_by_someone_else(const status& s) { return s.code() == errc::permission
 // file, a symlink, a directory. lstat, not open, so nothing of theirs is even opened.
 status check_names_are_ours(const instance_names& names) {
   const uid_t self = ::geteuid();
-  for (const auto& [path, what] : {std::pair{segment_file(names.shm), "shared segment '" + names.shm + "'"},
-                                   std::pair{semaphore_file(names.lock), "lock semaphore '" + names.lock + "'"}}) {
+  for (const auto& [path, what] :
+       {std::pair{segment_file(names.shm), "shared segment '" + names.shm + "'"},
+        std::pair{semaphore_file(names.lock), "lock semaphore '" + names.lock + "'"}}) {
     auto owner = file_owner(path);
     if (!owner) return owner.error();
     if (*owner && **owner != self)
-      return {errc::permission_denied,
-              what + " (" + path + ") belongs to uid " + std::to_string(**owner) + ", not to uid " +
-                  std::to_string(self) + " that runs this daemon"};
+      return {errc::permission_denied, what + " (" + path + ") belongs to uid " +
+                                           std::to_string(**owner) + ", not to uid " +
+                                           std::to_string(self) + " that runs this daemon"};
   }
   return {};
 }
@@ -43,7 +44,8 @@ status remove_if_ours(const std::string& path, const std::string& what, Remover 
   auto owner = file_owner(path);
   if (!owner) return owner.error();
   if (*owner && **owner != ::geteuid()) {
-    log::warning("{} ({}) belongs to uid {}, not to uid {}: left alone", what, path, **owner, ::geteuid());
+    log::warning("{} ({}) belongs to uid {}, not to uid {}: left alone", what, path, **owner,
+                 ::geteuid());
     return {};
   }
   return *owner ? remover() : status{};
@@ -54,8 +56,9 @@ status remove_named_locks(const instance_names& names) {
   status first_failure;
   for (const auto& lock_name : shared_segment::lock_names(names.shm)) {
     auto semaphore = named_lock_semaphore(names.lock, lock_name);
-    auto removed = remove_if_ours(semaphore_file(semaphore), "semaphore of lock '" + lock_name + "'",
-                                  [&] { return named_lock::remove(semaphore); });
+    auto removed =
+        remove_if_ours(semaphore_file(semaphore), "semaphore of lock '" + lock_name + "'",
+                       [&] { return named_lock::remove(semaphore); });
     if (!removed && first_failure) first_failure = removed;
   }
   return first_failure;
@@ -81,7 +84,8 @@ result<object_pair> open_pair(const instance_names& names, std::size_t size, boo
 
 // Both objects under a new random base name, `carry`'s values copied in, the name recorded
 // last: a crash before that leaves the earlier record, and its values, as they were.
-result<object_pair> create_pair(state_directory& dir, std::size_t size, const shared_segment* carry) {
+result<object_pair> create_pair(state_directory& dir, std::size_t size,
+                                const shared_segment* carry) {
   auto base = random_base_name();
   if (!base) return base.error();
   auto names = names_for_base(*base);
@@ -145,7 +149,8 @@ result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, c
     if (!recorded->empty()) {
       carried = carry != nullptr;
       carry.reset();
-      if (auto removed = remove_ours(names_for_base(*recorded)); !removed) log::warning("{}", removed.message());
+      if (auto removed = remove_ours(names_for_base(*recorded)); !removed)
+        log::warning("{}", removed.message());
       log::warning("moved to shared segment {} and lock {}, as another user holds the name {}{}",
                    pair->segment->name(), pair->lock->name(), *recorded,
                    carried ? "; values carried over" : "");
@@ -160,11 +165,13 @@ result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, c
   }
   const bool holds_values = segment->adopted() || carried;
   if (holds_values)
-    log::info("adopted shared segment {} ({} bytes, {} entries) and lock {}", segment->name(), cfg.shm_size,
-              segment->table().entries().size(), lock->name());
+    log::info("adopted shared segment {} ({} bytes, {} entries) and lock {}", segment->name(),
+              cfg.shm_size, segment->table().entries().size(), lock->name());
   else
-    log::info("created shared segment {} ({} bytes) and lock {}", segment->name(), cfg.shm_size, lock->name());
-  auto state = std::unique_ptr<shared_state>(new shared_state(std::move(segment), std::move(lock), io));
+    log::info("created shared segment {} ({} bytes) and lock {}", segment->name(), cfg.shm_size,
+              lock->name());
+  auto state =
+      std::unique_ptr<shared_state>(new shared_state(std::move(segment), std::move(lock), io));
   state->holds_values_ = holds_values;
   if (auto adopted = state->locks_.adopt(); !adopted) return adopted;
   state->keeper_.start();
@@ -185,8 +192,8 @@ void shared_state::discard_if_created() {
   named_lock::remove(lock_->name());
 }
 
-shared_state::shared_state(std::unique_ptr<shared_segment> segment, std::unique_ptr<named_lock> lock,
-                           asio::io_context& io)
+shared_state::shared_state(std::unique_ptr<shared_segment> segment,
+                           std::unique_ptr<named_lock> lock, asio::io_context& io)
     : segment_(std::move(segment)),
       lock_(std::move(lock)),
       keeper_(io, *lock_, segment_->header().lock),

@@ -1,6 +1,7 @@
 // Everything shared with children: the segment, the lock semaphore, the keeper that makes the
-// lock robust, the named locks, and the value_*/array_*/lock_* ops. The daemon opens it at start-up, before it
-// listens; failures then are fatal with a clear message. docs/segment-layout.md describes it.
+// lock robust, the named locks, and the value_*/array_*/lock_* ops. The daemon opens it at
+// start-up, before it listens; failures then are fatal with a clear message. docs/segment-layout.md
+// describes it.
 #pragma once
 
 #include <memory>
@@ -48,8 +49,8 @@ class shared_state {
                asio::io_context& io);
   std::unique_ptr<shared_segment> segment_;
   std::unique_ptr<named_lock> lock_;
-  lock_keeper keeper_;  // the daemon's own lock
-  lock_table locks_;    // it and the named locks
+  lock_keeper keeper_;         // the daemon's own lock
+  lock_table locks_;           // it and the named locks
   bool holds_values_ = false;  // adopted, or carried over from a name someone else took
 };
 

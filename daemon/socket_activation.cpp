@@ -31,8 +31,8 @@ bool parse_number(std::string_view text, long& out) {
 }
 
 status activation_error(std::string why) {
-  return {errc::internal, "unable to use the socket passed by the service manager: " +
-                              std::move(why)};
+  return {errc::internal,
+          "unable to use the socket passed by the service manager: " + std::move(why)};
 }
 
 }  // namespace
@@ -46,8 +46,8 @@ result<std::string> check_listening_unix_socket(int fd) {
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
     return status::from_errno(errc::internal, what + " is not a socket", errno);
   if (type != SOCK_STREAM)
-    return status(errc::internal, what + " is not a SOCK_STREAM socket (type " +
-                                      std::to_string(type) + ")");
+    return status(errc::internal,
+                  what + " is not a SOCK_STREAM socket (type " + std::to_string(type) + ")");
   sockaddr_un address{};
   socklen_t address_length = sizeof address;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) < 0)
@@ -58,8 +58,7 @@ result<std::string> check_listening_unix_socket(int fd) {
   int listening = 0;
   len = sizeof listening;
   if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0)
-    return status::from_errno(errc::internal, "unable to tell whether " + what + " listens",
-                              errno);
+    return status::from_errno(errc::internal, "unable to tell whether " + what + " listens", errno);
   if (!listening) return status(errc::internal, what + " is not listening");
   // sun_path of a path socket is NUL-terminated within len; an abstract one starts with NUL.
   std::size_t path_bytes = address_length > offsetof(sockaddr_un, sun_path)

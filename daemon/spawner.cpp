@@ -82,10 +82,11 @@ result<spawned_child> posix_spawner::spawn(const spawn_request& request) {
 
   pid_t pid = -1;
   bool search_path = program.find('/') == std::string::npos;
-  int rc = search_path ? ::posix_spawnp(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data())
-                       : ::posix_spawn(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
-  if (rc != 0)
-    return status::from_errno(errc::spawn_failed, program, rc);
+  int rc =
+      search_path
+          ? ::posix_spawnp(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data())
+          : ::posix_spawn(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
+  if (rc != 0) return status::from_errno(errc::spawn_failed, program, rc);
 
   // Nothing reaps before the event loop runs again, so the pid still names our child here.
   unique_fd pidfd(pidfd_open(pid));

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/pidfd.hpp"
 #include "common/status.hpp"
 #include "common/unique_fd.hpp"
+#include "daemon/pidfd.hpp"
 
 namespace shoal {
 

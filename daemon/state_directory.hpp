@@ -35,7 +35,7 @@ class state_directory {
   // writes (shared_names.hpp) is refused rather than followed.
   result<std::string> shared_name() const;
   status record_shared_name(const std::string& base);  // atomically, by rename
-  status forget_shared_name();                          // ok when there is none
+  status forget_shared_name();                         // ok when there is none
 
   const std::string& path() const { return path_; }
   std::string logs_path() const { return path_ + "/logs"; }

@@ -68,7 +68,9 @@ supervisor::~supervisor() {
 
 void supervisor::subscribe(subscriber fn) { subscribers_.push_back(std::move(fn)); }
 
-void supervisor::declare(const std::string& name, process_spec spec) { declared_[name] = std::move(spec); }
+void supervisor::declare(const std::string& name, process_spec spec) {
+  declared_[name] = std::move(spec);
+}
 
 void supervisor::undeclare(const std::string& name) { declared_.erase(name); }
 
@@ -102,7 +104,8 @@ const process_spec* supervisor::declared(const std::string& name) const {
 
 void supervisor::add_child_env(std::string entry) { child_env_.push_back(std::move(entry)); }
 
-void supervisor::tell(supervisor_event::kind what, const process_record& r, double delay, int attempt) {
+void supervisor::tell(supervisor_event::kind what, const process_record& r, double delay,
+                      int attempt) {
   supervisor_event event{what, r, delay, attempt};
   for (const auto& fn : subscribers_) fn(event);
 }
@@ -110,7 +113,8 @@ void supervisor::tell(supervisor_event::kind what, const process_record& r, doub
 void supervisor::transition(process_record& r, process_event event) {
   auto next = next_state(r.state, event);
   if (!next) {
-    log::error("'{}': {} cannot happen while {}; ignored", r.name, to_string(event), to_string(r.state));
+    log::error("'{}': {} cannot happen while {}; ignored", r.name, to_string(event),
+               to_string(r.state));
     return;
   }
   r.state = *next;
@@ -134,10 +138,12 @@ std::string supervisor::next_default_name() {
   }
 }
 
-result<const process_record*> supervisor::start(std::optional<std::string> given, process_spec spec) {
+result<const process_record*> supervisor::start(std::optional<std::string> given,
+                                                process_spec spec) {
   if (shutting_down_) return status{errc::invalid_state, "the daemon is shutting down"};
   if (spec.argv.empty() && given)
-    if (auto declared = declared_.find(*given); declared != declared_.end()) spec = declared->second;
+    if (auto declared = declared_.find(*given); declared != declared_.end())
+      spec = declared->second;
   if (auto st = check_argv(spec.argv); !st) return st;
   if (spec.cwd.find('\0') != std::string::npos)
     return status{errc::bad_request, "field 'cwd' must not contain NUL bytes"};
@@ -149,8 +155,8 @@ result<const process_record*> supervisor::start(std::optional<std::string> given
     if (old->state == process_state::backoff)
       return status{errc::already_exists,
                     "a process named '" + name + "' is waiting to restart; stop it first"};
-    return status{errc::already_exists,
-                  "a process named '" + name + "' is already running (pid " + std::to_string(old->pid) + ")"};
+    return status{errc::already_exists, "a process named '" + name + "' is already running (pid " +
+                                            std::to_string(old->pid) + ")"};
   }
   if (spec.cwd.empty()) {
     std::error_code ec;
@@ -215,11 +221,13 @@ result<spawned_child> supervisor::spawn_child(const std::string& name, const pro
   req.stderr_fd = (*pipes)[1].get();
   auto child = host_.spawn(req);
   if (!child)
-    return status{child.error().code(), "unable to spawn '" + name + "': " + child.error().message()};
+    return status{child.error().code(),
+                  "unable to spawn '" + name + "': " + child.error().message()};
   return child;
 }
 
-result<std::vector<const process_record*>> supervisor::list(const std::vector<std::string>& names) const {
+result<std::vector<const process_record*>> supervisor::list(
+    const std::vector<std::string>& names) const {
   std::vector<const process_record*> out;
   if (names.empty()) {
     out = records();
@@ -255,8 +263,8 @@ void supervisor::begin_stop(process_record& r, double grace) {
   auto deadline = timers_.now() + seconds(grace);
   if (r.state == process_state::running) {
     transition(r, process_event::stop);
-    log::info("stopping '{}' (pid {}): {}, SIGKILL in {} s", r.name, r.pid, signal_name(r.spec.stop_signal),
-              grace);
+    log::info("stopping '{}' (pid {}): {}, SIGKILL in {} s", r.name, r.pid,
+              signal_name(r.spec.stop_signal), grace);
     signal_group(r, r.spec.stop_signal);
     // A stopped (SIGSTOP, SIGTSTP) process cannot act on the stop signal until it runs again;
     // without this it would always end by SIGKILL. systemd does the same.
@@ -266,7 +274,8 @@ void supervisor::begin_stop(process_record& r, double grace) {
   }
   timers_.cancel(r.kill_timer);
   r.kill_deadline = deadline;
-  r.kill_timer = timers_.call_at(deadline, [this, name = r.name, pid = r.pid] { escalate(name, pid); });
+  r.kill_timer =
+      timers_.call_at(deadline, [this, name = r.name, pid = r.pid] { escalate(name, pid); });
 }
 
 void supervisor::escalate(const std::string& name, pid_t pid) {
@@ -278,7 +287,8 @@ void supervisor::escalate(const std::string& name, pid_t pid) {
   signal_group(*r, SIGKILL);
 }
 
-result<const process_record*> supervisor::stop(const std::string& name, std::optional<double> grace) {
+result<const process_record*> supervisor::stop(const std::string& name,
+                                               std::optional<double> grace) {
   process_record* r = lookup(name);
   if (!r) return status{errc::not_found, "no process named '" + name + "'"};
   if (!r->done())
@@ -291,11 +301,14 @@ result<const process_record*> supervisor::kill(const std::string& name, int sign
   if (!r) return status{errc::not_found, "no process named '" + name + "'"};
   if (!r->alive())
     return status{errc::invalid_state, "process '" + name + "' is not running (state " +
-                                           std::string(to_string(r->state)) + "); nothing to signal"};
+                                           std::string(to_string(r->state)) +
+                                           "); nothing to signal"};
   int err = group ? host_.signal_group(r->pid, signo) : host_.signal_process(r->pidfd.get(), signo);
   if (err != 0 && err != ESRCH)
-    return status::from_errno(errc::internal, "unable to send " + signal_name(signo) + " to '" + name + "'", err);
-  log::info("sent {} to '{}' (pid {}{})", signal_name(signo), name, r->pid, group ? ", whole group" : "");
+    return status::from_errno(errc::internal,
+                              "unable to send " + signal_name(signo) + " to '" + name + "'", err);
+  log::info("sent {} to '{}' (pid {}{})", signal_name(signo), name, r->pid,
+            group ? ", whole group" : "");
   return r;
 }
 
@@ -304,7 +317,8 @@ status supervisor::remove(const std::string& name) {
   if (!r) return {errc::not_found, "no process named '" + name + "'"};
   if (!r->done())
     return {errc::invalid_state, "process '" + name + "' is still " +
-                                     (r->alive() ? "running" : "waiting to restart") + "; stop it first"};
+                                     (r->alive() ? "running" : "waiting to restart") +
+                                     "; stop it first"};
   tell(supervisor_event::kind::removed, *r);
   forget(records_.find(name));
   return {};
@@ -368,13 +382,15 @@ void supervisor::judge_run(process_record& r, bool failed) {
   r.next_attempt_at = timers_.wall_now() + duration_cast<std::chrono::system_clock::duration>(
                                                duration<double>(d.delay_seconds));
   timers_.cancel(r.restart_timer);
-  r.restart_timer = timers_.call_at(timers_.now() + seconds(d.delay_seconds), [this, name = r.name, rec = &r] {
-    // The record may have left backoff (stop) or been replaced since the timer was set.
-    if (lookup(name) != rec || rec->state != process_state::backoff) return;
-    rec->restart_timer = 0;
-    respawn(*rec);
-  });
-  log::info("'{}' restarts in {} s (attempt {})", r.name, std::round(d.delay_seconds * 1000) / 1000, d.attempt);
+  r.restart_timer =
+      timers_.call_at(timers_.now() + seconds(d.delay_seconds), [this, name = r.name, rec = &r] {
+        // The record may have left backoff (stop) or been replaced since the timer was set.
+        if (lookup(name) != rec || rec->state != process_state::backoff) return;
+        rec->restart_timer = 0;
+        respawn(*rec);
+      });
+  log::info("'{}' restarts in {} s (attempt {})", r.name, std::round(d.delay_seconds * 1000) / 1000,
+            d.attempt);
   tell(supervisor_event::kind::restarting, r, d.delay_seconds, d.attempt);
 }
 

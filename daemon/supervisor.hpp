@@ -29,8 +29,8 @@
 namespace shoal {
 
 struct supervisor_options {
-  std::string log_dir;       // NAME.out / NAME.err live here (log_directory.hpp)
-  std::string socket_path;   // given to children as SHOAL_SOCKET
+  std::string log_dir;      // NAME.out / NAME.err live here (log_directory.hpp)
+  std::string socket_path;  // given to children as SHOAL_SOCKET
   double stop_grace_seconds = 10;
   std::size_t max_exited_records = 1000;
   log_limits default_log_limits{};  // for a start that sets none
@@ -42,7 +42,15 @@ struct supervisor_options {
 // nothing more will happen to it on its own. removed: remove() is about to forget it.
 struct supervisor_event {
   enum class kind {
-    started, respawned, exited, stopped, restart_cancelled, restarting, fatal, finished, removed
+    started,
+    respawned,
+    exited,
+    stopped,
+    restart_cancelled,
+    restarting,
+    fatal,
+    finished,
+    removed
   };
   kind what;
   const process_record& record;
@@ -115,7 +123,8 @@ class supervisor {
                                     process_output& output);
   // The one place a record's state changes.
   void transition(process_record& r, process_event event);
-  void tell(supervisor_event::kind what, const process_record& r, double delay = 0, int attempt = 0);
+  void tell(supervisor_event::kind what, const process_record& r, double delay = 0,
+            int attempt = 0);
   void finish(process_record& r);
   void begin_stop(process_record& r, double grace);
   void escalate(const std::string& name, pid_t pid);

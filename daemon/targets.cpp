@@ -46,7 +46,8 @@ result<std::vector<std::string>> expand_targets(const supervisor& s,
       return status{errc::bad_request,
                     "'" + target + "' is not a valid target: give " + std::string(target_rule)};
     std::vector<std::string> matches;
-    bool exact = std::any_of(all.begin(), all.end(), [&](const candidate& c) { return c.name == target; });
+    bool exact =
+        std::any_of(all.begin(), all.end(), [&](const candidate& c) { return c.name == target; });
     if (exact) {
       matches.push_back(target);  // a process of that name wins over a program or `all`
     } else if (target == all_target) {
@@ -61,9 +62,8 @@ result<std::vector<std::string>> expand_targets(const supervisor& s,
       if (matches.empty() && !declares_program(s, target))
         return status{errc::not_found, "no process named '" + target + "'"};
     }
-    std::sort(matches.begin(), matches.end(), [](const std::string& a, const std::string& b) {
-      return natural_less(a, b);
-    });
+    std::sort(matches.begin(), matches.end(),
+              [](const std::string& a, const std::string& b) { return natural_less(a, b); });
     for (auto& m : matches)
       if (added.insert(m).second) out.push_back(std::move(m));
   }

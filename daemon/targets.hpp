@@ -11,8 +11,8 @@
 namespace shoal {
 
 enum class target_scope {
-  records,                // processes the daemon has a record of
-  records_and_declared,   // also declared instances never started (what `start` may start)
+  records,               // processes the daemon has a record of
+  records_and_declared,  // also declared instances never started (what `start` may start)
 };
 
 // Each target's matches in natural order, targets in the order given, no name twice. A

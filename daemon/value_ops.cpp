@@ -19,33 +19,40 @@ struct value_store {
   event_log* events;  // may be null
 };
 
-std::string name_of(const layout::entry& e) { return {e.name, strnlen(e.name, layout::name_capacity)}; }
+std::string name_of(const layout::entry& e) {
+  return {e.name, strnlen(e.name, layout::name_capacity)};
+}
 
 result<const typecode_info*> required_typecode(const json& body) {
   auto text = required_string(body, "typecode");
   if (!text) return text.error();
   const typecode_info* type = find_typecode(*text);
   if (!type)
-    return status{errc::bad_request, "unknown typecode '" + *text + "': use one of " +
-                                         std::string(layout::typecodes)};
+    return status{errc::bad_request,
+                  "unknown typecode '" + *text + "': use one of " + std::string(layout::typecodes)};
   return type;
 }
 
 std::string a_kind(std::uint8_t kind) {
   switch (kind) {
-    case layout::kind_value: return "a value";
-    case layout::kind_array: return "an array";
-    default: return "a lock";
+    case layout::kind_value:
+      return "a value";
+    case layout::kind_array:
+      return "an array";
+    default:
+      return "a lock";
   }
 }
 
 // The entry of that name and kind (what the op works on).
-result<const layout::entry*> lookup(segment_table& table, const std::string& name, std::uint8_t kind) {
+result<const layout::entry*> lookup(segment_table& table, const std::string& name,
+                                    std::uint8_t kind) {
   const layout::entry* e = table.find(name);
   const char* want = kind == layout::kind_value ? "value" : "array";
   if (!e) return status{errc::not_found, std::string("no ") + want + " named '" + name + "'"};
   if (e->kind != kind)
-    return status{errc::invalid_state, "'" + name + "' is " + a_kind(e->kind) + ", not " + a_kind(kind)};
+    return status{errc::invalid_state,
+                  "'" + name + "' is " + a_kind(e->kind) + ", not " + a_kind(kind)};
   return e;
 }
 
@@ -59,7 +66,8 @@ json value_json(segment_table& table, const layout::entry& e) {
 // Whole arrays are written as text, element by element: as a json tree every element would
 // cost 16 bytes or more while the reply is built, whatever its typecode. Returns false, with
 // `out` cut short, once `out` passes `limit` bytes.
-bool append_values(std::string& out, segment_table& table, const layout::entry& e, std::size_t limit) {
+bool append_values(std::string& out, segment_table& table, const layout::entry& e,
+                   std::size_t limit) {
   const typecode_info& type = *find_typecode(e.typecode);
   out += '[';
   for (std::uint64_t i = 0; i < e.length; ++i) {
@@ -88,8 +96,8 @@ bool append_array(std::string& out, segment_table& table, const layout::entry& e
                   std::size_t limit) {
   out += with_kind ? "{\"kind\":\"array\",\"length\":" : "{\"length\":";
   out += std::to_string(e.length);
-  out += ",\"name\":" + json(name_of(e)).dump() + ",\"typecode\":" + json(std::string(1, e.typecode)).dump() +
-         ",\"values\":";
+  out += ",\"name\":" + json(name_of(e)).dump() +
+         ",\"typecode\":" + json(std::string(1, e.typecode)).dump() + ",\"values\":";
   if (!append_values(out, table, e, limit)) return false;
   out += '}';
   return true;
@@ -98,7 +106,8 @@ bool append_array(std::string& out, segment_table& table, const layout::entry& e
 // Answers a whole array (array_get, array_create), or too_large past the reply limit.
 void reply_array(const responder& reply, segment_table& table, const layout::entry& e) {
   std::string out;
-  if (!append_array(out, table, e, false, reply.max_reply_bytes())) return reply.fail(oversized_reply(reply.max_reply_bytes()));
+  if (!append_array(out, table, e, false, reply.max_reply_bytes()))
+    return reply.fail(oversized_reply(reply.max_reply_bytes()));
   reply.ok_text(std::move(out));
 }
 
@@ -109,14 +118,16 @@ result<std::uint64_t> required_index(const json& body, const layout::entry& e) {
   long long i = **index;
   if (i < 0 || static_cast<std::uint64_t>(i) >= e.length)
     return status{errc::out_of_range, "index " + std::to_string(i) + " is past the end of '" +
-                                          name_of(e) + "' (length " + std::to_string(e.length) + ")"};
+                                          name_of(e) + "' (length " + std::to_string(e.length) +
+                                          ")"};
   return static_cast<std::uint64_t>(i);
 }
 
 // Runs `fn` under the daemon's lock on behalf of the request's owner (field 'owner', else the
 // peer): at once when that process holds the lock already, else when the lock is free, or
 // answers `timeout` when the request's deadline passes first.
-void under_lock(lock_keeper& keeper, const json& body, const responder& reply, std::function<void()> fn) {
+void under_lock(lock_keeper& keeper, const json& body, const responder& reply,
+                std::function<void()> fn) {
   lock_keeper::waiter w;
   auto owner = owner_field(body, reply.from().pid);
   if (!owner) return reply.fail(owner.error());
@@ -124,15 +135,19 @@ void under_lock(lock_keeper& keeper, const json& body, const responder& reply, s
   if (!timeout) return reply.fail(timeout.error());
   w.session = reply.from().session;
   if (*timeout)
-    w.deadline = lock_keeper::clock::now() +
-                 std::chrono::duration_cast<lock_keeper::clock::duration>(std::chrono::duration<double>(**timeout));
+    w.deadline =
+        lock_keeper::clock::now() + std::chrono::duration_cast<lock_keeper::clock::duration>(
+                                        std::chrono::duration<double>(**timeout));
   w.granted = std::move(fn);
-  w.expired = [reply] { reply.fail(errc::timeout, "the lock stayed held until the timeout; nothing was changed"); };
+  w.expired = [reply] {
+    reply.fail(errc::timeout, "the lock stayed held until the timeout; nothing was changed");
+  };
   keeper.run_locked(std::move(w), *owner, reply.from().pid);
 }
 
 // {"kind", "length", "name", "typecode", "value" | "values"} of one entry, for value_list.
-bool append_entry(std::string& out, segment_table& table, const layout::entry& e, std::size_t limit) {
+bool append_entry(std::string& out, segment_table& table, const layout::entry& e,
+                  std::size_t limit) {
   if (e.kind != layout::kind_value) return append_array(out, table, e, true, limit);
   json value{{"name", name_of(e)},
              {"kind", "value"},
@@ -160,7 +175,8 @@ void handle_value_create(const value_store& v, const json& body, const responder
   if (!created) return reply.fail(created.error());
   log::info("value '{}' created with typecode '{}'", *name, (*type)->code);
   if (events)
-    events->publish("value_created", *name, {{"kind", "value"}, {"typecode", std::string(1, (*type)->code)}});
+    events->publish("value_created", *name,
+                    {{"kind", "value"}, {"typecode", std::string(1, (*type)->code)}});
   reply.ok(value_json(table, **created));
 }
 
@@ -230,20 +246,22 @@ void handle_value_cas(const value_store& v, const json& body, const responder& r
   if (!expected) return reply.fail(expected.error());
   auto replacement = encode_element(type, *new_it, "new");
   if (!replacement) return reply.fail(replacement.error());
-  under_lock(keeper, body, reply, [&table, reply, expected = *expected, replacement = *replacement,
-                                    entry_name = *name, code = type.code] {
-    auto e = lookup(table, entry_name, layout::kind_value);
-    if (!e) return reply.fail(e.error());
-    if ((*e)->typecode != code)
-      return reply.fail(errc::invalid_state, "'" + entry_name + "' was replaced while waiting for the lock");
-    const typecode_info& type = *find_typecode(code);
-    void* at = table.element(**e, 0);
-    bool swapped = elements_equal(type, load_element(type, at), expected);
-    if (swapped) store_element(type, at, replacement);
-    json out = value_json(table, **e);
-    out["swapped"] = swapped;
-    reply.ok(std::move(out));
-  });
+  under_lock(keeper, body, reply,
+             [&table, reply, expected = *expected, replacement = *replacement, entry_name = *name,
+              code = type.code] {
+               auto e = lookup(table, entry_name, layout::kind_value);
+               if (!e) return reply.fail(e.error());
+               if ((*e)->typecode != code)
+                 return reply.fail(errc::invalid_state,
+                                   "'" + entry_name + "' was replaced while waiting for the lock");
+               const typecode_info& type = *find_typecode(code);
+               void* at = table.element(**e, 0);
+               bool swapped = elements_equal(type, load_element(type, at), expected);
+               if (swapped) store_element(type, at, replacement);
+               json out = value_json(table, **e);
+               out["swapped"] = swapped;
+               reply.ok(std::move(out));
+             });
 }
 
 void handle_value_list(const value_store& v, const json&, const responder& reply) {
@@ -254,7 +272,8 @@ void handle_value_list(const value_store& v, const json&, const responder& reply
     if (e->kind == layout::kind_lock) continue;
     if (!first) out += ',';
     first = false;
-    if (!append_entry(out, table, *e, reply.max_reply_bytes())) return reply.fail(oversized_reply(reply.max_reply_bytes()));
+    if (!append_entry(out, table, *e, reply.max_reply_bytes()))
+      return reply.fail(oversized_reply(reply.max_reply_bytes()));
   }
   out += "]}";
   reply.ok_text(std::move(out));
@@ -273,10 +292,12 @@ void handle_array_create(const value_store& v, const json& body, const responder
   const auto& h = table.header();
   std::uint64_t most = (h.size - h.data_offset) / (*type)->size;
   if (**length < 1)
-    return reply.fail(errc::out_of_range, "length " + std::to_string(**length) + " is not 1 or more");
+    return reply.fail(errc::out_of_range,
+                      "length " + std::to_string(**length) + " is not 1 or more");
   if (static_cast<std::uint64_t>(**length) > most)
     return reply.fail(errc::no_space, "cannot create '" + *name + "': " + std::to_string(**length) +
-                                          " elements of typecode '" + std::string(1, (*type)->code) +
+                                          " elements of typecode '" +
+                                          std::string(1, (*type)->code) +
                                           "' do not fit in the shared segment (at most " +
                                           std::to_string(most) + ")");
   // Given values are at most what a request line holds; zeros are never built in memory.
@@ -285,7 +306,8 @@ void handle_array_create(const value_store& v, const json& body, const responder
     if (!it->is_array()) return reply.fail(errc::bad_request, "field 'values' must be an array");
     if (it->size() != static_cast<std::uint64_t>(**length))
       return reply.fail(errc::bad_request, "field 'values' has " + std::to_string(it->size()) +
-                                               " elements but 'length' is " + std::to_string(**length));
+                                               " elements but 'length' is " +
+                                               std::to_string(**length));
     initial.resize(it->size());
     for (std::size_t i = 0; i < initial.size(); ++i) {
       auto bits = encode_element(**type, (*it)[i], "values[" + std::to_string(i) + "]");
@@ -298,7 +320,8 @@ void handle_array_create(const value_store& v, const json& body, const responder
   if (!created) return reply.fail(created.error());
   log::info("array '{}' created with typecode '{}' and length {}", *name, (*type)->code, **length);
   if (events)
-    events->publish("value_created", *name, {{"kind", "array"}, {"typecode", std::string(1, (*type)->code)}});
+    events->publish("value_created", *name,
+                    {{"kind", "array"}, {"typecode", std::string(1, (*type)->code)}});
   reply_array(reply, table, **created);
 }
 
@@ -308,7 +331,8 @@ void handle_array_get(const value_store& v, const json& body, const responder& r
   if (!name) return reply.fail(name.error());
   auto e = lookup(table, *name, layout::kind_array);
   if (!e) return reply.fail(e.error());
-  if (auto it = body.find("index"); it == body.end() || it->is_null()) return reply_array(reply, table, **e);
+  if (auto it = body.find("index"); it == body.end() || it->is_null())
+    return reply_array(reply, table, **e);
   auto index = required_index(body, **e);
   if (!index) return reply.fail(index.error());
   const typecode_info& type = *find_typecode((*e)->typecode);
@@ -340,7 +364,8 @@ void handle_array_set(const value_store& v, const json& body, const responder& r
 }
 
 // value_delete and array_delete: the entry of that name, if it is of that kind.
-void delete_entry(const value_store& v, std::uint8_t kind, const json& body, const responder& reply) {
+void delete_entry(const value_store& v, std::uint8_t kind, const json& body,
+                  const responder& reply) {
   segment_table& table = v.table;
   event_log* events = v.events;
   auto name = required_name(body, "name");
@@ -351,8 +376,9 @@ void delete_entry(const value_store& v, std::uint8_t kind, const json& body, con
   table.remove(*e);
   log::info("{} '{}' deleted", kind == layout::kind_value ? "value" : "array", *name);
   if (events)
-    events->publish("value_deleted", *name,
-                    {{"kind", kind == layout::kind_value ? "value" : "array"}, {"typecode", typecode}});
+    events->publish(
+        "value_deleted", *name,
+        {{"kind", kind == layout::kind_value ? "value" : "array"}, {"typecode", typecode}});
   reply.ok(json{{"deleted", *name}});
 }
 
@@ -366,7 +392,8 @@ void handle_array_delete(const value_store& v, const json& body, const responder
 
 }  // namespace
 
-void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper, event_log* events) {
+void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper,
+                        event_log* events) {
   const value_store v{table, keeper, events};
   d.add("value_create", [v](const json& b, const responder& r) { handle_value_create(v, b, r); });
   d.add("value_get", [v](const json& b, const responder& r) { handle_value_get(v, b, r); });

@@ -41,7 +41,8 @@ void handle_watch(watch_registry& w, const json& body, const responder& reply) {
   if (!names) return reply.fail(names.error());
   auto since = optional_integer(body, "since");
   if (!since) return reply.fail(since.error());
-  if (*since && **since < 0) return reply.fail(errc::out_of_range, "field 'since' must not be negative");
+  if (*since && **since < 0)
+    return reply.fail(errc::out_of_range, "field 'since' must not be negative");
   for (const auto& t : *names)
     if (!is_valid_target(t))
       return reply.fail(errc::bad_request,

@@ -30,10 +30,13 @@ namespace shoal::lock_record {
 inline std::uint64_t realtime_ns() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-inline std::atomic_ref<std::int32_t> owner_ref(layout::lock_state& s) { return std::atomic_ref(s.owner); }
+inline std::atomic_ref<std::int32_t> owner_ref(layout::lock_state& s) {
+  return std::atomic_ref(s.owner);
+}
 
 inline pid_t owner(layout::lock_state& s) { return owner_ref(s).load(std::memory_order_acquire); }
 inline std::uint64_t since_ns(layout::lock_state& s) { return std::atomic_ref(s.since_ns).load(); }
@@ -59,7 +62,8 @@ inline void mark_owner_died(layout::lock_state& s) { std::atomic_ref(s.owner_die
 inline std::uint64_t monotonic_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 // Whether process `pid` has ended, a zombie included. Unknown (no pidfd_open) counts as alive:
@@ -109,7 +113,8 @@ inline bool take_back_unowned(layout::lock_state& s, std::uint64_t seq, pid_t se
 //   - a recorded holder that has ended: clear_owner(dead) decides who posts;
 //   - no recorded holder, the same acquisition for over unowned_grace_ns (its taker died
 //     between sem_wait and writing its pid): take_back_unowned.
-inline bool take_back_abandoned(layout::lock_state& s, bool semaphore_held, unowned_sighting& seen, pid_t self) {
+inline bool take_back_abandoned(layout::lock_state& s, bool semaphore_held, unowned_sighting& seen,
+                                pid_t self) {
   pid_t holder = owner(s);
   if (holder != 0) {
     seen = {};

@@ -61,7 +61,7 @@ struct header {
   std::uint64_t data_offset;     // first byte of the data area, 8-byte aligned
   std::uint32_t generation;      // +1 on every create and delete; lets readers notice changes
   std::uint32_t reserved0;
-  lock_state lock;               // who holds the daemon's own lock
+  lock_state lock;  // who holds the daemon's own lock
   std::uint8_t reserved1[56];
 };
 
@@ -71,9 +71,9 @@ struct entry {
   char typecode;             // one of "cbBhHiIlLqQfd"; 0 for a lock
   std::uint8_t kind;         // kind_value, kind_array or kind_lock
   std::uint16_t reserved0;
-  std::uint64_t length;      // elements: 1 for a value or a lock
-  std::uint64_t offset;      // from the start of the segment, aligned to the element size
-  std::uint64_t capacity;    // bytes reserved at `offset` (length x size, rounded up to 8)
+  std::uint64_t length;    // elements: 1 for a value or a lock
+  std::uint64_t offset;    // from the start of the segment, aligned to the element size
+  std::uint64_t capacity;  // bytes reserved at `offset` (length x size, rounded up to 8)
   std::uint8_t reserved1[24];
 };
 
@@ -126,11 +126,25 @@ constexpr std::size_t data_offset_for(std::uint32_t capacity) {
 // Sizes of Python's array/ctypes typecodes on Linux x86-64; 0 for anything else.
 constexpr std::size_t typecode_size(char code) {
   switch (code) {
-    case 'c': case 'b': case 'B': return 1;
-    case 'h': case 'H': return 2;
-    case 'i': case 'I': case 'f': return 4;
-    case 'l': case 'L': case 'q': case 'Q': case 'd': return 8;
-    default: return 0;
+    case 'c':
+    case 'b':
+    case 'B':
+      return 1;
+    case 'h':
+    case 'H':
+      return 2;
+    case 'i':
+    case 'I':
+    case 'f':
+      return 4;
+    case 'l':
+    case 'L':
+    case 'q':
+    case 'Q':
+    case 'd':
+      return 8;
+    default:
+      return 0;
   }
 }
 

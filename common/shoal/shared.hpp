@@ -68,16 +68,23 @@ class shared_error : public std::runtime_error {
 // Whether C++ type T stores elements of typecode `code` (same size and signedness).
 template <class T>
 constexpr bool holds_typecode(char code) {
-  if constexpr (std::is_same_v<T, char>) return code == 'c';
-  else if constexpr (std::is_same_v<T, float>) return code == 'f';
-  else if constexpr (std::is_same_v<T, double>) return code == 'd';
+  if constexpr (std::is_same_v<T, char>)
+    return code == 'c';
+  else if constexpr (std::is_same_v<T, float>)
+    return code == 'f';
+  else if constexpr (std::is_same_v<T, double>)
+    return code == 'd';
   else if constexpr (std::is_integral_v<T>) {
     constexpr bool s = std::is_signed_v<T>;
     switch (sizeof(T)) {
-      case 1: return code == (s ? 'b' : 'B');
-      case 2: return code == (s ? 'h' : 'H');
-      case 4: return code == (s ? 'i' : 'I');
-      case 8: return s ? (code == 'l' || code == 'q') : (code == 'L' || code == 'Q');
+      case 1:
+        return code == (s ? 'b' : 'B');
+      case 2:
+        return code == (s ? 'h' : 'H');
+      case 4:
+        return code == (s ? 'i' : 'I');
+      case 8:
+        return s ? (code == 'l' || code == 'q') : (code == 'L' || code == 'Q');
     }
   }
   return false;
@@ -106,7 +113,8 @@ class shared_array {
  private:
   std::size_t check(std::size_t i) const {
     if (i >= length_)
-      throw shared_error("index " + std::to_string(i) + " is past the end (length " + std::to_string(length_) + ")");
+      throw shared_error("index " + std::to_string(i) + " is past the end (length " +
+                         std::to_string(length_) + ")");
     return i;
   }
   T* at_;
@@ -121,9 +129,12 @@ class shared_lock {
  public:
   // `owned`: the semaphore is closed with this object (a named lock's); the daemon's own lock
   // is closed by its shared_memory.
-  shared_lock(sem_t* sem, layout::lock_state* state, bool owned = false) : sem_(sem), state_(state), owned_(owned) {}
+  shared_lock(sem_t* sem, layout::lock_state* state, bool owned = false)
+      : sem_(sem), state_(state), owned_(owned) {}
   shared_lock(shared_lock&& o) noexcept
-      : sem_(std::exchange(o.sem_, nullptr)), state_(o.state_), owned_(std::exchange(o.owned_, false)) {}
+      : sem_(std::exchange(o.sem_, nullptr)),
+        state_(o.state_),
+        owned_(std::exchange(o.owned_, false)) {}
   shared_lock& operator=(shared_lock&&) = delete;
   shared_lock(const shared_lock&) = delete;
   ~shared_lock() {
@@ -166,10 +177,12 @@ class shared_lock {
       }
       if (::sem_clockwait(sem_, CLOCK_MONOTONIC, &until) == 0) return;
       if (errno == EINTR) continue;
-      if (errno != ETIMEDOUT) throw shared_error(std::string("unable to wait for the lock: ") + std::strerror(errno));
+      if (errno != ETIMEDOUT)
+        throw shared_error(std::string("unable to wait for the lock: ") + std::strerror(errno));
       int value = 1;
       ::sem_getvalue(sem_, &value);
-      if (lock_record::take_back_abandoned(*state_, value <= 0, seen, detail::current_pid())) ::sem_post(sem_);
+      if (lock_record::take_back_abandoned(*state_, value <= 0, seen, detail::current_pid()))
+        ::sem_post(sem_);
     }
   }
 
@@ -198,28 +211,30 @@ class shared_memory {
     const char* shm = std::getenv("SHOAL_SHM");
     const char* lock = std::getenv("SHOAL_LOCK");
     if (!shm || !lock || !*shm || !*lock)
-      throw shared_error("SHOAL_SHM and SHOAL_LOCK are not set: start this program with 'shoal start', "
-                         "or set them to the names 'shoal ping --json' reports");
+      throw shared_error(
+          "SHOAL_SHM and SHOAL_LOCK are not set: start this program with 'shoal start', "
+          "or set them to the names 'shoal ping --json' reports");
     return shared_memory(shm, lock);
   }
 
   shared_memory(const std::string& shm_name, const std::string& lock_name) {
     int fd = ::shm_open(shm_name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) fail("unable to open shared segment '" + shm_name + "'");
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0) {
       ::close(fd);
       fail("unable to inspect shared segment '" + shm_name + "'");
     }
     size_ = static_cast<std::size_t>(st.st_size);
-    void* p = size_ >= layout::header_size ? ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-                                           : MAP_FAILED;
+    void* p = size_ >= layout::header_size
+                  ? ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+                  : MAP_FAILED;
     ::close(fd);
     if (p == MAP_FAILED) fail("unable to map shared segment '" + shm_name + "'");
     base_ = static_cast<std::byte*>(p);
     auto& h = header();
-    if (std::atomic_ref(h.magic).load(std::memory_order_acquire) != layout::magic || h.version != layout::version ||
-        h.size != size_) {
+    if (std::atomic_ref(h.magic).load(std::memory_order_acquire) != layout::magic ||
+        h.version != layout::version || h.size != size_) {
       ::munmap(base_, size_);
       throw shared_error("'" + shm_name + "' is not a Shoal segment of layout version " +
                          std::to_string(layout::version));
@@ -261,11 +276,14 @@ class shared_memory {
   // A named lock (created by `shoal lock acquire --name NAME` or the lock_create op). The
   // returned object holds its own semaphore and must not outlive this shared_memory.
   shared_lock lock(std::string_view name) {
-    const layout::entry& e = find_entry(name, layout::kind_lock, "lock", "shoal lock acquire --name");
-    if (e.offset + sizeof(layout::lock_state) > size_) throw shared_error("lock '" + std::string(name) + "' points outside the segment");
+    const layout::entry& e =
+        find_entry(name, layout::kind_lock, "lock", "shoal lock acquire --name");
+    if (e.offset + sizeof(layout::lock_state) > size_)
+      throw shared_error("lock '" + std::string(name) + "' points outside the segment");
     std::string sem_name = named_lock_semaphore(lock_name_, name);
     sem_t* sem = ::sem_open(sem_name.c_str(), 0);
-    if (sem == SEM_FAILED) fail("unable to open the semaphore '" + sem_name + "' of lock '" + std::string(name) + "'");
+    if (sem == SEM_FAILED)
+      fail("unable to open the semaphore '" + sem_name + "' of lock '" + std::string(name) + "'");
     return shared_lock(sem, reinterpret_cast<layout::lock_state*>(base_ + e.offset), true);
   }
   layout::header& header() { return *reinterpret_cast<layout::header*>(base_); }
@@ -280,15 +298,18 @@ class shared_memory {
                                   const std::string& how) {
     auto& h = header();
     for (std::uint32_t i = 0; i < h.entry_capacity; ++i) {
-      auto* e = reinterpret_cast<layout::entry*>(base_ + layout::entry_table_offset + std::size_t{i} * layout::entry_size);
-      if (std::atomic_ref(e->state).load(std::memory_order_acquire) != layout::entry_ready) continue;
+      auto* e = reinterpret_cast<layout::entry*>(base_ + layout::entry_table_offset +
+                                                 std::size_t{i} * layout::entry_size);
+      if (std::atomic_ref(e->state).load(std::memory_order_acquire) != layout::entry_ready)
+        continue;
       if (std::string_view(e->name, strnlen(e->name, layout::name_capacity)) != name) continue;
       if (e->kind != kind)
-        throw shared_error("'" + std::string(name) + "' is not " + (what == "array" ? "an " : "a ") + what);
+        throw shared_error("'" + std::string(name) + "' is not " +
+                           (what == "array" ? "an " : "a ") + what);
       return *e;
     }
-    throw shared_error("no " + what + " named '" + std::string(name) + "' in the shared segment (create it with '" +
-                       how + "')");
+    throw shared_error("no " + what + " named '" + std::string(name) +
+                       "' in the shared segment (create it with '" + how + "')");
   }
 
   template <class T>

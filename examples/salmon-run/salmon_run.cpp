@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   }
   const char* env_name = std::getenv("SHOAL_NAME");
   const char* env_sleep = std::getenv("SALMON_MAX_SLEEP");
-  fish_story s{env_name ? env_name : role, static_cast<int>(::getpid()), env_sleep ? std::atof(env_sleep) : 5.0};
+  fish_story s{env_name ? env_name : role, static_cast<int>(::getpid()),
+               env_sleep ? std::atof(env_sleep) : 5.0};
   if (!(s.max_sleep >= 0)) s.max_sleep = 0;
   try {
     auto shm = shoal::shared_memory::attach();

@@ -29,14 +29,15 @@ struct fake_host final : process_host {
 
   std::vector<spawn_request> spawned;
   std::vector<signal_sent> signals;
-  std::vector<pid_t> orphans;                // living_children() adds these to the records'
+  std::vector<pid_t> orphans;  // living_children() adds these to the records'
   std::vector<std::pair<pid_t, int>> orphan_signals;
   bool fail_spawns = false;
   // Far above any pid_max, so a fake pid can never name a real process.
   pid_t next_pid = 1 << 30;
 
   result<spawned_child> spawn(const spawn_request& request) override {
-    if (fail_spawns) return status{errc::spawn_failed, request.argv[0] + ": No such file or directory"};
+    if (fail_spawns)
+      return status{errc::spawn_failed, request.argv[0] + ": No such file or directory"};
     spawned.push_back(request);
     spawned_child child;
     child.pid = next_pid++;
@@ -85,7 +86,8 @@ class manual_timers final : public timer_service {
     for (;;) {
       auto next = due_.end();
       for (auto it = due_.begin(); it != due_.end(); ++it)
-        if (it->second.first <= target && (next == due_.end() || it->second.first < next->second.first))
+        if (it->second.first <= target &&
+            (next == due_.end() || it->second.first < next->second.first))
           next = it;
       if (next == due_.end()) break;
       now_ = std::max(now_, next->second.first);

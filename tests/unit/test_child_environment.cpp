@@ -13,9 +13,9 @@ TEST_CASE("a later layer replaces a name in place and no name is left twice") {
   char a[] = "PATH=/bin", b[] = "SHOAL_NAME=from-daemon-env", c[] = "HOME=/root";
   char* base[] = {a, b, c, nullptr};
   env.set_all(base);
-  env.set("SHOAL_NAME", "caller");    // what a request asks for
+  env.set("SHOAL_NAME", "caller");  // what a request asks for
   env.set("EXTRA", "1");
-  env.set("SHOAL_NAME", "web");       // what the daemon sets, last
+  env.set("SHOAL_NAME", "web");  // what the daemon sets, last
   CHECK(env.entries() == entries{"PATH=/bin", "SHOAL_NAME=web", "HOME=/root", "EXTRA=1"});
 }
 

@@ -36,7 +36,8 @@ TEST_CASE("call matches replies by id; replies for other requests wait for recei
 }
 
 TEST_CASE("a daemon that hangs up before answering is a failure naming the socket") {
-  fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>&) { return std::vector<std::string>{}; }));
+  fake_daemon daemon(
+      fake_daemon::batch(1, [](const std::vector<json>&) { return std::vector<std::string>{}; }));
   auto conn = connection::open(daemon.path());
   REQUIRE(conn.ok());
   auto reply = conn->call({{"op", "hello"}});
@@ -46,9 +47,8 @@ TEST_CASE("a daemon that hangs up before answering is a failure naming the socke
 }
 
 TEST_CASE("a reply that is not JSON is a failure, not a crash") {
-  fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>&) {
-    return std::vector<std::string>{"this is not json\n"};
-  }));
+  fake_daemon daemon(fake_daemon::batch(
+      1, [](const std::vector<json>&) { return std::vector<std::string>{"this is not json\n"}; }));
   auto conn = connection::open(daemon.path());
   REQUIRE(conn.ok());
   auto reply = conn->call({{"op", "hello"}});
@@ -111,13 +111,15 @@ connection hung_up_after(const std::vector<std::string>& lines) {
   int fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
   for (const auto& line : lines)
-    REQUIRE(::send(fds[1], line.data(), line.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(line.size()));
+    REQUIRE(::send(fds[1], line.data(), line.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(line.size()));
   ::close(fds[1]);
   return connection::adopt(unique_fd(fds[0]), "pair");
 }
 
 std::string refusal_line() {
-  return to_line(make_error_reply(nullptr, status{errc::permission_denied, "uid 65534 is not root"}));
+  return to_line(
+      make_error_reply(nullptr, status{errc::permission_denied, "uid 65534 is not root"}));
 }
 
 }  // namespace
@@ -143,9 +145,8 @@ TEST_CASE("a failed write with nothing waiting still says why it failed") {
 }
 
 TEST_CASE("a refusal of the connection (id null) answers the request it came after") {
-  fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>&) {
-    return std::vector<std::string>{refusal_line()};
-  }));
+  fake_daemon daemon(fake_daemon::batch(
+      1, [](const std::vector<json>&) { return std::vector<std::string>{refusal_line()}; }));
   auto conn = connection::open(daemon.path());
   REQUIRE(conn.ok());
   auto reply = conn->call({{"op", "hello"}});

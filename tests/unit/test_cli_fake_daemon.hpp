@@ -57,13 +57,17 @@ class fake_daemon {
   // For verbs that take TARGETs: answers the first request (the CLI's `status` that expands
   // them) with a record per name in `expanded`, then behaves as batch(n, lines) over the
   // requests that follow it.
-  static answer_fn expanding(std::vector<std::string> expanded, std::size_t n,
-                             std::function<std::vector<std::string>(const std::vector<json>&)> lines) {
-    return [expanded = std::move(expanded), n, lines = std::move(lines)](const std::vector<json>& req) {
+  static answer_fn expanding(
+      std::vector<std::string> expanded, std::size_t n,
+      std::function<std::vector<std::string>(const std::vector<json>&)> lines) {
+    return [expanded = std::move(expanded), n,
+            lines = std::move(lines)](const std::vector<json>& req) {
       if (req.size() == 1) {
         json processes = json::array();
-        for (const auto& name : expanded) processes.push_back({{"name", name}, {"state", "running"}});
-        return fake_answer{{to_line(make_ok_reply(req[0].at("id"), {{"processes", processes}}))}, false};
+        for (const auto& name : expanded)
+          processes.push_back({{"name", name}, {"state", "running"}});
+        return fake_answer{{to_line(make_ok_reply(req[0].at("id"), {{"processes", processes}}))},
+                           false};
       }
       std::vector<json> rest(req.begin() + 1, req.end());
       if (rest.size() < n) return fake_answer{};

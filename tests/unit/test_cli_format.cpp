@@ -25,21 +25,35 @@ std::vector<std::string> lines_of(const std::string& text) {
 const auto now = *parse_rfc3339("2026-11-24T18:00:00.000Z");
 
 json running(const std::string& name, json argv) {
-  return {{"name", name},          {"pid", 4242},           {"state", "running"},
+  return {{"name", name},
+          {"pid", 4242},
+          {"state", "running"},
           {"user", "alice"},
-          {"exitcode", nullptr},   {"signal", nullptr},     {"core_dumped", false},
-          {"argv", std::move(argv)}, {"started_at", "2026-11-24T17:56:48.000Z"},
-          {"ended_at", nullptr},   {"restarts", 2},         {"cpu_percent", 12.5},
+          {"exitcode", nullptr},
+          {"signal", nullptr},
+          {"core_dumped", false},
+          {"argv", std::move(argv)},
+          {"started_at", "2026-11-24T17:56:48.000Z"},
+          {"ended_at", nullptr},
+          {"restarts", 2},
+          {"cpu_percent", 12.5},
           {"rss_bytes", 3565158}};
 }
 
 json exited(const std::string& name, int code, json signal = nullptr) {
-  return {{"name", name},        {"pid", 7},          {"state", "exited"},
+  return {{"name", name},
+          {"pid", 7},
+          {"state", "exited"},
           {"user", "root"},
-          {"exitcode", code},    {"signal", std::move(signal)}, {"core_dumped", false},
-          {"argv", {"./bear.sh", "3"}}, {"started_at", "2026-11-24T17:00:00.000Z"},
-          {"ended_at", "2026-11-24T17:59:55.500Z"}, {"restarts", 0},
-          {"cpu_percent", nullptr}, {"rss_bytes", nullptr}};
+          {"exitcode", code},
+          {"signal", std::move(signal)},
+          {"core_dumped", false},
+          {"argv", {"./bear.sh", "3"}},
+          {"started_at", "2026-11-24T17:00:00.000Z"},
+          {"ended_at", "2026-11-24T17:59:55.500Z"},
+          {"restarts", 0},
+          {"cpu_percent", nullptr},
+          {"rss_bytes", nullptr}};
 }
 
 }  // namespace
@@ -89,13 +103,17 @@ TEST_CASE("the status table aligns every column and says how each process is doi
   auto lines = lines_of(render_status_table(processes, style));
   REQUIRE(lines.size() == 4);
   CHECK(lines[0] ==
-        "NAME                 USER   PID   STATE    EXIT        UPTIME  RESTARTS  CPU%  MEM   COMMAND");
+        "NAME                 USER   PID   STATE    EXIT        UPTIME  RESTARTS  CPU%  MEM   "
+        "COMMAND");
   CHECK(lines[1] ==
-        "a-long-process-name  alice  4242  running  -           3m12s   2         12.5  3.4M  sleep 60");
+        "a-long-process-name  alice  4242  running  -           3m12s   2         12.5  3.4M  "
+        "sleep 60");
   CHECK(lines[2] ==
-        "bear                 root   -     exited   3           4s ago  0         -     -     ./bear.sh 3");
+        "bear                 root   -     exited   3           4s ago  0         -     -     "
+        "./bear.sh 3");
   CHECK(lines[3] ==
-        "victim               root   -     exited   -9 SIGKILL  4s ago  0         -     -     ./bear.sh 3");
+        "victim               root   -     exited   -9 SIGKILL  4s ago  0         -     -     "
+        "./bear.sh 3");
 }
 
 TEST_CASE("rows come in natural order: w-2 before w-10") {
@@ -112,8 +130,9 @@ TEST_CASE("rows come in natural order: w-2 before w-10") {
 TEST_CASE("the summary counts processes by state, in the order they live through them") {
   json fatal = exited("f", 1);
   fatal["state"] = "fatal";
-  json processes = {exited("a", 0), running("b", {"x"}), fatal, running("c", {"x"}),
-                    running("d", {"x"}), running("e", {"x"}), running("g", {"x"})};
+  json processes = {exited("a", 0),      running("b", {"x"}), fatal,
+                    running("c", {"x"}), running("d", {"x"}), running("e", {"x"}),
+                    running("g", {"x"})};
   CHECK(status_summary(processes) == "5 running, 1 exited, 1 fatal");
   CHECK(status_summary(json::array()) == "no processes");
 }
@@ -145,17 +164,15 @@ TEST_CASE("colour marks running green and failed red without breaking the alignm
   table_style style;
   style.now = now;
   style.color = true;
-  auto lines = lines_of(render_status_table(json{running("a", {"x"}), exited("b", 1),
-                                                 exited("c", 0)},
-                                            style));
+  auto lines = lines_of(
+      render_status_table(json{running("a", {"x"}), exited("b", 1), exited("c", 0)}, style));
   REQUIRE(lines.size() == 4);
   CHECK(lines[1].find("\x1b[32mrunning\x1b[0m") != std::string::npos);
   CHECK(lines[2].find("\x1b[31mexited\x1b[0m") != std::string::npos);
   CHECK(lines[2].find("\x1b[31m1\x1b[0m") != std::string::npos);
   CHECK(lines[3].find("\x1b[") == std::string::npos);
-  auto plain = lines_of(render_status_table(json{running("a", {"x"}), exited("b", 1),
-                                                 exited("c", 0)},
-                                            table_style{false, 0, now}));
+  auto plain = lines_of(render_status_table(
+      json{running("a", {"x"}), exited("b", 1), exited("c", 0)}, table_style{false, 0, now}));
   CHECK(plain[2] == "b     root   -     exited   1     4s ago  0         -     -     ./bear.sh 3");
 }
 

@@ -40,8 +40,13 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 json exited(const std::string& name, int exitcode, json signal = nullptr) {
-  return {{"name", name}, {"pid", 100}, {"state", "exited"}, {"exitcode", exitcode},
-          {"signal", std::move(signal)}, {"escalated", false}, {"core_dumped", false},
+  return {{"name", name},
+          {"pid", 100},
+          {"state", "exited"},
+          {"exitcode", exitcode},
+          {"signal", std::move(signal)},
+          {"escalated", false},
+          {"core_dumped", false},
           {"argv", {"x"}}};
 }
 
@@ -147,8 +152,8 @@ TEST_CASE("start sends argv, its own cwd and the environment, and names the proc
   fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>& req) {
     return std::vector<std::string>{reply_line(req[0], {{"name", "bear"}, {"pid", 4242}})};
   }));
-  auto r = shoal_cli({"start", "--name", "bear", "--env", "A=1=2", "--env", "B=", "--",
-                      "./bear.sh", "--json", "3"},
+  auto r = shoal_cli({"start", "--name", "bear", "--env", "A=1=2", "--env", "B=", "--", "./bear.sh",
+                      "--json", "3"},
                      daemon.path());
   CHECK(r.code == 0);
   CHECK(r.out == "started bear (pid 4242)\n");
@@ -222,14 +227,16 @@ TEST_CASE("join exits 124 on timeout and 125 when the daemon drops the connectio
   }));
   CHECK(shoal_cli({"join", "slow", "--timeout", "0"}, timing_out.path()).code == 124);
 
-  fake_daemon hanging_up(fake_daemon::batch(1, [](const std::vector<json>&) { return std::vector<std::string>{}; }));
+  fake_daemon hanging_up(
+      fake_daemon::batch(1, [](const std::vector<json>&) { return std::vector<std::string>{}; }));
   auto r = shoal_cli({"join", "slow"}, hanging_up.path());
   CHECK(r.code == 125);
   CHECK(contains(r.err, "closed the connection"));
 }
 
 TEST_CASE("a daemon that drops the connection mid-request exits 3 for other verbs") {
-  fake_daemon hanging_up(fake_daemon::batch(1, [](const std::vector<json>&) { return std::vector<std::string>{}; }));
+  fake_daemon hanging_up(
+      fake_daemon::batch(1, [](const std::vector<json>&) { return std::vector<std::string>{}; }));
   auto r = shoal_cli({"status"}, hanging_up.path());
   CHECK(r.code == 3);
   CHECK(contains(r.err, hanging_up.path()));

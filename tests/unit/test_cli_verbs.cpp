@@ -79,8 +79,8 @@ TEST_CASE("a mistyped option suggests the nearest one") {
 }
 
 TEST_CASE("help VERB prints the verb's help, as VERB --help does") {
-  for (std::vector<std::string> verb : {std::vector<std::string>{"status"}, {"start"},
-                                        {"value", "get"}, {"lock", "run"}}) {
+  for (std::vector<std::string> verb :
+       {std::vector<std::string>{"status"}, {"start"}, {"value", "get"}, {"lock", "run"}}) {
     CAPTURE(verb);
     std::vector<std::string> help{"help"};
     help.insert(help.end(), verb.begin(), verb.end());
@@ -126,8 +126,9 @@ TEST_CASE("ls and ps are status") {
 TEST_CASE("missing operands are named from the verb's usage") {
   auto r = shoal_cli({"value", "create", "x"});
   CHECK(r.code == 2);
-  CHECK(contains(r.err, "shoal: value create: missing TYPECODE (usage: shoal value create NAME "
-                        "TYPECODE [INITIAL])"));
+  CHECK(contains(r.err,
+                 "shoal: value create: missing TYPECODE (usage: shoal value create NAME "
+                 "TYPECODE [INITIAL])"));
   CHECK(contains(shoal_cli({"array", "set", "a"}).err, "missing INDEX"));
   CHECK(contains(shoal_cli({"value", "get"}).err, "missing NAME"));
 }
@@ -138,12 +139,16 @@ TEST_CASE("client-side checks catch what the daemon would refuse in its own word
     std::string says;
   };
   const usage_case cases[] = {
-      {{"start", "--restart-max", "2000000", "--", "true"}, "--restart-max needs a number of restarts from 0 to 1000000"},
-      {{"start", "--restart-window", "0", "--", "true"}, "--restart-window needs a number of seconds above 0"},
+      {{"start", "--restart-max", "2000000", "--", "true"},
+       "--restart-max needs a number of restarts from 0 to 1000000"},
+      {{"start", "--restart-window", "0", "--", "true"},
+       "--restart-window needs a number of seconds above 0"},
       {{"stop", "x", "--timeout", "1e12"}, "--timeout needs at most 1000000000 seconds"},
-      {{"array", "create", "a", "i", "3", "--values", "1,2"}, "--values has 2 element(s) but LENGTH is 3"},
+      {{"array", "create", "a", "i", "3", "--values", "1,2"},
+       "--values has 2 element(s) but LENGTH is 3"},
       {{"array", "create", "a", "i", "0"}, "LENGTH needs 1 or more"},
-      {{"start", "--name", "web", "--cwd", "/tmp"}, "--cwd applies only to a PROGRAM given after '--'"},
+      {{"start", "--name", "web", "--cwd", "/tmp"},
+       "--cwd applies only to a PROGRAM given after '--'"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.args);
@@ -170,7 +175,8 @@ TEST_CASE("starting an undeclared program by name says so in the CLI's words") {
 TEST_CASE("with --json a failure is also one JSON object on stdout, with the same exit code") {
   {
     fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>& req) {
-      return std::vector<std::string>{error_line(req[0], errc::not_found, "no process named 'wolf'")};
+      return std::vector<std::string>{
+          error_line(req[0], errc::not_found, "no process named 'wolf'")};
     }));
     auto r = shoal_cli({"remove", "wolf", "--json"}, daemon.path());
     CHECK(r.code == 1);
@@ -180,7 +186,8 @@ TEST_CASE("with --json a failure is also one JSON object on stdout, with the sam
   }
   {
     fake_daemon daemon(fake_daemon::batch(1, [](const std::vector<json>& req) {
-      return std::vector<std::string>{error_line(req[0], errc::not_found, "no process named 'wolf'")};
+      return std::vector<std::string>{
+          error_line(req[0], errc::not_found, "no process named 'wolf'")};
     }));
     auto r = shoal_cli({"--json", "join", "wolf"}, daemon.path());
     CHECK(r.code == 125);
@@ -189,14 +196,16 @@ TEST_CASE("with --json a failure is also one JSON object on stdout, with the sam
   auto unreachable = shoal_cli({"--json", "status"});
   CHECK(unreachable.code == 3);
   CHECK(json::parse(unreachable.out).at("error").at("code") == "unreachable");
-  CHECK(contains(json::parse(unreachable.out).at("error").at("message").get<std::string>(), nowhere));
+  CHECK(
+      contains(json::parse(unreachable.out).at("error").at("message").get<std::string>(), nowhere));
 
   auto usage = shoal_cli({"kill", "--json"});
   CHECK(usage.code == 2);
-  CHECK(json::parse(usage.out) ==
-        json{{"error", {{"code", "usage"},
-                            {"message", "kill: name at least one TARGET: a process, a program, "
-                                        "'all' or a glob"}}}});
+  CHECK(json::parse(usage.out) == json{{"error",
+                                        {{"code", "usage"},
+                                         {"message",
+                                          "kill: name at least one TARGET: a process, a program, "
+                                          "'all' or a glob"}}}});
   auto bad_option = shoal_cli({"status", "--nope", "--json"});
   CHECK(bad_option.code == 2);
   CHECK(json::parse(bad_option.out).at("error").at("code") == "usage");

@@ -20,7 +20,8 @@ struct capture {
 TEST_CASE("dispatcher routes by op and answers every failure as a reply") {
   dispatcher d;
   d.add("echo", [](const json& body, const responder& reply) { reply.ok(body.at("x")); });
-  d.add("typed", [](const json& body, const responder& reply) { reply.ok(body.at("n").get<int>() + 1); });
+  d.add("typed",
+        [](const json& body, const responder& reply) { reply.ok(body.at("n").get<int>() + 1); });
   capture c;
   peer p{1, 0, 0, 0};
 
@@ -72,7 +73,8 @@ TEST_CASE("a result written as text makes the same line as the same result built
   d.dispatch(R"({"id":["x",1],"op":"text"})", peer{1, 0, 0, 0}, c.fn());
   REQUIRE(c.replies.size() == 1);
   CHECK(limit_seen == 4096);
-  json built = make_ok_reply(json::array({"x", 1}), json::parse(R"({"length":2,"name":"a","values":[1,-2.5]})"));
+  json built = make_ok_reply(json::array({"x", 1}),
+                             json::parse(R"({"length":2,"name":"a","values":[1,-2.5]})"));
   CHECK(to_line(c.replies[0]) == to_line(built));
   json moved = c.replies[0];
   CHECK(to_line(std::move(moved)) == to_line(built));

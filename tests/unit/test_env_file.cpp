@@ -108,7 +108,8 @@ TEST_CASE("refusals name the file and the line") {
 }
 
 TEST_CASE("a line after a multi-line value is counted right") {
-  CHECK(refusal("A='1\n2\n3'\nB=\\\nc\nbad line\n") == "x.env:6: expected KEY=VALUE, found 'bad line'");
+  CHECK(refusal("A='1\n2\n3'\nB=\\\nc\nbad line\n") ==
+        "x.env:6: expected KEY=VALUE, found 'bad line'");
 }
 
 TEST_CASE("set_env_var replaces in place or appends") {

@@ -29,7 +29,8 @@ TEST_CASE("a stale readiness event does not release the lock from a live holder"
     shoal::lock_keeper keeper(io, *sem, header.lock);
     keeper.on_recovered([&](pid_t dead) { recovered = dead; });
 
-    asio::local::stream_protocol::socket closed_one(io), closed_peer(io), trigger(io), trigger_peer(io);
+    asio::local::stream_protocol::socket closed_one(io), closed_peer(io), trigger(io),
+        trigger_peer(io);
     asio::local::connect_pair(closed_one, closed_peer);
     asio::local::connect_pair(trigger, trigger_peer);
     bool handed = false;

@@ -42,11 +42,14 @@ struct small_pipe {
 
 std::string notice(std::uint64_t dropped) { return "dropped " + std::to_string(dropped) + "\n"; }
 
-std::string numbered(int i) { return "line " + std::to_string(i) + " " + std::string(90, 'x') + "\n"; }
+std::string numbered(int i) {
+  return "line " + std::to_string(i) + " " + std::string(90, 'x') + "\n";
+}
 
 }  // namespace
 
-TEST_CASE("a sink on a pipe nobody reads never blocks, queues a bounded amount and counts the rest") {
+TEST_CASE(
+    "a sink on a pipe nobody reads never blocks, queues a bounded amount and counts the rest") {
   small_pipe p;
   log::sink sink(p.write_end.get(), notice, 1024);
   auto began = std::chrono::steady_clock::now();

@@ -76,7 +76,7 @@ TEST_CASE("a child of another account finds that account's HOME, USER, LOGNAME a
   CHECK(who->name == "nobody");
   auto env = with_account_environment({{"HOME", "/srv/mine"}, {"A", "1"}}, *who);
   std::map<std::string, std::string> seen(env.begin(), env.end());
-  CHECK(env.size() == seen.size());  // no name twice
+  CHECK(env.size() == seen.size());    // no name twice
   CHECK(seen["HOME"] == "/srv/mine");  // what the request sets itself wins
   CHECK(seen["USER"] == "nobody");
   CHECK(seen["LOGNAME"] == "nobody");

@@ -29,7 +29,8 @@ TEST_CASE("a full program parses with its defaults filled in") {
             "numprocs": 3, "restart": "always", "restart_max": 7, "restart_window": 30,
             "stop_signal": "INT", "stop_timeout": 2.5, "autostart": false},
     "job": {"argv": ["true"]}
-  }})", "p.json", false);
+  }})",
+                               "p.json", false);
   REQUIRE(parsed.ok());
   REQUIRE(parsed->size() == 2);
   const program_spec& job = (*parsed)[0];
@@ -45,7 +46,8 @@ TEST_CASE("a full program parses with its defaults filled in") {
 
   CHECK(web.process.argv == std::vector<std::string>{"./web", "--port", "8080"});
   CHECK(web.process.cwd == "/srv");
-  CHECK(web.process.env == std::vector<std::pair<std::string, std::string>>{{"A", "1"}, {"B", "2"}});
+  CHECK(web.process.env ==
+        std::vector<std::pair<std::string, std::string>>{{"A", "1"}, {"B", "2"}});
   CHECK_FALSE(web.autostart);
   CHECK(web.process.restart == restart_settings{restart_mode::always, 7, 30});
   CHECK(web.process.stop_signal == 2);
@@ -54,7 +56,8 @@ TEST_CASE("a full program parses with its defaults filled in") {
 }
 
 TEST_CASE("JSON syntax errors name the line they are on") {
-  std::string text = "{\"programs\": {\n  \"web\": {\"argv\": [\"x\"]},\n  \"job\": {\"argv\": [\"y\"],}\n}}\n";
+  std::string text =
+      "{\"programs\": {\n  \"web\": {\"argv\": [\"x\"]},\n  \"job\": {\"argv\": [\"y\"],}\n}}\n";
   std::string msg = refusal(text);
   CHECK_MESSAGE(starts_with(msg, "p.json:3: not valid JSON"), msg);
   CHECK(starts_with(refusal("{\"programs\": {}\n\n"), "p.json:"));
@@ -73,7 +76,8 @@ TEST_CASE("semantic errors name the line of the program or of its field") {
       "  }\n"
       "}\n";
   std::string msg = refusal(text);
-  CHECK_MESSAGE(msg == "p.json:6: program 'web': field 'numprocs' must be an integer from 1 to 100", msg);
+  CHECK_MESSAGE(msg == "p.json:6: program 'web': field 'numprocs' must be an integer from 1 to 100",
+                msg);
 
   msg = refusal("{\"programs\": {\n\n \"web\": {\"cwd\": \"/\"}}}");
   CHECK_MESSAGE(msg == "p.json:3: program 'web': field 'argv' is missing", msg);
@@ -82,9 +86,12 @@ TEST_CASE("semantic errors name the line of the program or of its field") {
   CHECK_MESSAGE(msg == "p.json:2: program 'a': unknown field 'restrat'", msg);
 
   // The same key inside another program's env does not mislead the locator.
-  msg = refusal("{\"programs\": {\n\"a\": {\"argv\": [\"x\"], \"env\": {\"restart\": \"1\"}},\n"
-                "\"b\": {\"argv\": [\"x\"],\n\"restart\": \"sometimes\"}}}");
-  CHECK_MESSAGE(msg == "p.json:4: program 'b': field 'restart' must be \"no\", \"on-failure\" or \"always\"", msg);
+  msg = refusal(
+      "{\"programs\": {\n\"a\": {\"argv\": [\"x\"], \"env\": {\"restart\": \"1\"}},\n"
+      "\"b\": {\"argv\": [\"x\"],\n\"restart\": \"sometimes\"}}}");
+  CHECK_MESSAGE(
+      msg == "p.json:4: program 'b': field 'restart' must be \"no\", \"on-failure\" or \"always\"",
+      msg);
 }
 
 TEST_CASE("every field is checked") {
@@ -93,7 +100,8 @@ TEST_CASE("every field is checked") {
   };
   CHECK(field_error("\"cwd\": \"relative\"").find("absolute path") != std::string::npos);
   CHECK(field_error("\"env\": {\"A\": 1}").find("'env'") != std::string::npos);
-  CHECK(field_error("\"env\": {\"A=B\": \"1\"}").find("invalid variable name") != std::string::npos);
+  CHECK(field_error("\"env\": {\"A=B\": \"1\"}").find("invalid variable name") !=
+        std::string::npos);
   CHECK(field_error("\"autostart\": \"yes\"").find("'autostart'") != std::string::npos);
   CHECK(field_error("\"numprocs\": 1.5").find("'numprocs'") != std::string::npos);
   CHECK(field_error("\"numprocs\": 101").find("'numprocs'") != std::string::npos);
@@ -104,7 +112,8 @@ TEST_CASE("every field is checked") {
   CHECK(field_error("\"stop_timeout\": -1").find("'stop_timeout'") != std::string::npos);
   CHECK(refusal("{\"programs\": {\"p\": {\"argv\": []}}}").find("'argv'") != std::string::npos);
   CHECK(refusal("{\"programs\": {\"p\": {\"argv\": [\"\"]}}}").find("'argv'") != std::string::npos);
-  CHECK(refusal("{\"programs\": {\"bad name\": {\"argv\": [\"x\"]}}}").find("must match") != std::string::npos);
+  CHECK(refusal("{\"programs\": {\"bad name\": {\"argv\": [\"x\"]}}}").find("must match") !=
+        std::string::npos);
 }
 
 TEST_CASE("the file as a whole: shape, duplicates and clashing instance names") {
@@ -115,7 +124,9 @@ TEST_CASE("the file as a whole: shape, duplicates and clashing instance names") 
   CHECK_MESSAGE(msg == "p.json:2: unknown top-level key 'extra'", msg);
   msg = refusal("{\"programs\": {\n\"a\": {\"argv\": [\"x\"]},\n\"a\": {\"argv\": [\"y\"]}}}");
   CHECK_MESSAGE(msg == "p.json:3: key 'a' appears twice in the same object", msg);
-  msg = refusal("{\"programs\": {\n\"web\": {\"argv\": [\"x\"], \"numprocs\": 2},\n\"web-2\": {\"argv\": [\"y\"]}}}");
+  msg = refusal(
+      "{\"programs\": {\n\"web\": {\"argv\": [\"x\"], \"numprocs\": 2},\n\"web-2\": {\"argv\": "
+      "[\"y\"]}}}");
   CHECK_MESSAGE(msg.find("instance name 'web-2'") != std::string::npos, msg);
   auto empty = parse_programs("{\"programs\": {}}", "p.json", false);
   REQUIRE(empty.ok());
@@ -123,15 +134,22 @@ TEST_CASE("the file as a whole: shape, duplicates and clashing instance names") 
 }
 
 TEST_CASE("user and group need root, name real accounts, and run the program through setpriv") {
-  std::string msg = refusal("{\"programs\": {\"p\": {\"argv\": [\"x\"],\n\"user\": \"root\"}}}", false);
-  CHECK_MESSAGE(msg == "p.json:2: program 'p': field 'user' needs shoald to run as root (it cannot change credentials)", msg);
-  CHECK(refusal("{\"programs\": {\"p\": {\"argv\": [\"x\"], \"user\": \"no-such-user-xyz\"}}}", true)
-            .find("no user named") != std::string::npos);
-  auto parsed = parse_programs(R"({"programs": {"p": {"argv": ["id", "-u"], "user": "root", "group": "root"}}})",
-                               "p.json", true);
+  std::string msg =
+      refusal("{\"programs\": {\"p\": {\"argv\": [\"x\"],\n\"user\": \"root\"}}}", false);
+  CHECK_MESSAGE(msg ==
+                    "p.json:2: program 'p': field 'user' needs shoald to run as root (it cannot "
+                    "change credentials)",
+                msg);
+  CHECK(
+      refusal("{\"programs\": {\"p\": {\"argv\": [\"x\"], \"user\": \"no-such-user-xyz\"}}}", true)
+          .find("no user named") != std::string::npos);
+  auto parsed = parse_programs(
+      R"({"programs": {"p": {"argv": ["id", "-u"], "user": "root", "group": "root"}}})", "p.json",
+      true);
   REQUIRE(parsed.ok());
-  CHECK((*parsed)[0].spawn_argv() ==
-        std::vector<std::string>{"/usr/bin/setpriv", "--reuid=0", "--regid=0", "--init-groups", "--", "id", "-u"});
+  CHECK((*parsed)[0].spawn_argv() == std::vector<std::string>{"/usr/bin/setpriv", "--reuid=0",
+                                                              "--regid=0", "--init-groups", "--",
+                                                              "id", "-u"});
   CHECK((*parsed)[0].process.argv == std::vector<std::string>{"id", "-u"});
 }
 
@@ -139,29 +157,36 @@ TEST_CASE("env_file is read when the file is, under env, and its errors name bot
   char dir_template[] = "/tmp/shoal-progenv-XXXXXX";
   REQUIRE(::mkdtemp(dir_template));
   std::string dir = dir_template;
-  std::string common = dir + "/common.env", web = dir + "/web.process.env", broken = dir + "/broken.env";
+  std::string common = dir + "/common.env", web = dir + "/web.process.env",
+              broken = dir + "/broken.env";
   std::ofstream(common) << "# shared\nLEVEL=info\nREGION='eu west'\nPORT=1\n";
   std::ofstream(web) << "PORT=8080\n";
   std::ofstream(broken) << "A=1\n\nexport B=2\n";
 
-  auto parsed = parse_programs("{\"programs\": {\"web\": {\"argv\": [\"x\"], \"env_file\": [\"" +
-                                   common + "\", \"" + web + "\"], \"env\": {\"LEVEL\": \"debug\"}}}}",
-                               "p.json", false);
+  auto parsed =
+      parse_programs("{\"programs\": {\"web\": {\"argv\": [\"x\"], \"env_file\": [\"" + common +
+                         "\", \"" + web + "\"], \"env\": {\"LEVEL\": \"debug\"}}}}",
+                     "p.json", false);
   REQUIRE_MESSAGE(parsed.ok(), parsed.error().message());
-  CHECK((*parsed)[0].process.env == std::vector<std::pair<std::string, std::string>>{
-                                {"LEVEL", "debug"}, {"PORT", "8080"}, {"REGION", "eu west"}});
+  CHECK((*parsed)[0].process.env ==
+        std::vector<std::pair<std::string, std::string>>{
+            {"LEVEL", "debug"}, {"PORT", "8080"}, {"REGION", "eu west"}});
 
-  auto one = parse_programs("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": \"" + web + "\"}}}",
-                            "p.json", false);
+  auto one =
+      parse_programs("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": \"" + web + "\"}}}",
+                     "p.json", false);
   REQUIRE(one.ok());
-  CHECK((*one)[0].process.env == std::vector<std::pair<std::string, std::string>>{{"PORT", "8080"}});
+  CHECK((*one)[0].process.env ==
+        std::vector<std::pair<std::string, std::string>>{{"PORT", "8080"}});
 
-  std::string msg = refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"],\n\"env_file\": \"" + broken + "\"}}}");
+  std::string msg =
+      refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"],\n\"env_file\": \"" + broken + "\"}}}");
   CHECK_MESSAGE(msg == "p.json:2: program 'a': " + broken +
                            ":3: 'export' is not part of the syntax (an environment file is not a "
                            "shell script); write B=...",
                 msg);
-  msg = refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": \"" + dir + "/none.env\"}}}");
+  msg = refusal("{\"programs\": {\"a\": {\"argv\": [\"x\"], \"env_file\": \"" + dir +
+                "/none.env\"}}}");
   CHECK_MESSAGE(msg == "p.json:1: program 'a': unable to read environment file '" + dir +
                            "/none.env': No such file or directory",
                 msg);
@@ -174,7 +199,8 @@ TEST_CASE("env_file is read when the file is, under env, and its errors name bot
   ::rmdir(dir.c_str());
 }
 
-TEST_CASE("a program with user and cwd enters cwd after setpriv, so its env names must be a shell's") {
+TEST_CASE(
+    "a program with user and cwd enters cwd after setpriv, so its env names must be a shell's") {
   auto parsed = parse_programs(
       R"({"programs": {"p": {"argv": ["id"], "user": "root", "cwd": "/srv", "env": {"A_1": "x"}}}})",
       "p.json", true);
@@ -188,11 +214,13 @@ TEST_CASE("a program with user and cwd enters cwd after setpriv, so its env name
   std::string msg = refusal(
       R"({"programs": {"p": {"argv": ["id"], "user": "root", "cwd": "/srv", "env": {"a.b": "x"}}}})",
       true);
-  CHECK_MESSAGE(msg.find("variable 'a.b' cannot reach a program with 'user'") != std::string::npos, msg);
+  CHECK_MESSAGE(msg.find("variable 'a.b' cannot reach a program with 'user'") != std::string::npos,
+                msg);
   // Without user or group no shell is involved, and any name is passed on.
-  CHECK(parse_programs(R"({"programs": {"p": {"argv": ["id"], "cwd": "/srv", "env": {"a.b": "x"}}}})",
-                       "p.json", true)
-            .ok());
+  CHECK(
+      parse_programs(R"({"programs": {"p": {"argv": ["id"], "cwd": "/srv", "env": {"a.b": "x"}}}})",
+                     "p.json", true)
+          .ok());
 }
 
 TEST_CASE("line_of_offset counts newlines before the offset") {

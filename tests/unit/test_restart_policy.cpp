@@ -9,7 +9,8 @@ using std::chrono::seconds;
 
 namespace {
 
-restart_tracker tracker(restart_mode mode, int max_restarts = 100, double window = 300, double u = 0.0) {
+restart_tracker tracker(restart_mode mode, int max_restarts = 100, double window = 300,
+                        double u = 0.0) {
   return restart_tracker(restart_settings{mode, max_restarts, window}, [u] { return u; });
 }
 
@@ -34,10 +35,13 @@ TEST_CASE("restart modes decide on clean exits and failures") {
   auto no = tracker(restart_mode::no);
   CHECK(no.on_exit(t0, t0 + seconds(1), true).what == restart_tracker::decision::kind::none);
   auto on_failure = tracker(restart_mode::on_failure);
-  CHECK(on_failure.on_exit(t0, t0 + seconds(1), false).what == restart_tracker::decision::kind::none);
-  CHECK(on_failure.on_exit(t0, t0 + seconds(1), true).what == restart_tracker::decision::kind::restart);
+  CHECK(on_failure.on_exit(t0, t0 + seconds(1), false).what ==
+        restart_tracker::decision::kind::none);
+  CHECK(on_failure.on_exit(t0, t0 + seconds(1), true).what ==
+        restart_tracker::decision::kind::restart);
   auto always = tracker(restart_mode::always);
-  CHECK(always.on_exit(t0, t0 + seconds(1), false).what == restart_tracker::decision::kind::restart);
+  CHECK(always.on_exit(t0, t0 + seconds(1), false).what ==
+        restart_tracker::decision::kind::restart);
 }
 
 TEST_CASE("consecutive quick failures back off 1, 2, 4 ... 60 s, jitter only shortening") {
@@ -73,17 +77,22 @@ TEST_CASE("more than restart_max restarts within the window is fatal; older ones
   auto t = tracker(restart_mode::on_failure, 3, 60);
   auto now = clock_type::time_point(seconds(1000));
   for (int i = 0; i < 3; ++i)
-    CHECK(fail_at(t, now += seconds(5), milliseconds(10)).what == restart_tracker::decision::kind::restart);
+    CHECK(fail_at(t, now += seconds(5), milliseconds(10)).what ==
+          restart_tracker::decision::kind::restart);
   CHECK(t.recent_restarts() == 3);
-  CHECK(fail_at(t, now += seconds(5), milliseconds(10)).what == restart_tracker::decision::kind::fatal);
+  CHECK(fail_at(t, now += seconds(5), milliseconds(10)).what ==
+        restart_tracker::decision::kind::fatal);
 
   auto slow = tracker(restart_mode::on_failure, 2, 60);
   now = clock_type::time_point(seconds(1000));
   CHECK(fail_at(slow, now, milliseconds(10)).what == restart_tracker::decision::kind::restart);
-  CHECK(fail_at(slow, now += seconds(30), milliseconds(10)).what == restart_tracker::decision::kind::restart);
+  CHECK(fail_at(slow, now += seconds(30), milliseconds(10)).what ==
+        restart_tracker::decision::kind::restart);
   // The first restart is now 60 s old and no longer counts.
-  CHECK(fail_at(slow, now += seconds(30), milliseconds(10)).what == restart_tracker::decision::kind::restart);
-  CHECK(fail_at(slow, now += seconds(1), milliseconds(10)).what == restart_tracker::decision::kind::fatal);
+  CHECK(fail_at(slow, now += seconds(30), milliseconds(10)).what ==
+        restart_tracker::decision::kind::restart);
+  CHECK(fail_at(slow, now += seconds(1), milliseconds(10)).what ==
+        restart_tracker::decision::kind::fatal);
 
   auto never = tracker(restart_mode::always, 0, 60);
   CHECK(never.on_exit(now, now, false).what == restart_tracker::decision::kind::fatal);

@@ -218,7 +218,8 @@ TEST_CASE("failed writes are dropped and counted, and counting stops when writes
   REQUIRE(log.open().ok());
   log.write("before\n");
   // A file-size limit fails writes with EFBIG, as a full disk fails them with ENOSPC.
-  struct sigaction ignore {}, old_action {};
+  struct sigaction ignore {
+  }, old_action{};
   ignore.sa_handler = SIG_IGN;
   REQUIRE(::sigaction(SIGXFSZ, &ignore, &old_action) == 0);
   rlimit old_limit{};

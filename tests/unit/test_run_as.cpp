@@ -63,10 +63,9 @@ struct start_op {
 
 TEST_CASE("start with user or group: refused to anyone but root, before anything is looked up") {
   start_op op;
-  for (const char* line :
-       {R"({"id":1,"op":"start","argv":["id"],"user":"nobody"})",
-        R"({"id":2,"op":"start","argv":["id"],"group":"root"})",
-        R"({"id":3,"op":"start","argv":["id"],"user":"no-such-user-xyz"})"}) {
+  for (const char* line : {R"({"id":1,"op":"start","argv":["id"],"user":"nobody"})",
+                           R"({"id":2,"op":"start","argv":["id"],"group":"root"})",
+                           R"({"id":3,"op":"start","argv":["id"],"user":"no-such-user-xyz"})"}) {
     json reply = op.request(line, 1000);
     CHECK(reply["error"]["code"] == "permission_denied");
     CHECK(reply["error"]["message"] == "only root may start a process as another user");
@@ -82,9 +81,9 @@ TEST_CASE("start from a peer that is not root runs as that peer, or not at all")
   if (::geteuid() == 0) {
     CHECK(plain["error"]["code"] == "spawn_failed");  // reached the spawner, behind setpriv
     REQUIRE(op.spawned.argvs.size() == 1);
-    CHECK(op.spawned.argvs[0] == std::vector<std::string>{
-                                     "/usr/bin/setpriv", "--reuid=" + std::to_string(uid),
-                                     "--regid=" + std::to_string(uid), "--init-groups", "--", "id"});
+    CHECK(op.spawned.argvs[0] ==
+          std::vector<std::string>{"/usr/bin/setpriv", "--reuid=" + std::to_string(uid),
+                                   "--regid=" + std::to_string(uid), "--init-groups", "--", "id"});
   } else if (::geteuid() != uid) {
     // A daemon that is not root cannot switch users, and must not run it as itself.
     CHECK(plain["error"]["code"] == "permission_denied");
@@ -102,14 +101,17 @@ TEST_CASE("start with user from root: executed behind setpriv when the daemon is
   json reply = op.request(R"({"id":1,"op":"start","argv":["id","-u"],"user":"nobody"})", 0);
   if (::geteuid() != 0) {
     CHECK(reply["error"]["code"] == "invalid_state");
-    CHECK(reply["error"]["message"] == "shoald is not running as root; it cannot change credentials");
+    CHECK(reply["error"]["message"] ==
+          "shoald is not running as root; it cannot change credentials");
     CHECK(op.spawned.argvs.empty());
     return;
   }
   CHECK(reply["error"]["code"] == "spawn_failed");
   REQUIRE(op.spawned.argvs.size() == 1);
-  CHECK(op.spawned.argvs[0] == resolve_run_as(std::string("nobody"), std::nullopt)->wrap({"id", "-u"}));
-  json unknown = op.request(R"({"id":2,"op":"start","argv":["id"],"group":"no-such-group-xyz"})", 0);
+  CHECK(op.spawned.argvs[0] ==
+        resolve_run_as(std::string("nobody"), std::nullopt)->wrap({"id", "-u"}));
+  json unknown =
+      op.request(R"({"id":2,"op":"start","argv":["id"],"group":"no-such-group-xyz"})", 0);
   CHECK(unknown["error"]["code"] == "bad_request");
   CHECK(unknown["error"]["message"] == "no group named 'no-such-group-xyz'");
   CHECK(op.spawned.argvs.size() == 1);
@@ -126,10 +128,10 @@ TEST_CASE("run_as: a user runs argv behind setpriv with that user's groups") {
   REQUIRE(r.set_user("nobody").ok());
   CHECK(r.uid == nobody().pw_uid);
   CHECK(r.gid == nobody().pw_gid);
-  CHECK(r.wrap(argv) == std::vector<std::string>{
-                            "/usr/bin/setpriv", "--reuid=" + std::to_string(nobody().pw_uid),
-                            "--regid=" + std::to_string(nobody().pw_gid), "--init-groups", "--",
-                            "id", "-u"});
+  CHECK(r.wrap(argv) == std::vector<std::string>{"/usr/bin/setpriv",
+                                                 "--reuid=" + std::to_string(nobody().pw_uid),
+                                                 "--regid=" + std::to_string(nobody().pw_gid),
+                                                 "--init-groups", "--", "id", "-u"});
 }
 
 TEST_CASE("run_as: a working directory is entered after the switch, by the account itself") {
@@ -143,8 +145,8 @@ TEST_CASE("run_as: a working directory is entered after the switch, by the accou
         std::vector<std::string>(plain.begin(), plain.begin() + 5));
   CHECK(std::vector<std::string>(wrapped.begin() + 5, wrapped.begin() + 10) ==
         std::vector<std::string>{"/bin/sh", "-c",
-                                 "cd -- \"$1\" || exit; shift; unset OLDPWD; exec \"$@\"",
-                                 "shoal", "/srv/its dir"});
+                                 "cd -- \"$1\" || exit; shift; unset OLDPWD; exec \"$@\"", "shoal",
+                                 "/srv/its dir"});
   CHECK(std::vector<std::string>(wrapped.end() - 2, wrapped.end()) == argv);
   run_as none;
   CHECK(none.wrap(argv, "/srv") == argv);  // the spawner enters it, as the daemon runs
@@ -153,7 +155,8 @@ TEST_CASE("run_as: a working directory is entered after the switch, by the accou
 TEST_CASE("run_as: a request's variables pass setpriv under other names and get theirs back") {
   auto carried = carry_environment({{"LD_PRELOAD", "/tmp/x.so"}, {"A_1", ""}});
   REQUIRE(carried.ok());
-  CHECK(carried->env == environment{{"__shoal_env_LD_PRELOAD", "/tmp/x.so"}, {"__shoal_env_A_1", ""}});
+  CHECK(carried->env ==
+        environment{{"__shoal_env_LD_PRELOAD", "/tmp/x.so"}, {"__shoal_env_A_1", ""}});
   CHECK(carried->names == std::vector<std::string>{"LD_PRELOAD", "A_1"});
   // A shell would drop a name it cannot set: such a request is refused, not quietly cut.
   for (const char* name : {"dotted.name", "1X", "a-b", ""}) {
@@ -179,8 +182,8 @@ TEST_CASE("run_as: only a group clears the supplementary groups instead of keepi
   run_as r;
   REQUIRE(r.set_group("root").ok());
   CHECK_FALSE(r.uid.has_value());
-  CHECK(r.wrap(argv) ==
-        std::vector<std::string>{"/usr/bin/setpriv", "--regid=0", "--clear-groups", "--", "id", "-u"});
+  CHECK(r.wrap(argv) == std::vector<std::string>{"/usr/bin/setpriv", "--regid=0", "--clear-groups",
+                                                 "--", "id", "-u"});
 }
 
 TEST_CASE("run_as: a group takes the place of the user's primary group, in either order") {

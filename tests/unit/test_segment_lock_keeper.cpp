@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "daemon/lock_keeper.hpp"
-#include "daemon/pidfd.hpp"
 #include "daemon/named_lock.hpp"
+#include "daemon/pidfd.hpp"
 #include "shoal/lock_record.hpp"
 
 namespace layout = shoal::layout;
@@ -46,8 +46,9 @@ struct lock_fixture {
   }
 };
 
-shoal::lock_keeper::waiter make_waiter(std::uint64_t session, std::vector<std::string>& log, std::string tag,
-                                       std::optional<std::chrono::steady_clock::duration> timeout = {}) {
+shoal::lock_keeper::waiter make_waiter(
+    std::uint64_t session, std::vector<std::string>& log, std::string tag,
+    std::optional<std::chrono::steady_clock::duration> timeout = {}) {
   shoal::lock_keeper::waiter w;
   w.session = session;
   if (timeout) w.deadline = std::chrono::steady_clock::now() + *timeout;
@@ -181,7 +182,7 @@ TEST_CASE("a holder found dead when someone waits is released at once") {
   REQUIRE(child > 0);
   REQUIRE(f.sem->try_acquire());
   shoal::lock_record::note_acquired(f.header.lock, child);  // took it through the library...
-  ::waitpid(child, nullptr, 0);                            // ...and died, unseen by anyone
+  ::waitpid(child, nullptr, 0);                             // ...and died, unseen by anyone
   std::vector<std::string> log;
   keeper.enqueue(make_waiter(1, log, "waiter"));
   CHECK(log == std::vector<std::string>{"waiter granted"});  // within the request itself
@@ -231,13 +232,15 @@ TEST_CASE("a lock posted once too often is brought back to one free slot") {
   shoal::lock_keeper keeper(f.io, *f.sem, f.header.lock);
   f.sem->release();  // a second post on a free lock: two could take it now
   keeper.start();
-  CHECK(f.run_until([&] {
-    if (!f.sem->try_acquire()) return false;
-    bool second = f.sem->try_acquire();
-    f.sem->release();
-    if (second) f.sem->release();
-    return !second;
-  }, 1000ms));
+  CHECK(f.run_until(
+      [&] {
+        if (!f.sem->try_acquire()) return false;
+        bool second = f.sem->try_acquire();
+        f.sem->release();
+        if (second) f.sem->release();
+        return !second;
+      },
+      1000ms));
   REQUIRE(f.sem->try_acquire());
   CHECK_FALSE(f.sem->try_acquire());
   f.sem->release();

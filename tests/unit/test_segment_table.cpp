@@ -14,13 +14,17 @@ namespace {
 
 // An 8-byte-aligned stand-in for a mapped segment.
 struct fake_segment {
-  explicit fake_segment(std::size_t n) : words((n + 7) / 8), size(n) { shoal::segment_table::format(base(), size); }
+  explicit fake_segment(std::size_t n) : words((n + 7) / 8), size(n) {
+    shoal::segment_table::format(base(), size);
+  }
   std::byte* base() { return reinterpret_cast<std::byte*>(words.data()); }
   std::vector<std::uint64_t> words;
   std::size_t size;
 };
 
-std::vector<shoal::element_bits> zeros(std::size_t n) { return std::vector<shoal::element_bits>(n, 0); }
+std::vector<shoal::element_bits> zeros(std::size_t n) {
+  return std::vector<shoal::element_bits>(n, 0);
+}
 
 }  // namespace
 

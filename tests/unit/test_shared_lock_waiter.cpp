@@ -29,7 +29,8 @@ struct orphan_lock {
     ::sem_unlink(name.c_str());
     sem = ::sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 1);
     REQUIRE(sem != SEM_FAILED);
-    void* p = ::mmap(nullptr, sizeof(layout::lock_state), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void* p = ::mmap(nullptr, sizeof(layout::lock_state), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     REQUIRE(p != MAP_FAILED);
     state = new (p) layout::lock_state{};
   }
@@ -107,7 +108,8 @@ TEST_CASE("a waiter of the library leaves a live holder alone") {
   }
   REQUIRE(holder > 0);
   auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (shoal::lock_record::owner(*l.state) != holder && std::chrono::steady_clock::now() < deadline)
+  while (shoal::lock_record::owner(*l.state) != holder &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(2ms);
   REQUIRE(shoal::lock_record::owner(*l.state) == holder);
   // Several slices and well past the grace: still waiting, the holder untouched.

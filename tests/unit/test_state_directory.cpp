@@ -124,7 +124,8 @@ TEST_CASE("the instance lock admits one holder at a time and names it") {
   REQUIRE(second.ok());
   auto refused = second->lock_instance();
   CHECK(refused.code() == errc::already_exists);
-  CHECK(mentions(refused.message(), "in use by a live shoald (pid " + std::to_string(::getpid()) + ")"));
+  CHECK(mentions(refused.message(),
+                 "in use by a live shoald (pid " + std::to_string(::getpid()) + ")"));
   {
     auto gone = std::move(*first);  // released with its owner
   }

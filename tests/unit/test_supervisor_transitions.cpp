@@ -144,7 +144,8 @@ TEST_CASE("a respawn that cannot spawn counts as a failed run") {
   CHECK(t.told.back().first == kind::finished);
 }
 
-TEST_CASE("stop: the stop signal and SIGCONT, SIGKILL after the grace period, stragglers at reaping") {
+TEST_CASE(
+    "stop: the stop signal and SIGCONT, SIGKILL after the grace period, stragglers at reaping") {
   rig t;
   pid_t pid = t.start("a", on_failure);
   REQUIRE(t.s.stop("a", 5.0).ok());
@@ -253,7 +254,8 @@ TEST_CASE("kill signals only what is alive") {
 
 TEST_CASE("argv is checked once, with one wording, for every caller") {
   rig t;
-  for (std::vector<std::string> argv : {std::vector<std::string>{}, {""}, {"a", std::string("b\0c", 3)}}) {
+  for (std::vector<std::string> argv :
+       {std::vector<std::string>{}, {""}, {"a", std::string("b\0c", 3)}}) {
     auto refused = t.s.start("x", command(argv));
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().code() == errc::bad_request);

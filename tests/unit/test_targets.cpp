@@ -20,9 +20,8 @@ TEST_CASE("natural order compares digit runs as numbers") {
   CHECK(natural_less("7", "07"));  // a tie on value: the shorter run first, so the order is total
   CHECK_FALSE(natural_less("w-1", "w-1"));
   std::vector<std::string> names = {"w-10", "web", "w-2", "w-1", "w-100", "W-3"};
-  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-    return natural_less(a, b);
-  });
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return natural_less(a, b); });
   CHECK(names == std::vector<std::string>{"W-3", "w-1", "w-2", "w-10", "w-100", "web"});
 }
 

@@ -38,7 +38,9 @@ std::size_t shown_width(const std::string& line) {
   return n;
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 const auto t0 = *parse_rfc3339("2026-11-24T17:55:00.000Z");
 
@@ -60,9 +62,13 @@ top_state three_processes() {
   set_processes(s, json::array({record("alpha", "running", 11), record("beta", "running", 12),
                                 record("gamma", "exited", 13)}));
   s.lock = {{"held", false}, {"owner", nullptr}, {"since", nullptr}};
-  s.values = json::array({{{"name", "salmonCount"}, {"kind", "value"}, {"typecode", "i"}, {"value", 3}},
-                          {{"name", "temps"}, {"kind", "array"}, {"typecode", "d"}, {"length", 2},
-                           {"values", {1.5, 2}}}});
+  s.values =
+      json::array({{{"name", "salmonCount"}, {"kind", "value"}, {"typecode", "i"}, {"value", 3}},
+                   {{"name", "temps"},
+                    {"kind", "array"},
+                    {"typecode", "d"},
+                    {"length", 2},
+                    {"values", {1.5, 2}}}});
   return s;
 }
 
@@ -79,7 +85,11 @@ top_style plain(std::size_t columns = 80, std::size_t rows = 24) {
 
 TEST_CASE("at 80x24 every part is on screen, in its place, within the width") {
   top_state s = three_processes();
-  add_event(s, {{"seq", 4}, {"type", "started"}, {"name", "beta"}, {"pid", 12}, {"time", "2026-11-24T17:54:00.000Z"}});
+  add_event(s, {{"seq", 4},
+                {"type", "started"},
+                {"name", "beta"},
+                {"pid", 12},
+                {"time", "2026-11-24T17:54:00.000Z"}});
   auto lines = lines_of(render_top(s, plain()));
   REQUIRE(lines.size() == 24);
   for (const auto& l : lines) CHECK(shown_width(l) <= 80);
@@ -128,7 +138,8 @@ TEST_CASE("the selection follows its name when the list changes, and its row whe
 TEST_CASE("a long list scrolls so the selected row stays visible") {
   top_state s;
   json many = json::array();
-  for (int i = 0; i < 40; ++i) many.push_back(record("w-" + std::to_string(100 + i), "running", 1000 + i));
+  for (int i = 0; i < 40; ++i)
+    many.push_back(record("w-" + std::to_string(100 + i), "running", 1000 + i));
   set_processes(s, many);
   move_selection(s, 30);
   auto lines = lines_of(render_top(s, plain()));
@@ -196,10 +207,11 @@ TEST_CASE("fit_line counts characters, not bytes or escapes") {
 
 TEST_CASE("keys: letters, arrows, page and edge keys, Escape at the end of a read") {
   auto keys = decode_keys("j\x1b[A\x1b[B\x1bOA\x1b[5~\x1b[6~\x1b[H\x1b[4~q\x1b");
-  std::vector<key_press> want = {{key_kind::character, 'j'}, {key_kind::up, 0}, {key_kind::down, 0},
-                                 {key_kind::up, 0}, {key_kind::page_up, 0}, {key_kind::page_down, 0},
-                                 {key_kind::home, 0}, {key_kind::end, 0}, {key_kind::character, 'q'},
-                                 {key_kind::escape, '\x1b'}};
+  std::vector<key_press> want = {{key_kind::character, 'j'}, {key_kind::up, 0},
+                                 {key_kind::down, 0},        {key_kind::up, 0},
+                                 {key_kind::page_up, 0},     {key_kind::page_down, 0},
+                                 {key_kind::home, 0},        {key_kind::end, 0},
+                                 {key_kind::character, 'q'}, {key_kind::escape, '\x1b'}};
   CHECK(keys == want);
   // A sequence the view does not use is one key, not letters.
   CHECK(decode_keys("\x1b[1;5C") == std::vector<key_press>{{key_kind::other, 0}});
