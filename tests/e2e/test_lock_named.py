@@ -125,9 +125,11 @@ def test_a_dead_holder_of_a_named_lock_is_recovered_and_reported(shoal, pids):
         victim.kill()
         victim.wait(10)
         started = time.monotonic()
-        wait_until(lambda: not ok(shoal.request({"op": "lock_status", "name": "jobs"}))["held"], 1.5,
+        # Recovery is driven by the holder's pidfd, so it is prompt; the bound only allows for
+        # a loaded machine.
+        wait_until(lambda: not ok(shoal.request({"op": "lock_status", "name": "jobs"}))["held"], 5,
                    what="the named lock to be released")
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 5
         event = {}
         while event.get("type") != "lock_recovered":
             line = watcher.read_line(5)
