@@ -18,7 +18,7 @@ std::uint64_t event_log::publish(std::string_view type, std::string_view name, j
   if (fields.is_object())
     for (auto& [k, v] : fields.items())
       if (!event.contains(k)) event[k] = std::move(v);
-  ring_.push_back(event);
+  ring_.push_back({seq, event.dump(-1, ' ', false, json::error_handler_t::replace)});
   while (ring_.size() > capacity_) ring_.pop_front();
   // A copy of the ids: a callback may unsubscribe, and a session that closes while being
   // written to unsubscribes from inside publish().
@@ -37,10 +37,10 @@ std::uint64_t event_log::publish(std::string_view type, std::string_view name, j
 event_log::replay event_log::since(std::uint64_t seq) const {
   replay out;
   if (seq >= last_seq()) return out;
-  std::uint64_t first_held = ring_.empty() ? next_seq_ : ring_.front()["seq"].get<std::uint64_t>();
+  std::uint64_t first_held = ring_.empty() ? next_seq_ : ring_.front().seq;
   if (seq + 1 < first_held) out.lost = first_held - (seq + 1);
   for (const auto& e : ring_)
-    if (e["seq"].get<std::uint64_t>() > seq) out.events.push_back(e);
+    if (e.seq > seq) out.events.push_back(json::parse(e.text));
   return out;
 }
 

@@ -50,7 +50,13 @@ class event_log {
  private:
   std::size_t capacity_;
   clock_fn clock_;
-  std::deque<json> ring_;  // oldest first, consecutive seqs
+  // Oldest first, consecutive seqs. Held as their JSON text: a replay is rare, and an event
+  // as a json tree costs several times its text (a node, a key and a value per member).
+  struct held {
+    std::uint64_t seq;
+    std::string text;
+  };
+  std::deque<held> ring_;
   std::uint64_t next_seq_ = 1;
   std::uint64_t next_subscriber_ = 1;
   std::map<std::uint64_t, subscriber> subscribers_;

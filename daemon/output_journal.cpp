@@ -4,6 +4,20 @@
 
 namespace shoal {
 
+void output_journal::stream_records::pop_front() {
+  ++head_;
+  if (head_ == items_.size()) {
+    items_.clear();
+    head_ = 0;
+    if (items_.capacity() > 64) items_.shrink_to_fit();
+  } else if (head_ >= 64 && head_ * 2 >= items_.size()) {
+    items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+    // A burst of output leaves no capacity behind once the journal has drained.
+    if (items_.capacity() > 4 * items_.size()) items_.shrink_to_fit();
+  }
+}
+
 void output_journal::record(int stream, std::uint64_t begin, std::uint64_t end,
                             clock::time_point at) {
   if (end <= begin || stream < 0 || stream > 1) return;

@@ -13,8 +13,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
+#include <vector>
 
 namespace shoal {
 
@@ -46,8 +46,25 @@ class output_journal {
     std::uint64_t begin, end;
     clock::time_point at;
   };
-  // Per stream, in arrival order, so also in offset order: found by binary search.
-  std::array<std::deque<entry>, 2> records_;
+  // One stream's records, in arrival order, so also in offset order: found by binary search.
+  // A vector whose front is dropped by moving `head`, and compacted once half of it is
+  // dropped: unlike a deque, a process that wrote little (most of the exited records a daemon
+  // keeps) costs a few dozen bytes here, not two blocks.
+  class stream_records {
+   public:
+    bool empty() const { return head_ == items_.size(); }
+    std::size_t size() const { return items_.size() - head_; }
+    const entry& front() const { return items_[head_]; }
+    auto begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+    auto end() const { return items_.end(); }
+    void push_back(const entry& e) { items_.push_back(e); }
+    void pop_front();
+
+   private:
+    std::vector<entry> items_;
+    std::size_t head_ = 0;  // items_[0, head_) are dropped
+  };
+  std::array<stream_records, 2> records_;
   std::size_t max_records_;
   std::uint64_t next_order_ = 1;
 };

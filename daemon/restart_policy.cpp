@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 #include <random>
 
 namespace shoal {
@@ -26,13 +25,19 @@ std::optional<restart_mode> parse_restart_mode(std::string_view text) {
   return std::nullopt;
 }
 
-restart_tracker::restart_tracker(restart_settings settings, random_fn random)
-    : settings_(settings), random_(std::move(random)) {
-  if (!random_) {
-    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-    random_ = [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
-  }
+namespace {
+
+// One engine for every tracker: the jitter only has to differ between restarts, and an engine
+// per record (2.5 KB of state) was most of what an exited record cost.
+double shared_random() {
+  static std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
 }
+
+}  // namespace
+
+restart_tracker::restart_tracker(restart_settings settings, random_fn random)
+    : settings_(settings), random_(random ? std::move(random) : random_fn(shared_random)) {}
 
 double restart_tracker::nominal_delay(int attempt) {
   if (attempt < 1) attempt = 1;
@@ -52,7 +57,9 @@ restart_tracker::decision restart_tracker::on_exit(clock::time_point started, cl
 
   auto window = std::chrono::duration_cast<clock::duration>(
       std::chrono::duration<double>(settings_.window_seconds));
-  while (!recent_.empty() && now - recent_.front() >= window) recent_.pop_front();
+  auto in_window = std::find_if(recent_.begin(), recent_.end(),
+                                [&](clock::time_point at) { return now - at < window; });
+  recent_.erase(recent_.begin(), in_window);
   if (static_cast<int>(recent_.size()) >= settings_.max_restarts) {
     d.what = decision::kind::fatal;
     d.attempt = attempt_;

@@ -9,11 +9,11 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shoal {
 
@@ -38,7 +38,7 @@ inline constexpr double healthy_uptime_seconds = 10;  // resets the back-off
 class restart_tracker {
  public:
   using clock = std::chrono::steady_clock;
-  // A number in [0, 1); the default draws from a per-tracker Mersenne twister.
+  // A number in [0, 1); the default draws from one Mersenne twister shared by every tracker.
   using random_fn = std::function<double()>;
 
   explicit restart_tracker(restart_settings settings = {}, random_fn random = nullptr);
@@ -65,7 +65,9 @@ class restart_tracker {
   restart_settings settings_;
   random_fn random_;
   int attempt_ = 0;
-  std::deque<clock::time_point> recent_;  // when each restart was decided, oldest first
+  // When each restart was decided, oldest first: at most max_restarts, and a vector allocates
+  // nothing for the records that never restart.
+  std::vector<clock::time_point> recent_;
 };
 
 }  // namespace shoal
