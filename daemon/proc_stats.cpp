@@ -4,62 +4,66 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
-#include <cstring>
-#include <sstream>
-#include <string>
-#include <vector>
+#include <string_view>
 
 #include "common/unique_fd.hpp"
 
 namespace shoal {
 namespace {
 
-std::optional<std::string> read_small_file(const std::string& path) {
-  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
-  std::string text;
-  char buf[1024];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) return std::nullopt;
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > 64 * 1024) return std::nullopt;  // not a stat file
+// Fields 3 to 24 of a stat line (proc(5) numbers them from 1) as numbers: `rest` starts after
+// the command name's last ')', since the name may hold spaces and ')'. Field 3, the state, is
+// a letter and stays 0; priority and nice may be negative.
+bool stat_fields(std::string_view rest, std::array<long long, 25>& fields) {
+  std::size_t at = 0;
+  for (std::size_t field = 3; field < fields.size(); ++field) {
+    while (at < rest.size() && rest[at] == ' ') ++at;
+    std::size_t end = std::min(rest.find(' ', at), rest.size());
+    if (at == end) return false;
+    if (field > 3) {
+      auto [ptr, ec] = std::from_chars(rest.data() + at, rest.data() + end, fields[field]);
+      if (ec != std::errc{} || ptr != rest.data() + end) return false;
+    }
+    at = end;
   }
-  return text;
+  return true;
 }
 
 }  // namespace
 
 std::optional<proc_usage> read_proc_usage(pid_t pid) {
-  auto stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return std::nullopt;
-  // The command name (field 2) is in parentheses and may hold spaces and ')': the fields
-  // that follow start after the last ')'.
-  auto close = stat->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream rest(stat->substr(close + 1));
-  // Fields 3.. of proc(5): state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt,
-  // majflt, cmajflt, utime (14), stime (15), cutime, cstime, priority, nice, num_threads,
-  // itrealvalue, starttime (22), vsize, rss (24, in pages).
-  std::vector<std::string> f;
-  for (std::string w; f.size() < 22 && rest >> w;) f.push_back(w);
-  if (f.size() < 22) return std::nullopt;
-  long ticks = ::sysconf(_SC_CLK_TCK);
-  long page = ::sysconf(_SC_PAGESIZE);
+  // `status` reads this for every live process: no stream, no allocation.
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  unique_fd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  char buf[1024];  // a stat line is at most a few hundred bytes
+  ssize_t n;
+  do {
+    n = ::read(fd.get(), buf, sizeof buf);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0 || static_cast<std::size_t>(n) == sizeof buf) return std::nullopt;
+  std::string_view stat(buf, static_cast<std::size_t>(n));
+  auto close = stat.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::array<long long, 25> f{};
+  if (!stat_fields(stat.substr(close + 1), f)) return std::nullopt;
+  // utime (14), stime (15), starttime (22), rss (24, in pages).
+  long long utime = f[14], stime = f[15], starttime = f[22], rss_pages = f[24];
+  if (utime < 0 || stime < 0 || starttime < 0 || rss_pages < 0) return std::nullopt;
+  static const long ticks = ::sysconf(_SC_CLK_TCK);
+  static const long page = ::sysconf(_SC_PAGESIZE);
   if (ticks <= 0 || page <= 0) return std::nullopt;
-  try {
-    proc_usage u;
-    u.cpu_seconds =
-        static_cast<double>(std::stoull(f[11]) + std::stoull(f[12])) / static_cast<double>(ticks);
-    u.started_after_boot_seconds =
-        static_cast<double>(std::stoull(f[19])) / static_cast<double>(ticks);
-    u.rss_bytes = std::stoull(f[21]) * static_cast<std::uint64_t>(page);
-    return u;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  proc_usage u;
+  u.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(ticks);
+  u.started_after_boot_seconds = static_cast<double>(starttime) / static_cast<double>(ticks);
+  u.rss_bytes = static_cast<std::uint64_t>(rss_pages) * static_cast<std::uint64_t>(page);
+  return u;
 }
 
 double cpu_percent(const proc_usage& usage) {

@@ -1,10 +1,80 @@
 #include "daemon/process_json.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
 #include "common/signals.hpp"
 #include "common/time_format.hpp"
 
 namespace shoal {
 namespace {
+
+// The pieces of append_status_json, each writing what json's dump() writes for the value.
+void append_string(std::string& out, std::string_view text) {
+  bool plain = true;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (!plain) {  // escapes and UTF-8 (invalid bytes replaced, as to_line does): json's own
+    out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
+template <class Integer>
+void append_integer(std::string& out, Integer value) {
+  char digits[24];
+  auto written = std::to_chars(digits, std::end(digits), value);
+  out.append(digits, written.ptr);
+}
+
+void append_double(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  // The routine json's serializer itself formats doubles with, so both write the same digits.
+  char digits[64];
+  char* end = nlohmann::detail::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, end);
+}
+
+template <class T, class Append>
+void append_optional(std::string& out, const std::optional<T>& value, Append append) {
+  if (value)
+    append(out, *value);
+  else
+    out += "null";
+}
+
+void append_time(std::string& out, std::chrono::system_clock::time_point at) {
+  append_string(out, to_rfc3339(at));
+}
+
+void append_stream(std::string& out, const rotating_log& log) {
+  out += "{\"dropped_bytes\":";
+  append_integer(out, log.dropped_bytes());
+  out += ",\"error\":";
+  if (log.error().empty())
+    out += "null";
+  else
+    append_string(out, log.error());
+  out += ",\"failed_writes\":";
+  append_integer(out, log.failed_writes());
+  out += ",\"rotations\":";
+  append_integer(out, log.rotations());
+  out += ",\"written_bytes\":";
+  append_integer(out, log.written_bytes());
+  out += '}';
+}
 
 json ended_fields(const process_record& r) {
   return {{"pid", r.pid},
@@ -45,6 +115,89 @@ json to_json(const process_record& r) {
     j["logs"] = r.output->describe();
   }
   return j;
+}
+
+void append_status_json(std::string& out, const process_record& r,
+                        const std::optional<proc_usage>& usage) {
+  // Members in the order of json's object (std::map): bytewise by key.
+  out += "{\"argv\":[";
+  for (std::size_t i = 0; i < r.spec.argv.size(); ++i) {
+    if (i > 0) out += ',';
+    append_string(out, r.spec.argv[i]);
+  }
+  out += "],\"attempt\":";
+  append_integer(out, r.restarts.attempt());
+  out += r.core_dumped ? ",\"core_dumped\":true" : ",\"core_dumped\":false";
+  out += ",\"cpu_percent\":";
+  if (usage)
+    append_double(out, std::round(cpu_percent(*usage) * 10) / 10);
+  else
+    out += "null";
+  out += ",\"cpu_seconds\":";
+  if (usage)
+    append_double(out, usage->cpu_seconds);
+  else
+    out += "null";
+  out += ",\"cwd\":";
+  append_string(out, r.spec.cwd);
+  out += ",\"ended_at\":";
+  append_optional(out, r.ended_at, append_time);
+  out += r.escalated ? ",\"escalated\":true" : ",\"escalated\":false";
+  out += ",\"exitcode\":";
+  append_optional(out, r.exitcode, append_integer<int>);
+  out += ",\"gid\":";
+  append_integer(out, r.gid);
+  out += ",\"group\":";
+  append_string(out, r.group);
+  if (r.output) {
+    out += ",\"log_backups\":";
+    append_integer(out, r.output->limits().backups);
+    out += ",\"log_max_bytes\":";
+    append_integer(out, r.output->limits().max_bytes);
+    out += ",\"logs\":{\"stderr\":";
+    append_stream(out, r.output->stream(output_stream::err));
+    out += ",\"stdout\":";
+    append_stream(out, r.output->stream(output_stream::out));
+    out += '}';
+  }
+  out += ",\"name\":";
+  append_string(out, r.name);
+  out += ",\"next_attempt_at\":";
+  append_optional(out, r.next_attempt_at, append_time);
+  out += ",\"pid\":";
+  append_integer(out, r.pid);
+  out += ",\"program\":";
+  if (r.spec.program.empty())
+    out += "null";
+  else
+    append_string(out, r.spec.program);
+  out += ",\"restart\":";
+  append_string(out, to_string(r.restarts.settings().mode));
+  out += ",\"restart_max\":";
+  append_integer(out, r.restarts.settings().max_restarts);
+  out += ",\"restart_window\":";
+  append_double(out, r.restarts.settings().window_seconds);
+  out += ",\"restarts\":";
+  append_integer(out, r.restart_count);
+  out += ",\"rss_bytes\":";
+  if (usage)
+    append_integer(out, usage->rss_bytes);
+  else
+    out += "null";
+  out += ",\"signal\":";
+  if (r.term_signal)
+    append_string(out, signal_name(*r.term_signal));
+  else
+    out += "null";
+  out += ",\"started_at\":";
+  append_time(out, r.started_at);
+  out += ",\"state\":";
+  append_string(out, to_string(r.state));
+  out += ",\"uid\":";
+  append_integer(out, r.uid);
+  out += ",\"user\":";
+  append_string(out, r.user);
+  out += '}';
 }
 
 void publish(event_log& events, const supervisor_event& e) {

@@ -260,17 +260,11 @@ void handle_join(supervisor& s, process_waiters& w, const json& body, const resp
   w.join(*name, *timeout, reply);
 }
 
-// A record for `status`: with the CPU and memory of a live process, from /proc at the time
-// of asking.
-json with_usage(const process_record& r) {
-  json record = to_json(r);
-  std::optional<proc_usage> usage;
+// The CPU and memory of a live process for `status`, from /proc at the time of asking.
+std::optional<proc_usage> usage_of(const process_record& r) {
   if (r.state == process_state::running || r.state == process_state::stopping)
-    usage = read_proc_usage(r.pid);
-  record["cpu_seconds"] = usage ? json(usage->cpu_seconds) : json(nullptr);
-  record["cpu_percent"] = usage ? json(std::round(cpu_percent(*usage) * 10) / 10) : json(nullptr);
-  record["rss_bytes"] = usage ? json(usage->rss_bytes) : json(nullptr);
-  return record;
+    return read_proc_usage(r.pid);
+  return std::nullopt;
 }
 
 void handle_status(supervisor& s, const json& body, const responder& reply) {
@@ -298,11 +292,22 @@ void handle_status(supervisor& s, const json& body, const responder& reply) {
         never_started.push_back(std::move(name));
     }
   }
-  json list = json::array();
-  for (const process_record* r : listed) list.push_back(with_usage(*r));
-  json result = {{"processes", std::move(list)}};
-  if (with_declared) result["declared"] = std::move(never_started);
-  reply.ok(std::move(result));
+  // {"declared"?, "processes"}: as text, members in json's order.
+  std::string out = "{";
+  if (with_declared) {
+    out += "\"declared\":";
+    out += json(never_started).dump(-1, ' ', false, json::error_handler_t::replace);
+    out += ',';
+  }
+  out += "\"processes\":[";
+  bool first = true;
+  for (const process_record* r : listed) {
+    if (!first) out += ',';
+    first = false;
+    append_status_json(out, *r, usage_of(*r));
+  }
+  out += "]}";
+  reply.ok_text(std::move(out));
 }
 
 void handle_stop(supervisor& s, process_waiters& w, const json& body, const responder& reply) {
