@@ -38,7 +38,14 @@ bool declares_program(const supervisor& s, const std::string& program) {
 result<std::vector<std::string>> expand_targets(const supervisor& s,
                                                 const std::vector<std::string>& targets,
                                                 target_scope scope) {
-  auto all = candidates(s, scope);
+  // Every candidate is listed only for a target that is not a record's name: naming processes
+  // (`status web-1`) then costs a lookup each, however many records the table holds.
+  std::vector<candidate> all;
+  bool listed = false;
+  auto list_all = [&] {
+    if (!listed) all = candidates(s, scope);
+    listed = true;
+  };
   std::vector<std::string> out;
   std::set<std::string> added;
   for (const auto& target : targets) {
@@ -46,8 +53,12 @@ result<std::vector<std::string>> expand_targets(const supervisor& s,
       return status{errc::bad_request,
                     "'" + target + "' is not a valid target: give " + std::string(target_rule)};
     std::vector<std::string> matches;
-    bool exact =
-        std::any_of(all.begin(), all.end(), [&](const candidate& c) { return c.name == target; });
+    bool exact = s.find(target) != nullptr;
+    if (!exact) {
+      list_all();
+      exact =
+          std::any_of(all.begin(), all.end(), [&](const candidate& c) { return c.name == target; });
+    }
     if (exact) {
       matches.push_back(target);  // a process of that name wins over a program or `all`
     } else if (target == all_target) {
