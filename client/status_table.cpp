@@ -118,7 +118,7 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
     state_color = green;
   else if (state == "stopping" || state == "backoff")
     state_color = yellow;
-  else if (failed || state == "fatal")
+  else if (failed || state == "fatal" || state == "lost")
     state_color = red;
   return r;
 }
@@ -155,9 +155,9 @@ std::string format_memory(std::uint64_t bytes) {
 
 std::string status_summary(const json& processes) {
   // In the order a process lives through them; a state nobody is in is left out.
-  const std::array<std::string_view, 5> states = {"running", "stopping", "backoff", "exited",
-                                                  "fatal"};
-  std::array<std::size_t, 5> counts{};
+  const std::array<std::string_view, 6> states = {"running", "stopping", "backoff",
+                                                  "exited",  "fatal",    "lost"};
+  std::array<std::size_t, 6> counts{};
   std::size_t other = 0;
   if (processes.is_array())
     for (const auto& record : processes) {

@@ -83,7 +83,7 @@ int start_declared(invocation& inv, const std::string& target) {
     for (const auto& record : found.failure.result.value("processes", json::array())) {
       std::string state = string_field(record, "state", "");
       bool declared = record.contains("program") && record["program"].is_string();
-      if (declared && (state == "exited" || state == "fatal"))
+      if (declared && (state == "exited" || state == "fatal" || state == "lost"))
         names.push_back(string_field(record, "name"));
     }
   }

@@ -18,6 +18,7 @@
 #include "daemon/process_ops.hpp"
 #include "daemon/program_ops.hpp"
 #include "daemon/reaper.hpp"
+#include "daemon/record_file.hpp"
 #include "daemon/signal_dispositions.hpp"
 #include "daemon/socket_activation.hpp"
 #include "daemon/socket_listeners.hpp"
@@ -115,7 +116,8 @@ status daemon::prepare() {
   // Registered before the first spawn, so no child's exit can go unnoticed.
   signals_.add(SIGCHLD);
   for (int signo : shutdown_signals) signals_.add(signo);
-  signals_.add(SIGHUP);  // re-read the programs file
+  signals_.add(SIGHUP);         // re-read the programs file
+  signals_.add(detach_signal);  // exit, leaving the children to the keeper
 
   supervisor_options opts;
   opts.log_dir = state_->logs_path();
@@ -125,6 +127,7 @@ status daemon::prepare() {
   opts.default_log_limits = cfg_.log_limits;
   supervisor_ = std::make_unique<supervisor>(io_, host_, timers_, opts);
   if (!supervisor_->logs_status()) return supervisor_->logs_status();
+  if (auto st = attach_keeper(); !st) return st;
   supervisor_->subscribe([this](const supervisor_event& e) {
     publish(events_, e);
     status_changed();
@@ -156,6 +159,7 @@ status daemon::prepare() {
   shared_ = std::move(*shared);
   for (auto& entry : shared_->child_env()) supervisor_->add_child_env(entry);
   shared_->register_ops(dispatcher_, &events_);
+  restore_records();
   // Declared programs start last, so they get the shared state's environment; an invalid file
   // is fatal here, as the daemon has no earlier configuration to keep.
   if (!cfg_.programs_path.empty()) {
@@ -179,7 +183,8 @@ void daemon::register_daemon_ops() {
                    {"version", SHOAL_VERSION},
                    {"pid", ::getpid()},
                    {"socket", cfg_.socket_path},
-                   {"state_dir", cfg_.state_dir}};
+                   {"state_dir", cfg_.state_dir},
+                   {"keeper", keeper_ ? json(keeper_->pid()) : json(nullptr)}};
     if (shared_) result.update(shared_->describe());
     if (server_) {
       result["clients"] = server_->session_count();
@@ -197,6 +202,8 @@ void daemon::wait_for_signals() {
       reap_children(*supervisor_);
     else if (signo == SIGHUP)
       reload_programs();
+    else if (signo == detach_signal)
+      detach_and_exit();
     else
       begin_shutdown(signo);
     wait_for_signals();
@@ -228,10 +235,116 @@ void daemon::begin_shutdown(int signo) {
             supervisor_->running_count());
   server_->stop_accepting();
   supervisor_->shutdown([this] {
+    // Every child has ended and is reported: nothing is left for a next daemon to adopt.
+    remove_record_file(state_->path());
+    save_pending_ = false;
+    restored_ = false;
+    if (keeper_) keeper_->quit();
     server_->close_sessions();
     signals_.cancel();
     io_.stop();
   });
+}
+
+status daemon::attach_keeper() {
+  auto keeper = keeper_link::open(io_, state_->path(), state_->logs_path());
+  if (!keeper) return keeper.error();
+  keeper_ = std::move(*keeper);
+  host_.use_keeper(keeper_.get());
+  record_file_ = std::make_unique<record_file>(state_->path());
+  supervisor_->set_on_change([this](const std::string& name) {
+    changed_.insert(name);
+    save_later();
+  });
+  dispatcher_.set_before_answer([this] {
+    if (save_pending_) save_now();
+  });
+  return {};
+}
+
+void daemon::restore_records() {
+  auto held = keeper_->take_entries();
+  auto saved = read_record_file(state_->path());
+  saved_table table;
+  if (!saved) {
+    std::string bad = state_->path() + "/" + record_file_name;
+    log::error("{}; set aside as '{}.bad', starting without the records it held",
+               saved.error().message(), bad);
+    ::rename(bad.c_str(), (bad + ".bad").c_str());
+  } else if (*saved && (*saved)->boot_id != current_boot_id()) {
+    log::info("the record file is from another boot: none of its processes can still run");
+  } else if (*saved) {
+    table = std::move(**saved);
+  }
+  if (!table.processes.empty() || !held.empty())
+    supervisor_->restore(table, std::move(held), keeper_->started_here(),
+                         [this](pid_t pid) { keeper_->forget(pid); });
+  restored_ = true;
+  keeper_->on_exit([this](pid_t pid, int wait_status) { on_keeper_exit(pid, wait_status); });
+  save_now(true);
+}
+
+void daemon::on_keeper_exit(pid_t pid, int wait_status) {
+  if (!supervisor_->on_reaped(pid, wait_status)) {
+    log::debug("reaped orphaned descendant (pid {})", pid);
+    keeper_->forget(pid);
+    return;
+  }
+  reaped_unsaved_.push_back(pid);
+  save_later();
+}
+
+void daemon::save_later() {
+  if (save_pending_ || !restored_) return;
+  save_pending_ = true;
+  asio::post(io_, [this] {
+    if (!save_pending_) return;
+    save_now();
+  });
+}
+
+void daemon::save_now(bool whole) {
+  save_pending_ = false;
+  status st;
+  if (whole || !record_file_->is_open() ||
+      record_file_->appended() > 2 * supervisor_->record_count() + 64) {
+    saved_table table = supervisor_->snapshot();
+    table.boot_id = current_boot_id();
+    st = record_file_->rewrite(table);
+  } else {
+    std::vector<saved_process> now;
+    std::vector<std::string> removed;
+    for (const auto& name : changed_) {
+      if (auto p = supervisor_->snapshot_of(name))
+        now.push_back(std::move(*p));
+      else
+        removed.push_back(name);
+    }
+    st = record_file_->append(now, removed, supervisor_->next_default());
+  }
+  changed_.clear();
+  if (!st) {
+    // Logged at each failure: each one may cost a restart its records.
+    log::error("{}; a restarted daemon would not know the latest state of its processes",
+               st.message());
+    return;
+  }
+  for (pid_t pid : reaped_unsaved_) keeper_->forget(pid);
+  reaped_unsaved_.clear();
+}
+
+void daemon::detach_and_exit() {
+  if (stopping_) return;
+  stopping_ = true;
+  log::info("SIGUSR2 received: exiting and leaving {} running process(es) to the keeper (pid {})",
+            supervisor_->running_count(), keeper_->pid());
+  if (auto st = notifier_.stopping(); !st) log::warning("{}", st.message());
+  server_->stop_accepting();
+  save_now(true);
+  keeper_->detach();
+  server_->close_sessions();
+  signals_.cancel();
+  io_.stop();
 }
 
 // "3 running, 1 exited" for `systemctl status`, sent when it changes.
@@ -295,6 +408,11 @@ int daemon::run() {
   log::standard_error().attach(io_);
   if (auto st = prepare(); !st) {
     log::error("{}", st.message());
+    // A keeper started for nothing goes; one that holds an earlier daemon's children stays.
+    if (keeper_ && keeper_->started_here() && supervisor_ && supervisor_->running_count() == 0)
+      keeper_->quit();
+    else if (keeper_)
+      keeper_->detach();
     log::standard_error().detach(final_log_patience);
     return 1;
   }

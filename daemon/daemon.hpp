@@ -4,11 +4,16 @@
 // shared state, supervisor and ops, then the socket. Anything failing until then is fatal with
 // a message. From the first request on, nothing is: failures are answered and logged.
 // Shutdown (SIGTERM, SIGINT, SIGQUIT): stop accepting, stop every child (grace, then SIGKILL),
-// reap them, answer their joiners, close the sessions, exit 0. A second signal kills at once.
+// reap them, answer their joiners, close the sessions, tell the keeper to exit, exit 0. A
+// second signal kills at once. SIGUSR2: save the records and exit at once, leaving every
+// child running under the keeper for the next daemon to adopt (docs/restore.md).
 // Every other signal: signal_dispositions.hpp.
 #pragma once
 
 #include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
@@ -16,8 +21,10 @@
 #include "daemon/config.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/event_log.hpp"
+#include "daemon/keeper_link.hpp"
 #include "daemon/process_host.hpp"
 #include "daemon/program_table.hpp"
+#include "daemon/record_file.hpp"
 #include "daemon/sd_notify.hpp"
 #include "daemon/server.hpp"
 #include "daemon/shared_state.hpp"
@@ -42,6 +49,16 @@ class daemon {
   void report_status();
   void status_changed();
   void reload_programs();
+  // Takes back what an earlier daemon left: its keeper's children and its record file.
+  status attach_keeper();
+  void restore_records();
+  void on_keeper_exit(pid_t pid, int wait_status);
+  // The record file follows the supervisor: rewritten at the end of the turn of the loop that
+  // changed something, then the keeper may drop the exits it records.
+  void save_later();
+  void save_now(bool whole = false);
+  // SIGUSR2: save, leave the children to the keeper, exit (an upgrade, docs/restore.md).
+  void detach_and_exit();
 
   config cfg_;
   asio::io_context io_;
@@ -50,6 +67,7 @@ class daemon {
   dispatcher dispatcher_;
   posix_host host_;
   asio_timers timers_{io_};
+  std::unique_ptr<keeper_link> keeper_;  // before supervisor_: the host points into it
   std::unique_ptr<supervisor> supervisor_;
   std::unique_ptr<program_table>
       programs_;                            // null without a programs file; ends before supervisor_
@@ -60,6 +78,11 @@ class daemon {
   sd_notifier notifier_;  // a no-op unless started with NOTIFY_SOCKET
   std::string last_status_;
   bool status_pending_ = false;  // a report is posted for the end of this turn of the loop
+  bool save_pending_ = false;
+  std::unique_ptr<record_file> record_file_;
+  std::set<std::string> changed_;      // names whose records changed since the last save
+  bool restored_ = false;              // no save before the records are taken back
+  std::vector<pid_t> reaped_unsaved_;  // exits the keeper keeps until the file has them
 };
 
 // shoald --cleanup: removes the shared segment and lock that the state directory records,

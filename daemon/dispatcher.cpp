@@ -6,26 +6,32 @@
 
 namespace shoal {
 
-responder::responder(json id, peer from, send_fn send, std::size_t max_reply_bytes)
-    : state_(
-          std::make_shared<state>(state{std::move(id), from, std::move(send), max_reply_bytes})) {}
+responder::responder(json id, peer from, send_fn send, std::size_t max_reply_bytes,
+                     const std::function<void()>* before_answer)
+    : state_(std::make_shared<state>(
+          state{std::move(id), from, std::move(send), max_reply_bytes, false, before_answer})) {}
+
+void responder::send(json reply) const {
+  if (state_->before_answer && *state_->before_answer) (*state_->before_answer)();
+  state_->send(std::move(reply));
+}
 
 void responder::ok(json result) const {
   if (state_->answered) return;
   state_->answered = true;
-  state_->send(make_ok_reply(state_->id, std::move(result)));
+  send(make_ok_reply(state_->id, std::move(result)));
 }
 
 void responder::ok_text(std::string result_text) const {
   if (state_->answered) return;
   state_->answered = true;
-  state_->send(make_ok_reply_text(state_->id, std::move(result_text)));
+  send(make_ok_reply_text(state_->id, std::move(result_text)));
 }
 
 void responder::fail(const status& error) const {
   if (state_->answered) return;
   state_->answered = true;
-  state_->send(make_error_reply(state_->id, error));
+  send(make_error_reply(state_->id, error));
 }
 
 void responder::stream(json event) const {
@@ -54,7 +60,7 @@ void dispatcher::dispatch(std::string_view line, const peer& from, const respond
     send(make_error_reply(id, parsed.error()));
     return;
   }
-  responder reply(parsed->id, from, send, max_reply_bytes_);
+  responder reply(parsed->id, from, send, max_reply_bytes_, &before_answer_);
   auto it = handlers_.find(parsed->op);
   if (it == handlers_.end()) {
     reply.fail(errc::unknown_op, "unknown op '" + parsed->op + "'; see docs/protocol.md");

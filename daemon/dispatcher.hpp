@@ -32,7 +32,8 @@ class responder {
  public:
   // Takes the reply by value, so a large result moves on to the socket without a copy.
   using send_fn = std::function<void(json reply)>;
-  responder(json id, peer from, send_fn send, std::size_t max_reply_bytes = SIZE_MAX);
+  responder(json id, peer from, send_fn send, std::size_t max_reply_bytes = SIZE_MAX,
+            const std::function<void()>* before_answer = nullptr);
 
   void ok(json result) const;
   // A result already written as JSON text (make_ok_reply_text), for results too large to
@@ -56,7 +57,9 @@ class responder {
     send_fn send;
     std::size_t max_reply_bytes = SIZE_MAX;
     bool answered = false;
+    const std::function<void()>* before_answer = nullptr;  // the dispatcher's; outlives it
   };
+  void send(json reply) const;
   std::shared_ptr<state> state_;
 };
 
@@ -73,6 +76,9 @@ class dispatcher {
   void add(std::string op, handler fn);
   void on_session_closed(session_closed_hook hook);
   void set_max_reply_bytes(std::size_t bytes) { max_reply_bytes_ = bytes; }
+  // Runs before any answer leaves: what a client was told has happened is on record by then
+  // (the record file, docs/restore.md), even if the daemon dies the next instant.
+  void set_before_answer(std::function<void()> fn) { before_answer_ = std::move(fn); }
 
   // Parses and routes one line; every failure becomes an error reply, never an exception.
   void dispatch(std::string_view line, const peer& from, const responder::send_fn& send);
@@ -82,6 +88,7 @@ class dispatcher {
   std::unordered_map<std::string, handler> handlers_;
   std::vector<session_closed_hook> close_hooks_;
   std::size_t max_reply_bytes_ = SIZE_MAX;
+  std::function<void()> before_answer_;
 };
 
 }  // namespace shoal

@@ -4,8 +4,11 @@
 
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/keeper.hpp"
 
 int main(int argc, char** argv) {
+  // Before anything else: the keeper is shoald executed again, and must stay small.
+  if (argc == 3 && std::string(argv[1]) == shoal::keeper_flag) return shoal::run_keeper(argv[2]);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto cfg = shoal::parse_config(args);
   if (!cfg) {

@@ -9,9 +9,11 @@
 
 namespace shoal {
 
-std::vector<pid_t> living_children_of_self() {
+std::vector<pid_t> living_children_of_self() { return living_children_of(::getpid()); }
+
+std::vector<pid_t> living_children_of(pid_t parent) {
   std::vector<pid_t> out;
-  const pid_t self = ::getpid();
+  const pid_t self = parent;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();

@@ -11,5 +11,7 @@ namespace shoal {
 
 // Every child of this process that is not a zombie, in no particular order.
 std::vector<pid_t> living_children_of_self();
+// The same for another process (the keeper, which is the children's parent).
+std::vector<pid_t> living_children_of(pid_t parent);
 
 }  // namespace shoal

@@ -66,6 +66,24 @@ std::optional<proc_usage> read_proc_usage(pid_t pid) {
   return u;
 }
 
+std::optional<std::uint64_t> read_start_ticks(pid_t pid) {
+  auto stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  auto close = stat->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream rest(stat->substr(close + 1));
+  std::string w;
+  for (int field = 3; field <= 22 && rest >> w; ++field)
+    if (field == 22) {
+      try {
+        return std::stoull(w);
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }
+  return std::nullopt;
+}
+
 double cpu_percent(const proc_usage& usage) {
   timespec now{};
   if (::clock_gettime(CLOCK_BOOTTIME, &now) != 0) return 0;

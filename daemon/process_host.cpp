@@ -4,23 +4,40 @@
 
 #include <cerrno>
 
+#include "daemon/keeper_link.hpp"
 #include "daemon/orphans.hpp"
 #include "daemon/pidfd.hpp"
 
 namespace shoal {
 
 result<spawned_child> posix_host::spawn(const spawn_request& request) {
+  if (keeper_) return keeper_->spawn(request);
   return spawner_.spawn(request);
 }
 
-int posix_host::signal_group(pid_t pid, int signo) { return ::kill(-pid, signo) == 0 ? 0 : errno; }
+int posix_host::signal_group(pid_t pid, int signo) {
+  if (keeper_) return keeper_->signal_group(pid, signo);
+  return ::kill(-pid, signo) == 0 ? 0 : errno;
+}
 
 int posix_host::signal_process(int pidfd, int signo) {
   return pidfd_send_signal(pidfd, signo) == 0 ? 0 : errno;
 }
 
-std::vector<pid_t> posix_host::living_children() { return living_children_of_self(); }
+std::vector<pid_t> posix_host::living_children() {
+  if (keeper_) return living_children_of(keeper_->pid());
+  return living_children_of_self();
+}
 
-void posix_host::signal_orphan(pid_t pid, int signo) { ::kill(pid, signo); }
+void posix_host::signal_orphan(pid_t pid, int signo) {
+  if (keeper_)
+    keeper_->signal_orphan(pid, signo);
+  else
+    ::kill(pid, signo);
+}
+
+void posix_host::will_stop(pid_t pid) {
+  if (keeper_) keeper_->stopping(pid);
+}
 
 }  // namespace shoal

@@ -27,18 +27,29 @@ class process_host {
   virtual std::vector<pid_t> living_children() = 0;
   // To an adopted orphan: safe until it is reaped, which only the daemon's thread does.
   virtual void signal_orphan(pid_t pid, int signo) = 0;
+  // `pid` is being stopped: once it ends, its group's stragglers are killed before it is
+  // reaped, while the zombie still pins the group id (supervisor::before_reap).
+  virtual void will_stop(pid_t) {}
 };
 
+class keeper_link;
+
+// The real one. Once given a keeper (keeper_link.hpp), the keeper spawns, is the parent of
+// every child and reaps them; without one, the daemon spawns and reaps them itself.
 class posix_host final : public process_host {
  public:
+  void use_keeper(keeper_link* keeper) { keeper_ = keeper; }
+
   result<spawned_child> spawn(const spawn_request& request) override;
   int signal_group(pid_t pid, int signo) override;
   int signal_process(int pidfd, int signo) override;
   std::vector<pid_t> living_children() override;
   void signal_orphan(pid_t pid, int signo) override;
+  void will_stop(pid_t pid) override;
 
  private:
   posix_spawner spawner_;
+  keeper_link* keeper_ = nullptr;
 };
 
 }  // namespace shoal

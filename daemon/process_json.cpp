@@ -108,6 +108,7 @@ json to_json(const process_record& r) {
       {"restarts", r.restart_count},
       {"attempt", r.restarts.attempt()},
       {"next_attempt_at", r.next_attempt_at ? json(to_rfc3339(*r.next_attempt_at)) : json(nullptr)},
+      {"lost_reason", r.lost_reason.empty() ? json(nullptr) : json(r.lost_reason)},
   };
   if (r.output) {
     j["log_max_bytes"] = r.output->limits().max_bytes;

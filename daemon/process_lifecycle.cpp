@@ -48,6 +48,7 @@ std::optional<process_state> next_state(process_state state, process_event event
       break;
     case s::exited:
     case s::fatal:
+    case s::lost:
       return std::nullopt;
   }
   return std::nullopt;
@@ -62,7 +63,8 @@ bool is_alive(process_state state) {
 }
 
 bool is_done(process_state state) {
-  return state == process_state::exited || state == process_state::fatal;
+  return state == process_state::exited || state == process_state::fatal ||
+         state == process_state::lost;
 }
 
 std::string_view to_string(process_state state) {
@@ -77,6 +79,8 @@ std::string_view to_string(process_state state) {
       return "exited";
     case process_state::fatal:
       return "fatal";
+    case process_state::lost:
+      return "lost";
   }
   return "exited";
 }

@@ -15,6 +15,10 @@
 // The three `ended` events are one run ending, told apart by the restart policy
 // (restart_policy.hpp), which judges only runs that were not stopped. exited and fatal are
 // final ("done"): no event leaves them; a new start of the name makes a new record.
+//
+// lost is final too, and no event leads to it: a daemon restoring its records after a crash
+// or an upgrade (docs/restore.md) sets it on a record whose pid it cannot verify as the same
+// process (not held by the keeper, or another start time). Its pid is never signalled.
 #pragma once
 
 #include <optional>
@@ -22,7 +26,7 @@
 
 namespace shoal {
 
-enum class process_state { running, stopping, backoff, exited, fatal };
+enum class process_state { running, stopping, backoff, exited, fatal, lost };
 
 enum class process_event {
   stop,           // a stop request, or the daemon's shutdown
@@ -33,8 +37,8 @@ enum class process_event {
 };
 
 inline constexpr process_state all_process_states[] = {
-    process_state::running, process_state::stopping, process_state::backoff, process_state::exited,
-    process_state::fatal};
+    process_state::running, process_state::stopping, process_state::backoff,
+    process_state::exited,  process_state::fatal,    process_state::lost};
 inline constexpr process_event all_process_events[] = {
     process_event::stop, process_event::ended, process_event::ended_restart,
     process_event::ended_give_up, process_event::respawned};

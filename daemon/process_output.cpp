@@ -41,24 +41,35 @@ void process_output::set_limits(log_limits limits) {
   for (auto& s : streams_) s->set_limits(limits);
 }
 
-result<std::array<unique_fd, 2>> process_output::attach_run() {
+result<process_output::run_pipes> process_output::attach_run() {
   std::erase_if(pipes_, [](const auto& p) { return !p->is_open(); });
-  std::array<unique_fd, 2> write_ends;
+  run_pipes run;
   for (int i = 0; i < 2; ++i) {
     auto ends = make_output_pipe();
     if (!ends) return ends.error();
-    std::weak_ptr<process_output> weak = weak_from_this();
-    pipes_.push_back(output_pipe::start(
-        io_, std::move(ends->read), streams_[i],
-        [weak, i] {
-          if (auto self = weak.lock()) self->received(i);
-        },
-        [weak] {
-          if (auto self = weak.lock()) self->pipe_closed();
-        }));
-    write_ends[i] = std::move(ends->write);
+    run.read[static_cast<std::size_t>(i)] = ends->read.get();
+    start_pipe(i, std::move(ends->read));
+    run.write[static_cast<std::size_t>(i)] = std::move(ends->write);
   }
-  return write_ends;
+  return run;
+}
+
+void process_output::adopt_run(std::array<unique_fd, 2> read_ends) {
+  for (int i = 0; i < 2; ++i)
+    if (read_ends[static_cast<std::size_t>(i)])
+      start_pipe(i, std::move(read_ends[static_cast<std::size_t>(i)]));
+}
+
+void process_output::start_pipe(int i, unique_fd read_end) {
+  std::weak_ptr<process_output> weak = weak_from_this();
+  pipes_.push_back(output_pipe::start(
+      io_, std::move(read_end), streams_[static_cast<std::size_t>(i)],
+      [weak, i] {
+        if (auto self = weak.lock()) self->received(i);
+      },
+      [weak] {
+        if (auto self = weak.lock()) self->pipe_closed();
+      }));
 }
 
 void process_output::drain() {

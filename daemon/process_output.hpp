@@ -46,7 +46,14 @@ class process_output : public std::enable_shared_from_this<process_output> {
   // Makes the stdout and stderr pipes of a new run and starts reading them. Returns the write
   // ends for the child; the caller closes them once it is spawned, so the pipes end when the
   // child and whatever inherited them have exited.
-  result<std::array<unique_fd, 2>> attach_run();
+  // The read ends stay the pipes' (`read`, for a keeper to hold copies of).
+  struct run_pipes {
+    std::array<unique_fd, 2> write;
+    std::array<int, 2> read{-1, -1};
+  };
+  result<run_pipes> attach_run();
+  // Reads on from the read ends of a run an earlier daemon started (either may be empty).
+  void adopt_run(std::array<unique_fd, 2> read_ends);
   // Everything still in the pipes reaches the logs (the run was reaped; output_pipe::drain).
   void drain();
   // Stops reading every pipe; what is still in them is lost.
@@ -78,6 +85,7 @@ class process_output : public std::enable_shared_from_this<process_output> {
     std::unique_ptr<asio::steady_timer> timer;
   };
   void pipe_closed();
+  void start_pipe(int index, unique_fd read_end);
   // Stream `index` grew: notes when, then wakes the waiting `logs` requests.
   void received(int index);
 

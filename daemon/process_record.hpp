@@ -24,6 +24,10 @@ struct process_record {
   process_spec spec;  // what it was started with; each restart runs it again
   pid_t pid = -1;
   unique_fd pidfd;  // valid until reaped
+  // With the pid, names the process across a daemon restart (/proc/PID/stat's start time).
+  std::uint64_t start_ticks = 0;
+  std::string lost_reason;  // state lost: why the pid could not be verified
+  bool restored = false;    // taken back from an earlier daemon's record file
   process_state state = process_state::running;
 
   // Decoded wait status, set when reaped.

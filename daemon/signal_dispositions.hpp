@@ -14,9 +14,11 @@ namespace shoal {
 
 // A clean stop of every child, then exit 0; a second one kills what is left.
 inline constexpr int shutdown_signals[] = {SIGTERM, SIGINT, SIGQUIT};
+// Exit at once, leaving every child to the keeper (docs/restore.md): the upgrade path.
+inline constexpr int detach_signal = SIGUSR2;
 
 // Sets SIG_IGN for every signal that would end the daemon and that it gives no meaning:
-// SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSTKFLT, SIGXCPU,
+// SIGPIPE, SIGUSR1, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSTKFLT, SIGXCPU,
 // SIGXFSZ and the real-time signals. Runs before the first spawn and before the loop adds
 // its own handlers.
 void ignore_meaningless_signals();

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,11 +21,17 @@ struct spawn_request {
   std::vector<std::string> env;   // complete environment, KEY=VALUE
   int stdout_fd = -1;             // dup'ed onto 1 and 2 in the child; stdin is /dev/null
   int stderr_fd = -1;
+  // For a keeper (keeper.hpp), which holds a copy of the read ends and names the logs after
+  // the process: ignored by a plain spawner.
+  std::string name;
+  int stdout_read_fd = -1;
+  int stderr_read_fd = -1;
 };
 
 struct spawned_child {
   pid_t pid = -1;
   unique_fd pidfd;  // opened before anything can reap the child, so it names this process only
+  std::uint64_t start_ticks = 0;  // /proc/PID/stat's start time; 0 when unknown
 };
 
 class spawner {

@@ -94,6 +94,7 @@ result<const process_record*> supervisor::start_again(const std::string& name, p
   auto started = start(name, std::move(spec));
   if (!started) return started;
   if (process_record* r = lookup(name)) r->restart_count = restarts;
+  changed(name);
   return started;
 }
 
@@ -118,6 +119,11 @@ void supervisor::transition(process_record& r, process_event event) {
     return;
   }
   r.state = *next;
+  changed(r.name);
+}
+
+void supervisor::changed(const std::string& name) {
+  if (on_change_) on_change_(name);
 }
 
 process_record* supervisor::lookup(const std::string& name) {
@@ -186,6 +192,7 @@ result<const process_record*> supervisor::start(std::optional<std::string> given
   r->name = name;
   r->pid = child->pid;
   r->pidfd = std::move(child->pidfd);
+  r->start_ticks = child->start_ticks;
   r->output = std::move(*output);
   r->uid = spec.uid.value_or(::geteuid());
   r->gid = spec.gid.value_or(::getegid());
@@ -199,6 +206,7 @@ result<const process_record*> supervisor::start(std::optional<std::string> given
   process_record& rec = *r;
   records_[name] = std::move(r);  // replaces a done record of the same name
   by_pid_[rec.pid] = &rec;
+  changed(name);
   log::info("started '{}' (pid {}): {}", name, rec.pid, describe_argv(rec.spec.argv));
   tell(supervisor_event::kind::started, rec);
   return &rec;
@@ -217,8 +225,11 @@ result<spawned_child> supervisor::spawn_child(const std::string& name, const pro
   // A process behind setpriv enters its working directory itself, as its own account
   // (run_as::wrap); the daemon entering it first would let it through closed directories.
   if (spec.exec_argv.empty()) req.cwd = spec.cwd;
-  req.stdout_fd = (*pipes)[0].get();
-  req.stderr_fd = (*pipes)[1].get();
+  req.stdout_fd = pipes->write[0].get();
+  req.stderr_fd = pipes->write[1].get();
+  req.name = name;
+  req.stdout_read_fd = pipes->read[0];
+  req.stderr_read_fd = pipes->read[1];
   auto child = host_.spawn(req);
   if (!child)
     return status{child.error().code(),
@@ -265,6 +276,7 @@ void supervisor::begin_stop(process_record& r, double grace) {
     transition(r, process_event::stop);
     log::info("stopping '{}' (pid {}): {}, SIGKILL in {} s", r.name, r.pid,
               signal_name(r.spec.stop_signal), grace);
+    host_.will_stop(r.pid);
     signal_group(r, r.spec.stop_signal);
     // A stopped (SIGSTOP, SIGTSTP) process cannot act on the stop signal until it runs again;
     // without this it would always end by SIGKILL. systemd does the same.
@@ -407,6 +419,7 @@ void supervisor::respawn(process_record& r) {
   }
   r.pid = child->pid;
   r.pidfd = std::move(child->pidfd);
+  r.start_ticks = child->start_ticks;
   transition(r, process_event::respawned);
   r.exitcode.reset();
   r.term_signal.reset();
@@ -451,7 +464,9 @@ void supervisor::forget(std::map<std::string, std::unique_ptr<process_record>>::
     output->remove_files();
     output->wake();  // followers learn it is gone
   }
+  std::string name = it->first;
   records_.erase(it);
+  changed(name);
 }
 
 std::vector<pid_t> supervisor::adopted_orphans() {

@@ -20,10 +20,12 @@
 
 #include "common/log_limits.hpp"
 #include "common/status.hpp"
+#include "daemon/keeper_link.hpp"
 #include "daemon/process_host.hpp"
 #include "daemon/process_logs.hpp"
 #include "daemon/process_record.hpp"
 #include "daemon/process_spec.hpp"
+#include "daemon/record_file.hpp"
 #include "daemon/timers.hpp"
 
 namespace shoal {
@@ -113,7 +115,27 @@ class supervisor {
   // have ended. `done` runs once nothing is left alive. A second call kills what is left.
   void shutdown(std::function<void()> done);
 
+  // Runs after any change a restarted daemon must know of (docs/restore.md): a start, a state
+  // change, a record forgotten. Synchronously, like subscribers.
+  // `name`: the record that changed, or was forgotten.
+  void set_on_change(std::function<void(const std::string& name)> fn) {
+    on_change_ = std::move(fn);
+  }
+  // What the record file keeps (record_file.hpp), of every record or of one (nothing when
+  // there is no such record); boot_id is the caller's to fill.
+  saved_table snapshot() const;
+  std::optional<saved_process> snapshot_of(const std::string& name) const;
+  std::uint64_t next_default() const { return next_default_; }
+  // Before the first request: takes back the records an earlier daemon saved and the
+  // children its keeper still holds (`held`). A saved live record whose pid the keeper holds
+  // with the same start time is adopted (and its exit, if the keeper reaped it meanwhile, is
+  // applied as if just reaped); one that cannot be verified becomes `lost`, never signalled.
+  // `forget(pid)` is called for each held child no record needs.
+  void restore(const saved_table& saved, std::vector<keeper_entry> held, bool keeper_is_new,
+               const std::function<void(pid_t)>& forget);
+
   std::size_t running_count() const;
+  std::size_t record_count() const { return records_.size(); }
   std::size_t exited_count() const;
 
  private:
@@ -137,6 +159,9 @@ class supervisor {
   void evict_oldest_exited();
   void check_shutdown_done();
   std::vector<pid_t> adopted_orphans();
+  void changed(const std::string& name);
+  void restore_one(const saved_process& saved, std::vector<keeper_entry>& held, bool keeper_is_new,
+                   std::vector<std::pair<pid_t, int>>& exits);
 
   asio::io_context& io_;
   process_host& host_;
@@ -152,6 +177,7 @@ class supervisor {
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   std::map<std::string, process_spec> declared_;
+  std::function<void(const std::string&)> on_change_;
 };
 
 }  // namespace shoal

@@ -18,7 +18,7 @@ from .errors import ShoalError
 _MIN_INTERVAL = 0.01
 _MAX_INTERVAL = 0.1
 _CHUNK = 1 << 16
-_DONE_STATES = ("exited", "fatal")
+_DONE_STATES = ("exited", "fatal", "lost")
 
 
 class _Stream:

@@ -133,6 +133,30 @@ def children_of(ppid):
     return found
 
 
+def is_keeper(pid):
+    """Whether `pid` is a live shoald keeper (not a zombie, not a reused pid)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return len(argv) > 1 and argv[1] == b"--keeper" and pid_alive(pid)
+
+
+def kill_keeper(pid, timeout=10):
+    """SIGKILL to a keeper and every child it holds; waits until they are gone."""
+    for child, _ in children_of(pid):
+        try:
+            os.kill(child, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    wait_until(lambda: not is_keeper(pid), timeout, what=f"keeper {pid} to die")
+
+
 def environ_entries(pid, timeout=10):
     """The environment of process `pid`, as its list of KEY=VALUE byte strings. A process just
     started may still be inside execve: its parent has been let go, but the kernel shows the new
@@ -389,8 +413,15 @@ class Daemon:
     def log_path(self, name, stream="out"):
         return os.path.join(self.state_dir, "logs", f"{name}.{stream}")
 
+    @property
+    def keeper_pid(self):
+        """The keeper that is the parent of this daemon's children (docs/restore.md)."""
+        return self.hello.get("keeper") if self.hello else None
+
     def children(self):
-        return children_of(self.pid)
+        """(pid, state) of the processes the daemon supervises: its keeper's children."""
+        keeper = self.keeper_pid
+        return children_of(keeper) if keeper else children_of(self.pid)
 
     # --- teardown ---------------------------------------------------------------------------
 
@@ -426,6 +457,7 @@ class Daemon:
         if self.proc is None:
             return problems
         was_running = self.proc.poll() is None
+        keeper = self.keeper_pid if not self.replaced else None
         child_pids = [pid for pid, _ in self.children()] if was_running else []
         shm_files = set(self.shm_paths()) | (self.mapped_shm_paths() if was_running else set())
         code, killed = self.terminate()
@@ -442,6 +474,22 @@ class Daemon:
                 problems.append(f"shoald printed a sanitizer report ({marker})")
         if self.replaced:
             return problems
+        if keeper and was_running and not killed:
+            # A daemon stopped by SIGTERM stops every child, then its keeper exits.
+            try:
+                wait_until(lambda: not is_keeper(keeper), 10, what="the keeper to exit")
+            except AssertionError:
+                problems.append(f"the keeper (pid {keeper}) still runs after shoald exited")
+        if keeper and is_keeper(keeper):
+            # The test ended the daemon itself (kill -9, SIGUSR2): its keeper and the children
+            # it holds are this teardown's to end.
+            kill_keeper(keeper)
+            child_pids = []
+            for pid in processes_with_env(f"SHOAL_SOCKET={self.socket}"):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         cleanup = subprocess.Popen([SHOALD, "--cleanup", "--socket", self.socket,
                                     "--state-dir", self.state_dir], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, env=clean_env(),
@@ -533,7 +581,7 @@ def require_binaries():
 
 __all__ = ["BIN_DIR", "SOURCE_DIR", "SHOALD", "SHOAL", "Client", "Daemon", "DaemonFactory",
            "CliResult", "run_cli", "clean_env", "wait_until", "wait_asleep", "in_sleep_syscall",
-           "pid_alive", "children_of",
+           "pid_alive", "children_of", "is_keeper", "kill_keeper",
            "processes_with_env", "ok", "error_code", "raise_nofile", "helper"]
 
 

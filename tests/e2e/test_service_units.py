@@ -74,7 +74,9 @@ def test_the_service_and_socket_agree_on_the_essentials():
         service = f.read()
     with open(unit_source("system", "shoald.socket")) as f:
         socket_unit = f.read()
-    for line in ("Type=notify", "KillMode=mixed", "Restart=on-failure", "RuntimeDirectory=shoal",
+    # KillMode=process and Restart=always: the keeper and the children survive a crash of
+    # shoald, and the restarted shoald adopts them (docs/restore.md).
+    for line in ("Type=notify", "KillMode=process", "Restart=always", "RuntimeDirectory=shoal",
                  "StateDirectory=shoal", "ProtectSystem=strict", "PrivateTmp=yes",
                  "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_UNIX", "UMask=0077",
                  "Also=shoald.socket", "--allow-group shoal"):

@@ -134,6 +134,10 @@ TEST_CASE("the summary counts processes by state, in the order they live through
                     running("c", {"x"}), running("d", {"x"}), running("e", {"x"}),
                     running("g", {"x"})};
   CHECK(status_summary(processes) == "5 running, 1 exited, 1 fatal");
+  json lost = fatal;
+  lost["state"] = "lost";
+  processes.push_back(lost);
+  CHECK(status_summary(processes) == "5 running, 1 exited, 1 fatal, 1 lost");
   CHECK(status_summary(json::array()) == "no processes");
 }
 

@@ -45,6 +45,13 @@ const std::map<std::pair<s, e>, std::optional<s>> expected = {
     {{s::fatal, e::ended_restart}, std::nullopt},
     {{s::fatal, e::ended_give_up}, std::nullopt},
     {{s::fatal, e::respawned}, std::nullopt},
+
+    // lost: set only when restoring a record whose pid cannot be verified; nothing leaves it.
+    {{s::lost, e::stop}, std::nullopt},
+    {{s::lost, e::ended}, std::nullopt},
+    {{s::lost, e::ended_restart}, std::nullopt},
+    {{s::lost, e::ended_give_up}, std::nullopt},
+    {{s::lost, e::respawned}, std::nullopt},
 };
 
 }  // namespace

@@ -1,0 +1,371 @@
+#include "daemon/keeper_link.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <asio/post.hpp>
+
+#include "daemon/fd_passing.hpp"
+#include "daemon/keeper.hpp"
+#include "daemon/log.hpp"
+
+extern char** environ;
+
+namespace shoal {
+namespace {
+
+// How long an answer may take: the keeper answers at once unless it is stopped or gone.
+constexpr int answer_patience_ms = 10000;
+
+// sun_path holds 107 bytes; a longer state directory is reached through its descriptor.
+result<sockaddr_un> keeper_address(const std::string& state_dir, unique_fd& dir_holder) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string path = state_dir + "/" + keeper_socket_name;
+  if (path.size() >= sizeof addr.sun_path) {
+    dir_holder.reset(::open(state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_holder)
+      return status::from_errno(errc::internal, "unable to open '" + state_dir + "'", errno);
+    path = "/proc/self/fd/" + std::to_string(dir_holder.get()) + "/" + keeper_socket_name;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return addr;
+}
+
+unique_fd connect_to(const sockaddr_un& addr) {
+  unique_fd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!fd) return fd;
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+    return unique_fd();
+  return fd;
+}
+
+// The keeper runs in its own session, so signals meant for the daemon's terminal or group
+// (Ctrl-C) never reach it.
+status start_keeper(const sockaddr_un& addr, const std::string& log_dir) {
+  unique_fd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!listener) return status::from_errno(errc::internal, "unable to make a socket", errno);
+  ::unlink(addr.sun_path);  // a dead keeper's: the instance lock says no live one uses it
+  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listener.get(), 4) != 0)
+    return status::from_errno(
+        errc::internal, std::string("unable to listen on '") + addr.sun_path + "' for the keeper",
+        errno);
+  // Never 3 itself: dup2 onto the same number would leave it close-on-exec.
+  unique_fd high(::fcntl(listener.get(), F_DUPFD_CLOEXEC, 10));
+  if (!high) return status::from_errno(errc::internal, "unable to duplicate a socket", errno);
+
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_init(&actions);
+  sigset_t empty, all;
+  sigemptyset(&empty);
+  std::memset(&all, 0xff, sizeof all);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  // It writes nothing to stdout; stderr stays the daemon's, for its few log lines.
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, high.get(), keeper_listen_fd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, keeper_listen_fd + 1);
+  std::string exe = "/proc/self/exe";
+  std::string flag = keeper_flag;
+  std::string name = "shoald";
+  char* argv[] = {name.data(), flag.data(), const_cast<char*>(log_dir.c_str()), nullptr};
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return status::from_errno(errc::internal, "unable to start the keeper", rc);
+  log::info("started the keeper (pid {})", pid);
+  return {};
+}
+
+}  // namespace
+
+keeper_link::keeper_link(token, asio::io_context& io, unique_fd sock, bool started_here)
+    : io_(io),
+      sock_(io, sock.release()),
+      started_here_(started_here),
+      buf_(keeper_max_message + sizeof(keeper_header)) {}
+
+keeper_link::~keeper_link() = default;
+
+result<std::unique_ptr<keeper_link>> keeper_link::open(asio::io_context& io,
+                                                       const std::string& state_dir,
+                                                       const std::string& log_dir) {
+  unique_fd dir_holder;
+  auto addr = keeper_address(state_dir, dir_holder);
+  if (!addr) return addr.error();
+  bool started = false;
+  unique_fd sock = connect_to(*addr);
+  if (!sock) {
+    if (auto st = start_keeper(*addr, log_dir); !st) return st;
+    started = true;
+    sock = connect_to(*addr);
+    if (!sock)
+      return status::from_errno(errc::internal, "unable to reach the keeper just started", errno);
+  }
+  auto link = std::make_unique<keeper_link>(token{}, io, std::move(sock), started);
+  if (auto st = link->hello(); !st) {
+    if (started) return st;
+    // A keeper told to quit by the daemon before us may still have accepted the connection
+    // on its way out: once it has gone, a new one is started.
+    link.reset();
+    for (int round = 0; round < 50; ++round) {
+      unique_fd again = connect_to(*addr);
+      if (!again) break;
+      ::usleep(20000);
+    }
+    if (auto started_now = start_keeper(*addr, log_dir); !started_now) return started_now;
+    unique_fd fresh = connect_to(*addr);
+    if (!fresh)
+      return status::from_errno(errc::internal, "unable to reach the keeper just started", errno);
+    link = std::make_unique<keeper_link>(token{}, io, std::move(fresh), true);
+    if (auto again = link->hello(); !again) return again;
+  }
+  return link;
+}
+
+void keeper_link::send(const keeper_header& h, const std::string& body, const int* fds,
+                       std::size_t nfds) {
+  if (broken_) return;
+  int err = send_packet(sock_.native_handle(), &h, sizeof h, body.data(), body.size(), fds, nfds);
+  if (err != 0) lost(std::strerror(err));
+}
+
+bool keeper_link::await(keeper_op op, keeper_header& h, std::string* body,
+                        std::vector<unique_fd>* fds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(answer_patience_ms);
+  std::vector<unique_fd> got;
+  while (!broken_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) {
+      lost("it did not answer within " + std::to_string(answer_patience_ms / 1000) + " s");
+      return false;
+    }
+    pollfd p{sock_.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    ssize_t n = recv_packet(sock_.native_handle(), buf_.data(), buf_.size(), got, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) {
+      lost(n == 0 ? "it closed the connection" : std::strerror(errno));
+      return false;
+    }
+    if (static_cast<std::size_t>(n) < sizeof h) continue;
+    std::memcpy(&h, buf_.data(), sizeof h);
+    if (h.op == keeper_op::exited) {
+      pending_exits_.emplace_back(h.pid, h.value);
+      deliver_later();
+      continue;
+    }
+    if (h.op != op) continue;
+    if (body) body->assign(buf_.data() + sizeof h, static_cast<std::size_t>(n) - sizeof h);
+    if (fds) *fds = std::move(got);
+    return true;
+  }
+  return false;
+}
+
+status keeper_link::hello() {
+  send({keeper_op::hello});
+  for (;;) {
+    keeper_header h{};
+    std::string name;
+    std::vector<unique_fd> fds;
+    // Entries and the final hello_done come in order; await() keeps only the op it waits
+    // for, so take whichever of the two comes next.
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(answer_patience_ms);
+    bool got = false;
+    while (!broken_ && !got) {
+      if (std::chrono::steady_clock::now() > deadline) lost("it did not answer hello");
+      pollfd p{sock_.native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, 1000) <= 0) continue;
+      ssize_t n = recv_packet(sock_.native_handle(), buf_.data(), buf_.size(), fds, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (n <= 0 || static_cast<std::size_t>(n) < sizeof h) {
+        lost("it closed the connection");
+        break;
+      }
+      std::memcpy(&h, buf_.data(), sizeof h);
+      name.assign(buf_.data() + sizeof h, static_cast<std::size_t>(n) - sizeof h);
+      got = true;
+    }
+    if (broken_)
+      return {errc::internal,
+              "unable to attach to the keeper in the state directory: it does not answer; "
+              "stop it (it runs as 'shoald --keeper') or choose another --state-dir"};
+    if (h.op == keeper_op::hello_done) {
+      keeper_pid_ = h.pid;
+      return {};
+    }
+    if (h.op == keeper_op::exited) {
+      pending_exits_.emplace_back(h.pid, h.value);
+      continue;
+    }
+    if (h.op != keeper_op::entry) continue;
+    keeper_entry e;
+    e.pid = h.pid;
+    e.start_ticks = h.ticks;
+    e.exited = (h.flags & entry_exited) != 0;
+    e.wait_status = h.value;
+    e.name = name;
+    std::size_t next = 0;
+    if ((h.flags & entry_has_stdout) && next < fds.size()) e.out = std::move(fds[next++]);
+    if ((h.flags & entry_has_stderr) && next < fds.size()) e.err = std::move(fds[next++]);
+    if ((h.flags & entry_has_pidfd) && next < fds.size()) e.pidfd = std::move(fds[next++]);
+    entries_.push_back(std::move(e));
+  }
+}
+
+result<spawned_child> keeper_link::spawn(const spawn_request& request) {
+  if (broken_)
+    return status{errc::spawn_failed,
+                  "the keeper process that holds the children has ended; restart shoald"};
+  std::string body;
+  body.reserve(4096);
+  auto add = [&body](const std::string& s) {
+    body += s;
+    body += '\0';
+  };
+  add(request.name);
+  add(request.cwd);
+  for (const auto& a : request.argv) add(a);
+  for (const auto& e : request.env) add(e);
+  if (body.size() > keeper_max_message)
+    return status{errc::spawn_failed, "its command line and environment take " +
+                                          std::to_string(body.size()) + " bytes, more than the " +
+                                          std::to_string(keeper_max_message) + " allowed"};
+  keeper_header h{keeper_op::spawn, static_cast<std::int32_t>(request.argv.size())};
+  int fds[4] = {request.stdout_fd, request.stderr_fd, request.stdout_read_fd,
+                request.stderr_read_fd};
+  send(h, body, fds, 4);
+  keeper_header reply{};
+  std::string message;
+  std::vector<unique_fd> got;
+  if (!await(keeper_op::spawned, reply, &message, &got))
+    return status{errc::spawn_failed,
+                  "the keeper process that holds the children has ended; restart shoald"};
+  if (reply.pid <= 0) return status{static_cast<errc>(reply.flags), message};
+  spawned_child child;
+  child.pid = reply.pid;
+  child.start_ticks = reply.ticks;
+  if (!got.empty()) child.pidfd = std::move(got[0]);
+  return child;
+}
+
+int keeper_link::signal_group(pid_t pid, int signo) {
+  send({keeper_op::signal_group, pid, signo});
+  keeper_header reply{};
+  if (!await(keeper_op::result, reply, nullptr, nullptr)) return ESRCH;
+  return reply.value;
+}
+
+void keeper_link::stopping(pid_t pid) { send({keeper_op::stopping, pid}); }
+void keeper_link::signal_orphan(pid_t pid, int signo) {
+  send({keeper_op::signal_orphan, pid, signo});
+}
+void keeper_link::forget(pid_t pid) { send({keeper_op::forget, pid}); }
+void keeper_link::quit() {
+  send({keeper_op::quit});
+  // Waits (bounded) for the keeper's end: the next daemon must not reach a keeper on its
+  // way out, and nothing of ours may outlive this daemon's clean stop.
+  if (!broken_) {
+    std::vector<unique_fd> ignored;
+    for (int round = 0; round < 50; ++round) {
+      pollfd p{sock_.native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, 100) < 0 && errno != EINTR) break;
+      ssize_t n =
+          recv_packet(sock_.native_handle(), buf_.data(), buf_.size(), ignored, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;
+    }
+    if (started_here_) {
+      int wait_status = 0;
+      ::waitpid(keeper_pid_, &wait_status, 0);
+    }
+  }
+  detach();
+}
+
+void keeper_link::detach() {
+  std::error_code ignored;
+  sock_.cancel(ignored);
+  sock_.close(ignored);
+  broken_ = true;
+}
+
+void keeper_link::on_exit(std::function<void(pid_t, int)> fn) {
+  on_exit_ = std::move(fn);
+  if (!pending_exits_.empty()) deliver_later();
+  arm();
+}
+
+void keeper_link::arm() {
+  if (broken_) return;
+  sock_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const std::error_code& ec) {
+    if (ec) return;
+    read_ready();
+  });
+}
+
+void keeper_link::read_ready() {
+  std::vector<unique_fd> fds;
+  for (;;) {
+    ssize_t n = recv_packet(sock_.native_handle(), buf_.data(), buf_.size(), fds, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+    if (n <= 0) {
+      lost(n == 0 ? "it closed the connection" : std::strerror(errno));
+      break;
+    }
+    keeper_header h{};
+    if (static_cast<std::size_t>(n) < sizeof h) continue;
+    std::memcpy(&h, buf_.data(), sizeof h);
+    if (h.op == keeper_op::exited) pending_exits_.emplace_back(h.pid, h.value);
+  }
+  while (!pending_exits_.empty() && on_exit_) {
+    auto [pid, wait_status] = pending_exits_.front();
+    pending_exits_.pop_front();
+    on_exit_(pid, wait_status);
+  }
+  arm();
+}
+
+void keeper_link::deliver_later() {
+  if (delivery_posted_ || !on_exit_) return;
+  delivery_posted_ = true;
+  asio::post(io_, [this] {
+    delivery_posted_ = false;
+    while (!pending_exits_.empty() && on_exit_) {
+      auto [pid, wait_status] = pending_exits_.front();
+      pending_exits_.pop_front();
+      on_exit_(pid, wait_status);
+    }
+  });
+}
+
+void keeper_link::lost(const std::string& why) {
+  if (broken_) return;
+  broken_ = true;
+  log::error(
+      "lost the keeper process that holds the children ({}); no child can be started or "
+      "reaped until shoald is restarted",
+      why);
+}
+
+}  // namespace shoal

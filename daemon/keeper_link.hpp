@@ -1,0 +1,96 @@
+// The daemon's end of its keeper (keeper.hpp): finds the keeper an earlier daemon left in the
+// state directory or starts one, takes back the children it holds, and then asks it to spawn
+// and signal, and hears from it when a child is reaped.
+//
+// Requests that need an answer (spawn, signal_group) wait for it synchronously: the keeper
+// answers at once, and a spawn is synchronous anyway. An exit the keeper reports meanwhile
+// is queued and delivered from the event loop, never from inside the request.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+
+#include "common/status.hpp"
+#include "common/unique_fd.hpp"
+#include "daemon/keeper_protocol.hpp"
+#include "daemon/spawner.hpp"
+
+namespace shoal {
+
+// A child the keeper held when this daemon attached.
+struct keeper_entry {
+  pid_t pid = -1;
+  std::uint64_t start_ticks = 0;
+  bool exited = false;
+  int wait_status = 0;  // when exited
+  std::string name;
+  unique_fd out, err;  // the read ends still open
+  unique_fd pidfd;     // while it runs
+};
+
+class keeper_link {
+ public:
+  // Connects to STATE_DIR/keeper.sock, starting a keeper first when nobody listens there.
+  static result<std::unique_ptr<keeper_link>> open(asio::io_context& io,
+                                                   const std::string& state_dir,
+                                                   const std::string& log_dir);
+  ~keeper_link();
+  keeper_link(const keeper_link&) = delete;
+  keeper_link& operator=(const keeper_link&) = delete;
+
+  pid_t pid() const { return keeper_pid_; }
+  // Whether the keeper was started by this daemon (false: an earlier daemon's, adopted).
+  bool started_here() const { return started_here_; }
+  // What the keeper held at attach; taken once.
+  std::vector<keeper_entry> take_entries() { return std::move(entries_); }
+
+  result<spawned_child> spawn(const spawn_request& request);
+  int signal_group(pid_t pid, int signo);
+  void stopping(pid_t pid);
+  void signal_orphan(pid_t pid, int signo);
+  void forget(pid_t pid);
+  // The daemon stopped every child: the keeper exits.
+  void quit();
+  // Leaves the keeper with the children (upgrade, or the daemon's end without stopping them).
+  void detach();
+
+  // `fn(pid, wait_status)` for each child the keeper reaps; starts listening.
+  void on_exit(std::function<void(pid_t, int)> fn);
+
+  struct token {};
+  keeper_link(token, asio::io_context& io, unique_fd sock, bool started_here);
+
+ private:
+  status hello();
+  void send(const keeper_header& h, const std::string& body = {}, const int* fds = nullptr,
+            std::size_t nfds = 0);
+  // Waits for the answer `op`, queueing exits that come first; false when the keeper is gone.
+  bool await(keeper_op op, keeper_header& h, std::string* body, std::vector<unique_fd>* fds);
+  void arm();
+  void read_ready();
+  void deliver_later();
+  void lost(const std::string& why);
+
+  asio::io_context& io_;
+  asio::posix::stream_descriptor sock_;
+  bool started_here_;
+  bool broken_ = false;
+  pid_t keeper_pid_ = -1;
+  std::vector<keeper_entry> entries_;
+  std::function<void(pid_t, int)> on_exit_;
+  std::deque<std::pair<pid_t, int>> pending_exits_;
+  bool delivery_posted_ = false;
+  std::vector<char> buf_;
+};
+
+}  // namespace shoal

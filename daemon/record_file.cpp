@@ -1,0 +1,290 @@
+#include "daemon/record_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "common/unique_fd.hpp"
+
+namespace shoal {
+namespace {
+
+using clock = std::chrono::system_clock;
+
+std::int64_t to_ns(clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+clock::time_point from_ns(std::int64_t ns) {
+  return clock::time_point(
+      std::chrono::duration_cast<clock::duration>(std::chrono::nanoseconds(ns)));
+}
+
+template <typename T>
+json optional_json(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json spec_json(const process_spec& s) {
+  json env = json::array();
+  for (const auto& [k, v] : s.env) env.push_back({k, v});
+  return {{"argv", s.argv},
+          {"cwd", s.cwd},
+          {"env", env},
+          {"restart", to_string(s.restart.mode)},
+          {"restart_max", s.restart.max_restarts},
+          {"restart_window", s.restart.window_seconds},
+          {"exec_argv", s.exec_argv},
+          {"uid", optional_json(s.uid)},
+          {"gid", optional_json(s.gid)},
+          {"program", s.program},
+          {"stop_signal", s.stop_signal},
+          {"stop_timeout", optional_json(s.stop_timeout)},
+          {"log_max_bytes", optional_json(s.log_max_bytes)},
+          {"log_backups", optional_json(s.log_backups)}};
+}
+
+template <typename T>
+std::optional<T> optional_from(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (v.is_null()) return std::nullopt;
+  return v.get<T>();
+}
+
+process_spec spec_from(const json& j) {
+  process_spec s;
+  s.argv = j.at("argv").get<std::vector<std::string>>();
+  s.cwd = j.at("cwd").get<std::string>();
+  for (const auto& pair : j.at("env"))
+    s.env.emplace_back(pair.at(0).get<std::string>(), pair.at(1).get<std::string>());
+  auto mode = parse_restart_mode(j.at("restart").get<std::string>());
+  if (!mode) throw std::invalid_argument("unknown restart mode");
+  s.restart.mode = *mode;
+  s.restart.max_restarts = j.at("restart_max").get<int>();
+  s.restart.window_seconds = j.at("restart_window").get<double>();
+  s.exec_argv = j.at("exec_argv").get<std::vector<std::string>>();
+  s.uid = optional_from<uid_t>(j, "uid");
+  s.gid = optional_from<gid_t>(j, "gid");
+  s.program = j.at("program").get<std::string>();
+  s.stop_signal = j.at("stop_signal").get<int>();
+  s.stop_timeout = optional_from<double>(j, "stop_timeout");
+  s.log_max_bytes = optional_from<std::uint64_t>(j, "log_max_bytes");
+  s.log_backups = optional_from<int>(j, "log_backups");
+  return s;
+}
+
+std::optional<process_state> state_from(const std::string& text) {
+  for (process_state s : all_process_states)
+    if (to_string(s) == text) return s;
+  return std::nullopt;
+}
+
+json process_json(const saved_process& p) {
+  return {{"name", p.name},
+          {"spec", spec_json(p.spec)},
+          {"pid", p.pid},
+          {"start_ticks", p.start_ticks},
+          {"state", to_string(p.state)},
+          {"exitcode", optional_json(p.exitcode)},
+          {"term_signal", optional_json(p.term_signal)},
+          {"core_dumped", p.core_dumped},
+          {"escalated", p.escalated},
+          {"started_at", to_ns(p.started_at)},
+          {"ended_at", p.ended_at ? json(to_ns(*p.ended_at)) : json(nullptr)},
+          {"next_attempt_at", p.next_attempt_at ? json(to_ns(*p.next_attempt_at)) : json(nullptr)},
+          {"start_order", p.start_order},
+          {"uid", p.uid},
+          {"gid", p.gid},
+          {"user", p.user},
+          {"group", p.group},
+          {"restart_count", p.restart_count},
+          {"lost_reason", p.lost_reason}};
+}
+
+saved_process process_from(const json& j) {
+  saved_process p;
+  p.name = j.at("name").get<std::string>();
+  p.spec = spec_from(j.at("spec"));
+  p.pid = j.at("pid").get<pid_t>();
+  p.start_ticks = j.at("start_ticks").get<std::uint64_t>();
+  auto state = state_from(j.at("state").get<std::string>());
+  if (!state) throw std::invalid_argument("unknown state");
+  p.state = *state;
+  p.exitcode = optional_from<int>(j, "exitcode");
+  p.term_signal = optional_from<int>(j, "term_signal");
+  p.core_dumped = j.at("core_dumped").get<bool>();
+  p.escalated = j.at("escalated").get<bool>();
+  p.started_at = from_ns(j.at("started_at").get<std::int64_t>());
+  if (auto e = optional_from<std::int64_t>(j, "ended_at")) p.ended_at = from_ns(*e);
+  if (auto n = optional_from<std::int64_t>(j, "next_attempt_at")) p.next_attempt_at = from_ns(*n);
+  p.start_order = j.at("start_order").get<std::uint64_t>();
+  p.uid = j.at("uid").get<uid_t>();
+  p.gid = j.at("gid").get<gid_t>();
+  p.user = j.at("user").get<std::string>();
+  p.group = j.at("group").get<std::string>();
+  p.restart_count = j.at("restart_count").get<int>();
+  p.lost_reason = j.at("lost_reason").get<std::string>();
+  return p;
+}
+
+std::string file_in(const std::string& dir, const char* name) { return dir + "/" + name; }
+
+}  // namespace
+
+json to_json(const saved_table& table) {
+  json processes = json::array();
+  for (const auto& p : table.processes) processes.push_back(process_json(p));
+  return {{"format", record_file_format},
+          {"boot_id", table.boot_id},
+          {"next_default", table.next_default},
+          {"processes", std::move(processes)}};
+}
+
+result<saved_table> saved_table_from_json(const json& j) {
+  try {
+    if (!j.is_object()) return status{errc::bad_request, "not a JSON object"};
+    if (j.at("format").get<int>() != record_file_format)
+      return status{errc::bad_request, "format " + j.at("format").dump() + " is not " +
+                                           std::to_string(record_file_format)};
+    saved_table t;
+    t.boot_id = j.at("boot_id").get<std::string>();
+    t.next_default = j.at("next_default").get<std::uint64_t>();
+    for (const auto& p : j.at("processes")) t.processes.push_back(process_from(p));
+    return t;
+  } catch (const std::exception& e) {
+    return status{errc::bad_request, e.what()};
+  }
+}
+
+std::string current_boot_id() {
+  std::ifstream f("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(f, id);
+  return id;
+}
+
+status write_record_file(const std::string& dir, const saved_table& table) {
+  std::string path = file_in(dir, record_file_name);
+  std::string tmp = path + ".tmp";
+  std::string text = to_json(table).dump();
+  text += '\n';
+  auto fail = [&](const std::string& what) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return status::from_errno(errc::internal, "unable to " + what + " '" + tmp + "'", err);
+  };
+  unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd) return fail("create");
+  for (std::size_t off = 0; off < text.size();) {
+    ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("write");
+    off += static_cast<std::size_t>(n);
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
+  return {};
+}
+
+result<std::optional<saved_table>> read_record_file(const std::string& dir) {
+  std::string path = file_in(dir, record_file_name);
+  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) {
+    if (errno == ENOENT) return std::optional<saved_table>();
+    return status::from_errno(errc::internal, "unable to read '" + path + "'", errno);
+  }
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return status::from_errno(errc::internal, "unable to read '" + path + "'", errno);
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  std::size_t eol = text.find('\n');
+  json j = json::parse(text.substr(0, eol), nullptr, false);
+  if (j.is_discarded()) return status{errc::bad_request, "'" + path + "' is not valid JSON"};
+  auto table = saved_table_from_json(j);
+  if (!table) return status{errc::bad_request, "'" + path + "': " + table.error().message()};
+  std::size_t line_no = 1;
+  while (eol != std::string::npos && eol + 1 < text.size()) {
+    std::size_t start = eol + 1;
+    eol = text.find('\n', start);
+    ++line_no;
+    // A line without its newline was cut short by a crash: the change it held never counted.
+    if (eol == std::string::npos) break;
+    json change = json::parse(text.substr(start, eol - start), nullptr, false);
+    auto bad = [&](const std::string& why) {
+      return status{errc::bad_request,
+                    "'" + path + "' line " + std::to_string(line_no) + ": " + why};
+    };
+    if (change.is_discarded() || !change.is_object()) return bad("not valid JSON");
+    try {
+      table->next_default = change.at("next_default").get<std::uint64_t>();
+      auto& list = table->processes;
+      if (auto removed = change.find("removed"); removed != change.end()) {
+        std::string name = removed->get<std::string>();
+        std::erase_if(list, [&](const saved_process& p) { return p.name == name; });
+      } else {
+        saved_process p = process_from(change.at("process"));
+        auto same = std::find_if(list.begin(), list.end(),
+                                 [&](const saved_process& q) { return q.name == p.name; });
+        if (same != list.end())
+          *same = std::move(p);
+        else
+          list.push_back(std::move(p));
+      }
+    } catch (const std::exception& e) {
+      return bad(e.what());
+    }
+  }
+  return std::optional<saved_table>(std::move(*table));
+}
+
+status record_file::rewrite(const saved_table& table) {
+  fd_.reset();
+  if (auto st = write_record_file(dir_, table); !st) return st;
+  std::string path = file_in(dir_, record_file_name);
+  fd_.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd_) return status::from_errno(errc::internal, "unable to open '" + path + "'", errno);
+  appended_ = 0;
+  return {};
+}
+
+status record_file::append(const std::vector<saved_process>& changed,
+                           const std::vector<std::string>& removed, std::uint64_t next_default) {
+  std::string path = file_in(dir_, record_file_name);
+  if (!fd_) return {errc::internal, "'" + path + "' is not open for appending"};
+  std::string text;
+  for (const auto& p : changed) {
+    text += json{{"process", process_json(p)}, {"next_default", next_default}}.dump();
+    text += '\n';
+  }
+  for (const auto& name : removed) {
+    text += json{{"removed", name}, {"next_default", next_default}}.dump();
+    text += '\n';
+  }
+  for (std::size_t off = 0; off < text.size();) {
+    ssize_t n = ::write(fd_.get(), text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : EIO;
+      fd_.reset();  // a line half written must not be followed: the next save rewrites
+      return status::from_errno(errc::internal, "unable to append to '" + path + "'", err);
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  appended_ += changed.size() + removed.size();
+  return {};
+}
+
+void remove_record_file(const std::string& dir) {
+  ::unlink(file_in(dir, record_file_name).c_str());
+}
+
+}  // namespace shoal
