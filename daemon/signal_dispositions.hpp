@@ -18,9 +18,9 @@ inline constexpr int shutdown_signals[] = {SIGTERM, SIGINT, SIGQUIT};
 inline constexpr int detach_signal = SIGUSR2;
 
 // Sets SIG_IGN for every signal that would end the daemon and that it gives no meaning:
-// SIGPIPE, SIGUSR1, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSTKFLT, SIGXCPU,
-// SIGXFSZ and the real-time signals. Runs before the first spawn and before the loop adds
-// its own handlers.
+// SIGPIPE, SIGUSR1, SIGUSR2 (until the loop takes it as detach_signal), SIGALRM, SIGVTALRM,
+// SIGPROF, SIGIO, SIGPWR, SIGSTKFLT, SIGXCPU, SIGXFSZ and the real-time signals. Runs before the
+// first spawn and before the loop adds its own handlers.
 void ignore_meaningless_signals();
 
 }  // namespace shoal
