@@ -82,7 +82,11 @@ json program_table::apply(std::vector<program_spec> next) {
       added.push_back(name);
       log::info("program '{}' added", name);
       if (p.autostart)
-        for (const auto& inst : instances) start_instance(p, inst, failed);
+        for (const auto& inst : instances) {
+          // Taken back from an earlier daemon (docs/restore.md): adopted, never run twice.
+          if (const process_record* r = supervisor_.find(inst); r && r->restored) continue;
+          start_instance(p, inst, failed);
+        }
       continue;
     }
     changed.push_back(name);

@@ -162,15 +162,20 @@ def test_declared_autostart_programs_are_adopted_not_started_twice(daemons):
     d = daemons.new_dir()
     path = os.path.join(d, "programs.json")
     with open(path, "w") as f:
-        json.dump({"programs": {"web": {"argv": ["sleep", "300"], "numprocs": 2}}}, f)
+        json.dump({"programs": {"web": {"argv": ["sleep", "300"], "numprocs": 2},
+                                "once": {"argv": ["sh", "-c", "exit 0"]}}}, f)
     first = daemons(directory=d, args=["--programs", path])
+    first.join("once")
     before = processes(first)
     kill9(first)
     second = restart(daemons, first, args=["--programs", path])
     after = processes(second)
-    assert {n: p["pid"] for n, p in after.items()} == {n: p["pid"] for n, p in before.items()}
-    assert sorted(processes_with_env(f"SHOAL_SOCKET={second.socket}")) == \
-        sorted(p["pid"] for p in before.values())
+    assert {n: (p["pid"], p["state"], p["started_at"]) for n, p in after.items()} == \
+        {n: (p["pid"], p["state"], p["started_at"]) for n, p in before.items()}
+    assert after["once"]["state"] == "exited"
+    live = [p["pid"] for p in before.values() if p["state"] == "running"]
+    assert sorted(processes_with_env(f"SHOAL_SOCKET={second.socket}")) == sorted(live)
+    assert "unable to start" not in second.stderr()
 
 
 def test_a_pid_that_cannot_be_verified_is_lost_and_never_signalled(daemons):
