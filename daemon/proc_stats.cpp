@@ -34,25 +34,30 @@ bool stat_fields(std::string_view rest, std::array<long long, 25>& fields) {
   return true;
 }
 
-}  // namespace
-
-std::optional<proc_usage> read_proc_usage(pid_t pid) {
-  // `status` reads this for every live process: no stream, no allocation.
+// /proc/PID/stat's fields, read without a stream or an allocation: `status` reads it for every
+// live process, the keeper for every child it spawns.
+bool read_stat(pid_t pid, std::array<long long, 25>& fields) {
   char path[32];
   std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
   unique_fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
+  if (!fd) return false;
   char buf[1024];  // a stat line is at most a few hundred bytes
   ssize_t n;
   do {
     n = ::read(fd.get(), buf, sizeof buf);
   } while (n < 0 && errno == EINTR);
-  if (n <= 0 || static_cast<std::size_t>(n) == sizeof buf) return std::nullopt;
+  if (n <= 0 || static_cast<std::size_t>(n) == sizeof buf) return false;
   std::string_view stat(buf, static_cast<std::size_t>(n));
   auto close = stat.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
+  if (close == std::string_view::npos) return false;
+  return stat_fields(stat.substr(close + 1), fields);
+}
+
+}  // namespace
+
+std::optional<proc_usage> read_proc_usage(pid_t pid) {
   std::array<long long, 25> f{};
-  if (!stat_fields(stat.substr(close + 1), f)) return std::nullopt;
+  if (!read_stat(pid, f)) return std::nullopt;
   // utime (14), stime (15), starttime (22), rss (24, in pages).
   long long utime = f[14], stime = f[15], starttime = f[22], rss_pages = f[24];
   if (utime < 0 || stime < 0 || starttime < 0 || rss_pages < 0) return std::nullopt;
@@ -67,21 +72,9 @@ std::optional<proc_usage> read_proc_usage(pid_t pid) {
 }
 
 std::optional<std::uint64_t> read_start_ticks(pid_t pid) {
-  auto stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return std::nullopt;
-  auto close = stat->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream rest(stat->substr(close + 1));
-  std::string w;
-  for (int field = 3; field <= 22 && rest >> w; ++field)
-    if (field == 22) {
-      try {
-        return std::stoull(w);
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
-    }
-  return std::nullopt;
+  std::array<long long, 25> f{};
+  if (!read_stat(pid, f) || f[22] < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(f[22]);
 }
 
 double cpu_percent(const proc_usage& usage) {
