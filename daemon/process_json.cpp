@@ -161,6 +161,11 @@ void append_status_json(std::string& out, const process_record& r,
     append_stream(out, r.output->stream(output_stream::out));
     out += '}';
   }
+  out += ",\"lost_reason\":";
+  if (r.lost_reason.empty())
+    out += "null";
+  else
+    append_string(out, r.lost_reason);
   out += ",\"name\":";
   append_string(out, r.name);
   out += ",\"next_attempt_at\":";

@@ -74,6 +74,13 @@ TEST_CASE("an exited, restarting record of a program reads as its json tree") {
   CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
 }
 
+TEST_CASE("a lost record carries its reason as json writes it") {
+  process_record r = running_record();
+  r.state = process_state::lost;
+  r.lost_reason = "pid 42 could not be verified: \"reused\"";
+  CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
+}
+
 TEST_CASE("strings that need escaping, or are not UTF-8, are written as json writes them") {
   process_record r = running_record();
   r.spec.argv = {"sh", "-c", "echo \"a\\b\"\n\ttab", "\x01\x1f", "caf\xc3\xa9", "bad \xff byte"};
