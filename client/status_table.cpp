@@ -35,8 +35,8 @@ std::string string_field(const json& record, const char* key) {
 // script, and an approximation only shortens the cut.
 std::size_t display_width(std::string_view s) {
   std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
   return n;
 }
 

@@ -12,7 +12,7 @@ namespace shoal {
 namespace {
 
 // GCC's 128-bit integer holds every int64 and uint64 and their sums, so range checks are exact.
-using wide = __int128;
+__extension__ typedef __int128 wide;  // NOLINT(modernize-use-using): __extension__ takes no alias
 
 constexpr std::array<typecode_info, 13> table{{
     {'c', 1, "char", false, false},

@@ -23,11 +23,11 @@ result<std::shared_ptr<process_output>> process_output::open(
   auto out = std::make_shared<process_output>(token{}, io);
   const char* suffixes[] = {".out", ".err"};
   const char* labels[] = {"stdout", "stderr"};
-  for (int i = 0; i < 2; ++i) {
+  for (std::size_t i = 0; i < 2; ++i) {
     out->streams_[i] = std::make_shared<rotating_log>(
         dir, name + suffixes[i], std::string(labels[i]) + " of '" + name + "'", limits);
     if (auto st = out->streams_[i]->open(); !st) return st;
-    out->journaled_end_[static_cast<std::size_t>(i)] = out->streams_[i]->end();
+    out->journaled_end_[i] = out->streams_[i]->end();
   }
   return out;
 }
@@ -93,7 +93,7 @@ bool process_output::reading() const {
 }
 
 void process_output::received(int index) {
-  const rotating_log& log = *streams_[index];
+  const rotating_log& log = *streams_[static_cast<std::size_t>(index)];
   auto& known = journaled_end_[static_cast<std::size_t>(index)];
   std::uint64_t end = log.end();
   // A write that failed (a full disk) adds no offsets, and so nothing to remember.

@@ -62,7 +62,7 @@ class process_output : public std::enable_shared_from_this<process_output> {
   // Some pipe is still open: a run, or a descendant that inherited its output, may write.
   bool reading() const;
 
-  rotating_log& stream(output_stream which) { return *streams_[static_cast<int>(which)]; }
+  rotating_log& stream(output_stream which) { return *streams_[static_cast<std::size_t>(which)]; }
   // When each piece of output arrived, across both streams (for `logs` by lines).
   const output_journal& journal() const { return journal_; }
   // {"stdout": {...}, "stderr": {...}}: written_bytes, rotations, failed_writes,

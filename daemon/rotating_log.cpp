@@ -53,7 +53,7 @@ status rotating_log::open() {
 
 void rotating_log::rescan_backups() {
   backups_.clear();
-  for (int i = 1; i <= limits_.backups; ++i)
+  for (std::size_t i = 1; i <= static_cast<std::size_t>(limits_.backups); ++i)
     backups_.push_back(dir_->size_of(numbered(i)).value_or(0));
   while (!backups_.empty() && backups_.back() == 0) backups_.pop_back();
   // The current file starts where the backups end, so the oldest byte on disk is offset 0.

@@ -186,9 +186,10 @@ void segment_table::remove(const layout::entry* e) {
   allocations_.erase(e->offset);
   std::atomic_ref(slot_ptr->state).store(layout::entry_free, std::memory_order_release);
   std::atomic_ref(header().generation).fetch_add(1);
-  auto index = static_cast<std::uint32_t>(
-      (reinterpret_cast<std::byte*>(slot_ptr) - base_ - layout::entry_table_offset) /
-      layout::entry_size);
+  // `e` is one of this table's slots, so it lies past the start of the segment.
+  auto offset = static_cast<std::size_t>(reinterpret_cast<std::byte*>(slot_ptr) - base_);
+  auto index =
+      static_cast<std::uint32_t>((offset - layout::entry_table_offset) / layout::entry_size);
   // The lowest free slot stays last, as at start-up.
   free_slots_.insert(
       std::upper_bound(free_slots_.begin(), free_slots_.end(), index, std::greater<>()), index);

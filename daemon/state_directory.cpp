@@ -162,7 +162,7 @@ status state_directory::record_shared_name(const std::string& base) {
     return status::from_errno(errc::internal, "unable to write " + file(name_file_new), err);
   }
   if (::renameat(dir_.get(), name_file_new, dir_.get(), name_file) != 0) {
-    int err = errno;
+    err = errno;
     ::unlinkat(dir_.get(), name_file_new, 0);
     return status::from_errno(errc::internal, "unable to record the shared name in " + shown, err);
   }

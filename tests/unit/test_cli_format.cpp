@@ -189,8 +189,8 @@ TEST_CASE("on a narrow terminal the command is cut to fit, on whole characters")
   REQUIRE(cut.size() == 2);
   // Columns count code points, not bytes: "…" and "ü" are one column each.
   std::size_t columns = 0;
-  for (unsigned char c : cut[1])
-    if ((c & 0xC0) != 0x80) ++columns;
+  for (char c : cut[1])
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++columns;
   CHECK(columns == 90);
   CHECK(cut[1].size() > 3);
   CHECK(cut[1].substr(cut[1].size() - 3) == "\u2026");

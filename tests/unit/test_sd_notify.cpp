@@ -48,7 +48,8 @@ struct fake_manager {
   std::string receive() {
     char buffer[4096];
     ssize_t n = recv(fd, buffer, sizeof buffer, 0);
-    return n < 0 ? std::string("<nothing received>") : std::string(buffer, n);
+    return n < 0 ? std::string("<nothing received>")
+                 : std::string(buffer, static_cast<std::size_t>(n));
   }
 };
 
