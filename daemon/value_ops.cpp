@@ -56,6 +56,22 @@ result<const layout::entry*> lookup(segment_table& table, const std::string& nam
   return e;
 }
 
+// The entry the request's 'name' field names, if it is of that kind: what every op on an
+// existing value or array begins with.
+result<const layout::entry*> named_entry(segment_table& table, const json& body,
+                                         std::uint8_t kind) {
+  auto name = required_name(body, "name");
+  if (!name) return name.error();
+  return lookup(table, *name, kind);
+}
+
+const json* required_field(const json& body, const char* field, const responder& reply) {
+  auto it = body.find(field);
+  if (it != body.end()) return &*it;
+  reply.fail(errc::bad_request, "missing field '" + std::string(field) + "'");
+  return nullptr;
+}
+
 json value_json(segment_table& table, const layout::entry& e) {
   const typecode_info& type = *find_typecode(e.typecode);
   return json{{"name", name_of(e)},
@@ -145,6 +161,18 @@ void under_lock(lock_keeper& keeper, const json& body, const responder& reply,
   keeper.run_locked(std::move(w), *owner, reply.from().pid);
 }
 
+// under_lock, for an update of the value named `name`: `fn` gets the entry as it is once the
+// lock is held, since it may have been deleted while the request waited.
+void update_value(const value_store& v, const json& body, const responder& reply, std::string name,
+                  std::function<void(const layout::entry&)> fn) {
+  under_lock(v.keeper, body, reply,
+             [&table = v.table, reply, name = std::move(name), fn = std::move(fn)] {
+               auto e = lookup(table, name, layout::kind_value);
+               if (!e) return reply.fail(e.error());
+               fn(**e);
+             });
+}
+
 // {"kind", "length", "name", "typecode", "value" | "values"} of one entry, for value_list.
 bool append_entry(std::string& out, segment_table& table, const layout::entry& e,
                   std::size_t limit) {
@@ -181,87 +209,70 @@ void handle_value_create(const value_store& v, const json& body, const responder
 }
 
 void handle_value_get(const value_store& v, const json& body, const responder& reply) {
-  segment_table& table = v.table;
-  auto name = required_name(body, "name");
-  if (!name) return reply.fail(name.error());
-  auto e = lookup(table, *name, layout::kind_value);
+  auto e = named_entry(v.table, body, layout::kind_value);
   if (!e) return reply.fail(e.error());
-  reply.ok(value_json(table, **e));
+  reply.ok(value_json(v.table, **e));
 }
 
 void handle_value_set(const value_store& v, const json& body, const responder& reply) {
-  segment_table& table = v.table;
-  auto name = required_name(body, "name");
-  if (!name) return reply.fail(name.error());
-  auto e = lookup(table, *name, layout::kind_value);
+  auto e = named_entry(v.table, body, layout::kind_value);
   if (!e) return reply.fail(e.error());
-  auto it = body.find("value");
-  if (it == body.end()) return reply.fail(errc::bad_request, "missing field 'value'");
+  const json* value = required_field(body, "value", reply);
+  if (!value) return;
   const typecode_info& type = *find_typecode((*e)->typecode);
-  auto bits = encode_element(type, *it);
+  auto bits = encode_element(type, *value);
   if (!bits) return reply.fail(bits.error());
-  store_element(type, table.element(**e, 0), *bits);
-  reply.ok(value_json(table, **e));
+  store_element(type, v.table.element(**e, 0), *bits);
+  reply.ok(value_json(v.table, **e));
 }
 
 void handle_value_add(const value_store& v, const json& body, const responder& reply) {
-  segment_table& table = v.table;
-  lock_keeper& keeper = v.keeper;
-  auto name = required_name(body, "name");
-  if (!name) return reply.fail(name.error());
-  auto e = lookup(table, *name, layout::kind_value);
+  auto e = named_entry(v.table, body, layout::kind_value);
   if (!e) return reply.fail(e.error());
-  auto it = body.find("delta");
-  if (it == body.end()) return reply.fail(errc::bad_request, "missing field 'delta'");
-  const typecode_info& type = *find_typecode((*e)->typecode);
+  const json* delta = required_field(body, "delta", reply);
+  if (!delta) return;
   // A delta of the wrong type never fits: refuse it before waiting for the lock.
-  if (auto probe = add_elements(type, 0, *it); !probe && probe.error().code() == errc::wrong_type)
+  if (auto probe = add_elements(*find_typecode((*e)->typecode), 0, *delta);
+      !probe && probe.error().code() == errc::wrong_type)
     return reply.fail(probe.error());
-  under_lock(keeper, body, reply, [&table, reply, delta = *it, entry_name = *name] {
-    // Look the entry up again: it may have been deleted while we waited.
-    auto e = lookup(table, entry_name, layout::kind_value);
-    if (!e) return reply.fail(e.error());
-    const typecode_info& type = *find_typecode((*e)->typecode);
-    void* at = table.element(**e, 0);
-    auto sum = add_elements(type, load_element(type, at), delta);
-    if (!sum) return reply.fail(sum.error());
-    store_element(type, at, *sum);
-    reply.ok(value_json(table, **e));
-  });
+  update_value(v, body, reply, name_of(**e),
+               [&table = v.table, reply, delta = *delta](const layout::entry& now) {
+                 const typecode_info& type = *find_typecode(now.typecode);
+                 void* at = table.element(now, 0);
+                 auto sum = add_elements(type, load_element(type, at), delta);
+                 if (!sum) return reply.fail(sum.error());
+                 store_element(type, at, *sum);
+                 reply.ok(value_json(table, now));
+               });
 }
 
 void handle_value_cas(const value_store& v, const json& body, const responder& reply) {
-  segment_table& table = v.table;
-  lock_keeper& keeper = v.keeper;
-  auto name = required_name(body, "name");
-  if (!name) return reply.fail(name.error());
-  auto e = lookup(table, *name, layout::kind_value);
+  auto e = named_entry(v.table, body, layout::kind_value);
   if (!e) return reply.fail(e.error());
-  auto expected_it = body.find("expected");
-  auto new_it = body.find("new");
-  if (expected_it == body.end()) return reply.fail(errc::bad_request, "missing field 'expected'");
-  if (new_it == body.end()) return reply.fail(errc::bad_request, "missing field 'new'");
+  const json* expected_field = required_field(body, "expected", reply);
+  if (!expected_field) return;
+  const json* new_field = required_field(body, "new", reply);
+  if (!new_field) return;
   const typecode_info& type = *find_typecode((*e)->typecode);
-  auto expected = encode_element(type, *expected_it, "expected");
+  auto expected = encode_element(type, *expected_field, "expected");
   if (!expected) return reply.fail(expected.error());
-  auto replacement = encode_element(type, *new_it, "new");
+  auto replacement = encode_element(type, *new_field, "new");
   if (!replacement) return reply.fail(replacement.error());
-  under_lock(keeper, body, reply,
-             [&table, reply, expected = *expected, replacement = *replacement, entry_name = *name,
-              code = type.code] {
-               auto e = lookup(table, entry_name, layout::kind_value);
-               if (!e) return reply.fail(e.error());
-               if ((*e)->typecode != code)
-                 return reply.fail(errc::invalid_state,
-                                   "'" + entry_name + "' was replaced while waiting for the lock");
-               const typecode_info& type = *find_typecode(code);
-               void* at = table.element(**e, 0);
-               bool swapped = elements_equal(type, load_element(type, at), expected);
-               if (swapped) store_element(type, at, replacement);
-               json out = value_json(table, **e);
-               out["swapped"] = swapped;
-               reply.ok(std::move(out));
-             });
+  update_value(v, body, reply, name_of(**e),
+               [&table = v.table, reply, expected = *expected, replacement = *replacement,
+                type = &type](const layout::entry& now) {
+                 // The operands were encoded for this typecode; another one reads them wrong.
+                 if (now.typecode != type->code)
+                   return reply.fail(errc::invalid_state, "'" + name_of(now) +
+                                                              "' was replaced while waiting "
+                                                              "for the lock");
+                 void* at = table.element(now, 0);
+                 bool swapped = elements_equal(*type, load_element(*type, at), expected);
+                 if (swapped) store_element(*type, at, replacement);
+                 json out = value_json(table, now);
+                 out["swapped"] = swapped;
+                 reply.ok(std::move(out));
+               });
 }
 
 void handle_value_list(const value_store& v, const json&, const responder& reply) {
@@ -294,7 +305,8 @@ void handle_array_create(const value_store& v, const json& body, const responder
   if (**length < 1)
     return reply.fail(errc::out_of_range,
                       "length " + std::to_string(**length) + " is not 1 or more");
-  if (static_cast<std::uint64_t>(**length) > most)
+  const auto count = static_cast<std::uint64_t>(**length);
+  if (count > most)
     return reply.fail(errc::no_space, "cannot create '" + *name + "': " + std::to_string(**length) +
                                           " elements of typecode '" +
                                           std::string(1, (*type)->code) +
@@ -304,7 +316,7 @@ void handle_array_create(const value_store& v, const json& body, const responder
   std::vector<element_bits> initial;
   if (auto it = body.find("values"); it != body.end() && !it->is_null()) {
     if (!it->is_array()) return reply.fail(errc::bad_request, "field 'values' must be an array");
-    if (it->size() != static_cast<std::uint64_t>(**length))
+    if (it->size() != count)
       return reply.fail(errc::bad_request, "field 'values' has " + std::to_string(it->size()) +
                                                " elements but 'length' is " +
                                                std::to_string(**length));
@@ -315,7 +327,7 @@ void handle_array_create(const value_store& v, const json& body, const responder
       initial[i] = *bits;
     }
   }
-  auto created = initial.empty() ? table.create_zeroed(*name, **type, layout::kind_array, **length)
+  auto created = initial.empty() ? table.create_zeroed(*name, **type, layout::kind_array, count)
                                  : table.create(*name, **type, layout::kind_array, initial);
   if (!created) return reply.fail(created.error());
   log::info("array '{}' created with typecode '{}' and length {}", *name, (*type)->code, **length);
@@ -326,38 +338,32 @@ void handle_array_create(const value_store& v, const json& body, const responder
 }
 
 void handle_array_get(const value_store& v, const json& body, const responder& reply) {
-  segment_table& table = v.table;
-  auto name = required_name(body, "name");
-  if (!name) return reply.fail(name.error());
-  auto e = lookup(table, *name, layout::kind_array);
+  auto e = named_entry(v.table, body, layout::kind_array);
   if (!e) return reply.fail(e.error());
   if (auto it = body.find("index"); it == body.end() || it->is_null())
-    return reply_array(reply, table, **e);
+    return reply_array(reply, v.table, **e);
   auto index = required_index(body, **e);
   if (!index) return reply.fail(index.error());
   const typecode_info& type = *find_typecode((*e)->typecode);
-  reply.ok(json{{"name", *name},
+  reply.ok(json{{"name", name_of(**e)},
                 {"typecode", std::string(1, type.code)},
                 {"index", *index},
-                {"value", decode_element(type, load_element(type, table.element(**e, *index)))}});
+                {"value", decode_element(type, load_element(type, v.table.element(**e, *index)))}});
 }
 
 void handle_array_set(const value_store& v, const json& body, const responder& reply) {
-  segment_table& table = v.table;
-  auto name = required_name(body, "name");
-  if (!name) return reply.fail(name.error());
-  auto e = lookup(table, *name, layout::kind_array);
+  auto e = named_entry(v.table, body, layout::kind_array);
   if (!e) return reply.fail(e.error());
   auto index = required_index(body, **e);
   if (!index) return reply.fail(index.error());
-  auto it = body.find("value");
-  if (it == body.end()) return reply.fail(errc::bad_request, "missing field 'value'");
+  const json* value = required_field(body, "value", reply);
+  if (!value) return;
   const typecode_info& type = *find_typecode((*e)->typecode);
-  auto bits = encode_element(type, *it);
+  auto bits = encode_element(type, *value);
   if (!bits) return reply.fail(bits.error());
-  void* at = table.element(**e, *index);
+  void* at = v.table.element(**e, *index);
   store_element(type, at, *bits);
-  reply.ok(json{{"name", *name},
+  reply.ok(json{{"name", name_of(**e)},
                 {"typecode", std::string(1, type.code)},
                 {"index", *index},
                 {"value", decode_element(type, load_element(type, at))}});
@@ -366,20 +372,15 @@ void handle_array_set(const value_store& v, const json& body, const responder& r
 // value_delete and array_delete: the entry of that name, if it is of that kind.
 void delete_entry(const value_store& v, std::uint8_t kind, const json& body,
                   const responder& reply) {
-  segment_table& table = v.table;
-  event_log* events = v.events;
-  auto name = required_name(body, "name");
-  if (!name) return reply.fail(name.error());
-  auto e = lookup(table, *name, kind);
+  auto e = named_entry(v.table, body, kind);
   if (!e) return reply.fail(e.error());
-  std::string typecode(1, (*e)->typecode);
-  table.remove(*e);
-  log::info("{} '{}' deleted", kind == layout::kind_value ? "value" : "array", *name);
-  if (events)
-    events->publish(
-        "value_deleted", *name,
-        {{"kind", kind == layout::kind_value ? "value" : "array"}, {"typecode", typecode}});
-  reply.ok(json{{"deleted", *name}});
+  const std::string name = name_of(**e);
+  const std::string typecode(1, (*e)->typecode);
+  const char* what = kind == layout::kind_value ? "value" : "array";
+  v.table.remove(*e);
+  log::info("{} '{}' deleted", what, name);
+  if (v.events) v.events->publish("value_deleted", name, {{"kind", what}, {"typecode", typecode}});
+  reply.ok(json{{"deleted", name}});
 }
 
 void handle_value_delete(const value_store& v, const json& body, const responder& reply) {
