@@ -33,8 +33,9 @@ run_tree() {
   fi
 }
 
-run_tree release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHOAL_SANITIZE=OFF
-run_tree sanitize -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON
+# -Werror in both trees: each optimisation level finds warnings of its own.
+run_tree release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHOAL_SANITIZE=OFF -DSHOAL_WERROR=ON
+run_tree sanitize -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON -DSHOAL_WERROR=ON
 
 if ((${#failed[@]} > 0)); then
   echo "=== run-all: FAILED: ${failed[*]}" >&2
