@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make
   clang-format   # the style.format test holds the layout of every C++ file
+  clang-tidy     # the style.tidy test (clang-tidy and run-clang-tidy)
   libasio-dev nlohmann-json3-dev doctest-dev libfmt-dev
   python3 python3-pytest
   python3-pip python3-setuptools python3-wheel python3-venv   # the offline pip install test
