@@ -30,8 +30,8 @@ std::uint64_t split(int stream, const std::string& data, std::uint64_t at, bool 
     line.end = at + (complete ? nl + 1 : data.size());
     line.text = data.substr(pos, stop - pos);
     line.arrival = journal.arrival_of(stream, line.end - 1);
-    out.push_back(std::move(line));
     taken = line.end;
+    out.push_back(std::move(line));
     pos = complete ? nl + 1 : data.size();
   }
   return taken;
