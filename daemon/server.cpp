@@ -35,7 +35,7 @@ int probe(const std::string& path) {
 }  // namespace
 
 server::server(asio::io_context& io, dispatcher& d, std::size_t max_queued_bytes)
-    : io_(io), dispatcher_(d), acceptor_(io), retry_timer_(io), budget_(max_queued_bytes) {
+    : dispatcher_(d), acceptor_(io), retry_timer_(io), budget_(max_queued_bytes) {
   budget_.on_over_cap([this] { relieve_budget(); });
 }
 

@@ -52,7 +52,6 @@ class server {
   // Over the budget's cap: cuts off the client holding the most until it is not.
   void relieve_budget();
 
-  asio::io_context& io_;
   dispatcher& dispatcher_;
   asio::local::stream_protocol::acceptor acceptor_;
   asio::steady_timer retry_timer_;
