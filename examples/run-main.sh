@@ -9,7 +9,7 @@ cd "$repo_root"
 bash tests/install-deps.sh </dev/null
 
 build_dir="$repo_root/build/release"
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo </dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release </dev/null
 # Only what the examples need; the test binaries are built by tests/run-all.sh.
 targets=(shoald shoal salmon_run)
 # Example programs built from examples/CMakeLists.txt are added here by their target names.

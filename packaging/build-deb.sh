@@ -5,7 +5,8 @@
 #
 #   packaging/build-deb.sh [OUTPUT_DIR]      the .deb lands in OUTPUT_DIR (default: the tree)
 #
-# SHOAL_PACKAGE_BUILD_DIR names the tree (default build/package); SHOAL_BUILD_JOBS the jobs.
+# SHOAL_PACKAGE_BUILD_DIR names the tree (default build/package); SHOAL_BUILD_JOBS the jobs;
+# SHOAL_WERROR=ON fails the build on any warning, as CI builds every tree.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,8 @@ fi
 # here rather than quietly need it.
 cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
   -DSHOAL_SANITIZE=OFF -DSHOAL_BUILD_TESTS=OFF -DSHOAL_BUILD_BENCHMARKS=OFF \
-  -DSHOAL_BUILD_EXAMPLES=OFF -DCMAKE_DISABLE_FIND_PACKAGE_doctest=ON "${launcher[@]}" </dev/null
+  -DSHOAL_BUILD_EXAMPLES=OFF -DSHOAL_WERROR="${SHOAL_WERROR:-OFF}" \
+  -DCMAKE_DISABLE_FIND_PACKAGE_doctest=ON "${launcher[@]}" </dev/null
 cmake --build "$build_dir" -j "${SHOAL_BUILD_JOBS:-2}" </dev/null
 mkdir -p "$out_dir"
 (cd "$build_dir" && cpack -G DEB -B "$out_dir" </dev/null)

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make
+  ccache   # the package test compiles the release tree's sources again: from the cache
   clang-format   # the style.format test holds the layout of every C++ file
   clang-tidy     # the style.tidy test (clang-tidy and run-clang-tidy)
   libasio-dev nlohmann-json3-dev doctest-dev libfmt-dev

@@ -109,17 +109,24 @@ def package():
     for tool in ("lintian", "man", "zsh", "fish", "pkg-config"):
         if not shutil.which(tool):
             pytest.fail(f"{tool} is not installed; tests/install-deps.sh installs it")
-    work = tempfile.mkdtemp(prefix="shoal-deb-")
+    # A tree beside the others under build/, so that ccache (tests/run-all.sh sets it up) finds
+    # there the objects the release tree already compiled with the same flags.
+    trees = os.path.join(SOURCE_DIR, "build")
+    build = tempfile.mkdtemp(prefix="package-test-",
+                             dir=trees if os.access(trees, os.W_OK) else None)
     try:
-        build, out = os.path.join(work, "build"), os.path.join(work, "out")
+        out = os.path.join(build, "deb")
+        extra = {"SHOAL_PACKAGE_BUILD_DIR": build}
+        if "SHOAL_WERROR" in os.environ:
+            extra["SHOAL_WERROR"] = os.environ["SHOAL_WERROR"]
         proc = run([os.path.join(SOURCE_DIR, "packaging", "build-deb.sh"), out], timeout=2100,
-                   env=clean_env({"SHOAL_PACKAGE_BUILD_DIR": build}))
+                   env=clean_env(extra))
         assert proc.returncode == 0, f"build-deb.sh failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}"
         debs = glob.glob(os.path.join(out, "shoal_*.deb"))
         assert len(debs) == 1, f"expected one shoal_*.deb in {os.listdir(out)}"
         yield debs[0], build
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(build, ignore_errors=True)
 
 
 @pytest.fixture
