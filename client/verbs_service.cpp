@@ -1,4 +1,5 @@
-// The service verbs: reload (re-read the daemon's programs file) and watch (its live events).
+// The service verbs: reload (re-read the daemon's programs file), watch (its live events) and
+// daemon reexec (an upgrade in place).
 #include <ostream>
 #include <string>
 #include <vector>
@@ -39,6 +40,36 @@ int run_reload(invocation& inv) {
           inv.err << "shoal: reload: could not start " << f.value("name", std::string("?")) << ": "
                   << f.value("error", std::string("?")) << "\n";
   });
+}
+
+// --- daemon reexec ------------------------------------------------------------------------
+
+int run_daemon_reexec(invocation& inv) {
+  parsed_args a;
+  if (auto done = parse_invocation(inv, {}, a)) return *done;
+  if (!a.operands.empty()) return usage_error(inv, "daemon reexec takes no operands");
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
+  // The answer comes from the new image, once it serves: before, from the old one, only when
+  // the exec failed.
+  auto o = classify(conn->call({{"op", "reexec"}}));
+  if (o.what == outcome::kind::failed)
+    o.message += "; the new shoald may have failed to start: see its log";
+  if (o.what != outcome::kind::ok) {
+    report_failure(inv, o);
+    return exit_code(o);
+  }
+  if (inv.json) {
+    print_json(inv.out, o.result);
+    return exit_ok;
+  }
+  inv.out << "shoald " << o.result.value("version", std::string("?")) << " serving as pid "
+          << o.result.value("pid", 0) << ", keeper pid "
+          << (o.result.contains("keeper") && o.result["keeper"].is_number_integer()
+                  ? std::to_string(o.result["keeper"].get<long long>())
+                  : std::string("-"))
+          << "\n";
+  return exit_ok;
 }
 
 // --- watch -------------------------------------------------------------------------------
@@ -108,6 +139,17 @@ constexpr verb table[] = {
      "  --json   print {\"file\", \"added\", \"removed\", \"changed\", \"unchanged\", "
      "\"failed\"}\n",
      run_reload},
+    {"daemon reexec", "daemon reexec [--json]",
+     "Upgrade shoald in place: it executes its binary again, keeping every child.",
+     "shoald executes the file now installed at the path it was started from, with the same\n"
+     "arguments and pid, keeping its socket open: no child is stopped, no client is refused,\n"
+     "and every process is adopted by the new image as after a restart (docs/restore.md).\n"
+     "Other connections (watch, join, logs --follow) are closed and must connect again.\n"
+     "Prints: shoald VERSION serving as pid PID, keeper pid PID (the new image's hello).\n"
+     "Exit 1 when the exec failed (the old shoald goes on running; the message says why);\n"
+     "exit 3 when the new image could not start (see shoald's log).\n"
+     "  --json   print the new image's hello result\n",
+     run_daemon_reexec},
     {"watch", "watch [TARGET]... [--since SEQ] [--count N] [--json]",
      "Print shoald's events as they happen.",
      "On a terminal, one line per event: TIME #SEQ what happened (web-1 exited with 1 ...).\n"

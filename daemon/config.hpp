@@ -37,6 +37,11 @@ struct config {
   // running as root and that file exists.
   std::string programs_path;
 
+  // How this daemon was started, for `reexec` (daemon/reexec.hpp): the binary's path as
+  // /proc/self/exe named it at start, and argv. Not options: main() fills them in.
+  std::string executable;
+  std::vector<std::string> command_line;
+
   bool show_help = false;
   bool show_version = false;
 };

@@ -82,6 +82,9 @@ status daemon::prepare() {
     notifier_ = std::move(*notifier);
   else
     log::warning("{}; not reporting readiness", notifier.error().message());
+  auto handover = take_reexec_handover();
+  if (!handover) return handover.error();
+  handover_ = std::move(*handover);
   auto activated = take_activated_socket();
   if (!activated) return activated.error();
   // The instance (and so its segment and lock names) follows the socket actually served.
@@ -138,9 +141,11 @@ status daemon::prepare() {
 
   server_ = std::make_unique<server>(io_, dispatcher_, cfg_.max_queued_bytes);
   dispatcher_.set_max_reply_bytes(cfg_.max_queued_bytes);
-  status listening = activated->activated() ? server_->adopt(activated->fd, cfg_.socket_path)
-                                            : server_->listen(cfg_.socket_path);
+  status listening = handover_ ? server_->adopt(handover_->listen_fd, cfg_.socket_path)
+                     : activated->activated() ? server_->adopt(activated->fd, cfg_.socket_path)
+                                              : server_->listen(cfg_.socket_path);
   if (!listening) return listening;
+  if (handover_ && handover_->owns_path) server_->claim_path();
   if (activated->activated())
     log::info("serving the socket passed by the service manager ({})",
               activated->name.empty() ? "fd 3" : activated->name);
@@ -178,21 +183,24 @@ status daemon::prepare() {
 }
 
 void daemon::register_daemon_ops() {
-  dispatcher_.add("hello", [this](const json&, const responder& reply) {
-    json result = {{"protocol", protocol_version},
-                   {"version", SHOAL_VERSION},
-                   {"pid", ::getpid()},
-                   {"socket", cfg_.socket_path},
-                   {"state_dir", cfg_.state_dir},
-                   {"keeper", keeper_ ? json(keeper_->pid()) : json(nullptr)}};
-    if (shared_) result.update(shared_->describe());
-    if (server_) {
-      result["clients"] = server_->session_count();
-      result["queued_bytes"] = server_->budget().held();
-      result["max_queued_bytes"] = server_->budget().cap();
-    }
-    reply.ok(std::move(result));
-  });
+  dispatcher_.add("hello", [this](const json&, const responder& reply) { reply.ok(describe()); });
+  dispatcher_.add("reexec", [this](const json&, const responder& reply) { reexec(reply); });
+}
+
+json daemon::describe() const {
+  json result = {{"protocol", protocol_version},
+                 {"version", SHOAL_VERSION},
+                 {"pid", ::getpid()},
+                 {"socket", cfg_.socket_path},
+                 {"state_dir", cfg_.state_dir},
+                 {"keeper", keeper_ ? json(keeper_->pid()) : json(nullptr)}};
+  if (shared_) result.update(shared_->describe());
+  if (server_) {
+    result["clients"] = server_->session_count();
+    result["queued_bytes"] = server_->budget().held();
+    result["max_queued_bytes"] = server_->budget().cap();
+  }
+  return result;
 }
 
 void daemon::wait_for_signals() {
@@ -277,7 +285,7 @@ void daemon::restore_records() {
     table = std::move(**saved);
   }
   if (!table.processes.empty() || !held.empty())
-    supervisor_->restore(table, std::move(held), keeper_->started_here(),
+    supervisor_->restore(std::move(table), std::move(held), keeper_->started_here(),
                          [this](pid_t pid) { keeper_->forget(pid); });
   restored_ = true;
   keeper_->on_exit([this](pid_t pid, int wait_status) { on_keeper_exit(pid, wait_status); });
@@ -347,6 +355,55 @@ void daemon::detach_and_exit() {
   io_.stop();
 }
 
+void daemon::reexec(const responder& reply) {
+  const peer& from = reply.from();
+  if (from.uid != 0 && from.uid != ::geteuid())
+    return reply.fail(errc::permission_denied,
+                      "unable to re-execute shoald: only root or its own user (uid " +
+                          std::to_string(::geteuid()) + ") may; you are uid " +
+                          std::to_string(from.uid));
+  if (stopping_)
+    return reply.fail(errc::invalid_state, "unable to re-execute shoald: it is shutting down");
+  if (!keeper_ || !keeper_->alive())
+    return reply.fail(errc::invalid_state,
+                      "unable to re-execute shoald: the keeper that held its children has ended, "
+                      "so a new image could not adopt them; restart shoald instead");
+  if (cfg_.executable.empty())
+    return reply.fail(errc::internal,
+                      "unable to re-execute shoald: the path it was started from could not be "
+                      "read from /proc/self/exe; restart it instead");
+  // The common failures are told before anything is touched; execv() itself may still fail,
+  // and is answered below.
+  if (::access(cfg_.executable.c_str(), X_OK) != 0) {
+    status why = status::from_errno(
+        errc::spawn_failed,
+        "unable to re-execute shoald: '" + cfg_.executable +
+            "' cannot be executed (install the new binary at that path); shoald goes on running",
+        errno);
+    log::error("{}", why.message());
+    return reply.fail(why);
+  }
+  int client = server_->session_fd(from.session);
+  int listener = server_->listening_fd();
+  if (client < 0 || listener < 0) return;  // the asker has gone, or the daemon stops accepting
+  save_now(true);
+  if (auto st = notifier_.send("RELOADING=1"); !st) log::warning("{}", st.message());
+  log::info("re-executing '{}' in place (pid {}): {} running process(es) stay with the keeper",
+            cfg_.executable, ::getpid(), supervisor_->running_count());
+  // The new image finds the service manager where this one did.
+  if (notifier_.enabled()) ::setenv("NOTIFY_SOCKET", notifier_.address().c_str(), 1);
+  log::standard_error().detach(final_log_patience);
+  reexec_handover handover{listener, server_->owns_path(), client, reply.id()};
+  status failed = reexec_self(cfg_.executable, cfg_.command_line, handover);
+  ::unsetenv("NOTIFY_SOCKET");
+  log::standard_error().attach(io_);
+  if (auto st = notifier_.ready(); !st) log::warning("{}", st.message());
+  std::string why = "unable to re-execute shoald: " + failed.message() + "; shoald " +
+                    SHOAL_VERSION + " goes on running";
+  log::error("{}", why);
+  reply.fail(failed.code(), why);
+}
+
 // "3 running, 1 exited" for `systemctl status`, sent when it changes.
 void daemon::report_status() {
   if (!notifier_.enabled() || stopping_) return;
@@ -408,6 +465,11 @@ int daemon::run() {
   log::standard_error().attach(io_);
   if (auto st = prepare(); !st) {
     log::error("{}", st.message());
+    if (handover_)
+      answer_handover(
+          handover_->client_fd,
+          make_error_reply(handover_->id, {st.code(), "the new shoald could not start: " +
+                                                          st.message() + "; it has exited"}));
     // A keeper started for nothing goes; one that holds an earlier daemon's children stays.
     if (keeper_ && keeper_->started_here() && supervisor_ && supervisor_->running_count() == 0)
       keeper_->quit();
@@ -419,6 +481,11 @@ int daemon::run() {
   log::info("shoald {} listening on '{}' (pid {}, state in '{}')", SHOAL_VERSION, cfg_.socket_path,
             ::getpid(), cfg_.state_dir);
   server_->start_accepting();
+  if (handover_) {
+    log::info("re-executed in place: the children stay supervised");
+    answer_handover(handover_->client_fd, make_ok_reply(handover_->id, describe()));
+    handover_->client_fd = -1;
+  }
   // Listening, with the shared segment ready: whoever the manager starts after us is served.
   if (auto st = notifier_.ready(); !st) log::warning("{}", st.message());
   report_status();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "daemon/process_host.hpp"
 #include "daemon/program_table.hpp"
 #include "daemon/record_file.hpp"
+#include "daemon/reexec.hpp"
 #include "daemon/sd_notify.hpp"
 #include "daemon/server.hpp"
 #include "daemon/shared_state.hpp"
@@ -59,6 +61,11 @@ class daemon {
   void save_now(bool whole = false);
   // SIGUSR2: save, leave the children to the keeper, exit (an upgrade, docs/restore.md).
   void detach_and_exit();
+  // The `reexec` op: save, then execute the binary again in place (daemon/reexec.hpp). Comes
+  // back only when the exec failed, and answers why.
+  void reexec(const responder& reply);
+  // What `hello` answers.
+  json describe() const;
 
   config cfg_;
   asio::io_context io_;
@@ -83,6 +90,8 @@ class daemon {
   std::set<std::string> changed_;      // names whose records changed since the last save
   bool restored_ = false;              // no save before the records are taken back
   std::vector<pid_t> reaped_unsaved_;  // exits the keeper keeps until the file has them
+  // Set when this image was executed by `reexec`: its socket and the connection to answer.
+  std::optional<reexec_handover> handover_;
 };
 
 // shoald --cleanup: removes the shared segment and lock that the state directory records,

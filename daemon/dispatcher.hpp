@@ -46,6 +46,7 @@ class responder {
   void stream(json event) const;
   bool answered() const { return state_->answered; }
   const peer& from() const { return state_->from; }
+  const json& id() const { return state_->id; }
   // The longest reply line the client can be sent (shoald --max-queued-bytes): a handler
   // writing a large result stops there and answers oversized_reply() instead.
   std::size_t max_reply_bytes() const { return state_->max_reply_bytes; }

@@ -49,6 +49,8 @@ class keeper_link {
   keeper_link& operator=(const keeper_link&) = delete;
 
   pid_t pid() const { return keeper_pid_; }
+  // False once the keeper has gone (or was detached from).
+  bool alive() const { return !broken_; }
   // Whether the keeper was started by this daemon (false: an earlier daemon's, adopted).
   bool started_here() const { return started_here_; }
   // What the keeper held at attach; taken once.

@@ -5,6 +5,7 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/keeper.hpp"
+#include "daemon/reexec.hpp"
 
 int main(int argc, char** argv) {
   // Before anything else: the keeper is shoald executed again, and must stay small.
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   shoal::log::set_threshold(cfg->log_level);
+  cfg->executable = shoal::own_executable();
+  cfg->command_line.assign(argv, argv + argc);
   if (cfg->cleanup) return shoal::run_cleanup(*cfg);
   shoal::daemon d(std::move(*cfg));
   return d.run();

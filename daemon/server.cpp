@@ -182,6 +182,11 @@ void server::stop_accepting() {
   }
 }
 
+int server::session_fd(std::uint64_t id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() || it->second->closed() ? -1 : it->second->native_handle();
+}
+
 void server::close_sessions() {
   auto all = std::move(sessions_);
   sessions_.clear();

@@ -44,6 +44,14 @@ class server {
   void stop_accepting();  // and remove the socket file if we created it
   void close_sessions();
   std::size_t session_count() const { return sessions_.size(); }
+  // What `reexec` hands over (daemon/reexec.hpp): the listening descriptor, whether the
+  // socket file is ours to remove, and a session's connection (-1 when it has gone).
+  int listening_fd() { return acceptor_.is_open() ? acceptor_.native_handle() : -1; }
+  bool owns_path() const { return owns_path_; }
+  int session_fd(std::uint64_t id) const;
+  // After adopt(): the socket file is ours after all (it was bound by an earlier image of
+  // this daemon, not by a service manager).
+  void claim_path() { owns_path_ = !path_.empty(); }
   const client_budget& budget() const { return budget_; }
 
  private:

@@ -39,6 +39,7 @@ class session : public std::enable_shared_from_this<session> {
 
   std::uint64_t id() const { return peer_.session; }
   bool closed() const { return closed_; }
+  int native_handle() { return socket_.native_handle(); }
   // Bytes this session holds against the budget; 0 once closed.
   std::size_t held() const { return held_; }
 

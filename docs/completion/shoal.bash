@@ -42,7 +42,7 @@ _shoal() {
         cword=$COMP_CWORD
     fi
 
-    local verbs="start join status ls ps stop restart kill remove logs top ping reload watch value array lock help"
+    local verbs="start join status ls ps stop restart kill remove logs top ping reload watch value array lock daemon help"
     local global="--socket --json --help"
 
     # The verb (one or two words) is the first words that are neither options nor the value
@@ -58,7 +58,7 @@ _shoal() {
         esac
         if [[ -z $verb ]]; then
             verb=$w
-        elif [[ -z $sub && $verb =~ ^(value|array|lock|help)$ ]]; then
+        elif [[ -z $sub && $verb =~ ^(value|array|lock|daemon|help)$ ]]; then
             sub=$w
             break
         else
@@ -131,6 +131,11 @@ _shoal() {
             fi
             [[ $sub == create ]] && flags="--values"
             [[ $sub =~ ^(get|set|delete)$ ]] && names=$(_shoal_names value list) ;;
+        daemon)
+            if [[ -z $sub ]]; then
+                COMPREPLY=($(compgen -W "reexec" -- "$cur"))
+                return
+            fi ;;
         lock)
             if [[ -z $sub ]]; then
                 COMPREPLY=($(compgen -W "acquire release status run list delete" -- "$cur"))

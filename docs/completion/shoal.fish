@@ -114,6 +114,7 @@ complete -c shoal -n __shoal_needs_verb -a watch -d 'print events as they happen
 complete -c shoal -n __shoal_needs_verb -a value -d 'shared values'
 complete -c shoal -n __shoal_needs_verb -a array -d 'shared arrays'
 complete -c shoal -n __shoal_needs_verb -a lock -d 'the shared lock and named locks'
+complete -c shoal -n __shoal_needs_verb -a daemon -d 'shoald itself (daemon reexec: upgrade in place)'
 complete -c shoal -n __shoal_needs_verb -a help -d 'show the usage of a verb'
 
 # start
@@ -147,7 +148,7 @@ complete -c shoal -n '__shoal_verb_is watch' -l since -x -d 'replay the events a
 complete -c shoal -n '__shoal_verb_is watch' -s n -l count -x -d 'exit after this many events'
 
 # help
-complete -c shoal -n '__shoal_needs_sub help' -a 'start join status ls ps stop restart kill remove logs top ping reload watch value array lock'
+complete -c shoal -n '__shoal_needs_sub help' -a 'start join status ls ps stop restart kill remove logs top ping reload watch value array lock daemon'
 
 # values and arrays
 complete -c shoal -n '__shoal_needs_sub value' -a 'create get set add cas list delete'
@@ -159,6 +160,7 @@ complete -c shoal -n '__shoal_verb_is array get; or __shoal_verb_is array set; o
 complete -c shoal -n '__shoal_verb_is array create' -l values -x -d 'initial elements, V1,V2,...'
 
 # the lock
+complete -c shoal -n '__shoal_needs_sub daemon' -a 'reexec' -d 'upgrade in place, keeping every child'
 complete -c shoal -n '__shoal_needs_sub lock' -a 'acquire release status run list delete'
 complete -c shoal -n '__shoal_verb_is lock; and not __shoal_needs_sub lock' -l name -x -a '(__shoal_names lock list)' -d 'a named lock'
 complete -c shoal -n '__shoal_verb_is lock acquire' -s n -l nonblock -d 'do not wait'

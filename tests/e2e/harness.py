@@ -317,6 +317,8 @@ class Daemon:
         self.stderr_path = os.path.join(directory, "shoald.err")
         self.args = ["--socket", self.socket, "--state-dir", self.state_dir,
                      "--stop-timeout", str(stop_timeout), *args]
+        # The file to execute; a test may point it at a copy (an upgrade in place).
+        self.binary = SHOALD
         self.proc = None
         self.hello = None
         self._client = None
@@ -332,7 +334,7 @@ class Daemon:
         """Starts shoald without waiting for it. `stderr`: a descriptor to log to instead of
         D/shoald.err (the test then reads it); `preexec_fn`: run in the child before exec."""
         self._stderr_file = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen([SHOALD, *self.args], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([self.binary, *self.args], stdin=subprocess.DEVNULL,
                                      stdout=self._stderr_file,
                                      stderr=self._stderr_file if stderr is None else stderr,
                                      env=clean_env(env), preexec_fn=preexec_fn, **self._as_user())
