@@ -130,8 +130,10 @@ class supervisor {
   // children its keeper still holds (`held`). A saved live record whose pid the keeper holds
   // with the same start time is adopted (and its exit, if the keeper reaped it meanwhile, is
   // applied as if just reaped); one that cannot be verified becomes `lost`, never signalled.
+  // A live child that no saved record names (spawned just before the daemon ended) is
+  // adopted too, as the next run of a dead record of its name or as a record of its own.
   // `forget(pid)` is called for each held child no record needs.
-  void restore(const saved_table& saved, std::vector<keeper_entry> held, bool keeper_is_new,
+  void restore(saved_table saved, std::vector<keeper_entry> held, bool keeper_is_new,
                const std::function<void(pid_t)>& forget);
 
   std::size_t running_count() const;
@@ -160,6 +162,7 @@ class supervisor {
   void check_shutdown_done();
   std::vector<pid_t> adopted_orphans();
   void changed(const std::string& name);
+  void add_missed(saved_table& table, const keeper_entry& e);
   void restore_one(const saved_process& saved, std::vector<keeper_entry>& held, bool keeper_is_new,
                    std::vector<std::pair<pid_t, int>>& exits);
 

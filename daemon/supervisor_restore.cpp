@@ -1,7 +1,16 @@
 // The supervisor's side of a daemon restart: what it saves of each record, and how it takes
 // the records back (docs/restore.md).
-#include <algorithm>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "common/names.hpp"
+#include "daemon/accounts.hpp"
 #include "daemon/log.hpp"
 #include "daemon/supervisor.hpp"
 
@@ -13,7 +22,88 @@ std::string unverified(pid_t pid, const std::string& why) {
          "started: " + why + "; it was not signalled";
 }
 
+// When a process started, from its start time in clock ticks after boot.
+std::chrono::system_clock::time_point started_at_from_ticks(
+    std::uint64_t ticks, std::chrono::system_clock::time_point now) {
+  timespec boot{};
+  long hz = ::sysconf(_SC_CLK_TCK);
+  if (::clock_gettime(CLOCK_BOOTTIME, &boot) != 0 || hz <= 0) return now;
+  double age = static_cast<double>(boot.tv_sec) + static_cast<double>(boot.tv_nsec) / 1e9 -
+               static_cast<double>(ticks) / static_cast<double>(hz);
+  return now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                   std::chrono::duration<double>(std::max(age, 0.0)));
+}
+
+// What /proc still tells of a child whose start no record holds: its command line, working
+// directory and owner. The rest of its spec (environment, restart policy) is unknown.
+void fill_from_proc(saved_process& p) {
+  std::string dir = "/proc/" + std::to_string(p.pid);
+  std::ifstream cmdline(dir + "/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  for (std::size_t at = 0; at < raw.size();) {
+    std::size_t end = raw.find('\0', at);
+    if (end == std::string::npos) end = raw.size();
+    p.spec.argv.push_back(raw.substr(at, end - at));
+    at = end + 1;
+  }
+  if (p.spec.argv.empty()) p.spec.argv.push_back(p.name);
+  char cwd[4096];
+  if (ssize_t n = ::readlink((dir + "/cwd").c_str(), cwd, sizeof cwd - 1); n > 0)
+    p.spec.cwd.assign(cwd, static_cast<std::size_t>(n));
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    p.uid = st.st_uid;
+    p.gid = st.st_gid;
+    p.user = user_name(st.st_uid);
+    p.group = group_name(st.st_gid);
+  }
+}
+
 }  // namespace
+
+// A child the keeper spawned in the instant before the daemon ended, before the record file
+// held its start, is still one the daemon started: it gets a record, so that it is
+// supervised, stopped at shutdown, and its exit reported, instead of running on unseen.
+// It is the next run of a record of its name that is not alive (a restart, or a start that
+// replaced an exited record), or else a record of its own.
+void supervisor::add_missed(saved_table& table, const keeper_entry& e) {
+  auto same = std::find_if(table.processes.begin(), table.processes.end(),
+                           [&](const saved_process& p) { return p.name == e.name; });
+  saved_process p;
+  if (same != table.processes.end() && !is_alive(same->state)) {
+    p = *same;
+    if (p.state == process_state::backoff) ++p.restart_count;
+    p.exitcode.reset();
+    p.term_signal = 0;
+    p.core_dumped = false;
+    p.escalated = false;
+    p.ended_at.reset();
+    p.next_attempt_at.reset();
+    p.lost_reason.clear();
+  } else {
+    p.name = is_valid_name(e.name) && same == table.processes.end()
+                 ? e.name
+                 : "pid-" + std::to_string(e.pid);
+    if (std::any_of(table.processes.begin(), table.processes.end(),
+                    [&](const saved_process& q) { return q.name == p.name; }))
+      return;
+    p.pid = e.pid;
+    fill_from_proc(p);
+    p.start_order = next_start_order_++;
+  }
+  p.pid = e.pid;
+  p.start_ticks = e.start_ticks;
+  p.state = process_state::running;
+  p.started_at = started_at_from_ticks(e.start_ticks, timers_.wall_now());
+  log::warning(
+      "the keeper holds pid {} ('{}'), started just before the last daemon ended and missing "
+      "from the record file: adopted as '{}'",
+      e.pid, e.name, p.name);
+  if (same != table.processes.end() && !is_alive(same->state))
+    *same = std::move(p);
+  else
+    table.processes.push_back(std::move(p));
+}
 
 saved_table supervisor::snapshot() const {
   saved_table t;
@@ -134,9 +224,22 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
   records_[p.name] = std::move(r);
 }
 
-void supervisor::restore(const saved_table& saved, std::vector<keeper_entry> held,
-                         bool keeper_is_new, const std::function<void(pid_t)>& forget_held) {
+void supervisor::restore(saved_table saved, std::vector<keeper_entry> held, bool keeper_is_new,
+                         const std::function<void(pid_t)>& forget_held) {
   next_default_ = std::max(next_default_, saved.next_default);
+  for (const auto& p : saved.processes)
+    next_start_order_ = std::max(next_start_order_, p.start_order + 1);
+  std::set<pid_t> named;
+  for (const auto& p : saved.processes)
+    if (p.pid > 0) named.insert(p.pid);
+  for (const auto& e : held) {
+    if (e.pid <= 0 || named.contains(e.pid)) continue;
+    // An exit no record names may be an earlier run's whose record moved on before the
+    // keeper was told to forget it; only a name no record has can be a missed start.
+    bool name_known = std::any_of(saved.processes.begin(), saved.processes.end(),
+                                  [&](const saved_process& p) { return p.name == e.name; });
+    if (!e.exited || !name_known) add_missed(saved, e);
+  }
   std::vector<std::pair<pid_t, int>> exits;
   for (const auto& p : saved.processes) restore_one(p, held, keeper_is_new, exits);
   for (auto& e : held) {

@@ -3,6 +3,7 @@ upgrade), and the next daemon on the same state directory adopts them with their
 exit codes and logs; a pid it cannot verify is `lost` and never signalled (docs/restore.md)."""
 
 import json
+from datetime import datetime
 import os
 import re
 import signal
@@ -282,3 +283,81 @@ def test_a_corrupt_record_file_is_set_aside_with_a_clear_error(daemons):
     assert processes(second) == {}
     assert os.path.exists(path + ".bad")
     assert "processes.json' is not valid JSON" in second.stderr()
+
+
+def drop_records(daemon, name):
+    """Removes every saved state of `name` from the record file: as if the daemon had died
+    after its keeper spawned the process and before the file recorded the start."""
+    path = os.path.join(daemon.state_dir, "processes.json")
+    with open(path) as f:
+        lines = [json.loads(line) for line in f if line.strip()]
+    lines[0]["processes"] = [p for p in lines[0]["processes"] if p["name"] != name]
+    lines[1:] = [c for c in lines[1:]
+                 if c.get("process", {}).get("name") != name and c.get("removed") != name]
+    with open(path, "w") as f:
+        f.writelines(json.dumps(line) + "\n" for line in lines)
+
+
+def test_a_child_the_record_file_missed_is_adopted_and_supervised(daemons):
+    first = daemons()
+    cwd = first.dir
+    gate = os.path.join(first.dir, "go")
+    missed = first.spawn(COUNTER, name="missed", cwd=cwd)
+    ended = first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 4"],
+                        name="ended")
+    first.spawn(["sleep", "300"], name="kept")
+    kill9(first)
+    drop_records(first, "missed")
+    drop_records(first, "ended")
+    # One of the two ends while no daemon runs: only the keeper knows its exit.
+    open(gate, "w").close()
+    wait_until(lambda: not pid_alive(ended["pid"]), 10, what="ended to end and be reaped")
+
+    second = restart(daemons, first)
+    after = processes(second)
+    assert sorted(after) == ["ended", "kept", "missed"]
+    m = after["missed"]
+    assert m["pid"] == missed["pid"] and m["state"] == "running", m
+    assert m["argv"] == COUNTER and m["cwd"] == cwd, m
+    started = [datetime.fromisoformat(r["started_at"]) for r in (m, missed)]
+    assert abs((started[0] - started[1]).total_seconds()) < 2, (m, missed)
+    assert "missing from the record file: adopted as 'missed'" in second.stderr()
+    e = second.join("ended")
+    assert e["pid"] == ended["pid"] and e["exitcode"] == 4, e
+    # Supervised like any other: logs go on, stop reaches it, its end is reported.
+    size = ok(second.request({"op": "logs", "name": "missed", "max_bytes": 0}))["size"]
+    more = ok(second.request({"op": "logs", "name": "missed", "offset": size, "wait": 5}))
+    assert re.match(r"line \d+\n", more["data"]), more
+    ok(second.request({"op": "stop", "name": "missed"}))
+    assert second.join("missed")["exitcode"] == -signal.SIGTERM
+    assert not pid_alive(missed["pid"])
+    assert_consecutive(counted_lines(second.log_path("missed")))
+
+
+def test_a_restart_the_record_file_missed_is_adopted_not_run_twice(daemons):
+    first = daemons()
+    flap = first.spawn(["sleep", "300"], name="flap", restart="always")
+    kill9(first)
+    # The file still shows the run before, ended and waiting to be restarted now: the restart
+    # happened, but the daemon died before recording it.
+
+    def earlier_run(p):
+        if p["name"] == "flap":
+            p["pid"] = flap["pid"] + 100000
+            p["state"] = "backoff"
+            p["exitcode"] = 1
+            p["ended_at"] = p["started_at"]
+            p["next_attempt_at"] = p["started_at"]
+    edit_records(first, earlier_run)
+
+    second = restart(daemons, first)
+    r = second.record("flap")
+    assert r["pid"] == flap["pid"] and r["state"] == "running", r
+    assert r["restarts"] == flap["restarts"] + 1, r
+    assert r["exitcode"] is None
+    # Nothing was started a second time.
+    assert sorted(processes_with_env(f"SHOAL_SOCKET={second.socket}")) == [flap["pid"]]
+    os.kill(flap["pid"], signal.SIGKILL)
+    wait_until(lambda: second.record("flap")["restarts"] > r["restarts"], 20,
+               what="flap restarted by its policy after its adopted run ended")
+
