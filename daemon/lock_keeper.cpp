@@ -149,8 +149,25 @@ bool lock_keeper::hand_to(pid_t owner, int pidfd, bool release_on_exit) {
   bool died = lock_record::note_acquired(state_, owner);
   unowned_.reset();
   watch(owner, pidfd);
-  if (watched_ == owner) watched_release_on_exit_ = release_on_exit;
+  if (watched_ == owner) set_release_on_exit(release_on_exit);
   return died;
+}
+
+std::optional<lock_keeper::exit_release> lock_keeper::exit_release_hold() const {
+  if (!watched_release_on_exit_ || watched_ == 0) return std::nullopt;
+  return exit_release{watched_, lock_record::sequence(state_)};
+}
+
+void lock_keeper::set_release_on_exit(bool on) {
+  if (watched_release_on_exit_ == on) return;
+  watched_release_on_exit_ = on;
+  if (!on_exit_release_changed_ || exit_release_change_posted_) return;
+  exit_release_change_posted_ = true;
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.lock()) return;
+    exit_release_change_posted_ = false;
+    if (on_exit_release_changed_) on_exit_release_changed_();
+  });
 }
 
 status lock_keeper::release_for(pid_t owner, bool force, pid_t& released) {
@@ -255,9 +272,16 @@ void lock_keeper::watch(pid_t pid, int pidfd) {
     return;
   }
   unwatch();
+  // The hold an earlier daemon saved as released by its owner's exit is that still only
+  // while the record shows the same acquisition.
+  bool resumed =
+      resume_ && resume_->owner == pid && resume_->sequence == lock_record::sequence(state_);
+  if (resumed) resume_.reset();
   if (pidfd < 0) pidfd = pidfd_open(pid);
   if (pidfd < 0) {
-    if (errno == ESRCH)
+    if (errno == ESRCH && resumed)
+      release_exited(pid);
+    else if (errno == ESRCH)
       recover(pid);
     else
       log::warning("unable to watch the holder of {}, pid {}: {}", what_, pid,
@@ -265,6 +289,7 @@ void lock_keeper::watch(pid_t pid, int pidfd) {
     return;
   }
   watched_ = pid;
+  if (resumed) set_release_on_exit(true);
   watch_.emplace(io_, pidfd);
   await_exit(++watch_generation_, pid);
 }
@@ -293,7 +318,7 @@ void lock_keeper::unwatch() {
     watch_.reset();
   }
   watched_ = 0;
-  watched_release_on_exit_ = false;
+  set_release_on_exit(false);
 }
 
 void lock_keeper::recover(pid_t dead_owner) {

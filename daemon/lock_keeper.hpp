@@ -87,6 +87,22 @@ class lock_keeper {
   // Told the dead holder's pid (0 when none was recorded) each time the lock is recovered.
   void on_recovered(std::function<void(pid_t)> fn) { on_recovered_ = std::move(fn); }
 
+  // A hold whose owner's exit is its release (hand_to's release_on_exit), named by the owner
+  // and the acquisition's sequence number, which no later acquisition repeats. The daemon
+  // saves it so that a daemon started after it still treats that exit as a release.
+  struct exit_release {
+    pid_t owner = 0;
+    std::uint64_t sequence = 0;
+  };
+  std::optional<exit_release> exit_release_hold() const;
+  // Before start(): the hold an earlier daemon saved. It applies only while the lock's record
+  // still shows that very acquisition.
+  void resume_exit_release(exit_release hold) { resume_ = hold; }
+  // Told (from the loop, once per turn) whenever exit_release_hold() may have changed.
+  void on_exit_release_changed(std::function<void()> fn) {
+    on_exit_release_changed_ = std::move(fn);
+  }
+
  private:
   void pump();
   void arm_retry();
@@ -101,6 +117,7 @@ class lock_keeper {
   void release_exited(pid_t owner);
   void recover_unowned();
   void kick();
+  void set_release_on_exit(bool on);
 
   asio::io_context& io_;
   named_lock& sem_;
@@ -119,6 +136,9 @@ class lock_keeper {
   // The holder being watched, and the pidfd that becomes readable when it exits.
   pid_t watched_ = 0;
   bool watched_release_on_exit_ = false;  // its exit is a release, not a death (hand_to)
+  std::optional<exit_release> resume_;    // saved by an earlier daemon, until first watched
+  std::function<void()> on_exit_release_changed_;
+  bool exit_release_change_posted_ = false;
   std::optional<asio::posix::stream_descriptor> watch_;
   std::uint64_t watch_generation_ = 0;
   // The acquisition (by its sequence) that the daemon last saw held, and when: the time a

@@ -22,7 +22,8 @@ lock_table::lock_table(asio::io_context& io, segment_table& table, named_lock& o
                        lock_keeper& own_keeper)
     : io_(io), table_(table), own_(own), own_keeper_(own_keeper) {}
 
-status lock_table::open_entry(const layout::entry& e, bool fresh) {
+status lock_table::open_entry(const layout::entry& e, bool fresh,
+                              std::optional<lock_keeper::exit_release> resume) {
   std::string name = name_of(e);
   auto sem = named_lock::open(named_lock_semaphore(own_.name(), name), fresh);
   if (!sem) return sem.error();
@@ -38,19 +39,41 @@ status lock_table::open_entry(const layout::entry& e, bool fresh) {
   n.keeper->on_recovered([this, name](pid_t dead) {
     if (on_recovered_) on_recovered_(name, dead);
   });
+  n.keeper->on_exit_release_changed([this] {
+    if (on_exit_release_changed_) on_exit_release_changed_();
+  });
+  if (resume) n.keeper->resume_exit_release(*resume);
   n.record = e.offset;
   n.keeper->start();
   named_.insert_or_assign(name, std::move(n));
   return {};
 }
 
-status lock_table::adopt() {
+status lock_table::adopt(const exit_release_holds& resume) {
   for (const layout::entry* e : table_.entries()) {
     if (e->kind != layout::kind_lock) continue;
-    if (auto opened = open_entry(*e, false); !opened.ok())
+    auto saved = resume.find(name_of(*e));
+    std::optional<lock_keeper::exit_release> hold;
+    if (saved != resume.end()) hold = saved->second;
+    if (auto opened = open_entry(*e, false, hold); !opened.ok())
       return {opened.code(), "unable to adopt " + describe(name_of(*e)) + ": " + opened.message()};
   }
   return {};
+}
+
+exit_release_holds lock_table::exit_releases() const {
+  exit_release_holds out;
+  if (auto own = own_keeper_.exit_release_hold()) out[std::string(default_lock_name)] = *own;
+  for (const auto& [name, n] : named_)
+    if (auto hold = n.keeper->exit_release_hold()) out[name] = *hold;
+  return out;
+}
+
+void lock_table::on_exit_release_changed(std::function<void()> fn) {
+  on_exit_release_changed_ = std::move(fn);
+  own_keeper_.on_exit_release_changed([this] {
+    if (on_exit_release_changed_) on_exit_release_changed_();
+  });
 }
 
 lock_table::handle lock_table::handle_of(const std::string& name, named_entry& n) {

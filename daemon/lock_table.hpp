@@ -19,6 +19,7 @@
 #include <asio.hpp>  // after a standard header, see lock_keeper.hpp
 
 #include "common/status.hpp"
+#include "daemon/lock_exit_file.hpp"
 #include "daemon/lock_keeper.hpp"
 #include "daemon/named_lock.hpp"
 #include "daemon/segment_table.hpp"
@@ -41,7 +42,8 @@ class lock_table {
 
   // Opens the semaphore of every named lock an adopted segment records (a missing one is
   // created free). Start-up only; the message says which lock could not be opened.
-  status adopt();
+  // `resume`: the holds an earlier daemon saved as released by their owner's exit, by name.
+  status adopt(const exit_release_holds& resume = {});
 
   result<handle> find(const std::string& name);
   // A new named lock, free. With `exist_ok`, an existing lock of that name (the daemon's own for
@@ -53,6 +55,10 @@ class lock_table {
   void drop_session(std::uint64_t session);
   // Told the lock's name and the dead holder's pid (0 when none was recorded) on recovery.
   void on_recovered(std::function<void(const std::string&, pid_t)> fn);
+  // The holds released by their owner's exit now, of every lock ("lock": the daemon's own).
+  exit_release_holds exit_releases() const;
+  // Told whenever exit_releases() may have changed, for any lock, the own one included.
+  void on_exit_release_changed(std::function<void()> fn);
 
  private:
   struct named_entry {
@@ -60,7 +66,8 @@ class lock_table {
     std::unique_ptr<lock_keeper> keeper;
     std::uint64_t record = 0;
   };
-  status open_entry(const layout::entry& e, bool fresh);
+  status open_entry(const layout::entry& e, bool fresh,
+                    std::optional<lock_keeper::exit_release> resume = std::nullopt);
   handle handle_of(const std::string& name, named_entry& n);
 
   asio::io_context& io_;
@@ -69,6 +76,7 @@ class lock_table {
   lock_keeper& own_keeper_;
   std::map<std::string, named_entry, std::less<>> named_;
   std::function<void(const std::string&, pid_t)> on_recovered_;
+  std::function<void()> on_exit_release_changed_;
 };
 
 }  // namespace shoal

@@ -173,9 +173,28 @@ result<std::unique_ptr<shared_state>> shared_state::open(asio::io_context& io, c
   auto state =
       std::unique_ptr<shared_state>(new shared_state(std::move(segment), std::move(lock), io));
   state->holds_values_ = holds_values;
-  if (auto adopted = state->locks_.adopt(); !adopted) return adopted;
+  state->state_path_ = dir.path();
+  exit_release_holds resume;
+  if (holds_values) {
+    auto saved = read_lock_exit_file(dir.path());
+    if (saved)
+      resume = std::move(*saved);
+    else
+      log::warning("{}; locks held by `lock run` programs are released as if their holder died",
+                   saved.error().message());
+  }
+  if (auto own = resume.find(std::string(default_lock_name)); own != resume.end())
+    state->keeper_.resume_exit_release(own->second);
+  if (auto adopted = state->locks_.adopt(resume); !adopted) return adopted;
+  state->locks_.on_exit_release_changed([s = state.get()] { s->save_exit_releases(); });
   state->keeper_.start();
   return state;
+}
+
+void shared_state::save_exit_releases() {
+  if (auto st = write_lock_exit_file(state_path_, locks_.exit_releases()); !st)
+    log::error("{}; a restarted daemon would take a `lock run` program's end for a death",
+               st.message());
 }
 
 status shared_state::cleanup(state_directory& dir) {

@@ -52,6 +52,8 @@ class shared_state {
   lock_keeper keeper_;         // the daemon's own lock
   lock_table locks_;           // it and the named locks
   bool holds_values_ = false;  // adopted, or carried over from a name someone else took
+  std::string state_path_;     // where lock-exits.json is kept (lock_exit_file.hpp)
+  void save_exit_releases();
 };
 
 }  // namespace shoal

@@ -9,7 +9,7 @@ import re
 import signal
 import subprocess
 
-from harness import (SHOALD, clean_env, error_code, is_keeper, ok, pid_alive, processes_with_env,
+from harness import (SHOAL, SHOALD, clean_env, error_code, is_keeper, ok, pid_alive, processes_with_env,
                      wait_until)
 
 # Writes "line N" forever, fast enough that lines are written while no daemon runs.
@@ -361,3 +361,35 @@ def test_a_restart_the_record_file_missed_is_adopted_not_run_twice(daemons):
     wait_until(lambda: second.record("flap")["restarts"] > r["restarts"], 20,
                what="flap restarted by its policy after its adopted run ended")
 
+
+def test_a_lock_run_program_ending_after_a_restart_releases_the_lock_quietly(daemons):
+    first = daemons()
+    gate = os.path.join(first.dir, "go")
+    run = subprocess.Popen([SHOAL, "--socket", first.socket, "lock", "run", "--", "sh", "-c",
+                            f"while [ ! -e {gate} ]; do sleep 0.02; done"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=clean_env())
+    try:
+        held = wait_until(lambda: ok(first.request({"op": "lock_status"}))["owner"], 10,
+                          what="lock run to take the lock")
+        # Only the daemon is left to release the lock: shoal is gone, and so is the daemon
+        # that was told the program's end is its release.
+        run.kill()
+        run.wait(10)
+        kill9(first)
+        second = restart(daemons, first)
+        assert ok(second.request({"op": "lock_status"}))["owner"] == held
+        open(gate, "w").close()
+        wait_until(lambda: not ok(second.request({"op": "lock_status"}))["held"], 10,
+                   what="the lock released when the program ended")
+        # Its end was a release, not a death: nobody is told the previous holder died.
+        taken = ok(second.request({"op": "lock_acquire"}))
+        assert taken["acquired"] and taken["previous_owner_died"] is False, taken
+        ok(second.request({"op": "lock_release"}))
+        assert f"pid {held}, run under the lock, ended; released it" in second.stderr()
+        assert "died holding" not in second.stderr()
+    finally:
+        open(gate, "w").close()
+        if run.poll() is None:
+            run.kill()
+            run.wait(10)
