@@ -16,9 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "common/log_limits.hpp"
 #include "daemon/fd_passing.hpp"
 #include "daemon/keeper_protocol.hpp"
+#include "daemon/log_directory.hpp"
 #include "daemon/proc_stats.hpp"
+#include "daemon/rotating_log.hpp"
 #include "daemon/spawner.hpp"
 
 namespace shoal {
@@ -39,12 +42,15 @@ struct kept_child {
   bool stopping = false;  // kill the group before reaping: the zombie still pins its id
   std::string name;
   unique_fd pipe[2];  // copies of the stdout and stderr read ends
-  unique_fd file[2];  // NAME.out and NAME.err, open only while no daemon is attached
+  // NAME.out and NAME.err, open only while no daemon is attached, rotated as the daemon
+  // would (the limits it sent; never, until it sends them).
+  std::unique_ptr<rotating_log> file[2];
+  log_limits limits{0, 0};
 };
 
 class keeper {
  public:
-  explicit keeper(unique_fd log_dir) : log_dir_(std::move(log_dir)) {}
+  explicit keeper(std::shared_ptr<const log_directory> log_dir) : log_dir_(std::move(log_dir)) {}
   int run();
 
  private:
@@ -62,7 +68,7 @@ class keeper {
   // While detached: reads what a pipe holds now into its log file; false at end of file.
   bool copy_out(kept_child& c, int i);
 
-  unique_fd log_dir_;
+  std::shared_ptr<const log_directory> log_dir_;
   unique_fd daemon_;
   unique_fd signals_;
   std::vector<std::unique_ptr<kept_child>> children_;
@@ -139,19 +145,13 @@ bool keeper::copy_out(kept_child& c, int i) {
     if (n == 0) return false;
     if (!c.file[i]) {
       std::string file = c.name + (i == 0 ? ".out" : ".err");
-      c.file[i].reset(::openat(log_dir_.get(), file.c_str(),
-                               O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+      std::string label = std::string(i == 0 ? "stdout" : "stderr") + " of '" + c.name + "'";
+      c.file[i] = std::make_unique<rotating_log>(log_dir_, file, label, c.limits);
+      // Counts the backups already there; a file it cannot open is retried at each write.
+      (void)c.file[i]->open();
     }
     // A write that fails drops the bytes, as the daemon does: never block the child.
-    if (c.file[i]) {
-      ssize_t off = 0;
-      while (off < n) {
-        ssize_t w = ::write(c.file[i].get(), chunk + off, static_cast<std::size_t>(n - off));
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += w;
-      }
-    }
+    c.file[i]->write(std::string_view(chunk, static_cast<std::size_t>(n)));
   }
   return true;
 }
@@ -275,6 +275,9 @@ void keeper::serve_daemon() {
     case keeper_op::quit:
       quit_ = true;
       break;
+    case keeper_op::log_limits:
+      if (kept_child* c = find(h.pid)) c->limits = {h.ticks, h.value};
+      break;
     default:
       break;
   }
@@ -340,13 +343,13 @@ int run_keeper(const char* log_dir) {
   // Orphans of what the children start are reparented here, and reaped.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   for (int signo : {SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2}) ::signal(signo, SIG_IGN);
-  unique_fd dir(::open(log_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  auto dir = log_directory::open(log_dir);
   if (!dir) {
-    say("unable to open the log directory '%s'", log_dir);
+    say("%s", dir.error().message());
     return 1;
   }
   ::fcntl(keeper_listen_fd, F_SETFD, FD_CLOEXEC);
-  keeper k(std::move(dir));
+  keeper k(std::move(*dir));
   return k.run();
 }
 

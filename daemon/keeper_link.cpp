@@ -282,6 +282,9 @@ void keeper_link::signal_orphan(pid_t pid, int signo) {
   send({keeper_op::signal_orphan, pid, signo});
 }
 void keeper_link::forget(pid_t pid) { send({keeper_op::forget, pid}); }
+void keeper_link::set_log_limits(pid_t pid, const log_limits& limits) {
+  send({keeper_op::log_limits, pid, limits.backups, 0, limits.max_bytes});
+}
 void keeper_link::quit() {
   send({keeper_op::quit});
   // Waits (bounded) for the keeper's end: the next daemon must not reach a keeper on its

@@ -20,6 +20,7 @@
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 
+#include "common/log_limits.hpp"
 #include "common/status.hpp"
 #include "common/unique_fd.hpp"
 #include "daemon/keeper_protocol.hpp"
@@ -61,6 +62,7 @@ class keeper_link {
   void stopping(pid_t pid);
   void signal_orphan(pid_t pid, int signo);
   void forget(pid_t pid);
+  void set_log_limits(pid_t pid, const log_limits& limits);
   // The daemon stopped every child: the keeper exits.
   void quit();
   // Leaves the keeper with the children (upgrade, or the daemon's end without stopping them).

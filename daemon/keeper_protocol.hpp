@@ -29,6 +29,8 @@ enum class keeper_op : std::uint32_t {
   signal_orphan = 5,  // kill(pid, value) if pid is an unreaped child of the keeper
   forget = 6,         // pid's exit is recorded by shoald: drop the entry and its pipes
   quit = 7,           // shoald stopped every child: exit
+  log_limits = 8,     // pid's logs: value = backups, ticks = max bytes (0: never rotated), for
+                      // what the keeper writes while no daemon is attached
   // keeper -> shoald
   spawned = 101,     // pid (or -1), value = errno, ticks = start time; fds: the pidfd
   result = 102,      // value = errno (0: done)

@@ -40,4 +40,8 @@ void posix_host::will_stop(pid_t pid) {
   if (keeper_) keeper_->stopping(pid);
 }
 
+void posix_host::log_limits_of(pid_t pid, const log_limits& limits) {
+  if (keeper_) keeper_->set_log_limits(pid, limits);
+}
+
 }  // namespace shoal

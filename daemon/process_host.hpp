@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "common/log_limits.hpp"
 #include "common/status.hpp"
 #include "daemon/spawner.hpp"
 
@@ -30,6 +31,8 @@ class process_host {
   // `pid` is being stopped: once it ends, its group's stragglers are killed before it is
   // reaped, while the zombie still pins the group id (supervisor::before_reap).
   virtual void will_stop(pid_t) {}
+  // The log limits of a live child, for whoever writes its logs while no daemon runs.
+  virtual void log_limits_of(pid_t, const log_limits&) {}
 };
 
 class keeper_link;
@@ -46,6 +49,7 @@ class posix_host final : public process_host {
   std::vector<pid_t> living_children() override;
   void signal_orphan(pid_t pid, int signo) override;
   void will_stop(pid_t pid) override;
+  void log_limits_of(pid_t pid, const log_limits& limits) override;
 
  private:
   posix_spawner spawner_;

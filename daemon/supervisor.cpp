@@ -234,6 +234,7 @@ result<spawned_child> supervisor::spawn_child(const std::string& name, const pro
   if (!child)
     return status{child.error().code(),
                   "unable to spawn '" + name + "': " + child.error().message()};
+  host_.log_limits_of(child->pid, logs_.limits_for(spec));
   return child;
 }
 

@@ -194,6 +194,7 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
       r->pidfd = std::move(it->pidfd);
       if (r->output) r->output->adopt_run({std::move(it->out), std::move(it->err)});
       by_pid_[r->pid] = r.get();
+      if (!it->exited) host_.log_limits_of(r->pid, limits);
       if (it->exited) {
         exits.emplace_back(it->pid, it->wait_status);
       } else if (p.state == process_state::stopping) {

@@ -393,3 +393,40 @@ def test_a_lock_run_program_ending_after_a_restart_releases_the_lock_quietly(dae
         if run.poll() is None:
             run.kill()
             run.wait(10)
+
+
+def test_the_keeper_rotates_the_logs_it_writes_while_no_daemon_runs(daemons):
+    first = daemons()
+    gate = os.path.join(first.dir, "go")
+    # 300 numbered lines of 64 bytes: 19,200 bytes, more than the three 4 KiB files kept.
+    script = (f"while [ ! -e {gate} ]; do sleep 0.02; done; i=0; "
+              "while [ $i -lt 300 ]; do i=$((i+1)); printf 'line %d %055d\\n' $i 0; done; "
+              "exec sleep 300")
+    first.spawn(["sh", "-c", script], name="chatty", log_max_bytes=4096, log_backups=2)
+    kill9(first)
+    open(gate, "w").close()
+    files = [first.log_path("chatty") + suffix for suffix in (".2", ".1", "")]
+
+    def numbers():
+        text = ""
+        for path in files:
+            if os.path.exists(path):
+                with open(path) as f:
+                    text += f.read()
+        return [int(n) for n in re.findall(r"^line (\d+) 0+$", text, re.M)]
+    wait_until(lambda: numbers() and numbers()[-1] == 300, 20,
+               what="the last line written by the keeper")
+    # Rotated as the daemon would have: no file past its cap, two backups, each cut at a line,
+    # the newest lines kept in order.
+    for path in files:
+        assert os.path.getsize(path) <= 4096, (path, os.path.getsize(path))
+        with open(path) as f:
+            assert f.read().endswith("\n"), path
+    assert not os.path.exists(first.log_path("chatty") + ".3")
+    kept = numbers()
+    assert kept == list(range(kept[0], 301)) and kept[0] > 1, kept[:3]
+
+    # The next daemon reads the rotated files as its own.
+    second = restart(daemons, first)
+    tail = ok(second.request({"op": "logs", "name": "chatty", "lines": 1}))["lines"]
+    assert [line["text"].split()[:2] for line in tail] == [["line", "300"]], tail
