@@ -122,3 +122,37 @@ def test_reexec_that_cannot_execute_leaves_the_daemon_running(daemons):
     assert first.proc.poll() is None
     assert first.record("sleeper")["state"] == "running"
     assert ok(first.request({"op": "hello"}))["pid"] == first.pid
+
+
+def test_reexec_keeps_a_socket_passed_by_the_service_manager_as_the_managers(daemons):
+    from test_service_activation import ActivatedDaemon
+    daemon = ActivatedDaemon(daemons.new_dir())
+    daemons.daemons.append(daemon)
+    daemon.start()
+    sleeper = daemon.spawn(["sleep", "300"], name="sleeper")
+    upgraded = daemon.cli("daemon", "reexec", "--json")
+    assert upgraded.returncode == 0, upgraded
+    assert upgraded.json()["pid"] == daemon.pid
+    daemon._client = None
+    assert not os.path.exists(daemon.unused_socket), "the new image bound a socket of its own"
+    # What crossed the exec is not handed on to the children started after it.
+    daemon.spawn(["sh", "-c", "env"], name="inspect")
+    daemon.join("inspect")
+    with open(daemon.log_path("inspect")) as f:
+        assert "SHOAL_REEXEC" not in f.read()
+    assert daemon.record("sleeper")["pid"] == sleeper["pid"]
+    daemon.proc.send_signal(signal.SIGTERM)
+    assert daemon.proc.wait(15) == 0
+    daemon.expected_exit = None
+    assert not pid_alive(sleeper["pid"])
+    assert os.path.exists(daemon.socket), "the service manager's socket file was removed"
+
+
+def test_after_reexec_a_plain_stop_still_removes_the_daemons_own_socket(daemons):
+    first = daemons()
+    upgraded = first.cli("daemon", "reexec")
+    assert upgraded.returncode == 0, upgraded
+    first.proc.send_signal(signal.SIGTERM)
+    assert first.proc.wait(15) == 0
+    first.expected_exit = None
+    assert not os.path.exists(first.socket)
