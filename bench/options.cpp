@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "common/command_line.hpp"
+
 namespace shoal::bench {
 namespace {
 
@@ -29,22 +31,26 @@ bool is_integer_list(const std::string& s) {
 result<options> options::parse(int argc, char** argv, std::map<std::string, std::string> defaults) {
   options o;
   o.values_ = defaults;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string key = arg.rfind("--", 0) == 0 ? arg.substr(2) : "";
-    auto it = o.values_.find(key);
-    if (it == o.values_.end()) {
-      std::string known;
-      for (auto& [k, v] : defaults) known += " --" + k + " " + (v.empty() ? "X" : v);
-      return status{errc::bad_request, "unknown argument '" + arg + "'; accepted:" + known};
-    }
-    if (i + 1 >= argc) return status{errc::bad_request, arg + " needs a value"};
-    it->second = argv[++i];
-    if (is_positive_integer(defaults[key]) && !is_positive_integer(it->second))
-      return status{errc::bad_request, arg + " needs a positive integer, not '" + it->second + "'"};
-    if (is_integer_list(defaults[key]) && !is_integer_list(it->second))
+  std::vector<option_spec> spec;
+  for (const auto& [key, value] : defaults) spec.push_back({key, 0, true});
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  parsed_args a = parse_command_line(words, spec, operand_mode::none);
+  // In the order given: a bad value before a word not understood is the one told.
+  for (const auto& [key, value] : a.options) {
+    const std::string shown = "--" + key;
+    o.values_[key] = value;
+    if (is_positive_integer(defaults[key]) && !is_positive_integer(value))
+      return status{errc::bad_request, shown + " needs a positive integer, not '" + value + "'"};
+    if (is_integer_list(defaults[key]) && !is_integer_list(value))
       return status{errc::bad_request,
-                    arg + " needs positive integers separated by commas, not '" + it->second + "'"};
+                    shown + " needs positive integers separated by commas, not '" + value + "'"};
+  }
+  if (a.error) {
+    if (a.error->what == args_error::kind::missing_value)
+      return status{errc::bad_request, a.error->word + " needs a value"};
+    std::string known;
+    for (auto& [k, v] : defaults) known += " --" + k + " " + (v.empty() ? "X" : v);
+    return status{errc::bad_request, "unknown argument '" + a.error->word + "'; accepted:" + known};
   }
   return o;
 }

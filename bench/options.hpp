@@ -1,5 +1,5 @@
 // The benchmarks' command line: `--count N`, `--inflight K`, `--shoald PATH`, ... as
-// `--key value` pairs, each with a default.
+// `--key value` (or `--key=value`) pairs, each with a default.
 #pragma once
 
 #include <map>

@@ -6,8 +6,10 @@
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 
 #include "common/byte_size.hpp"
+#include "common/command_line.hpp"
 #include "common/paths.hpp"
 
 namespace shoal {
@@ -23,6 +25,84 @@ std::string absolute(const std::string& path) {
   std::error_code ec;
   auto abs = std::filesystem::absolute(path, ec);
   return ec ? path : abs.lexically_normal().string();
+}
+
+constexpr option_spec daemon_options[] = {
+    {"help", 'h', false},      {"version", 0, false},         {"fresh", 0, false},
+    {"cleanup", 0, false},     {"socket", 0, true},           {"state-dir", 0, true},
+    {"allow-group", 0, true},  {"programs", 0, true},         {"log-level", 0, true},
+    {"stop-timeout", 0, true}, {"shm-size", 0, true},         {"log-max-bytes", 0, true},
+    {"log-backups", 0, true},  {"max-queued-bytes", 0, true},
+};
+
+// What an option says when its value is wrong, or missing: one message for both, but for
+// --stop-timeout's shorter one when it has none.
+std::string bad_value(std::string_view option, bool missing = false) {
+  if (option == "stop-timeout" && missing) return "--stop-timeout needs a number of seconds";
+  if (option == "socket") return "--socket needs a path";
+  if (option == "state-dir") return "--state-dir needs a directory";
+  if (option == "allow-group") return "--allow-group needs a group name or gid";
+  if (option == "programs") return "--programs needs a file";
+  if (option == "log-level") return "--log-level takes debug, info, warning or error";
+  if (option == "stop-timeout")
+    return "--stop-timeout needs a number of seconds between 0 and 86400";
+  if (option == "shm-size") return "--shm-size needs a size between 4K and 16G, e.g. 1M";
+  if (option == "log-max-bytes")
+    return "--log-max-bytes needs " + std::string(log_max_bytes_rule) + ", e.g. 10M";
+  if (option == "log-backups") return "--log-backups needs " + std::string(log_backups_rule);
+  return "--max-queued-bytes needs a size between 4M and 1T, e.g. 64M";
+}
+
+// Applies one option given on the command line; false when its value is not one it takes.
+bool apply(config& c, const std::string& option, const std::string& value, std::string& socket,
+           std::string& state_dir, std::string& programs) {
+  if (option == "help") {
+    c.show_help = true;
+  } else if (option == "version") {
+    c.show_version = true;
+  } else if (option == "fresh") {
+    c.fresh = true;
+  } else if (option == "cleanup") {
+    c.cleanup = true;
+  } else if (option == "socket") {
+    socket = value;
+    return !value.empty();
+  } else if (option == "state-dir") {
+    state_dir = value;
+    return !value.empty();
+  } else if (option == "allow-group") {
+    c.allow_group = value;
+    return !value.empty();
+  } else if (option == "programs") {
+    programs = value;
+    return !value.empty();
+  } else if (option == "log-level") {
+    return log::parse_level(value, c.log_level);
+  } else if (option == "stop-timeout") {
+    char* end = nullptr;
+    double v = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(v >= 0) || v > 86400) return false;
+    c.stop_grace_seconds = v;
+  } else if (option == "shm-size") {
+    auto size = parse_byte_size(value);
+    if (!size || *size < 4096 || *size > (std::uint64_t{1} << 34)) return false;
+    c.shm_size = static_cast<std::size_t>(*size);
+  } else if (option == "log-max-bytes") {
+    auto size = parse_byte_size(value);
+    if (!size || !valid_log_max_bytes(*size)) return false;
+    c.log_limits.max_bytes = *size;
+  } else if (option == "log-backups") {
+    int n = -1;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc{} || end != value.data() + value.size() || !valid_log_backups(n))
+      return false;
+    c.log_limits.backups = n;
+  } else if (option == "max-queued-bytes") {
+    auto size = parse_byte_size(value);
+    if (!size || *size < min_max_queued_bytes || *size > (std::uint64_t{1} << 40)) return false;
+    c.max_queued_bytes = static_cast<std::size_t>(*size);
+  }
+  return true;
 }
 
 }  // namespace
@@ -68,90 +148,23 @@ const char* usage_text() {
 result<config> parse_config(const std::vector<std::string>& args) {
   config c;
   std::string socket, state_dir, programs;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    std::string value;
-    bool has_inline = false;
-    std::string key = arg;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      key = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_inline = true;
-    }
-    auto take = [&](std::string& out) -> bool {
-      if (has_inline) {
-        out = value;
-        return true;
-      }
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
-    };
-    if (key == "--help" || key == "-h") {
-      c.show_help = true;
-    } else if (key == "--version") {
-      c.show_version = true;
-    } else if (key == "--fresh") {
-      c.fresh = true;
-    } else if (key == "--cleanup") {
-      c.cleanup = true;
-    } else if (key == "--socket") {
-      if (!take(socket) || socket.empty()) return usage_error("--socket needs a path");
-    } else if (key == "--state-dir") {
-      if (!take(state_dir) || state_dir.empty())
-        return usage_error("--state-dir needs a directory");
-    } else if (key == "--allow-group") {
-      if (!take(c.allow_group) || c.allow_group.empty())
-        return usage_error("--allow-group needs a group name or gid");
-    } else if (key == "--programs") {
-      if (!take(programs) || programs.empty()) return usage_error("--programs needs a file");
-    } else if (key == "--log-level") {
-      std::string lvl;
-      if (!take(lvl) || !log::parse_level(lvl, c.log_level))
-        return usage_error("--log-level takes debug, info, warning or error");
-    } else if (key == "--stop-timeout") {
-      std::string s;
-      char* end = nullptr;
-      if (!take(s)) return usage_error("--stop-timeout needs a number of seconds");
-      double v = std::strtod(s.c_str(), &end);
-      if (s.empty() || *end != '\0' || !(v >= 0) || v > 86400)
-        return usage_error("--stop-timeout needs a number of seconds between 0 and 86400");
-      c.stop_grace_seconds = v;
-    } else if (key == "--shm-size") {
-      std::string s;
-      std::optional<std::uint64_t> size;
-      if (take(s)) size = parse_byte_size(s);
-      if (!size || *size < 4096 || *size > (std::uint64_t{1} << 34))
-        return usage_error("--shm-size needs a size between 4K and 16G, e.g. 1M");
-      c.shm_size = static_cast<std::size_t>(*size);
-    } else if (key == "--log-max-bytes") {
-      std::string s;
-      std::optional<std::uint64_t> size;
-      if (take(s)) size = parse_byte_size(s);
-      if (!size || !valid_log_max_bytes(*size))
-        return usage_error("--log-max-bytes needs " + std::string(log_max_bytes_rule) +
-                           ", e.g. 10M");
-      c.log_limits.max_bytes = *size;
-    } else if (key == "--log-backups") {
-      std::string s;
-      int n = -1;
-      if (take(s)) {
-        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-        if (ec != std::errc{} || end != s.data() + s.size()) n = -1;
-      }
-      if (!valid_log_backups(n))
-        return usage_error("--log-backups needs " + std::string(log_backups_rule));
-      c.log_limits.backups = n;
-    } else if (key == "--max-queued-bytes") {
-      std::string s;
-      std::optional<std::uint64_t> size;
-      if (take(s)) size = parse_byte_size(s);
-      if (!size || *size < min_max_queued_bytes || *size > (std::uint64_t{1} << 40))
-        return usage_error("--max-queued-bytes needs a size between 4M and 1T, e.g. 64M");
-      c.max_queued_bytes = static_cast<std::size_t>(*size);
-    } else {
-      return usage_error("unknown option '" + arg + "'");
-    }
+  // Options apply in the order given, and the first mistake is the one told, as it was read.
+  std::span<const std::string> rest = args;
+  for (;;) {
+    parsed_args a = parse_command_line(rest, daemon_options, operand_mode::none);
+    for (const auto& [option, value] : a.options)
+      if (!apply(c, option, value, socket, state_dir, programs))
+        return usage_error(bad_value(option));
+    if (!a.error) break;
+    const args_error& e = *a.error;
+    if (e.what == args_error::kind::missing_value)
+      return usage_error(bad_value(e.option->name, true));
+    if (e.what != args_error::kind::unexpected_value)
+      return usage_error("unknown option '" + e.word + "'");
+    // shoald has always read a flag given a value ("--fresh=1") as the flag alone; scripts
+    // may say it so.
+    apply(c, std::string(e.option->name), {}, socket, state_dir, programs);
+    rest = rest.subspan(e.index + 1);
   }
   c.socket_path = absolute(socket.empty() ? default_socket_path() : socket);
   c.state_dir = absolute(state_dir.empty() ? default_state_dir() : state_dir);
