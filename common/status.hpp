@@ -90,12 +90,13 @@ class status {
   std::string message_;
 };
 
-// A value or the status that explains why there is none.
-template <class T>
+// A value or the error that explains why there is none: a status, unless the caller is owed
+// something more typed (the supervisor's start_error).
+template <class T, class E = status>
 class result {
  public:
   result(T value) : v_(std::move(value)) {}
-  result(status error) : v_(std::move(error)) {}
+  result(E error) : v_(std::move(error)) {}
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -105,10 +106,10 @@ class result {
   const T& operator*() const { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const status& error() const { return std::get<1>(v_); }
+  const E& error() const { return std::get<1>(v_); }
 
  private:
-  std::variant<T, status> v_;
+  std::variant<T, E> v_;
 };
 
 }  // namespace shoal

@@ -122,14 +122,13 @@ status daemon::prepare() {
   signals_.add(SIGHUP);         // re-read the programs file
   signals_.add(detach_signal);  // exit, leaving the children to the keeper
 
+  logs_ = std::make_unique<process_logs>(io_, state_->logs_path(), cfg_.log_limits);
+  if (!logs_->opened()) return logs_->opened();
   supervisor_options opts;
-  opts.log_dir = state_->logs_path();
   opts.socket_path = cfg_.socket_path;
   opts.stop_grace_seconds = cfg_.stop_grace_seconds;
   opts.max_exited_records = cfg_.max_exited_records;
-  opts.default_log_limits = cfg_.log_limits;
-  supervisor_ = std::make_unique<supervisor>(io_, host_, timers_, opts);
-  if (!supervisor_->logs_status()) return supervisor_->logs_status();
+  supervisor_ = std::make_unique<supervisor>(host_, timers_, *logs_, opts);
   if (auto st = attach_keeper(); !st) return st;
   supervisor_->subscribe([this](const supervisor_event& e) {
     publish(events_, e);

@@ -75,6 +75,7 @@ class daemon {
   posix_host host_;
   asio_timers timers_{io_};
   std::unique_ptr<keeper_link> keeper_;  // before supervisor_: the host points into it
+  std::unique_ptr<process_logs> logs_;   // before supervisor_, which writes through it
   std::unique_ptr<supervisor> supervisor_;
   std::unique_ptr<program_table>
       programs_;                            // null without a programs file; ends before supervisor_

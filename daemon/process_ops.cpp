@@ -238,7 +238,7 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
   if (auto st = choose_identity(s, *name, p, *user, *group, reply.from()); !st)
     return reply.fail(st);
   auto started = s.start(*name, std::move(p));
-  if (!started) return reply.fail(started.error());
+  if (!started) return reply.fail(start_refusal(started.error()));
   reply.ok(to_json(**started));
 }
 
@@ -342,7 +342,7 @@ void handle_restart(supervisor& s, process_waiters& w, timer_service& timers, co
   auto start_again = [&s, &timers, name = *name, spec, reply]() mutable {
     timers.post([&s, name, spec = std::move(spec), reply]() mutable {
       auto started = s.start_again(name, std::move(spec));
-      if (!started) return reply.fail(started.error());
+      if (!started) return reply.fail(start_refusal(started.error()));
       reply.ok(to_json(**started));
     });
   };
@@ -535,6 +535,33 @@ void handle_logs(supervisor& s, const json& body, const responder& reply) {
 }
 
 }  // namespace
+
+status start_refusal(const start_error& e) {
+  using refused = start_error::kind;
+  switch (e.what) {
+    case refused::shutting_down:
+      return {errc::invalid_state, "the daemon is shutting down"};
+    case refused::bad_argv:
+      return check_argv({});
+    case refused::bad_cwd:
+      return {errc::bad_request, "field 'cwd' must not contain NUL bytes"};
+    case refused::bad_env:
+      return env_refusal(e.detail);
+    case refused::already_running:
+      return {errc::already_exists, "a process named '" + e.name + "' is already running (pid " +
+                                        std::to_string(e.pid) + ")"};
+    case refused::waiting_to_restart:
+      return {errc::already_exists,
+              "a process named '" + e.name + "' is waiting to restart; stop it first"};
+    case refused::no_output:
+      return e.cause;
+    case refused::no_pipes:
+      return {errc::spawn_failed, "unable to start '" + e.name + "': " + e.cause.message()};
+    case refused::spawn_failed:
+      return {e.cause.code(), "unable to spawn '" + e.name + "': " + e.cause.message()};
+  }
+  return {errc::internal, "unable to start '" + e.name + "'"};
+}
 
 void register_process_ops(dispatcher& d, supervisor& s, timer_service& timers) {
   auto w = std::make_shared<process_waiters>(timers);

@@ -12,4 +12,7 @@ namespace shoal {
 
 void register_process_ops(dispatcher& d, supervisor& s, timer_service& timers);
 
+// A refused start as the client is told it: its error code and message.
+status start_refusal(const start_error& e);
+
 }  // namespace shoal

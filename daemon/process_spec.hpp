@@ -37,9 +37,15 @@ struct process_spec {
 // The one check of a command line, wherever one comes from (a request, a programs file):
 // at least one string, the first naming a program, none holding a NUL byte.
 status check_argv(const std::vector<std::string>& argv);
+bool valid_argv(const std::vector<std::string>& argv);
 
 // The one check of an environment a request or a programs file sets: names neither empty nor
 // holding '=' or NUL, values without NUL.
 status check_env(const std::vector<std::pair<std::string, std::string>>& env);
+// The first entry check_env refuses; null when there is none.
+const std::pair<std::string, std::string>* invalid_env_entry(
+    const std::vector<std::pair<std::string, std::string>>& env);
+// What check_env says of the variable named `name`.
+status env_refusal(const std::string& name);
 
 }  // namespace shoal

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "daemon/log.hpp"
+#include "daemon/process_ops.hpp"
 
 namespace shoal {
 
@@ -30,9 +31,9 @@ void program_table::start_instance(const program_spec& p, const std::string& ins
                                    json& failed) {
   auto started = supervisor_.start(instance, p.instance_spec());
   if (!started) {
-    log::warning("program '{}': unable to start '{}': {}", p.name, instance,
-                 started.error().message());
-    failed.push_back({{"name", instance}, {"error", started.error().message()}});
+    const std::string why = start_refusal(started.error()).message();
+    log::warning("program '{}': unable to start '{}': {}", p.name, instance, why);
+    failed.push_back({{"name", instance}, {"error", why}});
   }
 }
 

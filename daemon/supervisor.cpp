@@ -51,13 +51,9 @@ std::string describe_exit(const process_record& r) {
 
 }  // namespace
 
-supervisor::supervisor(asio::io_context& io, process_host& host, timer_service& timers,
+supervisor::supervisor(process_host& host, timer_service& timers, process_logs& logs,
                        supervisor_options options)
-    : io_(io),
-      host_(host),
-      timers_(timers),
-      options_(std::move(options)),
-      logs_(io_, options_.log_dir, options_.default_log_limits) {}
+    : host_(host), timers_(timers), logs_(logs), options_(std::move(options)) {}
 
 supervisor::~supervisor() {
   for (auto& [name, r] : records_) {
@@ -88,7 +84,8 @@ std::vector<std::string> supervisor::declared_names() const {
   return out;
 }
 
-result<const process_record*> supervisor::start_again(const std::string& name, process_spec spec) {
+result<const process_record*, start_error> supervisor::start_again(const std::string& name,
+                                                                   process_spec spec) {
   const process_record* old = find(name);
   int restarts = old ? old->restart_count + 1 : 0;
   auto started = start(name, std::move(spec));
@@ -144,25 +141,24 @@ std::string supervisor::next_default_name() {
   }
 }
 
-result<const process_record*> supervisor::start(std::optional<std::string> given,
-                                                process_spec spec) {
-  if (shutting_down_) return status{errc::invalid_state, "the daemon is shutting down"};
+result<const process_record*, start_error> supervisor::start(std::optional<std::string> given,
+                                                             process_spec spec) {
+  using refused = start_error::kind;
+  const std::string named = given.value_or("");
+  if (shutting_down_) return start_error{refused::shutting_down, named};
   if (spec.argv.empty() && given)
     if (auto declared = declared_.find(*given); declared != declared_.end())
       spec = declared->second;
-  if (auto st = check_argv(spec.argv); !st) return st;
-  if (spec.cwd.find('\0') != std::string::npos)
-    return status{errc::bad_request, "field 'cwd' must not contain NUL bytes"};
-  if (auto st = check_env(spec.env); !st) return st;
+  if (!valid_argv(spec.argv)) return start_error{refused::bad_argv, named};
+  if (spec.cwd.find('\0') != std::string::npos) return start_error{refused::bad_cwd, named};
+  if (const auto* bad = invalid_env_entry(spec.env))
+    return start_error{refused::bad_env, named, 0, bad->first};
 
   std::string name = given ? *given : next_default_name();
   process_record* old = lookup(name);
   if (old && !old->done()) {
-    if (old->state == process_state::backoff)
-      return status{errc::already_exists,
-                    "a process named '" + name + "' is waiting to restart; stop it first"};
-    return status{errc::already_exists, "a process named '" + name + "' is already running (pid " +
-                                            std::to_string(old->pid) + ")"};
+    if (old->state == process_state::backoff) return start_error{refused::waiting_to_restart, name};
+    return start_error{refused::already_running, name, old->pid};
   }
   if (spec.cwd.empty()) {
     std::error_code ec;
@@ -171,10 +167,9 @@ result<const process_record*> supervisor::start(std::optional<std::string> given
 
   log_limits limits = logs_.limits_for(spec);
   auto output = logs_.output_for(name, old ? old->output : nullptr, limits);
-  if (!output) return output.error();
+  if (!output) return start_error{refused::no_output, name, 0, {}, output.error()};
   auto child = spawn_child(name, spec, **output);
   if (!child) {
-    log::warning("{}", child.error().message());
     // A name that never ran leaves no log files behind: nothing owns them and no `remove`
     // would ever find them. Files with bytes in them (an earlier daemon's) stay.
     if (!(old && old->output)) {
@@ -212,13 +207,16 @@ result<const process_record*> supervisor::start(std::optional<std::string> given
   return &rec;
 }
 
-result<spawned_child> supervisor::spawn_child(const std::string& name, const process_spec& spec,
-                                              process_output& output) {
+result<spawned_child, start_error> supervisor::spawn_child(const std::string& name,
+                                                           const process_spec& spec,
+                                                           process_output& output) {
   // The daemon keeps only the read ends: once the child (and whatever inherits its output)
   // has exited, the pipes reach end of file.
   auto pipes = output.attach_run();
-  if (!pipes)
-    return status{errc::spawn_failed, "unable to start '" + name + "': " + pipes.error().message()};
+  if (!pipes) {
+    log::warning("unable to start '{}': {}", name, pipes.error().message());
+    return start_error{start_error::kind::no_pipes, name, 0, {}, pipes.error()};
+  }
   spawn_request req;
   req.env = environment_for(environ, name, spec.env, options_.socket_path, child_env_);
   req.argv = spec.exec_argv.empty() ? spec.argv : spec.exec_argv;
@@ -231,11 +229,12 @@ result<spawned_child> supervisor::spawn_child(const std::string& name, const pro
   req.stdout_read_fd = pipes->read[0];
   req.stderr_read_fd = pipes->read[1];
   auto child = host_.spawn(req);
-  if (!child)
-    return status{child.error().code(),
-                  "unable to spawn '" + name + "': " + child.error().message()};
+  if (!child) {
+    log::warning("unable to spawn '{}': {}", name, child.error().message());
+    return start_error{start_error::kind::spawn_failed, name, 0, {}, child.error()};
+  }
   host_.log_limits_of(child->pid, logs_.limits_for(spec));
-  return child;
+  return std::move(*child);
 }
 
 result<std::vector<const process_record*>> supervisor::list(
@@ -413,7 +412,6 @@ void supervisor::respawn(process_record& r) {
   r.run_started = timers_.now();  // a failed spawn is a run of no length, never a healthy one
   auto child = spawn_child(r.name, r.spec, *r.output);
   if (!child) {
-    log::warning("{}", child.error().message());
     judge_run(r, true);  // a run that could not even start is a failed one
     if (r.done()) finish(r);
     return;

@@ -16,8 +16,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include <asio/io_context.hpp>
-
 #include "common/log_limits.hpp"
 #include "common/status.hpp"
 #include "daemon/keeper_link.hpp"
@@ -26,16 +24,15 @@
 #include "daemon/process_record.hpp"
 #include "daemon/process_spec.hpp"
 #include "daemon/record_file.hpp"
+#include "daemon/start_error.hpp"
 #include "daemon/timers.hpp"
 
 namespace shoal {
 
 struct supervisor_options {
-  std::string log_dir;      // NAME.out / NAME.err live here (log_directory.hpp)
   std::string socket_path;  // given to children as SHOAL_SOCKET
   double stop_grace_seconds = 10;
   std::size_t max_exited_records = 1000;
-  log_limits default_log_limits{};  // for a start that sets none
 };
 
 // What happened to a record, told to every subscriber as it happens, in this order for one
@@ -64,8 +61,9 @@ class supervisor {
  public:
   using subscriber = std::function<void(const supervisor_event&)>;
 
-  // Opens options.log_dir; if that fails, every start fails with the reason (logs_status()).
-  supervisor(asio::io_context& io, process_host& host, timer_service& timers,
+  // Every run writes its output through `logs` (the caller's, opened or not: if not, every
+  // start fails with the reason).
+  supervisor(process_host& host, timer_service& timers, process_logs& logs,
              supervisor_options options);
   ~supervisor();
   supervisor(const supervisor&) = delete;
@@ -84,7 +82,8 @@ class supervisor {
 
   // A start with an empty argv and a declared name starts the declaration. Without a name,
   // the next free Process-N.
-  result<const process_record*> start(std::optional<std::string> name, process_spec spec);
+  result<const process_record*, start_error> start(std::optional<std::string> name,
+                                                   process_spec spec);
   // Begins stopping: the stop signal, then SIGKILL after `grace` (default: the process's own
   // stop_timeout, else the daemon's); in backoff, cancels the restart. `finished` follows.
   result<const process_record*> stop(const std::string& name, std::optional<double> grace);
@@ -99,9 +98,8 @@ class supervisor {
   std::vector<std::string> declared_names() const;
   // start(name, spec) for `restart`, once the old run of `name` is done: the new record counts
   // one more restart than the old one.
-  result<const process_record*> start_again(const std::string& name, process_spec spec);
-  // Whether the log directory could be opened; the daemon refuses to start without it.
-  const status& logs_status() const { return logs_.opened(); }
+  result<const process_record*, start_error> start_again(const std::string& name,
+                                                         process_spec spec);
 
   // The reaper (reaper.hpp) is about to reap `pid`: while the zombie leader still pins its
   // group id, the last moment a stopped process's stragglers can be killed safely.
@@ -143,8 +141,8 @@ class supervisor {
  private:
   process_record* lookup(const std::string& name);
   std::string next_default_name();
-  result<spawned_child> spawn_child(const std::string& name, const process_spec& spec,
-                                    process_output& output);
+  result<spawned_child, start_error> spawn_child(const std::string& name, const process_spec& spec,
+                                                 process_output& output);
   // The one place a record's state changes.
   void transition(process_record& r, process_event event);
   void tell(supervisor_event::kind what, const process_record& r, double delay = 0,
@@ -166,11 +164,10 @@ class supervisor {
   void restore_one(const saved_process& saved, std::vector<keeper_entry>& held, bool keeper_is_new,
                    std::vector<std::pair<pid_t, int>>& exits);
 
-  asio::io_context& io_;
   process_host& host_;
   timer_service& timers_;
+  process_logs& logs_;
   supervisor_options options_;
-  process_logs logs_;
   std::vector<std::string> child_env_;
   std::vector<subscriber> subscribers_;
   std::map<std::string, std::unique_ptr<process_record>> records_;  // sorted: status lists by name

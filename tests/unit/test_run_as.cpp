@@ -47,7 +47,8 @@ struct start_op {
   asio::io_context io;
   recording_spawner spawned;
   asio_timers timers{io};
-  supervisor sup{io, spawned, timers, {dir, "/tmp/x.sock", 1, 10}};
+  process_logs logs{io, dir, {}};
+  supervisor sup{spawned, timers, logs, {"/tmp/x.sock", 1, 10}};
   dispatcher d;
   start_op() { register_process_ops(d, sup, timers); }
   ~start_op() { std::filesystem::remove_all(dir); }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "daemon/process_ops.hpp"
 #include "daemon/reaper.hpp"
 #include "daemon/supervisor.hpp"
 #include "unit/fake_supervision.hpp"
@@ -42,9 +43,10 @@ struct real_rig {
   asio::io_context io;
   posix_host host;
   asio_timers timers{io};
+  process_logs logs{io, dir.path, {}};
   supervisor s;
   explicit real_rig(double grace = 1, std::size_t max_exited = 10)
-      : s(io, host, timers, {dir.path, "/tmp/x.sock", grace, max_exited}) {}
+      : s(host, timers, logs, {"/tmp/x.sock", grace, max_exited}) {}
 };
 
 }  // namespace
@@ -55,11 +57,15 @@ TEST_CASE("a spawn failure leaves no record and keeps the old one") {
   fake_host host;
   host.fail_spawns = true;
   manual_timers timers;
-  supervisor s(io, host, timers, {dir.path, "/tmp/x.sock", 1, 10});
+  process_logs logs(io, dir.path, {});
+  supervisor s(host, timers, logs, {"/tmp/x.sock", 1, 10});
   auto r = s.start("bear", command({"/nope"}));
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code() == errc::spawn_failed);
-  CHECK(r.error().message() == "unable to spawn 'bear': /nope: No such file or directory");
+  CHECK(r.error().what == start_error::kind::spawn_failed);
+  CHECK(r.error().name == "bear");
+  const status told = start_refusal(r.error());
+  CHECK(told.code() == errc::spawn_failed);
+  CHECK(told.message() == "unable to spawn 'bear': /nope: No such file or directory");
   CHECK(s.find("bear") == nullptr);
 }
 
@@ -87,7 +93,11 @@ TEST_CASE("a running name is taken; an exited one is replaced; default names cou
   const pid_t first_pid = (*first)->pid;
   auto again = s.start("Process-1", command({"/bin/true"}));
   REQUIRE_FALSE(again.ok());
-  CHECK(again.error().code() == errc::already_exists);
+  CHECK(again.error().what == start_error::kind::already_running);
+  CHECK(again.error().pid == first_pid);
+  CHECK(start_refusal(again.error()).code() == errc::already_exists);
+  CHECK(start_refusal(again.error()).message() ==
+        "a process named 'Process-1' is already running (pid " + std::to_string(first_pid) + ")");
   auto k = s.kill("Process-1", 9, false);
   REQUIRE(k.ok());
   REQUIRE(wait_exited(s, "Process-1"));

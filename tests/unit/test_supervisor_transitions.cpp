@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/process_ops.hpp"
 #include "daemon/supervisor.hpp"
 #include "unit/fake_supervision.hpp"
 
@@ -25,7 +26,8 @@ struct rig {
   asio::io_context io;
   fake_host host;
   manual_timers timers;
-  supervisor s{io, host, timers, {dir.path, "/tmp/x.sock", 10, 100}};
+  process_logs logs{io, dir.path, {}};
+  supervisor s{host, timers, logs, {"/tmp/x.sock", 10, 100}};
   std::vector<std::pair<kind, std::string>> told;  // every event, with the state it left
 
   rig() {
@@ -221,7 +223,7 @@ TEST_CASE("shutdown stops everything, cancels restarts, and kills adopted orphan
   CHECK(t.record("a").state == process_state::stopping);
   CHECK(t.record("b").state == process_state::exited);
   CHECK(t.host.orphan_signals == std::vector<std::pair<pid_t, int>>{{77, SIGTERM}, {77, SIGCONT}});
-  CHECK(t.s.start("c", command({"/bin/true"})).error().code() == errc::invalid_state);
+  CHECK(t.s.start("c", command({"/bin/true"})).error().what == start_error::kind::shutting_down);
   t.timers.run_posted();
   CHECK_FALSE(done);
   REQUIRE(t.s.on_reaped(a, killed_by(SIGTERM)));
@@ -258,11 +260,41 @@ TEST_CASE("argv is checked once, with one wording, for every caller") {
        {std::vector<std::string>{}, {""}, {"a", std::string("b\0c", 3)}}) {
     auto refused = t.s.start("x", command(argv));
     REQUIRE_FALSE(refused.ok());
-    CHECK(refused.error().code() == errc::bad_request);
-    CHECK(refused.error().message() == check_argv({}).message());
+    CHECK(refused.error().what == start_error::kind::bad_argv);
+    CHECK(start_refusal(refused.error()).message() == check_argv({}).message());
   }
   CHECK(t.host.spawned.empty());
   CHECK(t.s.find("x") == nullptr);
+}
+
+TEST_CASE("a refused start says why as a value, and the ops say it in the protocol's words") {
+  rig t;
+  pid_t pid = t.start("a", on_failure);
+  REQUIRE(t.s.on_reaped(pid, exited_with(1)));  // a waits to restart
+  auto waiting = t.s.start("a", command({"/bin/true"}));
+  REQUIRE_FALSE(waiting.ok());
+  CHECK(waiting.error().what == start_error::kind::waiting_to_restart);
+  CHECK(start_refusal(waiting.error()).code() == errc::already_exists);
+  CHECK(start_refusal(waiting.error()).message() ==
+        "a process named 'a' is waiting to restart; stop it first");
+
+  process_spec env = command({"/bin/true"});
+  env.env = {{"OK", "1"}, {"A=B", "x"}};
+  auto bad_env = t.s.start("e", env);
+  REQUIRE_FALSE(bad_env.ok());
+  CHECK(bad_env.error().what == start_error::kind::bad_env);
+  CHECK(bad_env.error().detail == "A=B");
+  CHECK(start_refusal(bad_env.error()).message() ==
+        "field 'env' has an invalid variable name 'A=B' (empty, or has '=' or NUL)");
+
+  process_spec cwd = command({"/bin/true"});
+  cwd.cwd = std::string("/tmp\0x", 6);
+  auto bad_cwd = t.s.start("c", cwd);
+  REQUIRE_FALSE(bad_cwd.ok());
+  CHECK(bad_cwd.error().what == start_error::kind::bad_cwd);
+  CHECK(start_refusal(bad_cwd.error()).code() == errc::bad_request);
+  CHECK(t.s.find("e") == nullptr);
+  CHECK(t.s.find("c") == nullptr);
 }
 
 TEST_CASE("a declared name with no argv starts its declaration") {
