@@ -28,6 +28,24 @@ expansion expand(connection& conn, const std::vector<std::string>& targets, bool
   return e;
 }
 
+reached_targets reach_targets(invocation& inv, const std::vector<std::string>& targets) {
+  reached_targets out;
+  auto conn = connect_or_print(inv);
+  if (!conn) {
+    out.exit = exit_unreachable;
+    return out;
+  }
+  auto found = expand(*conn, targets);
+  if (found.failure.what != outcome::kind::ok) {
+    report_failure(inv, found.failure);
+    out.exit = exit_code(found.failure);
+    return out;
+  }
+  out.conn = std::move(*conn);
+  out.names = std::move(found.names);
+  return out;
+}
+
 std::vector<outcome> call_each(connection& conn, const json& request,
                                const std::vector<std::string>& names) {
   std::vector<json> requests;

@@ -4,6 +4,7 @@
 // each outcome. Exit codes: the worst of exit_ok, exit_refused and exit_unreachable.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,16 @@ struct expansion {
 // Asks `status` for what `targets` expand to. With `declared`, declared instances that were
 // never started count too (what `start` may start).
 expansion expand(connection& conn, const std::vector<std::string>& targets, bool declared = false);
+
+// A connection and the names `targets` expand to on it; when either could not be had, `conn`
+// is empty and `exit` the code to end with (exit_unreachable, or the daemon's refusal's), the
+// failure said on stderr.
+struct reached_targets {
+  std::optional<connection> conn;
+  std::vector<std::string> names;
+  int exit = exit_ok;
+};
+reached_targets reach_targets(invocation& inv, const std::vector<std::string>& targets);
 
 // Sends `request` once per name, with "name" set, all before reading any reply, so that N
 // processes stop in one grace period rather than N: outcome i answers names[i].

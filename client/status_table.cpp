@@ -6,6 +6,7 @@
 #include <iterator>
 #include <vector>
 
+#include "client/record_fields.hpp"
 #include "client/shell_words.hpp"
 #include "client/time_display.hpp"
 #include "common/natural_order.hpp"
@@ -24,12 +25,6 @@ constexpr std::string_view green = "\x1b[32m";
 constexpr std::string_view yellow = "\x1b[33m";
 constexpr std::string_view red = "\x1b[31m";
 constexpr std::string_view reset = "\x1b[0m";
-
-std::string string_field(const json& record, const char* key) {
-  auto it = record.find(key);
-  if (it == record.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
 
 // Terminal columns taken by UTF-8 text, counting one per code point: argv is rarely wide
 // script, and an approximation only shortens the cut.
@@ -62,11 +57,11 @@ std::string integer_cell(const json& record, const char* key) {
 
 row make_row(const json& record, const table_style& style, std::string_view& state_color) {
   row r;
-  r[name_column] = string_field(record, "name");
+  r[name_column] = string_field(record, "name", "");
   r[pid_column] = integer_cell(record, "pid");
-  std::string user = string_field(record, "user");
+  std::string user = string_field(record, "user", "");
   r[user_column] = user.empty() ? "-" : user;
-  std::string state = string_field(record, "state");
+  std::string state = string_field(record, "state", "");
   r[state_column] = state.empty() ? "?" : state;
 
   auto code = record.find("exitcode");
@@ -76,7 +71,7 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
     failed = c != 0;
     std::string& cell = r[exitcode_column];
     cell = std::to_string(c);
-    if (std::string sig = string_field(record, "signal"); !sig.empty()) cell += " " + sig;
+    if (std::string sig = string_field(record, "signal", ""); !sig.empty()) cell += " " + sig;
     if (auto core = record.find("core_dumped");
         core != record.end() && core->is_boolean() && core->get<bool>())
       cell += " (core)";
@@ -87,7 +82,7 @@ row make_row(const json& record, const table_style& style, std::string_view& sta
   // Uptime while the process lives; otherwise (exited, or between restarts) since it ended.
   r[uptime_column] = "-";
   auto since = [&](const char* key) -> std::optional<std::string> {
-    auto t = parse_rfc3339(string_field(record, key));
+    auto t = parse_rfc3339(string_field(record, key, ""));
     if (!t) return std::nullopt;
     return format_duration(std::chrono::duration_cast<std::chrono::seconds>(style.now - *t));
   };
@@ -129,7 +124,7 @@ std::vector<const json*> naturally_sorted(const json& processes) {
   for (const auto& record : processes)
     if (record.is_object()) out.push_back(&record);
   std::stable_sort(out.begin(), out.end(), [](const json* a, const json* b) {
-    return natural_less(string_field(*a, "name"), string_field(*b, "name"));
+    return natural_less(string_field(*a, "name", ""), string_field(*b, "name", ""));
   });
   return out;
 }
@@ -162,7 +157,7 @@ std::string status_summary(const json& processes) {
   if (processes.is_array())
     for (const auto& record : processes) {
       if (!record.is_object()) continue;
-      std::string state = string_field(record, "state");
+      std::string state = string_field(record, "state", "");
       auto it = std::find(states.begin(), states.end(), state);
       if (it == states.end())
         ++other;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "client/event_text.hpp"
+#include "client/record_fields.hpp"
 #include "client/status_table.hpp"
 #include "client/time_display.hpp"
 
@@ -17,12 +18,6 @@ constexpr std::string_view reset = "\x1b[0m";
 
 constexpr std::string_view keys_help = "up/down j/k: select  s: stop  r: restart  l: logs  q: quit";
 constexpr std::string_view log_keys_help = "tab: stdout/stderr  l, q or Esc: back";
-
-std::string string_field(const json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::vector<std::string> split_lines(std::string_view text) {
   std::vector<std::string> lines;
@@ -67,7 +62,7 @@ std::string lock_line(const top_state& s, const top_style& style) {
   auto owner = s.lock.find("owner");
   if (owner != s.lock.end() && owner->is_number_integer())
     line += " by pid " + std::to_string(owner->get<long long>());
-  if (auto since = parse_rfc3339(string_field(s.lock, "since")))
+  if (auto since = parse_rfc3339(string_field(s.lock, "since", "")))
     line += " since " + local_clock(*since) + " (" +
             format_duration(std::chrono::duration_cast<std::chrono::seconds>(style.now - *since)) +
             ")";
@@ -79,8 +74,8 @@ std::string values_line(const top_state& s) {
   if (!s.values.is_array() || s.values.empty()) return line + " none";
   for (const auto& e : s.values) {
     if (!e.is_object()) continue;
-    line += "  " + string_field(e, "name") + "=";
-    if (string_field(e, "kind") == "array") {
+    line += "  " + string_field(e, "name", "") + "=";
+    if (string_field(e, "kind", "") == "array") {
       line += "[";
       bool first = true;
       for (const auto& v : e.value("values", json::array())) {
@@ -193,7 +188,7 @@ void set_processes(top_state& s, json processes) {
   std::size_t count = 0;
   for (const auto& r : s.processes) {
     if (!r.is_object()) continue;
-    if (!s.selected.empty() && string_field(r, "name") == s.selected) {
+    if (!s.selected.empty() && string_field(r, "name", "") == s.selected) {
       s.selected_row = count;
       return;
     }
@@ -216,7 +211,7 @@ void move_selection(top_state& s, long delta) {
   long row = static_cast<long>(std::min(s.selected_row, rows.size() - 1)) + delta;
   row = std::clamp<long>(row, 0, static_cast<long>(rows.size()) - 1);
   s.selected_row = static_cast<std::size_t>(row);
-  s.selected = string_field(*rows[s.selected_row], "name");
+  s.selected = string_field(*rows[s.selected_row], "name", "");
 }
 
 const json* selected_record(const top_state& s) {

@@ -20,7 +20,8 @@ struct verb {
   int (*run)(invocation& inv);
 };
 
-// start, join, status, stop, kill, remove, logs, ping: client/verbs_process.cpp
+// start, join, status, stop, restart, kill, remove, logs, ping: client/verbs_process.cpp
+// (start in client/verb_start.cpp, logs in client/verb_logs.cpp)
 std::span<const verb> process_verbs();
 // value and array verbs: client/verbs_shared.cpp
 std::span<const verb> shared_verbs();

@@ -1,217 +1,18 @@
-// The process verbs: start, join, status, stop, restart, kill, remove, logs, ping.
-#include <unistd.h>
-
-#include <cerrno>
+// The process verbs: join, status, stop, restart, kill, remove, ping, and the table of every
+// process verb with its help (start and logs run from their own files).
 #include <csignal>
-#include <cstring>
 #include <functional>
-#include <map>
 
 #include "client/invocation.hpp"
 #include "client/process_targets.hpp"
+#include "client/record_fields.hpp"
 #include "client/status_table.hpp"
 #include "client/verbs.hpp"
-#include "common/byte_size.hpp"
-#include "common/env_file.hpp"
-#include "common/log_limits.hpp"
+#include "client/verbs_process_run.hpp"
 #include "common/signals.hpp"
 
 namespace shoal::cli {
 namespace {
-
-std::string string_field(const json& j, const char* key, std::string fallback = "?") {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return fallback;
-  return it->get<std::string>();
-}
-
-std::string number_field(const json& j, const char* key) {
-  if (!j.is_object()) return "?";
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer()) return "?";
-  return std::to_string(it->get<long long>());
-}
-
-// "exited with 3", "was killed by SIGKILL (core dumped)".
-std::string describe_end(const json& record) {
-  std::string sig = string_field(record, "signal", "");
-  std::string text;
-  if (!sig.empty())
-    text = "was killed by " + sig;
-  else
-    text = "exited with " + number_field(record, "exitcode");
-  if (auto core = record.find("core_dumped");
-      core != record.end() && core->is_boolean() && core->get<bool>())
-    text += " (core dumped)";
-  return text;
-}
-
-// --- start -------------------------------------------------------------------------------
-
-constexpr option_spec start_options[] = {
-    {"name", 0, true},           {"cwd", 0, true},         {"env", 0, true},
-    {"env-file", 0, true},       {"restart", 0, true},     {"restart-max", 0, true},
-    {"restart-window", 0, true}, {"user", 0, true},        {"group", 0, true},
-    {"log-max-bytes", 0, true},  {"log-backups", 0, true},
-};
-
-result<std::string> current_directory() {
-  std::string buf(256, '\0');
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    if (::getcwd(buf.data(), buf.size())) return std::string(buf.c_str());
-    if (errno != ERANGE) break;
-    buf.resize(buf.size() * 2);
-  }
-  return status::from_errno(errc::bad_request, "cannot determine the current directory", errno);
-}
-
-void print_started(invocation& inv, const json& record) {
-  inv.out << "started " << string_field(record, "name") << " (pid " << number_field(record, "pid")
-          << ")\n";
-}
-
-// `start --name TARGET` alone: the declared programs TARGET names (docs/programs.md), each
-// instance that is not running. The daemon refuses a name it has not declared in the
-// protocol's words (its missing "argv"); say it in the CLI's.
-int start_declared(invocation& inv, const std::string& target) {
-  auto conn = connect_or_print(inv);
-  if (!conn) return exit_unreachable;
-  auto found = expand(*conn, {target}, true);
-  std::vector<std::string> names = found.declared;
-  if (found.failure.what == outcome::kind::ok) {
-    for (const auto& record : found.failure.result.value("processes", json::array())) {
-      std::string state = string_field(record, "state", "");
-      bool declared = record.contains("program") && record["program"].is_string();
-      if (declared && (state == "exited" || state == "fatal" || state == "lost"))
-        names.push_back(string_field(record, "name"));
-    }
-  }
-  // Nothing to start: let the daemon say why for the name itself (running, or not declared).
-  if (names.empty()) names.push_back(target);
-  auto outcomes = call_each(*conn, {{"op", "start"}}, names);
-  for (auto& o : outcomes)
-    if (o.what == outcome::kind::refused && o.code == "bad_request")
-      o.message = "no declared program named '" + target +
-                  "'; to start a new process under that name, give its PROGRAM: shoal start "
-                  "--name " +
-                  target + " -- PROGRAM [ARG]...";
-  print_errors(inv, outcomes);
-  if (inv.json)
-    print_json_outcomes(inv, names, outcomes);
-  else
-    for (const auto& o : outcomes)
-      if (o.what == outcome::kind::ok) print_started(inv, o.result);
-  return worst_exit_code(outcomes);
-}
-
-int run_start(invocation& inv) {
-  parsed_args a;
-  if (auto done = parse_invocation(inv, start_options, a, operand_mode::command)) return *done;
-  if (a.command.empty()) {
-    // A declared program (docs/programs.md) starts by its name alone, as declared.
-    auto declared = a.value("name");
-    if (!declared)
-      return usage_error(inv,
-                         "missing PROGRAM: give the program to run after '--', or --name "
-                         "NAME of a declared program");
-    if (auto bad = check_targets({*declared})) return usage_error(inv, *bad);
-    // A declared program runs as its programs file says; an option that would change that
-    // is a mistake to point out, not to drop.
-    for (const auto& [option, value] : a.options)
-      if (option != "name" && option != "socket" && option != "json")
-        return usage_error(inv, "--" + option +
-                                    " applies only to a PROGRAM given after '--'; "
-                                    "the declared program '" +
-                                    *declared + "' takes its settings from the programs file");
-    return start_declared(inv, *declared);
-  }
-
-  json request = {{"op", "start"}, {"argv", a.command}};
-  if (auto name = a.value("name")) {
-    if (auto bad = check_name("process name", *name)) return usage_error(inv, *bad);
-    request["name"] = *name;
-  }
-  // The daemon resolves a relative program against cwd, so `shoal start ./bear.sh` means the
-  // bear.sh next to the caller, not next to the daemon.
-  std::optional<std::string> cwd = a.value("cwd");
-  if (!cwd || cwd->empty() || (*cwd)[0] != '/') {
-    auto here = current_directory();
-    if (!here) return usage_error(inv, here.error().message() + "; pass an absolute --cwd");
-    if (!cwd || cwd->empty())
-      cwd = *here;
-    else
-      cwd = *here + "/" + *cwd;
-  }
-  request["cwd"] = *cwd;
-  // Files in the order given, a later one overriding an earlier; then --env over them all,
-  // as the most specific.
-  env_vars vars;
-  for (const auto& file : a.values("env-file")) {
-    if (file.empty()) return usage_error(inv, "--env-file needs a file name");
-    auto loaded = load_env_file(file);
-    if (!loaded) return usage_error(inv, "--env-file: " + loaded.error().message());
-    for (auto& [k, v] : *loaded) set_env_var(vars, std::move(k), std::move(v));
-  }
-  for (const auto& kv : a.values("env")) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return usage_error(inv, "--env needs KEY=VALUE, not '" + kv + "'");
-    set_env_var(vars, kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  if (!vars.empty()) {
-    json env = json::object();
-    for (auto& [k, v] : vars) env[k] = std::move(v);
-    request["env"] = std::move(env);
-  }
-  if (auto mode = a.value("restart")) {
-    if (*mode != "no" && *mode != "on-failure" && *mode != "always")
-      return usage_error(inv, "--restart takes no, on-failure or always, not '" + *mode + "'");
-    request["restart"] = *mode;
-  }
-  if (auto max = a.value("restart-max")) {
-    auto n = parse_integer("--restart-max", *max);
-    if (!n) return usage_error(inv, n.error().message());
-    if (*n < 0 || *n > 1000000)
-      return usage_error(
-          inv, "--restart-max needs a number of restarts from 0 to 1000000, not '" + *max + "'");
-    request["restart_max"] = *n;
-  }
-  if (auto window = a.value("restart-window")) {
-    auto seconds = parse_seconds("--restart-window", *window);
-    if (!seconds) return usage_error(inv, seconds.error().message());
-    if (*seconds <= 0)
-      return usage_error(
-          inv, "--restart-window needs a number of seconds above 0, not '" + *window + "'");
-    request["restart_window"] = *seconds;
-  }
-  if (auto size = a.value("log-max-bytes")) {
-    auto bytes = parse_byte_size(*size);
-    if (!bytes || !valid_log_max_bytes(*bytes))
-      return usage_error(inv, "--log-max-bytes needs " + std::string(log_max_bytes_rule) +
-                                  ", not '" + *size + "'");
-    request["log_max_bytes"] = *bytes;
-  }
-  if (auto count = a.value("log-backups")) {
-    auto n = parse_integer("--log-backups", *count);
-    if (!n || !valid_log_backups(*n))
-      return usage_error(
-          inv, "--log-backups needs " + std::string(log_backups_rule) + ", not '" + *count + "'");
-    request["log_backups"] = *n;
-  }
-  // Names are resolved by the daemon, which alone knows whether it may change credentials.
-  for (const char* field : {"user", "group"}) {
-    if (auto who = a.value(field)) {
-      if (who->empty())
-        return usage_error(inv,
-                           std::string("--") + field + " needs a " + field + " name or numeric id");
-      request[field] = *who;
-    }
-  }
-
-  return simple_call(inv, std::move(request),
-                     [&](const json& record) { print_started(inv, record); });
-}
 
 // --- join --------------------------------------------------------------------------------
 
@@ -229,14 +30,9 @@ int run_join(invocation& inv) {
   json request = {{"op", "join"}};
   if (auto bad = take_timeout(inv, a, request, exit_failed)) return *bad;
 
-  auto conn = connect_or_print(inv);
-  if (!conn) return exit_failed;
-  auto targets = expand(*conn, a.operands);
-  if (targets.failure.what != outcome::kind::ok) {
-    report_failure(inv, targets.failure);
-    return exit_failed;
-  }
-  auto outcomes = call_each(*conn, request, targets.names);
+  auto targets = reach_targets(inv, a.operands);
+  if (!targets.conn) return exit_failed;
+  auto outcomes = call_each(*targets.conn, request, targets.names);
 
   print_errors(inv, outcomes);
   if (inv.json)
@@ -290,14 +86,9 @@ int act_on_targets(invocation& inv, const parsed_args& a, const json& request,
   if (a.operands.empty())
     return usage_error(inv, "name at least one TARGET: a process, a program, 'all' or a glob");
   if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad);
-  auto conn = connect_or_print(inv);
-  if (!conn) return exit_unreachable;
-  auto targets = expand(*conn, a.operands);
-  if (targets.failure.what != outcome::kind::ok) {
-    report_failure(inv, targets.failure);
-    return exit_code(targets.failure);
-  }
-  auto outcomes = call_each(*conn, request, targets.names);
+  auto targets = reach_targets(inv, a.operands);
+  if (!targets.conn) return targets.exit;
+  auto outcomes = call_each(*targets.conn, request, targets.names);
   print_errors(inv, outcomes);
   if (inv.json)
     print_json_outcomes(inv, targets.names, outcomes);
@@ -370,190 +161,6 @@ int run_remove(invocation& inv) {
   return act_on_targets(inv, a, {{"op", "remove"}}, [&](const json& result) {
     inv.out << "removed " << string_field(result, "removed") << "\n";
   });
-}
-
-// --- logs --------------------------------------------------------------------------------
-
-constexpr option_spec logs_options[] = {
-    {"lines", 'n', true}, {"stream", 0, true},    {"timestamps", 0, false},
-    {"stderr", 0, false}, {"follow", 'f', false},
-};
-
-constexpr long long max_log_lines = 100000;
-
-constexpr double follow_wait_seconds = 0.5;
-
-volatile std::sig_atomic_t interrupted = 0;
-extern "C" void note_interrupt(int) { interrupted = 1; }
-
-// Catches SIGINT for as long as it lives, so that Ctrl-C ends `--follow` cleanly (and
-// interrupts its sleep: no SA_RESTART), then puts the old disposition back. An ignored
-// SIGINT stays ignored: a shell starts background jobs so, and Ctrl-C is not for them.
-class interrupt_guard {
- public:
-  interrupt_guard() {
-    interrupted = 0;
-    if (::sigaction(SIGINT, nullptr, &old_) != 0 || old_.sa_handler == SIG_IGN) return;
-    struct sigaction sa {};
-    sa.sa_handler = note_interrupt;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
-    installed_ = ::sigaction(SIGINT, &sa, nullptr) == 0;
-  }
-  ~interrupt_guard() {
-    if (installed_) ::sigaction(SIGINT, &old_, nullptr);
-  }
-  interrupt_guard(const interrupt_guard&) = delete;
-  interrupt_guard& operator=(const interrupt_guard&) = delete;
-
- private:
-  struct sigaction old_ {};
-  bool installed_ = false;
-};
-
-// One process's place in `logs`: where its next lines start, and whether it is done.
-struct log_follower {
-  std::string name;
-  json cursor;
-  bool done = false;
-};
-
-// Prints a `logs` result's lines: "NAME | " first when several processes are shown, the time
-// each was received with --timestamps ("-" when the daemon does not know it).
-void print_lines(invocation& inv, const json& result, const std::string& prefix, bool timestamps) {
-  for (const auto& line : result.value("lines", json::array())) {
-    if (!line.is_object()) continue;
-    std::string out = prefix;
-    if (timestamps) {
-      auto t = line.find("time");
-      out += (t != line.end() && t->is_string() ? t->get<std::string>() : std::string("-")) + " ";
-    }
-    out += line.value("text", "");
-    out += '\n';
-    inv.out << out;
-  }
-  inv.out.flush();
-}
-
-long long integer_or(const json& j, const char* key, long long fallback) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer()) return fallback;
-  return it->get<long long>();
-}
-
-void warn_skipped(invocation& inv, const std::string& name, const json& result) {
-  if (long long skipped = integer_or(result, "skipped", 0); skipped > 0 && !inv.json)
-    inv.err << "shoal: logs: " << skipped << " bytes of " << name
-            << "'s output were rotated away before they could be printed\n";
-}
-
-int run_logs(invocation& inv) {
-  parsed_args a;
-  if (auto done = parse_invocation(inv, logs_options, a)) return *done;
-  if (a.operands.empty())
-    return usage_error(inv, "name at least one TARGET: a process, a program, 'all' or a glob");
-  if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad);
-  long long count = 10;
-  if (auto n = a.value("lines")) {
-    auto parsed = parse_integer("-n", *n);
-    if (!parsed || *parsed < 0 || *parsed > max_log_lines)
-      return usage_error(inv, "-n needs a number of lines from 0 to " +
-                                  std::to_string(max_log_lines) + ", not '" + *n + "'");
-    count = *parsed;
-  }
-  std::string stream = a.value("stream").value_or("both");
-  if (stream != "stdout" && stream != "stderr" && stream != "both")
-    return usage_error(inv, "--stream takes stdout, stderr or both, not '" + stream + "'");
-  if (a.has("stderr")) {
-    if (a.has("stream") && stream != "stderr")
-      return usage_error(inv, "--stderr is --stream stderr; give one or the other");
-    stream = "stderr";
-  }
-  bool timestamps = a.has("timestamps");
-
-  auto conn = connect_or_print(inv);
-  if (!conn) return exit_unreachable;
-  auto targets = expand(*conn, a.operands);
-  if (targets.failure.what != outcome::kind::ok) {
-    report_failure(inv, targets.failure);
-    return exit_code(targets.failure);
-  }
-  std::size_t width = 0;
-  for (const auto& n : targets.names) width = std::max(width, n.size());
-  auto prefix_of = [&](const std::string& name) {
-    if (targets.names.size() < 2) return std::string();
-    return name + std::string(width - name.size(), ' ') + " | ";
-  };
-
-  // The last lines of each, in the order given.
-  std::vector<log_follower> followers;
-  std::vector<outcome> outcomes =
-      call_each(*conn, {{"op", "logs"}, {"stream", stream}, {"lines", count}}, targets.names);
-  for (std::size_t i = 0; i < outcomes.size(); ++i) {
-    const outcome& o = outcomes[i];
-    if (o.what != outcome::kind::ok) {
-      report_failure(inv, o);
-      continue;
-    }
-    if (inv.json)
-      print_json(inv.out, o.result);
-    else
-      print_lines(inv, o.result, prefix_of(targets.names[i]), timestamps);
-    followers.push_back({targets.names[i], o.result.value("cursor", json::object()),
-                         o.result.value("done", false)});
-  }
-  int code = worst_exit_code(outcomes);
-  if (!a.has("follow") || code != exit_ok) return code;
-
-  // Then what they write, as they write it: one waiting request per process on the one
-  // connection, answered as soon as that process writes a line or changes state.
-  interrupt_guard guard;
-  std::map<std::string, std::size_t> waiting;  // request id (as JSON text) -> follower
-  auto ask = [&](std::size_t i) -> bool {
-    json r = {{"op", "logs"},
-              {"name", followers[i].name},
-              {"stream", stream},
-              {"cursor", followers[i].cursor},
-              {"wait", follow_wait_seconds}};
-    auto id = conn->send(std::move(r));
-    if (!id) {
-      report_failure(inv, classify(id.error()));
-      return false;
-    }
-    waiting[id->dump()] = i;
-    return true;
-  };
-  for (std::size_t i = 0; i < followers.size(); ++i)
-    if (!followers[i].done && !ask(i)) return exit_unreachable;
-  while (!waiting.empty() && !interrupted) {
-    auto reply = conn->receive();
-    if (!reply) {
-      if (interrupted) break;
-      report_failure(inv, classify(reply.error()));
-      return exit_unreachable;
-    }
-    auto it = waiting.find(reply->value("id", json()).dump());
-    if (it == waiting.end()) continue;
-    std::size_t i = it->second;
-    waiting.erase(it);
-    auto o = classify(*reply);
-    if (o.what != outcome::kind::ok) {
-      report_failure(inv, o);
-      return exit_code(o);
-    }
-    log_follower& f = followers[i];
-    warn_skipped(inv, f.name, o.result);
-    if (inv.json)
-      print_json(inv.out, o.result);
-    else
-      print_lines(inv, o.result, prefix_of(f.name), timestamps);
-    f.cursor = o.result.value("cursor", f.cursor);
-    // Done once the process has ended for good (exited, or fatal: no restart will come) and
-    // every line it wrote has been read; the daemon judges both at the same instant.
-    f.done = o.result.value("done", false);
-    if (!f.done && !interrupted && !ask(i)) return exit_unreachable;
-  }
-  return exit_ok;
 }
 
 // --- ping --------------------------------------------------------------------------------
