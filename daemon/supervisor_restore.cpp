@@ -200,9 +200,7 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
       } else if (p.state == process_state::stopping) {
         host_.will_stop(r->pid);
         double grace = p.spec.stop_timeout.value_or(options_.stop_grace_seconds);
-        r->kill_deadline =
-            timers_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                std::chrono::duration<double>(grace));
+        r->kill_deadline = timers_.now() + seconds_of(grace);
         r->kill_timer = timers_.call_at(
             r->kill_deadline, [this, name = r->name, pid = r->pid] { escalate(name, pid); });
       }

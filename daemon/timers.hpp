@@ -31,6 +31,13 @@ class timer_service {
   virtual void post(std::function<void()> fn) = 0;
 };
 
+// `s` seconds as `Clock` counts them: the steady clock's for timers, the system clock's for
+// times a client is shown.
+template <class Clock = std::chrono::steady_clock>
+typename Clock::duration seconds_of(double s) {
+  return std::chrono::duration_cast<typename Clock::duration>(std::chrono::duration<double>(s));
+}
+
 class asio_timers final : public timer_service {
  public:
   explicit asio_timers(asio::io_context& io) : io_(io) {}
