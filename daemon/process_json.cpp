@@ -55,6 +55,14 @@ void append_optional(std::string& out, const std::optional<T>& value, Append app
     out += "null";
 }
 
+// An empty text is no value: null.
+void append_text_or_null(std::string& out, const std::string& text) {
+  if (text.empty())
+    out += "null";
+  else
+    append_string(out, text);
+}
+
 void append_time(std::string& out, std::chrono::system_clock::time_point at) {
   append_string(out, to_rfc3339(at));
 }
@@ -129,16 +137,17 @@ void append_status_json(std::string& out, const process_record& r,
   out += "],\"attempt\":";
   append_integer(out, r.restarts.attempt());
   out += r.core_dumped ? ",\"core_dumped\":true" : ",\"core_dumped\":false";
+  // A dead process has no usage: null, as when /proc could not be read.
+  auto from_usage = [&usage](auto field) {
+    return usage ? std::optional(field(*usage)) : std::nullopt;
+  };
   out += ",\"cpu_percent\":";
-  if (usage)
-    append_double(out, std::round(cpu_percent(*usage) * 10) / 10);
-  else
-    out += "null";
+  append_optional(
+      out, from_usage([](const proc_usage& u) { return std::round(cpu_percent(u) * 10) / 10; }),
+      append_double);
   out += ",\"cpu_seconds\":";
-  if (usage)
-    append_double(out, usage->cpu_seconds);
-  else
-    out += "null";
+  append_optional(out, from_usage([](const proc_usage& u) { return u.cpu_seconds; }),
+                  append_double);
   out += ",\"cwd\":";
   append_string(out, r.spec.cwd);
   out += ",\"ended_at\":";
@@ -162,10 +171,7 @@ void append_status_json(std::string& out, const process_record& r,
     out += '}';
   }
   out += ",\"lost_reason\":";
-  if (r.lost_reason.empty())
-    out += "null";
-  else
-    append_string(out, r.lost_reason);
+  append_text_or_null(out, r.lost_reason);
   out += ",\"name\":";
   append_string(out, r.name);
   out += ",\"next_attempt_at\":";
@@ -173,10 +179,7 @@ void append_status_json(std::string& out, const process_record& r,
   out += ",\"pid\":";
   append_integer(out, r.pid);
   out += ",\"program\":";
-  if (r.spec.program.empty())
-    out += "null";
-  else
-    append_string(out, r.spec.program);
+  append_text_or_null(out, r.spec.program);
   out += ",\"restart\":";
   append_string(out, to_string(r.restarts.settings().mode));
   out += ",\"restart_max\":";
@@ -186,15 +189,11 @@ void append_status_json(std::string& out, const process_record& r,
   out += ",\"restarts\":";
   append_integer(out, r.restart_count);
   out += ",\"rss_bytes\":";
-  if (usage)
-    append_integer(out, usage->rss_bytes);
-  else
-    out += "null";
+  append_optional(out, from_usage([](const proc_usage& u) { return u.rss_bytes; }),
+                  append_integer<std::uint64_t>);
   out += ",\"signal\":";
-  if (r.term_signal)
-    append_string(out, signal_name(*r.term_signal));
-  else
-    out += "null";
+  append_optional(out, r.term_signal,
+                  [](std::string& o, int signo) { append_string(o, signal_name(signo)); });
   out += ",\"started_at\":";
   append_time(out, r.started_at);
   out += ",\"state\":";

@@ -1,57 +1,43 @@
 #include "daemon/process_lifecycle.hpp"
 
+#include <cstddef>
+#include <iterator>
+
 namespace shoal {
 
+namespace {
+
+using s = process_state;
+constexpr std::optional<process_state> cannot = std::nullopt;
+
+// Where each event takes each state: a row per process_state and a column per process_event,
+// both in declaration order (checked below). `cannot`: the event cannot happen in that state.
+constexpr std::optional<process_state>
+    transitions[std::size(all_process_states)][std::size(all_process_events)] = {
+        //              stop         ended      ended_restart ended_give_up respawned
+        /* running  */ {s::stopping, s::exited, s::backoff, s::fatal, cannot},
+        // A second stop may only shorten the grace period; a stopped run never restarts.
+        /* stopping */ {s::stopping, s::exited, s::exited, s::exited, cannot},
+        // stop cancels the restart; ended_restart is a respawn that failed.
+        /* backoff  */ {s::exited, s::exited, s::backoff, s::fatal, s::running},
+        /* exited   */ {cannot, cannot, cannot, cannot, cannot},
+        /* fatal    */ {cannot, cannot, cannot, cannot, cannot},
+        /* lost     */ {cannot, cannot, cannot, cannot, cannot},
+};
+
+constexpr bool in_declaration_order() {
+  for (std::size_t i = 0; i < std::size(all_process_states); ++i)
+    if (static_cast<std::size_t>(all_process_states[i]) != i) return false;
+  for (std::size_t i = 0; i < std::size(all_process_events); ++i)
+    if (static_cast<std::size_t>(all_process_events[i]) != i) return false;
+  return true;
+}
+static_assert(in_declaration_order(), "the table's rows and columns follow the enums' order");
+
+}  // namespace
+
 std::optional<process_state> next_state(process_state state, process_event event) {
-  using s = process_state;
-  using e = process_event;
-  switch (state) {
-    case s::running:
-      switch (event) {
-        case e::stop:
-          return s::stopping;
-        case e::ended:
-          return s::exited;
-        case e::ended_restart:
-          return s::backoff;
-        case e::ended_give_up:
-          return s::fatal;
-        case e::respawned:
-          return std::nullopt;
-      }
-      break;
-    case s::stopping:
-      switch (event) {
-        case e::stop:
-          return s::stopping;  // a second stop may only shorten the grace period
-        case e::ended:
-        case e::ended_restart:
-        case e::ended_give_up:
-          return s::exited;  // a stopped run never restarts
-        case e::respawned:
-          return std::nullopt;
-      }
-      break;
-    case s::backoff:
-      switch (event) {
-        case e::stop:
-          return s::exited;
-        case e::ended:
-          return s::exited;
-        case e::ended_restart:
-          return s::backoff;
-        case e::ended_give_up:
-          return s::fatal;
-        case e::respawned:
-          return s::running;
-      }
-      break;
-    case s::exited:
-    case s::fatal:
-    case s::lost:
-      return std::nullopt;
-  }
-  return std::nullopt;
+  return transitions[static_cast<std::size_t>(state)][static_cast<std::size_t>(event)];
 }
 
 bool restart_policy_applies(process_state state) {

@@ -17,6 +17,7 @@
 
 #include "daemon/process_host.hpp"
 #include "daemon/timers.hpp"
+#include "unit/temp_dir.hpp"
 
 namespace shoal::testing {
 
@@ -112,17 +113,6 @@ class manual_timers final : public timer_service {
   id next_ = 1;
   std::map<id, std::pair<steady_clock::time_point, std::function<void()>>> due_;
   std::vector<std::function<void()>> posted_;
-};
-
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/shoal-unit-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
 };
 
 }  // namespace shoal::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "client/cli.hpp"
+#include "unit/cli_run.hpp"
 #include "unit/test_cli_fake_daemon.hpp"
 
 using namespace shoal;
@@ -19,25 +20,10 @@ using shoal::test::reply_line;
 
 namespace {
 
-struct ran {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-const std::string nowhere = "/tmp/shoal-cli-test-nowhere/s.sock";
-
-ran shoal_cli(std::vector<std::string> args, const std::string& socket = nowhere) {
-  std::ostringstream out, err;
-  cli::environment env;
-  env.socket_path = socket;
-  int code = cli::run(args, out, err, env);
-  return {code, out.str(), err.str()};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using shoal::test::contains;
+using shoal::test::nowhere;
+using shoal::test::ran;
+using shoal::test::shoal_cli;
 
 json exited(const std::string& name, int exitcode, json signal = nullptr) {
   return {{"name", name},

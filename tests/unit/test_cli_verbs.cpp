@@ -8,6 +8,7 @@
 
 #include "client/cli.hpp"
 #include "client/suggest.hpp"
+#include "unit/cli_run.hpp"
 #include "unit/test_cli_fake_daemon.hpp"
 
 using namespace shoal;
@@ -17,25 +18,10 @@ using shoal::test::reply_line;
 
 namespace {
 
-struct ran {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-const std::string nowhere = "/tmp/shoal-cli-test-nowhere/s.sock";
-
-ran shoal_cli(std::vector<std::string> args, const std::string& socket = nowhere) {
-  std::ostringstream out, err;
-  cli::environment env;
-  env.socket_path = socket;
-  int code = cli::run(args, out, err, env);
-  return {code, out.str(), err.str()};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using shoal::test::contains;
+using shoal::test::nowhere;
+using shoal::test::ran;
+using shoal::test::shoal_cli;
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "daemon/log_lines.hpp"
 #include "daemon/output_journal.hpp"
 #include "daemon/rotating_log.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace shoal;
 using namespace std::chrono_literals;
@@ -20,14 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/shoal-unit-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+using shoal::testing::temp_dir;
 
 // A process's two streams and its journal, written as the daemon does: each piece appended,
 // then its arrival recorded.

@@ -7,18 +7,14 @@
 #include <string>
 
 #include "daemon/record_file.hpp"
+#include "unit/ended_record.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace shoal;
 
 namespace {
 
-struct temp_dir {
-  std::string path = [] {
-    char tmpl[] = "/tmp/shoal-unit-XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-  }();
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using shoal::testing::temp_dir;
 
 saved_process sample(const std::string& name, pid_t pid) {
   saved_process p;
@@ -75,11 +71,7 @@ TEST_CASE("record file: every field of every state comes back as written") {
   t.processes.push_back(sample("web", 100));
   saved_process done = sample("job", 200);
   done.state = process_state::exited;
-  done.exitcode = -9;
-  done.term_signal = 9;
-  done.core_dumped = true;
-  done.escalated = true;
-  done.ended_at = done.started_at + std::chrono::seconds(5);
+  testing::end_killed_after_escalation(done, std::chrono::seconds(5));
   done.spec.uid.reset();
   done.spec.stop_timeout.reset();
   t.processes.push_back(done);

@@ -12,20 +12,14 @@
 
 #include "daemon/log_directory.hpp"
 #include "daemon/rotating_log.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace shoal;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/shoal-unit-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+using shoal::testing::temp_dir;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

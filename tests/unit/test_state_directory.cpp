@@ -9,6 +9,7 @@
 
 #include "daemon/shared_names.hpp"
 #include "daemon/state_directory.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace shoal;
 
@@ -18,13 +19,7 @@ bool mentions(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-struct temp_dir {
-  std::string path = [] {
-    char tmpl[] = "/tmp/shoal-unit-XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-  }();
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using shoal::testing::temp_dir;
 
 mode_t mode_of(const std::string& path) {
   struct stat st {};

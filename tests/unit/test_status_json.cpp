@@ -14,6 +14,7 @@
 #include "daemon/log_directory.hpp"
 #include "daemon/process_json.hpp"
 #include "daemon/process_output.hpp"
+#include "unit/ended_record.hpp"
 
 using namespace shoal;
 
@@ -61,11 +62,7 @@ TEST_CASE("a running record reads as its json tree, with and without usage") {
 TEST_CASE("an exited, restarting record of a program reads as its json tree") {
   process_record r = running_record();
   r.state = process_state::backoff;
-  r.exitcode = -9;
-  r.term_signal = 9;
-  r.core_dumped = true;
-  r.escalated = true;
-  r.ended_at = r.started_at + std::chrono::milliseconds(2500);
+  testing::end_killed_after_escalation(r, std::chrono::milliseconds(2500));
   r.next_attempt_at = *r.ended_at + std::chrono::seconds(4);
   r.spec.program = "web";
   r.spec.restart = {restart_mode::on_failure, 7, 12.5};
