@@ -13,10 +13,8 @@ void process_waiters::join(const std::string& name, std::optional<double> timeou
   joiner j{next_id_++, reply, 0};
   if (timeout) {
     double limit = *timeout;
-    j.deadline = timers_.call_at(
-        timers_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            std::chrono::duration<double>(limit)),
-        [this, name, id = j.id, limit] { time_out(name, id, limit); });
+    j.deadline = timers_.call_at(timers_.now() + seconds_of(limit),
+                                 [this, name, id = j.id, limit] { time_out(name, id, limit); });
   }
   joiners_[name].push_back(std::move(j));
 }
