@@ -31,9 +31,9 @@ void program_table::start_instance(const program_spec& p, const std::string& ins
                                    json& failed) {
   auto started = supervisor_.start(instance, p.instance_spec());
   if (!started) {
-    const std::string why = start_refusal(started.error()).message();
-    log::warning("program '{}': unable to start '{}': {}", p.name, instance, why);
-    failed.push_back({{"name", instance}, {"error", why}});
+    const status why = start_refusal(started.error());
+    log::warning("program '{}': unable to start '{}': {}", p.name, instance, why.message());
+    failed.push_back({{"name", instance}, {"error", why.message()}});
   }
 }
 
