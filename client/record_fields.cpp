@@ -2,7 +2,7 @@
 
 namespace shoal::cli {
 
-std::string string_field(const json& j, const char* key, std::string fallback = "?") {
+std::string string_field(const json& j, const char* key, std::string fallback) {
   if (!j.is_object()) return fallback;
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return fallback;

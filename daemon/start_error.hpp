@@ -23,9 +23,9 @@ struct start_error {
     spawn_failed,        // `cause`: why the process host could not spawn it
   };
   kind what;
-  std::string name;  // the process, once one is named or chosen
+  std::string name{};  // the process, once one is named or chosen
   pid_t pid = 0;
-  std::string detail;
+  std::string detail{};
   status cause{};  // what the log directory or the process host said
 };
 
