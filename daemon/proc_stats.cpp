@@ -64,7 +64,11 @@ std::optional<proc_usage> read_proc_usage(pid_t pid) {
   static const long ticks = ::sysconf(_SC_CLK_TCK);
   static const long page = ::sysconf(_SC_PAGESIZE);
   if (ticks <= 0 || page <= 0) return std::nullopt;
+  timespec now{};
+  if (::clock_gettime(CLOCK_BOOTTIME, &now) != 0) return std::nullopt;
   proc_usage u;
+  u.sampled_after_boot_seconds =
+      static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
   u.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(ticks);
   u.started_after_boot_seconds = static_cast<double>(starttime) / static_cast<double>(ticks);
   u.rss_bytes = static_cast<std::uint64_t>(rss_pages) * static_cast<std::uint64_t>(page);
@@ -77,11 +81,18 @@ std::optional<std::uint64_t> read_start_ticks(pid_t pid) {
   return static_cast<std::uint64_t>(f[22]);
 }
 
+std::optional<proc_usage> sampled_usage(usage_sample& sample, pid_t pid,
+                                        std::chrono::steady_clock::time_point now) {
+  if (sample.pid != pid || now - sample.taken >= usage_sample_window) {
+    sample.pid = pid;
+    sample.taken = now;
+    sample.usage = read_proc_usage(pid);
+  }
+  return sample.usage;
+}
+
 double cpu_percent(const proc_usage& usage) {
-  timespec now{};
-  if (::clock_gettime(CLOCK_BOOTTIME, &now) != 0) return 0;
-  double uptime = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-  double alive = uptime - usage.started_after_boot_seconds;
+  double alive = usage.sampled_after_boot_seconds - usage.started_after_boot_seconds;
   if (alive <= 0.01) return 0;
   return 100.0 * usage.cpu_seconds / alive;
 }

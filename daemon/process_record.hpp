@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/unique_fd.hpp"
+#include "daemon/proc_stats.hpp"
 #include "daemon/process_lifecycle.hpp"
 #include "daemon/process_output.hpp"
 #include "daemon/process_spec.hpp"
@@ -55,6 +56,10 @@ struct process_record {
   // Its stdout and stderr: log files, the pipes of the current run (and of descendants
   // still writing to an earlier run's), followers. Carried over to a new start of the name.
   std::shared_ptr<process_output> output;
+
+  // What /proc said of the current run when `status` last asked: a cache, not state (mutable,
+  // so a status that only reads the table keeps it fresh). Never saved.
+  mutable usage_sample usage;
 
   bool alive() const { return is_alive(state); }
   bool done() const { return is_done(state); }

@@ -54,7 +54,7 @@ process_record running_record() {
 TEST_CASE("a running record reads as its json tree, with and without usage") {
   process_record r = running_record();
   CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
-  proc_usage usage{12.34, 5 << 20, 3.5};
+  proc_usage usage{12.34, 5 << 20, 3.5, 20.25};
   CHECK(as_text(r, usage) == as_tree(r, usage));
   CHECK(json::parse(as_text(r, usage))["rss_bytes"] == 5 << 20);
 }
