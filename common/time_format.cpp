@@ -1,24 +1,48 @@
 #include "common/time_format.hpp"
 
-#include <cstdio>
-#include <ctime>
-
 namespace shoal {
+namespace {
+
+void put_digits(char*& at, long long value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  at += width;
+}
+
+}  // namespace
+
+// By calendar arithmetic rather than gmtime_r and snprintf: `status` writes two of these per
+// record, and the C library's formatting was a tenth of its time.
+void append_rfc3339(std::string& out, std::chrono::system_clock::time_point t) {
+  using namespace std::chrono;
+  auto ms_total = floor<milliseconds>(t.time_since_epoch());
+  auto day = floor<days>(ms_total);
+  year_month_day ymd{sys_days(day)};
+  auto in_day = (ms_total - day).count();  // milliseconds, 0 to 86,399,999
+  char text[32];
+  char* at = text;
+  put_digits(at, static_cast<int>(ymd.year()), 4);
+  *at++ = '-';
+  put_digits(at, static_cast<unsigned>(ymd.month()), 2);
+  *at++ = '-';
+  put_digits(at, static_cast<unsigned>(ymd.day()), 2);
+  *at++ = 'T';
+  put_digits(at, in_day / 3600000, 2);
+  *at++ = ':';
+  put_digits(at, in_day / 60000 % 60, 2);
+  *at++ = ':';
+  put_digits(at, in_day / 1000 % 60, 2);
+  *at++ = '.';
+  put_digits(at, in_day % 1000, 3);
+  *at++ = 'Z';
+  out.append(text, at);
+}
 
 std::string to_rfc3339(std::chrono::system_clock::time_point t) {
-  using namespace std::chrono;
-  auto ms_total = duration_cast<milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms_total / 1000);
-  long long ms = ms_total % 1000;
-  if (ms < 0) {
-    ms += 1000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char out[64];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  std::string out;
+  append_rfc3339(out, t);
   return out;
 }
 

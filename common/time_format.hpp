@@ -7,5 +7,7 @@
 namespace shoal {
 
 std::string to_rfc3339(std::chrono::system_clock::time_point t);
+// The same, appended to `out` (years 0 to 9999).
+void append_rfc3339(std::string& out, std::chrono::system_clock::time_point t);
 
 }  // namespace shoal

@@ -64,7 +64,9 @@ void append_text_or_null(std::string& out, const std::string& text) {
 }
 
 void append_time(std::string& out, std::chrono::system_clock::time_point at) {
-  append_string(out, to_rfc3339(at));
+  out += '"';  // digits and separators only: nothing to escape
+  append_rfc3339(out, at);
+  out += '"';
 }
 
 void append_stream(std::string& out, const rotating_log& log) {

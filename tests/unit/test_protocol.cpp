@@ -80,4 +80,11 @@ TEST_CASE("times are RFC 3339 UTC with milliseconds") {
   using namespace std::chrono;
   system_clock::time_point t{milliseconds(1'700'000'000'123)};
   CHECK(to_rfc3339(t) == "2023-11-14T22:13:20.123Z");
+  CHECK(to_rfc3339(system_clock::time_point{}) == "1970-01-01T00:00:00.000Z");
+  CHECK(to_rfc3339(system_clock::time_point{milliseconds(-1)}) == "1969-12-31T23:59:59.999Z");
+  CHECK(to_rfc3339(system_clock::time_point{milliseconds(1'709'251'199'999)}) ==
+        "2024-02-29T23:59:59.999Z");
+  std::string out = "at ";
+  append_rfc3339(out, t);
+  CHECK(out == "at 2023-11-14T22:13:20.123Z");
 }
