@@ -73,7 +73,9 @@ class keeper {
   unique_fd signals_;
   std::vector<std::unique_ptr<kept_child>> children_;
   posix_spawner spawner_;
-  std::vector<char> buf_ = std::vector<char>(keeper_max_message + sizeof(keeper_header));
+  // Uninitialised (keeper_link.hpp says why).
+  static constexpr std::size_t buf_size_ = keeper_max_message + sizeof(keeper_header);
+  std::unique_ptr<char[]> buf_{new char[buf_size_]};
   bool quit_ = false;
 };
 
@@ -238,7 +240,7 @@ void keeper::signal_orphan(pid_t pid, int signo) {
 
 void keeper::serve_daemon() {
   std::vector<unique_fd> fds;
-  ssize_t n = recv_packet(daemon_.get(), buf_.data(), buf_.size(), fds, MSG_DONTWAIT);
+  ssize_t n = recv_packet(daemon_.get(), buf_.get(), buf_size_, fds, MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
   if (n <= 0) {
     detach(n == 0 ? "connection closed" : std::strerror(errno));
@@ -246,8 +248,8 @@ void keeper::serve_daemon() {
   }
   if (static_cast<std::size_t>(n) < sizeof(keeper_header)) return;
   keeper_header h;
-  std::memcpy(&h, buf_.data(), sizeof h);
-  const char* body = buf_.data() + sizeof h;
+  std::memcpy(&h, buf_.get(), sizeof h);
+  const char* body = buf_.get() + sizeof h;
   std::size_t len = static_cast<std::size_t>(n) - sizeof h;
   switch (h.op) {
     case keeper_op::hello:

@@ -97,10 +97,7 @@ status start_keeper(const sockaddr_un& addr, const std::string& log_dir) {
 }  // namespace
 
 keeper_link::keeper_link(token, asio::io_context& io, unique_fd sock, bool started_here)
-    : io_(io),
-      sock_(io, sock.release()),
-      started_here_(started_here),
-      buf_(keeper_max_message + sizeof(keeper_header)) {}
+    : io_(io), sock_(io, sock.release()), started_here_(started_here), buf_(new char[buf_size_]) {}
 
 keeper_link::~keeper_link() = default;
 
@@ -143,6 +140,7 @@ result<std::unique_ptr<keeper_link>> keeper_link::open(asio::io_context& io,
 void keeper_link::send(const keeper_header& h, const std::string& body, const int* fds,
                        std::size_t nfds) {
   if (broken_) return;
+  if (h.op != keeper_op::forget) send_forgets();
   int err = send_packet(sock_.native_handle(), &h, sizeof h, body.data(), body.size(), fds, nfds);
   if (err != 0) lost(std::strerror(err));
 }
@@ -161,21 +159,21 @@ bool keeper_link::await(keeper_op op, keeper_header& h, std::string* body,
     }
     pollfd p{sock_.native_handle(), POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-    ssize_t n = recv_packet(sock_.native_handle(), buf_.data(), buf_.size(), got, MSG_DONTWAIT);
+    ssize_t n = recv_packet(sock_.native_handle(), buf_.get(), buf_size_, got, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) {
       lost(n == 0 ? "it closed the connection" : std::strerror(errno));
       return false;
     }
     if (static_cast<std::size_t>(n) < sizeof h) continue;
-    std::memcpy(&h, buf_.data(), sizeof h);
+    std::memcpy(&h, buf_.get(), sizeof h);
     if (h.op == keeper_op::exited) {
       pending_exits_.emplace_back(h.pid, h.value);
       deliver_later();
       continue;
     }
     if (h.op != op) continue;
-    if (body) body->assign(buf_.data() + sizeof h, static_cast<std::size_t>(n) - sizeof h);
+    if (body) body->assign(buf_.get() + sizeof h, static_cast<std::size_t>(n) - sizeof h);
     if (fds) *fds = std::move(got);
     return true;
   }
@@ -197,14 +195,14 @@ status keeper_link::hello() {
       if (std::chrono::steady_clock::now() > deadline) lost("it did not answer hello");
       pollfd p{sock_.native_handle(), POLLIN, 0};
       if (::poll(&p, 1, 1000) <= 0) continue;
-      ssize_t n = recv_packet(sock_.native_handle(), buf_.data(), buf_.size(), fds, MSG_DONTWAIT);
+      ssize_t n = recv_packet(sock_.native_handle(), buf_.get(), buf_size_, fds, MSG_DONTWAIT);
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
       if (n <= 0 || static_cast<std::size_t>(n) < sizeof h) {
         lost("it closed the connection");
         break;
       }
-      std::memcpy(&h, buf_.data(), sizeof h);
-      name.assign(buf_.data() + sizeof h, static_cast<std::size_t>(n) - sizeof h);
+      std::memcpy(&h, buf_.get(), sizeof h);
+      name.assign(buf_.get() + sizeof h, static_cast<std::size_t>(n) - sizeof h);
       got = true;
     }
     if (broken_)
@@ -281,7 +279,17 @@ void keeper_link::stopping(pid_t pid) { send({keeper_op::stopping, pid}); }
 void keeper_link::signal_orphan(pid_t pid, int signo) {
   send({keeper_op::signal_orphan, pid, signo});
 }
-void keeper_link::forget(pid_t pid) { send({keeper_op::forget, pid}); }
+void keeper_link::forget(pid_t pid) {
+  unsent_forgets_.push_back(pid);
+  // Bounded: a daemon that only reaps (no start, no stop) still tells the keeper, in batches.
+  if (unsent_forgets_.size() >= 64) send_forgets();
+}
+
+void keeper_link::send_forgets() {
+  auto pids = std::move(unsent_forgets_);
+  unsent_forgets_.clear();
+  for (pid_t pid : pids) send({keeper_op::forget, pid});
+}
 void keeper_link::set_log_limits(pid_t pid, const log_limits& limits) {
   send({keeper_op::log_limits, pid, limits.backups, 0, limits.max_bytes});
 }
@@ -294,8 +302,7 @@ void keeper_link::quit() {
     for (int round = 0; round < 50; ++round) {
       pollfd p{sock_.native_handle(), POLLIN, 0};
       if (::poll(&p, 1, 100) < 0 && errno != EINTR) break;
-      ssize_t n =
-          recv_packet(sock_.native_handle(), buf_.data(), buf_.size(), ignored, MSG_DONTWAIT);
+      ssize_t n = recv_packet(sock_.native_handle(), buf_.get(), buf_size_, ignored, MSG_DONTWAIT);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;
     }
     if (started_here_) {
@@ -307,6 +314,7 @@ void keeper_link::quit() {
 }
 
 void keeper_link::detach() {
+  if (!broken_) send_forgets();
   std::error_code ignored;
   sock_.cancel(ignored);
   sock_.close(ignored);
@@ -330,7 +338,7 @@ void keeper_link::arm() {
 void keeper_link::read_ready() {
   std::vector<unique_fd> fds;
   for (;;) {
-    ssize_t n = recv_packet(sock_.native_handle(), buf_.data(), buf_.size(), fds, MSG_DONTWAIT);
+    ssize_t n = recv_packet(sock_.native_handle(), buf_.get(), buf_size_, fds, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
     if (n <= 0) {
       lost(n == 0 ? "it closed the connection" : std::strerror(errno));
@@ -338,7 +346,7 @@ void keeper_link::read_ready() {
     }
     keeper_header h{};
     if (static_cast<std::size_t>(n) < sizeof h) continue;
-    std::memcpy(&h, buf_.data(), sizeof h);
+    std::memcpy(&h, buf_.get(), sizeof h);
     if (h.op == keeper_op::exited) pending_exits_.emplace_back(h.pid, h.value);
   }
   while (!pending_exits_.empty() && on_exit_) {

@@ -61,6 +61,9 @@ class keeper_link {
   int signal_group(pid_t pid, int signo);
   void stopping(pid_t pid);
   void signal_orphan(pid_t pid, int signo);
+  // Sent with the next message the keeper must act on, not alone: each message wakes the
+  // keeper, and an exit already costs it one wake-up. It erases only reaped children, and
+  // every pid it reuses comes from a spawn, which sends the queue first.
   void forget(pid_t pid);
   void set_log_limits(pid_t pid, const log_limits& limits);
   // The daemon stopped every child: the keeper exits.
@@ -93,8 +96,13 @@ class keeper_link {
   std::vector<keeper_entry> entries_;
   std::function<void(pid_t, int)> on_exit_;
   std::deque<std::pair<pid_t, int>> pending_exits_;
+  std::vector<pid_t> unsent_forgets_;  // forget() not yet told to the keeper
+  void send_forgets();
   bool delivery_posted_ = false;
-  std::vector<char> buf_;
+  // Room for the largest message, left uninitialised: only what a packet fills is ever
+  // touched, so the pages of a buffer this size that no message reaches cost no memory.
+  static constexpr std::size_t buf_size_ = keeper_max_message + sizeof(keeper_header);
+  std::unique_ptr<char[]> buf_;
 };
 
 }  // namespace shoal

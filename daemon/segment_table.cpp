@@ -32,7 +32,6 @@ void segment_table::format(std::byte* base, std::size_t size) {
   h.entry_capacity = layout::entry_capacity_for(size);
   h.entry_size = layout::entry_size;
   h.data_offset = layout::data_offset_for(h.entry_capacity);
-  std::memset(base + layout::entry_table_offset, 0, h.data_offset - layout::entry_table_offset);
   // A reader that sees the magic sees everything above.
   std::atomic_ref(h.magic).store(layout::magic, std::memory_order_release);
 }
@@ -99,6 +98,16 @@ segment_table::segment_table(std::byte* base) : base_(base) {
     by_name_.emplace(std::string(name_of(*e)), i);
     allocations_.emplace(e->offset, e->capacity);
   }
+}
+
+segment_table segment_table::formatted(std::byte* base) {
+  segment_table t;
+  t.base_ = base;
+  t.free_slots_.resize(t.header().entry_capacity);
+  // Highest first, as the scan leaves them: the lowest free slot is taken first.
+  for (std::uint32_t i = 0; i < t.free_slots_.size(); ++i)
+    t.free_slots_[i] = static_cast<std::uint32_t>(t.free_slots_.size()) - 1 - i;
+  return t;
 }
 
 const layout::entry* segment_table::find(std::string_view name) const {
@@ -196,10 +205,10 @@ void segment_table::remove(const layout::entry* e) {
 }
 
 std::vector<const layout::entry*> segment_table::entries() const {
+  // From the index, not the slots: a scan would make every page of the table resident.
   std::vector<const layout::entry*> out;
-  auto& h = *reinterpret_cast<const layout::header*>(base_);
-  for (std::uint32_t i = 0; i < h.entry_capacity; ++i)
-    if (load_state(*slot(i)) == layout::entry_ready) out.push_back(slot(i));
+  out.reserve(by_name_.size());
+  for (const auto& [name, index] : by_name_) out.push_back(slot(index));
   std::sort(out.begin(), out.end(), [](const layout::entry* a, const layout::entry* b) {
     return name_of(*a) < name_of(*b);
   });

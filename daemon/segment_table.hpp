@@ -19,13 +19,17 @@ namespace shoal {
 
 class segment_table {
  public:
-  // Writes an empty header and table over `size` bytes; the magic goes in last.
+  // Writes an empty header over `size` bytes of zeroes (a new shared-memory object reads as
+  // zeroes: the entry table is left untouched, so none of its pages is made resident before
+  // an entry needs it); the magic goes in last.
   static void format(std::byte* base, std::size_t size);
   // Checks everything an adopting daemon relies on; the message says what is wrong.
   static status validate(const std::byte* base, std::size_t size);
 
   // `base` holds a formatted or validated segment; its published entries are indexed here.
   explicit segment_table(std::byte* base);
+  // The table of a segment format() has just written: every slot free, none read.
+  static segment_table formatted(std::byte* base);
 
   layout::header& header() { return *reinterpret_cast<layout::header*>(base_); }
   const layout::entry* find(std::string_view name) const;
@@ -48,6 +52,7 @@ class segment_table {
   }
 
  private:
+  segment_table() = default;
   // Reserves a slot and `bytes` (zeroed) for an entry that is not published yet.
   result<layout::entry*> allocate(std::string_view name, std::uint8_t kind, char typecode,
                                   std::uint64_t length, std::uint64_t bytes);
@@ -56,7 +61,7 @@ class segment_table {
     return reinterpret_cast<layout::entry*>(base_ + layout::entry_table_offset +
                                             std::size_t{i} * layout::entry_size);
   }
-  std::byte* base_;
+  std::byte* base_ = nullptr;
   // Where every published entry is, by name, and which bytes of the data area are taken
   // (offset -> capacity). Only this table creates and deletes entries, so neither goes stale;
   // a lookup costs the same with ten entries or ten thousand.

@@ -52,7 +52,12 @@ class shared_segment {
 
  private:
   shared_segment(std::string name, std::byte* base, std::size_t size, bool adopted)
-      : name_(std::move(name)), base_(base), size_(size), adopted_(adopted), table_(base) {}
+      : name_(std::move(name)),
+        base_(base),
+        size_(size),
+        adopted_(adopted),
+        // Not adopted: created and formatted just now, nothing to index.
+        table_(adopted ? segment_table(base) : segment_table::formatted(base)) {}
   std::string name_;
   std::byte* base_;
   std::size_t size_;
