@@ -6,11 +6,39 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace shoal {
 namespace {
+
+// Names for people, by id, each looked up again once it is older than `patience`: every start
+// records its user's and group's names, and a lookup opens and parses /etc/passwd or
+// /etc/group (or asks a network database) each time. A renamed account shows its old name for
+// at most that long. The daemon is single-threaded; so is this.
+class name_cache {
+ public:
+  template <typename Lookup>
+  const std::string& get(unsigned id, Lookup lookup) {
+    auto now = std::chrono::steady_clock::now();
+    auto [it, added] = names_.try_emplace(id);
+    if (added || now - it->second.looked_up >= patience) {
+      it->second.name = lookup();
+      it->second.looked_up = now;
+    }
+    return it->second.name;
+  }
+
+ private:
+  static constexpr std::chrono::seconds patience{5};
+  struct entry {
+    std::string name;
+    std::chrono::steady_clock::time_point looked_up;
+  };
+  std::unordered_map<unsigned, entry> names_;  // as many as ids ever named: a handful
+};
 
 // Digits only, fitting in T: a numeric id rather than a name.
 template <typename T>
@@ -79,18 +107,24 @@ result<account> find_account(uid_t uid) {
 }
 
 std::string user_name(uid_t uid) {
-  auto who = find_account(uid);
-  return who && !who->name.empty() ? who->name : std::to_string(uid);
+  static name_cache users;
+  return users.get(uid, [uid] {
+    auto who = find_account(uid);
+    return who && !who->name.empty() ? who->name : std::to_string(uid);
+  });
 }
 
 std::string group_name(gid_t gid) {
-  group entry{};
-  group* found = nullptr;
-  std::vector<char> buffer;
-  int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
-    return ::getgrgid_r(gid, &entry, buf, size, &found);
+  static name_cache groups;
+  return groups.get(gid, [gid] {
+    group entry{};
+    group* found = nullptr;
+    std::vector<char> buffer;
+    int err = with_buffer(buffer, [&](char* buf, std::size_t size) {
+      return ::getgrgid_r(gid, &entry, buf, size, &found);
+    });
+    return err == 0 && found && found->gr_name ? std::string(found->gr_name) : std::to_string(gid);
   });
-  return err == 0 && found && found->gr_name ? std::string(found->gr_name) : std::to_string(gid);
 }
 
 result<gid_t> find_group(const std::string& name) {

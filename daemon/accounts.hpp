@@ -24,7 +24,8 @@ result<account> find_user(const std::string& name_or_uid);
 // The account of `uid`, never looked up by name. not_found: "uid 4000 has no entry in the user
 // database".
 result<account> find_account(uid_t uid);
-// The name of a user or group for people: from the database, else the number itself.
+// The name of a user or group for people: from the database, else the number itself; looked
+// up again at most every few seconds (a start records both, and must not parse the files).
 std::string user_name(uid_t uid);
 std::string group_name(gid_t gid);
 // A group by name, or by numeric gid when no group has that name; it must exist.
