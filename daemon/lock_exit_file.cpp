@@ -1,12 +1,7 @@
 #include "daemon/lock_exit_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #include "common/protocol.hpp"
-#include "common/unique_fd.hpp"
+#include "daemon/state_file.hpp"
 
 namespace shoal {
 namespace {
@@ -18,20 +13,10 @@ constexpr const char* file_name = "lock-exits.json";
 result<exit_release_holds> read_lock_exit_file(const std::string& state_dir) {
   std::string path = state_dir + "/" + file_name;
   exit_release_holds out;
-  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd) {
-    if (errno == ENOENT) return out;
-    return status::from_errno(errc::internal, "unable to read '" + path + "'", errno);
-  }
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return status::from_errno(errc::internal, "unable to read '" + path + "'", errno);
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
+  auto read = read_state_file(path);
+  if (!read) return read.error();
+  if (!*read) return out;
+  const std::string& text = **read;
   json j = json::parse(text, nullptr, false);
   auto holds = j.is_object() ? j.find("holds") : j.end();
   if (j.is_discarded() || !j.is_object() || holds == j.end() || !holds->is_array())
@@ -48,29 +33,11 @@ result<exit_release_holds> read_lock_exit_file(const std::string& state_dir) {
 }
 
 status write_lock_exit_file(const std::string& state_dir, const exit_release_holds& holds) {
-  std::string path = state_dir + "/" + file_name;
-  std::string tmp = path + ".tmp";
   json list = json::array();
   for (const auto& [name, h] : holds)
     list.push_back({{"lock", name}, {"owner", h.owner}, {"sequence", h.sequence}});
-  std::string text = json{{"holds", std::move(list)}}.dump() + "\n";
-  auto fail = [&](const std::string& what) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return status::from_errno(errc::internal, "unable to " + what + " '" + tmp + "'", err);
-  };
-  unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd) return fail("create");
-  for (std::size_t off = 0; off < text.size();) {
-    ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("write");
-    off += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return fail("sync");
-  fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
-  return {};
+  return replace_state_file(state_dir + "/" + file_name,
+                            json{{"holds", std::move(list)}}.dump() + "\n");
 }
 
 }  // namespace shoal

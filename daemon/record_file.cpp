@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/unique_fd.hpp"
+#include "daemon/state_file.hpp"
 
 namespace shoal {
 namespace {
@@ -168,44 +169,17 @@ std::string current_boot_id() {
 }
 
 status write_record_file(const std::string& dir, const saved_table& table) {
-  std::string path = file_in(dir, record_file_name);
-  std::string tmp = path + ".tmp";
   std::string text = to_json(table).dump();
   text += '\n';
-  auto fail = [&](const std::string& what) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return status::from_errno(errc::internal, "unable to " + what + " '" + tmp + "'", err);
-  };
-  unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd) return fail("create");
-  for (std::size_t off = 0; off < text.size();) {
-    ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("write");
-    off += static_cast<std::size_t>(n);
-  }
-  fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
-  return {};
+  return replace_state_file(file_in(dir, record_file_name), text);
 }
 
 result<std::optional<saved_table>> read_record_file(const std::string& dir) {
   std::string path = file_in(dir, record_file_name);
-  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd) {
-    if (errno == ENOENT) return std::optional<saved_table>();
-    return status::from_errno(errc::internal, "unable to read '" + path + "'", errno);
-  }
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return status::from_errno(errc::internal, "unable to read '" + path + "'", errno);
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
+  auto read = read_state_file(path);
+  if (!read) return read.error();
+  if (!*read) return std::optional<saved_table>();
+  const std::string& text = **read;
   std::size_t eol = text.find('\n');
   json j = json::parse(text.substr(0, eol), nullptr, false);
   if (j.is_discarded()) return status{errc::bad_request, "'" + path + "' is not valid JSON"};
