@@ -28,13 +28,20 @@ def exe_inode(pid):
     return os.stat(f"/proc/{pid}/exe").st_ino
 
 
-def test_reexec_runs_the_newly_installed_binary_and_keeps_every_child(daemons):
+def started_from_a_copy(daemons):
+    """A daemon started from a copy of shoald that the test may replace: (daemon, its
+    directory, the copy's path)."""
     d = daemons.new_dir()
     installed = os.path.join(d, "shoald")
     install(installed)
-    first = daemons.create(directory=d)
-    first.binary = installed
-    first.start()
+    daemon = daemons.create(directory=d)
+    daemon.binary = installed
+    daemon.start()
+    return daemon, d, installed
+
+
+def test_reexec_runs_the_newly_installed_binary_and_keeps_every_child(daemons):
+    first, d, installed = started_from_a_copy(daemons)
     pid, keeper = first.pid, first.keeper_pid
     gate = os.path.join(d, "go")
     first.spawn(COUNTER, name="counter")
@@ -97,12 +104,7 @@ def test_reexec_runs_the_newly_installed_binary_and_keeps_every_child(daemons):
 
 
 def test_reexec_that_cannot_execute_leaves_the_daemon_running(daemons):
-    d = daemons.new_dir()
-    installed = os.path.join(d, "shoald")
-    install(installed)
-    first = daemons.create(directory=d)
-    first.binary = installed
-    first.start()
+    first, d, installed = started_from_a_copy(daemons)
     sleeper = first.spawn(["sleep", "300"], name="sleeper")
     os.unlink(installed)
     failed = first.cli("daemon", "reexec")
