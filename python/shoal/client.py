@@ -181,23 +181,34 @@ class Client:
         return self.call("hello")
 
     def start(self, argv=None, name=None, cwd=None, env=None, restart=None, restart_max=None,
-              restart_window=None, user=None, group=None):
+              restart_window=None, user=None, group=None, log_max_bytes=None,
+              log_backups=None):
         """Starts a process; returns its record (docs/protocol.md, "Process records")."""
         return self.call("start", **_fields(
             argv=list(argv) if argv is not None else None, name=name, cwd=cwd,
             env=dict(env) if env is not None else None, restart=restart,
-            restart_max=restart_max, restart_window=restart_window, user=user, group=group))
+            restart_max=restart_max, restart_window=restart_window, user=user, group=group,
+            log_max_bytes=log_max_bytes, log_backups=log_backups))
 
     def join(self, name, timeout=None):
         """The record once the process is done; ShoalError ``timeout`` when it is not by then."""
         return self.call("join", **_fields(name=name, timeout=timeout))
 
-    def status(self, *names):
-        """Records of the named processes, or of all of them."""
-        return self.call("status", **_fields(names=list(names) or None))["processes"]
+    def status(self, *targets, declared=False):
+        """Records of the processes the targets name (process names, program names, ``all``,
+        globs), or of all of them. With ``declared``, the reply as a whole: its ``declared``
+        lists the declared instances that have no record."""
+        result = self.call("status", **_fields(names=list(targets) or None,
+                                               declared=True if declared else None))
+        return result if declared else result["processes"]
 
     def stop(self, name, timeout=None):
         return self.call("stop", **_fields(name=name, timeout=timeout))
+
+    def restart(self, name, timeout=None):
+        """Stops the process as ``stop`` does and starts it again with the same spec; returns
+        the new run's record."""
+        return self.call("restart", **_fields(name=name, timeout=timeout))
 
     def kill(self, name, signal=None, group=None):
         if signal is not None and not isinstance(signal, str):
@@ -207,13 +218,25 @@ class Client:
     def remove(self, name):
         return self.call("remove", name=name)
 
-    def logs(self, name, stream=None, offset=None, max_bytes=None):
-        """{"data", "offset", "size", "state"}: a stream's tail, or from ``offset`` on."""
+    def logs(self, name, stream=None, offset=None, max_bytes=None, wait=None, lines=None,
+             cursor=None):
+        """By bytes: {"data", "offset", "skipped", "size", "state"}, a stream's tail, or from
+        ``offset`` on. With ``lines``, ``cursor`` or ``stream="both"``, by lines: {"lines",
+        "cursor", "skipped", "state", "done"}, each line a {"stream", "text", "time"}."""
         return self.call("logs", **_fields(name=name, stream=stream, offset=offset,
-                                           max_bytes=max_bytes))
+                                           max_bytes=max_bytes, wait=wait, lines=lines,
+                                           cursor=cursor))
 
     def reload(self):
         return self.call("reload")
+
+    def reexec(self):
+        """Upgrades the daemon in place (docs/restore.md); returns the new image's hello. The
+        daemon closes this connection afterwards, as it does every other: make a new Client."""
+        try:
+            return self.call("reexec")
+        finally:
+            self._broken = "the daemon closed this connection after reexec; make a new Client"
 
     def watch(self, names=None, since=None):
         """An iterator of events (dicts) for as long as it is iterated; it has a connection of

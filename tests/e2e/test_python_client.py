@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from polling import wait_until
 from pyprog import PACKAGE_DIR
 
 sys.path.insert(0, PACKAGE_DIR)
@@ -103,3 +104,47 @@ def test_an_unreachable_daemon_says_where_and_what_to_do(tmp_dir):
     assert isinstance(e, ConnectionError) and e.code == "unreachable"
     assert f"cannot connect to shoald at {missing}: No such file or directory" in str(e)
     assert f"shoald --socket {missing}" in str(e)
+
+
+def test_restart_targets_lines_and_an_upgrade_in_place(shoal, tmp_dir):
+    script = "echo one; echo two >&2; echo three; exec sleep 60"
+    with Client(shoal.socket) as c:
+        first = c.start(["sh", "-c", script], name="web-1", cwd=tmp_dir, log_max_bytes=4096,
+                        log_backups=1)
+        c.start(["sleep", "60"], name="web-2")
+        c.start(["sleep", "60"], name="db")
+        assert [r["name"] for r in c.status("web-*")] == ["web-1", "web-2"]
+        assert [r["name"] for r in c.status("all")] == ["db", "web-1", "web-2"]
+        assert code_of(c.status, "cache-*") == "not_found"
+        whole = c.status("db", declared=True)
+        assert [r["name"] for r in whole["processes"]] == ["db"] and whole["declared"] == []
+
+        def three_lines():
+            got = c.logs("web-1", lines=10)
+            return got if len(got["lines"]) == 3 else None
+
+        both = wait_until(three_lines, 30, what="web-1's three lines")
+        assert sorted((line["stream"], line["text"]) for line in both["lines"]) == [
+            ("stderr", "two"), ("stdout", "one"), ("stdout", "three")]
+        assert all(line["time"] for line in both["lines"])
+        tail = c.logs("web-1", stream="stdout", lines=1)
+        assert [line["text"] for line in tail["lines"]] == ["three"]
+
+        again = c.restart("web-1", timeout=5)
+        assert again["restarts"] == first["restarts"] + 1 and again["pid"] != first["pid"]
+        assert (again["argv"], again["cwd"]) == (first["argv"], tmp_dir)
+        assert (again["log_max_bytes"], again["log_backups"]) == (4096, 1)
+        assert code_of(c.restart, "wolf") == "not_found"
+
+        before = {r["name"]: r["pid"] for r in c.status()}
+        hello = c.reexec()
+        assert hello["pid"] == shoal.hello["pid"]
+        with pytest.raises(DaemonUnreachable) as caught:
+            c.hello()
+        assert "after reexec; make a new Client" in str(caught.value)
+    with Client(shoal.socket) as c:
+        assert {r["name"]: r["pid"] for r in c.status()} == before
+        assert {r["state"] for r in c.status()} == {"running"}
+        for name in before:
+            c.stop(name, timeout=5)
+
