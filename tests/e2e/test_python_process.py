@@ -5,9 +5,10 @@ child knows of itself and its parent."""
 import json
 import re
 import signal
+import subprocess
 
 from harness import ok
-from pyprog import last_json_line, records, run_program, write_program
+from pyprog import PYTHON, last_json_line, records, run_program, write_program
 
 EXIT_CODES = """
     import json, os, signal, sys, time
@@ -232,3 +233,46 @@ def test_a_program_without_the_main_guard_gets_one_failed_child_not_a_cascade(sh
            "process has finished its bootstrapping phase" in result.stderr
     assert "if __name__ == '__main__':" in result.stderr
     assert len(records(shoal, "unguarded-")) == 1
+
+
+CLOSE = """
+    import json, time
+    from MODULE import Process
+
+    def nap():
+        time.sleep(60)
+
+    def outcome(fn):
+        try:
+            return ["ok", fn()]
+        except ValueError as e:
+            return ["ValueError", str(e)]
+
+    if __name__ == "__main__":
+        p = Process(target=nap)
+        p.start()
+        facts = {"running": outcome(p.close)}
+        p.terminate()
+        p.join()
+        facts["closed"] = outcome(p.close)
+        facts["again"] = outcome(p.close)
+        for what in ("is_alive", "join", "terminate", "kill", "start"):
+            facts[what] = outcome(getattr(p, what))
+        for what in ("exitcode", "pid", "ident", "sentinel", "name", "daemon"):
+            facts[what] = outcome(lambda: getattr(p, what))
+        print(json.dumps(facts))
+"""
+
+
+def test_close_refuses_a_running_child_and_then_everything_as_multiprocessing_does(shoal, tmp_dir):
+    ours = run_program(shoal, write_program(tmp_dir, "ours.py", CLOSE.replace("MODULE", "shoal")))
+    assert ours.returncode == 0, ours
+    theirs = subprocess.run(
+        [PYTHON, write_program(tmp_dir, "theirs.py", CLOSE.replace("MODULE", "multiprocessing"))],
+        capture_output=True, text=True, timeout=120, cwd=tmp_dir, stdin=subprocess.DEVNULL)
+    assert theirs.returncode == 0, theirs
+    facts = last_json_line(ours.stdout)
+    assert facts == last_json_line(theirs.stdout)
+    # Not vacuous: the running child was refused, and the closed object refuses what it must.
+    assert facts["running"][0] == "ValueError" and facts["closed"] == ["ok", None]
+    assert facts["exitcode"] == ["ValueError", "process object is closed"]
