@@ -3,6 +3,9 @@ passed to children as arguments, the storage being the daemon's own (the protoco
 process wrote in place), locked increments that add up exactly, and named values that outlive
 the program."""
 
+import os
+import signal
+
 from harness import ok
 from pyprog import last_json_line, run_program, write_program
 
@@ -156,3 +159,44 @@ def test_bad_values_are_refused_before_anything_is_created(shoal, tmp_dir):
         "two initial values": "TypeError", "wrapped": 44}
     # Only the one value made, and the run deleted it at its end.
     assert ok(shoal.request({"op": "value_list"}))["entries"] == []
+
+
+IN_PLACE = """
+    import json, os, signal, sys
+    from shoal import Array, Client, Lock, Value
+
+    if __name__ == "__main__":
+        daemon = int(sys.argv[1])
+        v, a, lock = Value("i", 0), Array("d", 4), Lock()
+        # Creating an object, or its lock at its first use, asks the daemon; reading, writing
+        # and locking must not: the daemon is stopped meanwhile.
+        with v.get_lock(), a.get_lock(), lock:
+            pass
+        os.kill(daemon, signal.SIGSTOP)
+        try:
+            for i in range(20000):
+                with v.get_lock():
+                    v.value += 1
+                a[i % 4] += 0.5
+                a[0:2] = a[0:2]
+                with lock:
+                    pass
+            report = {"value": v.value, "name": v.name, "array": a[:]}
+        finally:
+            os.kill(daemon, signal.SIGCONT)
+        # The daemon, running again, reads what was written while it could not answer.
+        report["daemon"] = Client().value_get(v.name)
+        print(json.dumps(report))
+"""
+
+
+def test_values_arrays_and_locks_need_no_daemon_round_trip(shoal, tmp_dir):
+    try:
+        result = run_program(shoal, write_program(tmp_dir, "in_place.py", IN_PLACE),
+                             str(shoal.proc.pid), timeout=60)
+    finally:
+        os.kill(shoal.proc.pid, signal.SIGCONT)  # even when the program hung or was killed
+    assert result.returncode == 0, result
+    report = last_json_line(result.stdout)
+    assert report["value"] == 20000 == report["daemon"]
+    assert report["array"] == [2500.0] * 4
