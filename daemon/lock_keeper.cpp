@@ -146,7 +146,7 @@ void lock_keeper::kick() {
 }
 
 bool lock_keeper::hand_to(pid_t owner, int pidfd, bool release_on_exit) {
-  bool died = lock_record::note_acquired(state_, owner);
+  bool died = lock_record::note_acquired(state_, owner, lock_record::realtime_ns());
   unowned_.reset();
   watch(owner, pidfd);
   if (watched_ == owner) set_release_on_exit(release_on_exit);

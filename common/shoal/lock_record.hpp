@@ -4,7 +4,7 @@
 // both follow the same protocol (docs/segment-layout.md, "The lock protocol"):
 //
 //   acquire:  sem_wait, then note_acquired(getpid())  -> sequence+1, since, owner
-//             (a holder may store since 0; the daemon then stamps the hold when it sees it)
+//             (a program's holder stores since 0; the daemon stamps the hold when it sees it)
 //   release:  clear_owner(getpid()) succeeded         -> sem_post
 //                                      failed          -> someone recovered or forced the lock
 //                                                         from us: do not post
@@ -43,12 +43,21 @@ inline std::uint64_t since_ns(layout::lock_state& s) { return std::atomic_ref(s.
 inline std::uint64_t sequence(layout::lock_state& s) { return std::atomic_ref(s.sequence).load(); }
 
 // Called right after taking the semaphore. Returns whether the previous holder died holding
-// it (and clears that mark, so exactly one acquirer is told).
-inline bool note_acquired(layout::lock_state& s, pid_t who) {
-  std::atomic_ref(s.sequence).fetch_add(1);
-  std::atomic_ref(s.since_ns).store(realtime_ns());
+// it (and clears that mark, so exactly one acquirer is told). `since` is the hold's start in
+// CLOCK_REALTIME nanoseconds, or 0 to have the daemon stamp it when it first sees the hold:
+// a program's holder passes 0, because on the contended path every instruction between
+// sem_wait and sem_post is paid twice, once by each side.
+inline bool note_acquired(layout::lock_state& s, pid_t who, std::uint64_t since = 0) {
+  // Only a holder of the semaphore writes `sequence`, so a load and a store are enough; a
+  // locked read-modify-write would cost as much as the semaphore itself.
+  std::atomic_ref seq(s.sequence);
+  seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  std::atomic_ref(s.since_ns).store(since, std::memory_order_relaxed);
   owner_ref(s).store(who, std::memory_order_release);
-  return std::atomic_ref(s.owner_died).exchange(0) != 0;
+  // The mark is set before the sem_post that let us in, so a plain load sees it; the exchange
+  // that clears it is needed only then.
+  std::atomic_ref died(s.owner_died);
+  return died.load(std::memory_order_acquire) != 0 && died.exchange(0) != 0;
 }
 
 // Clears the owner if it is still `expected`; the caller posts the semaphore only on success.
