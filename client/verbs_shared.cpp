@@ -95,13 +95,18 @@ int run_value_set(invocation& inv) {
   return exit_code(o);
 }
 
-constexpr option_spec locked_options[] = {{"timeout", 0, true}, {"owner", 0, true}};
+constexpr option_spec locked_options[] = {
+    {"timeout", 0, true}, {"owner", 0, true}, {"lock", 0, true}};
 
-// Adds 'owner' and 'timeout' to a request that takes the lock; a usage error when wrong.
+// Adds 'owner', 'timeout' and 'lock' to a request that takes a lock; a usage error when wrong.
 std::optional<int> locked_fields(invocation& inv, const parsed_args& a, json& request) {
   auto owner = owner_option(a);
   if (!owner) return usage_error(inv, owner.error().message());
   request["owner"] = *owner;
+  if (auto lock = a.value("lock")) {
+    if (auto bad = check_entry_name(inv, *lock)) return bad;
+    request["lock"] = *lock;
+  }
   return take_timeout(inv, a, request);
 }
 
@@ -259,15 +264,18 @@ constexpr verb verbs[] = {
      run_value_create},
     {"value get", "value get NAME", "Print a shared value.", "", run_value_get},
     {"value set", "value set NAME VALUE", "Store a shared value.", "", run_value_set},
-    {"value add", "value add NAME DELTA [--timeout S] [--owner PID]",
+    {"value add", "value add NAME DELTA [--lock L] [--timeout S] [--owner PID]",
      "Add to a value under the lock; print the new value.",
+     "  --lock L      hold the named lock L instead of the daemon's own (a Python Value's\n"
+     "                lock is NAME.lock)\n"
      "  --timeout S   give up (exit 124, nothing changed) when the lock stays held this long\n"
      "  --owner PID   the process this runs for (default: the caller of shoal): when it holds\n"
      "                the lock, the update runs at once inside its hold\n",
      run_value_add},
-    {"value cas", "value cas NAME EXPECTED NEW [--timeout S] [--owner PID]",
+    {"value cas", "value cas NAME EXPECTED NEW [--lock L] [--timeout S] [--owner PID]",
      "Set NEW if the value is EXPECTED; exit 0 if swapped, 1 if not.",
      "Prints the value after the attempt.\n"
+     "  --lock L      hold the named lock L instead of the daemon's own\n"
      "  --timeout S   give up (exit 124, nothing changed) when the lock stays held this long\n"
      "  --owner PID   the process this runs for (default: the caller of shoal): when it holds\n"
      "                the lock, the swap runs at once inside its hold\n",

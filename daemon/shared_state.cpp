@@ -219,7 +219,7 @@ shared_state::shared_state(std::unique_ptr<shared_segment> segment,
       locks_(io, segment_->table(), *lock_, keeper_) {}
 
 void shared_state::register_ops(dispatcher& d, event_log* events) {
-  register_value_ops(d, segment_->table(), keeper_, events);
+  register_value_ops(d, segment_->table(), locks_, events);
   if (events)
     locks_.on_recovered([events](const std::string& name, pid_t dead) {
       events->publish("lock_recovered", name, {{"owner", dead == 0 ? json(nullptr) : json(dead)}});

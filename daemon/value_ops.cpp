@@ -8,6 +8,7 @@
 
 #include "daemon/fields.hpp"
 #include "daemon/log.hpp"
+#include "shoal/lock_names.hpp"
 
 namespace shoal {
 namespace {
@@ -15,7 +16,7 @@ namespace {
 // What the value ops work on; the daemon's shared_state owns all three.
 struct value_store {
   segment_table& table;
-  lock_keeper& keeper;
+  lock_table& locks;  // value_add and value_cas hold one of them: the daemon's own by default
   event_log* events;  // may be null
 };
 
@@ -139,7 +140,7 @@ result<std::uint64_t> required_index(const json& body, const layout::entry& e) {
   return static_cast<std::uint64_t>(i);
 }
 
-// Runs `fn` under the daemon's lock on behalf of the request's owner (field 'owner', else the
+// Runs `fn` under `keeper`'s lock on behalf of the request's owner (field 'owner', else the
 // peer): at once when that process holds the lock already, else when the lock is free, or
 // answers `timeout` when the request's deadline passes first.
 void under_lock(lock_keeper& keeper, const json& body, const responder& reply,
@@ -165,7 +166,13 @@ void under_lock(lock_keeper& keeper, const json& body, const responder& reply,
 // lock is held, since it may have been deleted while the request waited.
 void update_value(const value_store& v, const json& body, const responder& reply, std::string name,
                   std::function<void(const layout::entry&)> fn) {
-  under_lock(v.keeper, body, reply,
+  // Field 'lock': a named lock to hold instead of the daemon's own, so that an update excludes
+  // the programs that guard this value with that lock (a Python Value's is NAME.lock).
+  auto which = optional_name(body, "lock");
+  if (!which) return reply.fail(which.error());
+  auto lock = v.locks.find(which->value_or(std::string(default_lock_name)));
+  if (!lock) return reply.fail(lock.error());
+  under_lock(*lock->keeper, body, reply,
              [&table = v.table, reply, name = std::move(name), fn = std::move(fn)] {
                auto e = lookup(table, name, layout::kind_value);
                if (!e) return reply.fail(e.error());
@@ -393,9 +400,9 @@ void handle_array_delete(const value_store& v, const json& body, const responder
 
 }  // namespace
 
-void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper,
+void register_value_ops(dispatcher& d, segment_table& table, lock_table& locks,
                         event_log* events) {
-  const value_store v{table, keeper, events};
+  const value_store v{table, locks, events};
   d.add("value_create", [v](const json& b, const responder& r) { handle_value_create(v, b, r); });
   d.add("value_get", [v](const json& b, const responder& r) { handle_value_get(v, b, r); });
   d.add("value_set", [v](const json& b, const responder& r) { handle_value_set(v, b, r); });

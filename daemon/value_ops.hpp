@@ -4,13 +4,14 @@
 
 #include "daemon/dispatcher.hpp"
 #include "daemon/event_log.hpp"
-#include "daemon/lock_keeper.hpp"
+#include "daemon/lock_table.hpp"
 #include "daemon/segment_table.hpp"
 
 namespace shoal {
 
 // `events`, when given, hears value_created and value_deleted (docs/protocol.md, watch).
-void register_value_ops(dispatcher& d, segment_table& table, lock_keeper& keeper,
+// value_add and value_cas hold the daemon's own lock of `locks`, or the named one they ask for.
+void register_value_ops(dispatcher& d, segment_table& table, lock_table& locks,
                         event_log* events = nullptr);
 
 }  // namespace shoal

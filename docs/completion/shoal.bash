@@ -73,6 +73,7 @@ _shoal() {
                 COMPREPLY=($(compgen -W "$(_shoal_names lock list)" -- "$cur"))
                 return
             fi ;;
+        --lock) COMPREPLY=($(compgen -W "$(_shoal_names lock list)" -- "$cur")); return ;;
         --stream) COMPREPLY=($(compgen -W "stdout stderr both" -- "$cur")); return ;;
         --cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --env-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -122,7 +123,7 @@ _shoal() {
                 COMPREPLY=($(compgen -W "create get set add cas list delete" -- "$cur"))
                 return
             fi
-            [[ $sub =~ ^(add|cas)$ ]] && flags="--timeout --owner"
+            [[ $sub =~ ^(add|cas)$ ]] && flags="--lock --timeout --owner"
             [[ $sub =~ ^(get|set|add|cas|delete)$ ]] && names=$(_shoal_names value list) ;;
         array)
             if [[ -z $sub ]]; then

@@ -155,6 +155,7 @@ complete -c shoal -n '__shoal_needs_sub value' -a 'create get set add cas list d
 complete -c shoal -n '__shoal_verb_is value get; or __shoal_verb_is value set; or __shoal_verb_is value add; or __shoal_verb_is value cas; or __shoal_verb_is value delete' -a '(__shoal_names value list)' -d 'value'
 complete -c shoal -n '__shoal_verb_is value add; or __shoal_verb_is value cas' -l timeout -x -d 'wait at most this long for the lock'
 complete -c shoal -n '__shoal_verb_is value add; or __shoal_verb_is value cas' -l owner -x -d 'the process this update runs for'
+complete -c shoal -n '__shoal_verb_is value add; or __shoal_verb_is value cas' -l lock -x -a '(__shoal_names lock list)' -d 'hold this named lock instead of the daemon\'s own'
 complete -c shoal -n '__shoal_needs_sub array' -a 'create get set delete'
 complete -c shoal -n '__shoal_verb_is array get; or __shoal_verb_is array set; or __shoal_verb_is array delete' -a '(__shoal_names value list)' -d 'array'
 complete -c shoal -n '__shoal_verb_is array create' -l values -x -d 'initial elements, V1,V2,...'

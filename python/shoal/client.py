@@ -254,12 +254,15 @@ class Client:
     def value_set(self, name, value):
         return self.call("value_set", name=name, value=value)
 
-    def value_add(self, name, delta, timeout=None):
-        return self.call("value_add", **_fields(name=name, delta=delta, timeout=timeout))["value"]
+    def value_add(self, name, delta, timeout=None, lock=None):
+        """The new value, added under the daemon's lock, or the named ``lock`` (a Value's own
+        is ``v.get_lock().name``)."""
+        return self.call("value_add", **_fields(name=name, delta=delta, timeout=timeout,
+                                                lock=lock))["value"]
 
-    def value_cas(self, name, expected, new, timeout=None):
+    def value_cas(self, name, expected, new, timeout=None, lock=None):
         return self.call("value_cas", **_fields(name=name, expected=expected, new=new,
-                                                timeout=timeout))
+                                                timeout=timeout, lock=lock))
 
     def value_list(self):
         return self.call("value_list")["entries"]

@@ -1,13 +1,15 @@
 """Lock and RLock through the shoal package: distinct objects are distinct locks (nesting never
 deadlocks), a module-level lock is one lock in every process of the program, a holder killed
 by SIGKILL is recovered by the daemon and the next acquirer learns it, and a named lock is the
-one `shoal lock` sees."""
+one `shoal lock` sees, and the one `shoal value add --lock` takes."""
 
+import json
 import os
 import re
+import subprocess
 import time
 
-from harness import wait_until
+from harness import SHOAL, ok, wait_until
 from pyprog import last_json_line, run_program, start_program, write_program
 
 NESTED = """
@@ -212,3 +214,66 @@ def test_rlock_counts_per_thread_and_lock_does_not(shoal, tmp_dir):
     assert seen == {"again": True, "other thread": False,
                     "release from another thread": "AssertionError", "still held": False,
                     "free": True, "lock from another thread": None, "lock free": True}
+
+
+GUARDED_VALUE = """
+    import json, os, sys, time
+    from shoal import Value
+
+    def wait_for(path):
+        deadline = time.monotonic() + 60
+        while not os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    if __name__ == "__main__":
+        go, finish = sys.argv[1:]
+        v = Value("i", 0)
+        with v.get_lock():
+            print(json.dumps({"value": v.name, "lock": v.get_lock().name}), flush=True)
+            wait_for(go)
+        for _ in range(3000):
+            with v.get_lock():
+                v.value += 1
+        wait_for(finish)
+        print(json.dumps({"final": v.value}), flush=True)
+"""
+
+
+def test_value_add_with_a_value_s_lock_excludes_the_program_s_updates(shoal, tmp_dir):
+    go, finish = os.path.join(tmp_dir, "go"), os.path.join(tmp_dir, "finish")
+    program = start_program(shoal, write_program(tmp_dir, "guarded.py", GUARDED_VALUE), go, finish)
+    try:
+        names = json.loads(program.stdout.readline() or "{}")
+        assert set(names) == {"value", "lock"}, program.stderr.read()
+        value, lock = names["value"], names["lock"]
+        assert lock == value + ".lock"
+        # The program holds its value's lock: an add under that lock waits and gives up...
+        held = shoal.cli("value", "add", value, "1", "--lock", lock, "--timeout", "0.3")
+        assert (held.returncode, held.stdout) == (124, ""), held
+        # ...where the daemon's own lock excludes nothing the program does.
+        assert shoal.cli("value", "add", value, "1", "--timeout", "5").stdout == "1\n"
+        open(go, "w").close()
+        adders = [subprocess.Popen([SHOAL, "--socket", shoal.socket, "value", "add",
+                                    value, "1", "--lock", lock], stdout=subprocess.DEVNULL,
+                                   stdin=subprocess.DEVNULL) for _ in range(40)]
+        assert [a.wait(60) for a in adders] == [0] * 40
+        open(finish, "w").close()
+        assert program.wait(60) == 0
+        assert json.loads(program.stdout.readline()) == {"final": 1 + 3000 + 40}
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait(10)
+
+
+def test_value_add_names_a_lock_that_exists_and_is_a_lock(shoal):
+    assert shoal.cli("value", "create", "n", "i").returncode == 0
+    missing = shoal.cli("value", "add", "n", "1", "--lock", "nosuch")
+    assert (missing.returncode, missing.stderr) == (1, "shoal: not_found: no lock named 'nosuch'\n")
+    value = shoal.cli("value", "cas", "n", "0", "1", "--lock", "n")
+    assert value.returncode == 1 and "'n' is a shared value, not a lock" in value.stderr, value
+    bad = shoal.cli("value", "add", "n", "1", "--lock", "a b")
+    assert bad.returncode == 2 and "a b" in bad.stderr, bad
+    ok(shoal.request({"op": "lock_create", "name": "gate"}))
+    assert shoal.cli("value", "cas", "n", "0", "7", "--lock", "gate").stdout == "7\n"
+    assert shoal.cli("value", "get", "n").stdout == "7\n"
