@@ -400,8 +400,7 @@ void handle_array_delete(const value_store& v, const json& body, const responder
 
 }  // namespace
 
-void register_value_ops(dispatcher& d, segment_table& table, lock_table& locks,
-                        event_log* events) {
+void register_value_ops(dispatcher& d, segment_table& table, lock_table& locks, event_log* events) {
   const value_store v{table, locks, events};
   d.add("value_create", [v](const json& b, const responder& r) { handle_value_create(v, b, r); });
   d.add("value_get", [v](const json& b, const responder& r) { handle_value_get(v, b, r); });
