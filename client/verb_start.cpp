@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
+#include <utility>
 
 #include "client/process_targets.hpp"
 #include "client/record_fields.hpp"
@@ -70,6 +72,20 @@ int start_declared(invocation& inv, const std::string& target) {
   return worst_exit_code(outcomes);
 }
 
+// Only the daemon can judge some of a start (whether a variable can reach a process that runs
+// behind setpriv); its message speaks of the request's fields, which a CLI user never typed.
+std::string in_option_words(std::string message) {
+  static constexpr std::pair<std::string_view, std::string_view> fields[] = {
+      {"field 'env': ", "--env/--env-file: "},
+      {"field 'env' ", "--env/--env-file "},
+      {"field 'cwd' ", "--cwd "},
+      {"field 'argv' ", "PROGRAM "},
+  };
+  for (auto [field, option] : fields)
+    if (message.starts_with(field)) return std::string(option) + message.substr(field.size());
+  return message;
+}
+
 }  // namespace
 
 int run_start(invocation& inv) {
@@ -94,6 +110,8 @@ int run_start(invocation& inv) {
     return start_declared(inv, *declared);
   }
 
+  if (a.command.front().empty())
+    return usage_error(inv, "PROGRAM is an empty word: give the program to run after '--'");
   json request = {{"op", "start"}, {"argv", a.command}};
   if (auto name = a.value("name")) {
     if (auto bad = check_name("process name", *name)) return usage_error(inv, *bad);
@@ -176,8 +194,19 @@ int run_start(invocation& inv) {
     }
   }
 
-  return simple_call(inv, std::move(request),
-                     [&](const json& record) { print_started(inv, record); });
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
+  auto o = classify(conn->call(std::move(request)));
+  if (o.what == outcome::kind::refused) o.message = in_option_words(o.message);
+  if (o.what != outcome::kind::ok) {
+    report_failure(inv, o);
+    return exit_code(o);
+  }
+  if (inv.json)
+    print_json(inv.out, o.result);
+  else
+    print_started(inv, o.result);
+  return exit_ok;
 }
 
 }  // namespace shoal::cli
