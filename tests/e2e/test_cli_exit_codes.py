@@ -86,6 +86,16 @@ def test_the_unreachable_hint_names_the_systemd_unit_the_user_can_start(tmp_dir)
     assert "'systemctl --user start shoald'" in as_user.stderr, as_user.stderr
 
 
+@pytest.mark.parametrize("args", [["stop", "x"], ["restart", "x"], ["kill", "x"],
+                                  ["remove", "x"], ["status"], ["logs", "x"], ["watch"],
+                                  ["start", "--", "true"]])
+def test_every_verb_that_takes_targets_exits_3_when_the_daemon_is_unreachable(tmp_dir, args):
+    missing = os.path.join(tmp_dir, "absent.sock")
+    result = run_cli(["--socket", missing, *args])
+    assert result.returncode == 3, result
+    assert result.stderr.startswith(f"shoal: cannot connect to shoald at {missing}: "), result
+
+
 def test_unreachable_daemon_from_shoal_socket_env_exits_3(tmp_dir):
     missing = os.path.join(tmp_dir, "absent.sock")
     result = run_cli(["ping"], env={"SHOAL_SOCKET": missing})

@@ -1,8 +1,12 @@
 """shoal status: the table for people and the JSON for scripts; the --json of other verbs."""
 
+import os
+import pty
 import re
+import select
+import subprocess
 
-from harness import ok
+from harness import SHOAL, clean_env, ok
 
 RECORD_TYPES = {
     "name": str, "pid": int, "state": str, "core_dumped": bool, "escalated": bool,
@@ -106,3 +110,40 @@ def test_ping_json_is_hello(shoal):
     assert result.returncode == 0, result
     hello = result.json()
     assert hello["protocol"] == 1 and hello["pid"] == shoal.pid
+
+
+def status_on_a_terminal(shoal, extra_env):
+    """What `shoal status` prints with its stdout on a pseudo-terminal, as in a shell."""
+    leader, follower = pty.openpty()
+    env = clean_env({"SHOAL_SOCKET": shoal.socket, "TERM": "xterm", **extra_env})
+    proc = subprocess.Popen([SHOAL, "status"], stdin=subprocess.DEVNULL, stdout=follower,
+                            stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    output = b""
+    try:
+        while True:
+            ready, _, _ = select.select([leader], [], [], 20)
+            assert ready, f"status printed nothing more within 20 s: {output!r}"
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: status exited and closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert proc.wait(timeout=20) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(leader)
+    return output.decode()
+
+
+def test_status_is_coloured_only_on_a_terminal_and_not_with_no_color(shoal):
+    shoal.spawn(["sleep", "60"], name="runner")
+    assert "\x1b[32mrunning" in status_on_a_terminal(shoal, {})
+    assert "\x1b[" not in status_on_a_terminal(shoal, {"NO_COLOR": "1"})
+    piped = shoal.cli("status")
+    assert piped.returncode == 0 and "running" in piped.stdout, piped
+    assert "\x1b[" not in piped.stdout, piped

@@ -4,8 +4,11 @@ itself; and `status`' names on the protocol."""
 
 import json
 import os
+import subprocess
 
-from harness import error_code, ok, pid_alive, wait_until
+import pytest
+
+from harness import SHOAL, clean_env, environ_entries, error_code, ok, pid_alive, wait_until
 
 
 def names_of(result):
@@ -130,6 +133,109 @@ def test_restart_runs_the_same_spec_again_and_counts_it(shoal, tmp_path):
     assert r.returncode == 0, r
     assert r.json()["restarts"] == 2 and r.json()["state"] == "running"
     assert shoal.cli("stop", "svc").returncode == 0
+
+
+SPEC = ("argv", "cwd", "user", "uid", "group", "gid", "restart", "restart_max",
+        "restart_window", "log_max_bytes", "log_backups", "program")
+
+
+def test_restart_keeps_the_user_the_restart_policy_and_the_log_settings(shoal):
+    # cwd /tmp: a directory `nobody` may enter, so the run as that user gets there.
+    r = shoal.cli("start", "--name", "spec", "--user", "nobody", "--restart", "on-failure",
+                  "--restart-max", "7", "--restart-window", "90", "--log-max-bytes", "8K",
+                  "--log-backups", "2", "--env", "COLOUR=teal", "--", "sh", "-c",
+                  'echo "$COLOUR $(id -un) $PWD"; exec sleep 300', cwd="/tmp")
+    assert r.returncode == 0, r
+    before = shoal.record("spec")
+    assert before["user"] == "nobody" and before["log_max_bytes"] == 8192, before
+    said = "teal nobody /tmp\n"
+    wait_until(lambda: open(shoal.log_path("spec")).read() == said, 10, what="the first run's line")
+    r = shoal.cli("restart", "spec")
+    assert r.returncode == 0, r
+    after = shoal.record("spec")
+    assert after["pid"] != before["pid"] and after["state"] == "running"
+    assert after["restarts"] == before["restarts"] + 1
+    assert {k: after[k] for k in SPEC} == {k: before[k] for k in SPEC}
+    # The new run really is nobody's, in /tmp, with the environment it was started with (once
+    # it has printed, setpriv has switched users).
+    wait_until(lambda: open(shoal.log_path("spec")).read() == said * 2, 10,
+               what="the second run's line")
+    assert os.stat(f"/proc/{after['pid']}").st_uid == 65534
+    assert shoal.cli("stop", "spec").returncode == 0
+
+
+def test_a_declared_instance_restarts_as_its_program_declares(daemons):
+    d = daemons.new_dir()
+    work = os.path.join(d, "work")
+    os.mkdir(work)
+    path = os.path.join(d, "programs.json")
+    with open(path, "w") as f:
+        json.dump({"programs": {"api": {
+            "argv": ["sh", "-c", "exec sleep 300"], "cwd": work, "env": {"ROLE": "api"},
+            "restart": "always", "restart_max": 9, "log_max_bytes": "8K", "log_backups": 1}}}, f)
+    daemon = daemons(directory=d, args=["--programs", path])
+    before = wait_until(lambda: daemon.record("api")["state"] == "running" and daemon.record("api"),
+                        10, what="api to run")
+    r = daemon.cli("restart", "api")
+    assert r.returncode == 0, r
+    after = daemon.record("api")
+    assert after["pid"] != before["pid"] and after["restarts"] == 1
+    assert {k: after[k] for k in SPEC} == {k: before[k] for k in SPEC}
+    assert after["program"] == "api" and after["cwd"] == work and after["restart"] == "always"
+    assert after["log_max_bytes"] == 8192 and after["log_backups"] == 1
+    assert os.readlink(f"/proc/{after['pid']}/cwd") == work
+    assert b"ROLE=api" in environ_entries(after["pid"])
+    assert daemon.cli("stop", "all").returncode == 0
+
+
+def test_join_logs_and_watch_take_a_program_name_and_all(daemons):
+    d = daemons.new_dir()
+    go = os.path.join(d, "go")
+    path = os.path.join(d, "programs.json")
+    with open(path, "w") as f:
+        json.dump({"programs": {"job": {
+            "argv": ["sh", "-c", f"echo hi from $SHOAL_NAME; while [ ! -e {go} ]; do sleep 0.01; "
+                                 "done; exit 4"],
+            "numprocs": 2, "restart": "no"}}}, f)
+    daemon = daemons(directory=d, args=["--programs", path])
+    wait_until(lambda: len(names_of(daemon.cli("status", "job", "--json"))) == 2, 10,
+               what="two jobs")
+    # Both instances' output, each line prefixed by its name, for the program and for all.
+    expected = "job-1 | hi from job-1\njob-2 | hi from job-2\n"
+    for target in ("job", "all"):
+        wait_until(lambda: daemon.cli("logs", target).stdout == expected, 10,
+                   what=f"logs {target} to show both instances")
+    # watch of the program name sees its instances' events (from `since`, so none is missed
+    # while it connects); join of `all` waits for both.
+    with daemon.connect() as w:
+        since = ok(w.reply_for(w.send({"op": "watch"})))["seq"]
+    watcher = subprocess.Popen([SHOAL, "--socket", daemon.socket, "watch", "job", "--since",
+                                str(since), "--count", "2", "--json"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=clean_env(),
+                               text=True)
+    try:
+        joined = subprocess.Popen([SHOAL, "--socket", daemon.socket, "join", "all"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL, env=clean_env(), text=True)
+        try:
+            with pytest.raises(subprocess.TimeoutExpired):
+                joined.wait(0.5)  # both still run
+            open(go, "w").close()
+            assert joined.wait(30) == 4, joined.stderr.read()
+        finally:
+            if joined.poll() is None:
+                joined.kill()
+                joined.wait()
+        out, err = watcher.communicate(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+    events = [json.loads(line) for line in out.splitlines()]
+    assert sorted(e["name"] for e in events) == ["job-1", "job-2"], (out, err)
+    assert all(e["type"] == "exited" and e["program"] == "job" for e in events), events
+    r = daemon.cli("join", "job")
+    assert r.returncode == 4, r
 
 
 def test_restart_of_an_unknown_name_exits_1_like_stop(shoal):

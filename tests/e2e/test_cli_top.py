@@ -25,8 +25,9 @@ class Tmux:
             assert proc.returncode == 0, f"tmux {' '.join(args)}: {proc.stderr}"
         return proc
 
-    def screen(self):
-        return self.run("capture-pane", "-p", "-t", "top").stdout
+    def screen(self, escapes=False):
+        """The pane's text; with `escapes`, with the escape sequences of its colours."""
+        return self.run("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "top").stdout
 
     def wait_for(self, predicate, what, timeout=20):
         """The screen, once `predicate` holds for it."""
@@ -70,11 +71,20 @@ def tmux():
         assert not os.path.exists(t.socket_path())
 
 
-def start_top(tmux, daemon, columns=80, rows=24, extra_env=""):
+def top_command(daemon, extra_env):
     # The pane stays after top ends, showing its exit status, until the server is killed.
-    command = (f"{extra_env} {shlex.quote(SHOAL)} --socket {shlex.quote(daemon.socket)} top; "
-               "echo \"top exited with $?\"; exec sleep 600")
-    tmux.run("new-session", "-d", "-s", "top", "-x", str(columns), "-y", str(rows), "sh", "-c", command)
+    return (f"{extra_env} {shlex.quote(SHOAL)} --socket {shlex.quote(daemon.socket)} top; "
+            "echo \"top exited with $?\"; exec sleep 600")
+
+
+def start_top(tmux, daemon, columns=80, rows=24, extra_env=""):
+    tmux.run("new-session", "-d", "-s", "top", "-x", str(columns), "-y", str(rows), "sh", "-c",
+             top_command(daemon, extra_env))
+
+
+def restart_top(tmux, daemon, extra_env=""):
+    """Runs top again in the same pane, once the last one has exited."""
+    tmux.run("respawn-pane", "-k", "-t", "top", "sh", "-c", top_command(daemon, extra_env))
 
 
 def row_of(screen, name):
@@ -157,6 +167,24 @@ def test_top_stops_shows_logs_and_follows_a_resize(shoal, tmux):
     tmux.keys("s")
     tmux.wait_for(lambda s: "stopped talker (SIGTERM)" in s, "the stop reported")
     assert shoal.record("talker")["state"] == "exited"
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "top exited with 0" in s, "top to quit")
+
+
+def test_top_is_coloured_on_a_terminal_unless_no_color_is_set(shoal, tmux):
+    shoal.spawn(["sleep", "300"], name="alpha")
+    start_top(tmux, shoal)
+    tmux.wait_for(lambda s: row_of(s, "alpha"), "alpha on screen")
+    coloured = tmux.screen(escapes=True)
+    assert "\x1b[32mrunning" in coloured, coloured
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "top exited with 0" in s, "top to quit")
+
+    restart_top(tmux, shoal, extra_env="NO_COLOR=1")
+    tmux.wait_for(lambda s: row_of(s, "alpha"), "alpha on screen without colour")
+    plain = tmux.screen(escapes=True)
+    assert "\x1b[" not in plain, plain
+    assert row_of(plain, "alpha").startswith("> "), "a '>' marks the selection instead"
     tmux.keys("q")
     tmux.wait_for(lambda s: "top exited with 0" in s, "top to quit")
 

@@ -43,6 +43,8 @@ def test_help_verb_and_the_status_aliases(shoal):
     ["start", "--restart-window", "0", "--", "true"],
     ["start", "--restart-window", "1e12", "--", "true"],
     ["start", "--name", "web", "--env", "A=1"],
+    ["start", "--", ""],
+    ["start", "--user", "nobody", "--env", "A B=1", "--", "true"],
     ["start"],
     ["join", "x", "--timeout", "1e12"],
     ["stop", "x", "--timeout", "1e12"],
