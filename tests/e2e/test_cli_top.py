@@ -171,10 +171,12 @@ def test_top_stops_shows_logs_and_follows_a_resize(shoal, tmux):
     tmux.wait_for(lambda s: "top exited with 0" in s, "top to quit")
 
 
-def test_top_is_coloured_on_a_terminal_unless_no_color_is_set(shoal, tmux):
-    shoal.spawn(["sleep", "300"], name="alpha")
+def test_top_shows_the_lock_holder_and_is_coloured_unless_no_color_is_set(shoal, tmux):
+    alpha = shoal.spawn(["sleep", "300"], name="alpha")
+    assert ok(shoal.request({"op": "lock_acquire", "owner": alpha["pid"]}))["acquired"]
     start_top(tmux, shoal)
     tmux.wait_for(lambda s: row_of(s, "alpha"), "alpha on screen")
+    tmux.wait_for(lambda s: f"lock: held by pid {alpha['pid']} since " in s, "the lock's holder")
     coloured = tmux.screen(escapes=True)
     assert "\x1b[32mrunning" in coloured, coloured
     tmux.keys("q")
