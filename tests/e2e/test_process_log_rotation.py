@@ -114,6 +114,26 @@ def test_logs_and_follow_read_across_rotations_without_a_gap_or_a_repeat(shoal):
     assert seen == expected
 
 
+def test_both_streams_followed_across_rotations_lose_and_repeat_nothing(shoal):
+    # Each stream rotates on its own, many times, while the follower interleaves the two.
+    script = ('i=1; while [ $i -le 2000 ]; do printf "out %05d\\n" $i; printf "err %05d\\n" $i >&2; '
+              'if [ $((i % 100)) = 0 ]; then sleep 0.02; fi; i=$((i+1)); done')
+    started = shoal.cli("start", "--name", "pair", "--log-max-bytes", "4K", "--log-backups", "9",
+                        "--", "/bin/sh", "-c", script)
+    assert started.returncode == 0, started
+    followed = shoal.cli("logs", "pair", "--follow", "-n", "100000", timeout=120)
+    assert followed.returncode == 0 and followed.stderr == "", followed
+    lines = followed.stdout.splitlines()
+    for stream in ("out", "err"):
+        assert [line for line in lines if line.startswith(stream)] == \
+            [f"{stream} {i:05d}" for i in range(1, 2001)], stream
+    assert len(lines) == 4000
+    assert log_stats(shoal, "pair", "stderr")["rotations"] >= 4  # 20000 bytes in 4 KiB files
+    # A later tail reads the same lines again, in the same order, across the rotated files.
+    again = shoal.cli("logs", "pair", "-n", "4000")
+    assert again.stdout == followed.stdout
+
+
 def test_follow_is_fed_as_the_process_writes(shoal):
     # The process writes one line, then waits for the follower to have printed it.
     marker = os.path.join(shoal.dir, "printed")
