@@ -110,15 +110,47 @@ int run_stop(invocation& inv) {
 
 // --- restart -----------------------------------------------------------------------------
 
+// A declared program's instance with no record (never started, its spawn failed, or removed)
+// has nothing to stop: restarting the program starts it, as `start --name` would, rather
+// than leave it down without a word.
 int run_restart(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, stop_options, a)) return *done;
-  json request = {{"op", "restart"}};
-  if (auto bad = take_timeout(inv, a, request)) return *bad;
-  return act_on_targets(inv, a, request, [&](const json& r) {
-    inv.out << "restarted " << string_field(r, "name") << " (pid " << number_field(r, "pid")
-            << ")\n";
-  });
+  json restart = {{"op", "restart"}};
+  if (auto bad = take_timeout(inv, a, restart)) return *bad;
+  if (a.operands.empty())
+    return usage_error(inv, "name at least one TARGET: a process, a program, 'all' or a glob");
+  if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad);
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
+  auto found = expand(*conn, a.operands, true);
+  if (found.failure.what != outcome::kind::ok) {
+    report_failure(inv, found.failure);
+    return exit_code(found.failure);
+  }
+  std::vector<std::string> names = found.names;
+  std::vector<json> requests;
+  for (const auto& name : found.names) {
+    requests.push_back(restart);
+    requests.back()["name"] = name;
+  }
+  for (const auto& name : found.declared) {
+    names.push_back(name);
+    requests.push_back({{"op", "start"}, {"name", name}});
+  }
+  auto outcomes = call_all(*conn, std::move(requests));
+  print_errors(inv, outcomes);
+  if (inv.json) {
+    print_json_outcomes(inv, names, outcomes);
+  } else {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      if (outcomes[i].what != outcome::kind::ok) continue;
+      const json& r = outcomes[i].result;
+      inv.out << (i < found.names.size() ? "restarted " : "started ") << string_field(r, "name")
+              << " (pid " << number_field(r, "pid") << ")\n";
+    }
+  }
+  return worst_exit_code(outcomes);
 }
 
 // --- kill --------------------------------------------------------------------------------
@@ -246,9 +278,10 @@ constexpr verb table[] = {
      "Stop processes as stop does, then start each again with the same spec.",
      "Same name, command, environment, directory, user and log settings; a declared\n"
      "program's instance starts as its programs file declares it now. RESTARTS in status\n"
-     "counts it. Exit codes as stop.\n"
+     "counts it. A declared instance that has no process (never started, its spawn\n"
+     "failed, or removed) is started. Exit codes as stop.\n"
      "  --timeout SECONDS   grace period before SIGKILL (default: the daemon's, 10 s)\n"
-     "Prints: restarted NAME (pid PID)\n",
+     "Prints: restarted NAME (pid PID) | started NAME (pid PID)\n",
      run_restart},
     {"kill", "kill TARGET... [--signal SIG] [--group]",
      "Send one signal to processes (default SIGKILL) and return at once.",

@@ -188,6 +188,36 @@ def test_a_declared_instance_restarts_as_its_program_declares(daemons):
     assert daemon.cli("stop", "all").returncode == 0
 
 
+def test_restart_of_a_program_starts_the_instances_that_have_no_process(daemons):
+    d = daemons.new_dir()
+    path = os.path.join(d, "programs.json")
+    with open(path, "w") as f:
+        json.dump({"programs": {
+            "later": {"argv": ["sleep", "300"], "numprocs": 2, "autostart": False},
+            "broken": {"argv": ["/nonexistent/program"]}}}, f)
+    daemon = daemons(directory=d, args=["--programs", path])
+    assert names_of(daemon.cli("status", "--json")) == []
+    # Never started: restart starts them as declared, and says so.
+    r = daemon.cli("restart", "later")
+    assert r.returncode == 0, r
+    assert [line.split()[:2] for line in r.stdout.splitlines()] == [
+        ["started", "later-1"], ["started", "later-2"]]
+    assert all(daemon.record(n)["state"] == "running" for n in ("later-1", "later-2"))
+    # One removed: that one is started, the other restarted.
+    assert daemon.cli("stop", "later-1").returncode == 0
+    assert daemon.cli("remove", "later-1").returncode == 0
+    r = daemon.cli("restart", "later")
+    assert r.returncode == 0, r
+    assert [line.split()[:2] for line in r.stdout.splitlines()] == [
+        ["restarted", "later-2"], ["started", "later-1"]]
+    assert daemon.record("later-2")["restarts"] == 1 and daemon.record("later-1")["restarts"] == 0
+    # A program whose spawn fails is not silently left down: exit 1, and why.
+    r = daemon.cli("restart", "broken")
+    assert r.returncode == 1, r
+    assert r.stderr.startswith("shoal: spawn_failed: unable to spawn 'broken': "), r
+    assert daemon.cli("stop", "all").returncode == 0
+
+
 def test_join_logs_and_watch_take_a_program_name_and_all(daemons):
     d = daemons.new_dir()
     go = os.path.join(d, "go")
