@@ -1,5 +1,7 @@
 // The shared-value verbs: value and array (docs/cli.md, "Shared values and the lock").
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include "client/invocation.hpp"
 #include "client/verbs.hpp"
@@ -196,6 +198,18 @@ int run_array_delete(invocation& inv) { return run_delete(inv, "array_delete"); 
 
 constexpr option_spec array_create_options[] = {{"values", 0, true}};
 
+// The daemon judges each element and names it by the request's field, `values[I]` (from 0);
+// a CLI user typed `--values`, counting from 1.
+std::string values_in_option_words(const std::string& message) {
+  constexpr std::string_view field = "values[";
+  if (!message.starts_with(field)) return message;
+  auto close = message.find(']', field.size());
+  if (close == std::string::npos) return message;
+  auto index = parse_integer("index", message.substr(field.size(), close - field.size()));
+  if (!index) return message;
+  return "element " + std::to_string(*index + 1) + " of --values" + message.substr(close + 1);
+}
+
 int run_array_create(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, array_create_options, a)) return *done;
@@ -216,7 +230,16 @@ int run_array_create(invocation& inv) {
     for (const auto& v : parts) list.push_back(cli_value_for(code == "c" ? 'c' : 0, v));
     request["values"] = std::move(list);
   }
-  return simple_call(inv, std::move(request), [](const json&) {});
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_unreachable;
+  auto o = classify(conn->call(std::move(request)));
+  if (o.what == outcome::kind::refused) o.message = values_in_option_words(o.message);
+  if (o.what != outcome::kind::ok) {
+    report_failure(inv, o);
+    return exit_code(o);
+  }
+  if (inv.json) print_json(inv.out, o.result);
+  return exit_ok;
 }
 
 int run_array_get(invocation& inv) {

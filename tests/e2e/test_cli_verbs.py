@@ -10,7 +10,7 @@ import pytest
 from harness import ok, run_cli
 
 # Protocol field names a CLI user never typed: "field 'argv'", "missing field 'x'".
-LEAK = re.compile(r"\bfields? '|'argv'|'restart_max'|'restart_window'|'max_bytes'")
+LEAK = re.compile(r"\bfields? '|'argv'|'restart_max'|'restart_window'|'max_bytes'|\bvalues\[")
 
 
 def test_a_typo_suggests_the_verb_and_exits_2(shoal):
@@ -54,6 +54,7 @@ def test_help_verb_and_the_status_aliases(shoal):
     ["value", "create", "v", "z"],
     ["value", "add", "nope", "1"],
     ["array", "create", "a", "i", "3", "--values", "1,2"],
+    ["array", "create", "a", "i", "3", "--values", "1,2,x"],
     ["array", "create", "a", "i", "0"],
     ["array", "get", "nope", "x"],
     ["lock", "acquire", "--owner", "0"],
