@@ -131,6 +131,10 @@ int run_unchecked(std::span<const std::string> args, std::ostream& out, std::ost
   }
   if (i >= args.size()) {
     print_general_help(err);
+    if (inv.json)
+      print_json(out, error_json("usage",
+                                 "missing VERB: shoal [--socket PATH] [--json] VERB "
+                                 "[ARG]...; shoal --help lists the verbs"));
     return exit_usage;
   }
 

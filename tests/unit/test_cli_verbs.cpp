@@ -199,6 +199,11 @@ TEST_CASE("with --json a failure is also one JSON object on stdout, with the sam
   CHECK(typo.code == 2);
   CHECK(json::parse(typo.out).at("error").at("message") ==
         "unknown command 'stauts'; did you mean 'status'?");
+  auto no_verb = shoal_cli({"--json"});
+  CHECK(no_verb.code == 2);
+  CHECK(json::parse(no_verb.out).at("error").at("code") == "usage");
+  CHECK(contains(no_verb.err, "usage: shoal"));
   // Without --json, stdout stays empty.
   CHECK(shoal_cli({"kill"}).out.empty());
+  CHECK(shoal_cli({}).out.empty());
 }
