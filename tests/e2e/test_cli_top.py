@@ -2,9 +2,13 @@
 reads the screen with capture-pane and types with send-keys. Each test has its own tmux
 server (a unique -L socket) and kills it, whatever happens."""
 
+import json
 import os
+import select
 import shlex
+import socket
 import subprocess
+import threading
 import time
 import uuid
 
@@ -189,6 +193,84 @@ def test_top_shows_the_lock_holder_and_is_coloured_unless_no_color_is_set(shoal,
     assert row_of(plain, "alpha").startswith("> "), "a '>' marks the selection instead"
     tmux.keys("q")
     tmux.wait_for(lambda s: "top exited with 0" in s, "top to quit")
+
+
+class CountingProxy:
+    """A socket between top and the daemon that counts the ops top sends, by name."""
+
+    def __init__(self, daemon_socket, path):
+        self.daemon_socket = daemon_socket
+        self.path = path
+        self.ops = []
+        self.lock = threading.Lock()
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(4)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        self.listener.settimeout(0.2)
+        pairs, pending = {}, {}
+        while not self.stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+                upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                upstream.connect(self.daemon_socket)
+                pairs[client], pairs[upstream] = upstream, client
+                pending[client] = b""
+            except socket.timeout:
+                pass
+            ready = select.select(list(pairs), [], [], 0.05)[0] if pairs else []
+            for sock in ready:
+                data = sock.recv(65536)
+                peer = pairs[sock]
+                if not data:
+                    for s in (sock, peer):
+                        pairs.pop(s, None)
+                        pending.pop(s, None)
+                        s.close()
+                    continue
+                if sock in pending:  # from top: count each whole request line
+                    pending[sock] += data
+                    *lines, pending[sock] = pending[sock].split(b"\n")
+                    with self.lock:
+                        self.ops += [json.loads(line)["op"] for line in lines if line.strip()]
+                peer.sendall(data)
+        for sock in pairs:
+            sock.close()
+
+    def count(self, op):
+        with self.lock:
+            return self.ops.count(op)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(10)
+        self.listener.close()
+        os.unlink(self.path)
+
+
+def test_top_asks_for_the_table_once_a_second_when_nothing_happens(shoal, tmux):
+    shoal.spawn(["sleep", "300"], name="idle")
+    proxy = CountingProxy(shoal.socket, shoal.socket + ".proxy")
+    try:
+        proxied = type("Proxied", (), {"socket": proxy.path})()
+        start_top(tmux, proxied)
+        tmux.wait_for(lambda s: row_of(s, "idle"), "idle on screen")
+        # Nothing changes from here on: the only reason to ask again is the clock.
+        first = proxy.count("status")
+        began = time.monotonic()
+        wait_until(lambda: time.monotonic() - began >= 4, 10, interval=0.1, what="4 s to pass")
+        asked = proxy.count("status") - first
+        elapsed = time.monotonic() - began
+        assert 1 <= asked <= elapsed + 1, f"{asked} status requests in {elapsed:.1f} s"
+        assert proxy.count("watch") == 1, proxy.ops
+        tmux.keys("q")
+        tmux.wait_for(lambda s: "top exited with 0" in s, "top to quit")
+    finally:
+        proxy.close()
 
 
 def test_top_refuses_without_a_terminal(shoal):
