@@ -172,12 +172,14 @@ def test_the_client_holding_the_most_is_the_one_cut_off(daemons):
 def test_a_reply_larger_than_the_cap_is_too_large_and_the_connection_stays(daemons):
     # The array is made by a daemon with room for its reply; the one after it has less.
     first = daemons(args=["--shm-size", "8M"])
-    ok(first.request({"op": "array_create", "name": "huge", "typecode": "b", "length": 3 * MIB}))
+    # Its reply is 6 MB of JSON: under the sanitizers, on a loaded machine, that takes a while.
+    ok(first.request({"op": "array_create", "name": "huge", "typecode": "b", "length": 3 * MIB},
+                     timeout=120))
     assert first.terminate()[0] == 0
     first.expected_exit = None
     shoal = daemons(directory=first.dir, args=["--max-queued-bytes", "4M", "--shm-size", "8M"])
-    with shoal.connect(timeout=30) as c:
-        reply = c.request({"id": "all", "op": "array_get", "name": "huge"}, timeout=30)
+    with shoal.connect(timeout=120) as c:
+        reply = c.request({"id": "all", "op": "array_get", "name": "huge"}, timeout=120)
         assert reply["id"] == "all"
         assert error_code(reply) == "too_large"
         assert "--max-queued-bytes" in reply["error"]["message"]
@@ -185,7 +187,7 @@ def test_a_reply_larger_than_the_cap_is_too_large_and_the_connection_stays(daemo
         assert one["value"] == 0
         # A request that changes something is carried out; only its reply is withheld.
         reply = c.request({"op": "array_create", "name": "huge2", "typecode": "b",
-                           "length": 3 * MIB}, timeout=30)
+                           "length": 3 * MIB}, timeout=120)
         assert error_code(reply) == "too_large"
         assert "was done" in reply["error"]["message"]
         assert ok(c.request({"op": "array_get", "name": "huge2", "index": 0}))["value"] == 0
