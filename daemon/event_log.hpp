@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -45,18 +44,22 @@ class event_log {
   std::uint64_t subscribe(subscriber fn);
   void unsubscribe(std::uint64_t id);
   std::size_t subscriber_count() const { return subscribers_.size(); }
-  std::size_t size() const { return ring_.size(); }
+  std::size_t size() const { return ends_.size() - head_; }
 
  private:
   std::size_t capacity_;
   clock_fn clock_;
-  // Oldest first, consecutive seqs. Held as their JSON text: a replay is rare, and an event
-  // as a json tree costs several times its text (a node, a key and a value per member).
-  struct held {
-    std::uint64_t seq;
-    std::string text;
-  };
-  std::deque<held> ring_;
+  // The held events, oldest first with consecutive seqs from first_held_: their JSON texts
+  // back to back in text_, the i-th ending at ends_[i]. Packed, because a replay is rare and
+  // a daemon that ran many processes holds thousands of them: one string each cost a block
+  // of its own and a slot of the ring besides its text. The oldest are dropped by moving
+  // head_; both are compacted once the dropped part is as large as the held one, so a publish
+  // costs amortised O(its own text).
+  std::string text_;
+  std::vector<std::size_t> ends_;
+  std::size_t head_ = 0;  // ends_[0, head_) are dropped
+  std::uint64_t first_held_ = 1;
+  void drop_oldest();
   std::uint64_t next_seq_ = 1;
   std::uint64_t next_subscriber_ = 1;
   std::map<std::uint64_t, subscriber> subscribers_;

@@ -61,6 +61,23 @@ TEST_CASE("the ring keeps the newest events and counts what a late reader missed
   CHECK(up_to_date.events.size() == 3);
 }
 
+TEST_CASE("the ring replays each held event whole after many of the oldest were dropped") {
+  event_log log(4);
+  for (int i = 0; i < 50; ++i) log.publish("started", "p" + std::to_string(i), {{"pid", i}});
+  CHECK(log.size() == 4);
+  auto r = log.since(0);
+  CHECK(r.lost == 46);
+  REQUIRE(r.events.size() == 4);
+  for (int i = 0; i < 4; ++i) {
+    CHECK(r.events[static_cast<std::size_t>(i)]["seq"] == 47 + i);
+    CHECK(r.events[static_cast<std::size_t>(i)]["name"] == "p" + std::to_string(46 + i));
+    CHECK(r.events[static_cast<std::size_t>(i)]["pid"] == 46 + i);
+  }
+  auto last = log.since(49);
+  REQUIRE(last.events.size() == 1);
+  CHECK(last.events[0]["name"] == "p49");
+}
+
 TEST_CASE("subscribers see each event once and may unsubscribe from inside the callback") {
   event_log log(10);
   std::vector<std::uint64_t> first, second;
