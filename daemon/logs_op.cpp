@@ -22,16 +22,17 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
                  std::optional<std::uint64_t> offset, std::size_t limit, std::optional<double> wait,
                  const responder& reply) {
   const process_record* r = s.find(name);
-  if (!r || !r->output) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  auto output = r ? s.output_of(*r) : nullptr;
+  if (!output) return reply.fail(errc::not_found, "no process named '" + name + "'");
   // Checked on every answer: by the time a waiting request is answered, the name may have been
   // started again by another user.
   if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
     return reply.fail(st);
-  auto chunk = r->output->stream(which).read(offset, limit);
+  auto chunk = output->stream(which).read(offset, limit);
   if (!chunk) return reply.fail(chunk.error());
-  bool may_write = !r->done() || r->output->reading();
+  bool may_write = !r->done() || output->reading();
   if (wait && *wait > 0 && may_write && chunk->data.empty() && chunk->skipped == 0) {
-    r->output->wait(reply.from().session, *wait, [&s, name, which, offset, limit, reply] {
+    output->wait(reply.from().session, *wait, [&s, name, which, offset, limit, reply] {
       answer_logs(s, name, which, offset, limit, std::nullopt, reply);
     });
     return;
@@ -39,7 +40,7 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
   reply.ok({{"data", std::move(chunk->data)},
             {"offset", chunk->offset},
             {"skipped", chunk->skipped},
-            {"size", r->output->stream(which).end()},
+            {"size", output->stream(which).end()},
             {"stream", which == output_stream::err ? "stderr" : "stdout"},
             {"state", to_string(r->state)}});
 }
@@ -49,10 +50,11 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
 void answer_lines(supervisor& s, const std::string& name, line_request request,
                   std::optional<double> wait, const responder& reply) {
   const process_record* r = s.find(name);
-  if (!r || !r->output) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  auto output = r ? s.output_of(*r) : nullptr;
+  if (!output) return reply.fail(errc::not_found, "no process named '" + name + "'");
   if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
     return reply.fail(st);
-  process_output& out = *r->output;
+  process_output& out = *output;
   bool may_write = !r->done() || out.reading();
   request.final = !may_write;
   auto batch = read_lines({&out.stream(output_stream::out), &out.stream(output_stream::err)},

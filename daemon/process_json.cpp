@@ -86,6 +86,11 @@ void append_stream(std::string& out, const rotating_log& log) {
   out += '}';
 }
 
+// A stream of a done record that wrote nothing (process_record::quiet_log_limits): what
+// append_stream writes for a log that was never written to.
+constexpr std::string_view quiet_stream =
+    "{\"dropped_bytes\":0,\"error\":null,\"failed_writes\":0,\"rotations\":0,\"written_bytes\":0}";
+
 json ended_fields(const process_record& r) {
   return {{"pid", r.pid},
           {"exitcode", r.exitcode ? json(*r.exitcode) : json(nullptr)},
@@ -124,6 +129,11 @@ json to_json(const process_record& r) {
     j["log_max_bytes"] = r.output->limits().max_bytes;
     j["log_backups"] = r.output->limits().backups;
     j["logs"] = r.output->describe();
+  } else if (r.quiet_log_limits) {
+    j["log_max_bytes"] = r.quiet_log_limits->max_bytes;
+    j["log_backups"] = r.quiet_log_limits->backups;
+    json quiet = json::parse(quiet_stream);
+    j["logs"] = {{"stdout", quiet}, {"stderr", quiet}};
   }
   return j;
 }
@@ -170,6 +180,16 @@ void append_status_json(std::string& out, const process_record& r,
     append_stream(out, r.output->stream(output_stream::err));
     out += ",\"stdout\":";
     append_stream(out, r.output->stream(output_stream::out));
+    out += '}';
+  } else if (r.quiet_log_limits) {
+    out += ",\"log_backups\":";
+    append_integer(out, r.quiet_log_limits->backups);
+    out += ",\"log_max_bytes\":";
+    append_integer(out, r.quiet_log_limits->max_bytes);
+    out += ",\"logs\":{\"stderr\":";
+    out += quiet_stream;
+    out += ",\"stdout\":";
+    out += quiet_stream;
     out += '}';
   }
   out += ",\"lost_reason\":";

@@ -35,4 +35,10 @@ result<std::shared_ptr<process_output>> process_logs::output_for(
   return std::move(*opened);
 }
 
+void process_logs::remove_files(const std::string& name, const log_limits& limits) {
+  if (!dir_) return;
+  rotating_log(dir_, name + ".out", "stdout of '" + name + "'", limits).remove_files();
+  rotating_log(dir_, name + ".err", "stderr of '" + name + "'", limits).remove_files();
+}
+
 }  // namespace shoal

@@ -92,6 +92,14 @@ bool process_output::reading() const {
   return std::any_of(pipes_.begin(), pipes_.end(), [](const auto& p) { return p->is_open(); });
 }
 
+bool process_output::holds_nothing() const {
+  return !reading() && waiters_.empty() && journal_.size() == 0 &&
+         std::all_of(streams_.begin(), streams_.end(), [](const auto& s) {
+           return s && s->end() == 0 && s->written_bytes() == 0 && s->rotations() == 0 &&
+                  s->failed_writes() == 0 && s->dropped_bytes() == 0 && s->error().empty();
+         });
+}
+
 void process_output::received(int index) {
   const rotating_log& log = *streams_[static_cast<std::size_t>(index)];
   auto& known = journaled_end_[static_cast<std::size_t>(index)];

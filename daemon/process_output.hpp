@@ -61,6 +61,9 @@ class process_output : public std::enable_shared_from_this<process_output> {
   void remove_files();
   // Some pipe is still open: a run, or a descendant that inherited its output, may write.
   bool reading() const;
+  // Nothing was ever written, failed or rotated, no pipe is open and no `logs` request waits:
+  // opening the same files again (open()) gives an object equal to this one.
+  bool holds_nothing() const;
 
   rotating_log& stream(output_stream which) { return *streams_[static_cast<std::size_t>(which)]; }
   // When each piece of output arrived, across both streams (for `logs` by lines).

@@ -56,6 +56,10 @@ struct process_record {
   // Its stdout and stderr: log files, the pipes of the current run (and of descendants
   // still writing to an earlier run's), followers. Carried over to a new start of the name.
   std::shared_ptr<process_output> output;
+  // Set instead of `output` once the process is done having written nothing: its logs are two
+  // empty files, opened again when read (supervisor::output_of) or when the name starts again,
+  // so a done record that never wrote holds no output state. Their limits, for `status`.
+  std::optional<log_limits> quiet_log_limits;
 
   // What /proc said of the current run when `status` last asked: a cache, not state (mutable,
   // so a status that only reads the table keeps it fresh). Never saved.

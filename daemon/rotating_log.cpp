@@ -56,6 +56,8 @@ void rotating_log::rescan_backups() {
   for (std::size_t i = 1; i <= static_cast<std::size_t>(limits_.backups); ++i)
     backups_.push_back(dir_->size_of(numbered(i)).value_or(0));
   while (!backups_.empty() && backups_.back() == 0) backups_.pop_back();
+  // Most streams never rotate: their records keep no block for sizes that are all zero.
+  backups_.shrink_to_fit();
   // The current file starts where the backups end, so the oldest byte on disk is offset 0.
   base_ = std::accumulate(backups_.begin(), backups_.end(), std::uint64_t{0});
 }

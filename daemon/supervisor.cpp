@@ -148,7 +148,7 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
   if (!child) {
     // A name that never ran leaves no log files behind: nothing owns them and no `remove`
     // would ever find them. Files with bytes in them (an earlier daemon's) stay.
-    if (!(old && old->output)) {
+    if (!old) {
       process_output& unused = **output;
       unused.close();
       if (unused.stream(output_stream::out).end() == 0 &&
@@ -249,10 +249,20 @@ void supervisor::forget(std::map<std::string, std::unique_ptr<process_record>>::
     output->close();
     output->remove_files();
     output->wake();  // followers learn it is gone
+  } else if (auto& limits = it->second->quiet_log_limits) {
+    logs_.remove_files(it->first, *limits);
   }
   std::string name = it->first;
   records_.erase(it);
   changed(name);
+}
+
+std::shared_ptr<process_output> supervisor::output_of(const process_record& r) {
+  if (r.output || !r.quiet_log_limits) return r.output;
+  auto opened = logs_.output_for(r.name, nullptr, *r.quiet_log_limits);
+  if (!opened) return nullptr;
+  (*opened)->set_limits(*r.quiet_log_limits);
+  return std::move(*opened);
 }
 
 std::size_t supervisor::running_count() const { return by_pid_.size(); }

@@ -125,6 +125,12 @@ void supervisor::respawn(process_record& r) {
 void supervisor::finish(process_record& r) {
   if (r.output) r.output->wake();  // a follower stops once the process is done
   tell(supervisor_event::kind::finished, r);
+  // Most done records are of processes that wrote nothing; up to max_exited of them are kept.
+  if (r.output && r.done() && r.output->holds_nothing()) {
+    r.quiet_log_limits = r.output->limits();
+    r.output->close();
+    r.output.reset();
+  }
 }
 
 void supervisor::evict_exited() {

@@ -180,3 +180,41 @@ def test_follow_both_streams_until_the_process_ends(shoal):
     assert follower.returncode == 0, err
     lines = out.decode().splitlines()
     assert sorted(line.split(" ", 1)[1] for line in lines) == ["err-line", "out-line"], out
+
+
+def test_a_process_that_wrote_nothing_keeps_its_empty_logs_once_done(shoal):
+    """A done record of a silent process gives up its output state (it is opened again from
+    the files when read): status, logs, a new start of the name and remove see no change."""
+    shoal.spawn(["/bin/true"], name="quiet", log_max_bytes=8192, log_backups=2)
+    shoal.join("quiet")
+    quiet_stream = {"written_bytes": 0, "rotations": 0, "failed_writes": 0, "dropped_bytes": 0,
+                    "error": None}
+    record = shoal.record("quiet")
+    assert record["state"] == "exited"
+    assert record["log_max_bytes"] == 8192 and record["log_backups"] == 2
+    assert record["logs"] == {"stdout": quiet_stream, "stderr": quiet_stream}
+    listed = [p for p in ok(shoal.request({"op": "status"}))["processes"] if p["name"] == "quiet"]
+    assert listed == [record]
+    assert os.path.getsize(shoal.log_path("quiet")) == 0
+    assert os.path.getsize(shoal.log_path("quiet", "err")) == 0
+
+    for stream in ("stdout", "stderr"):
+        reply = ok(shoal.request({"op": "logs", "name": "quiet", "stream": stream}))
+        assert (reply["data"], reply["size"], reply["offset"], reply["state"]) == ("", 0, 0, "exited")
+    lines = ok(shoal.request({"op": "logs", "name": "quiet", "stream": "both", "lines": 5}))
+    assert lines["lines"] == []
+    result = shoal.cli("logs", "quiet", "--follow", timeout=30)
+    assert (result.returncode, result.stdout) == (0, ""), result
+
+    shoal.spawn(["/bin/sh", "-c", "echo again"], name="quiet")
+    shoal.join("quiet")
+    assert ok(shoal.request({"op": "logs", "name": "quiet"}))["data"] == "again\n"
+    assert shoal.record("quiet")["logs"]["stdout"]["written_bytes"] == len("again\n")
+
+    shoal.spawn(["/bin/true"], name="gone")
+    shoal.join("gone")
+    assert os.path.exists(shoal.log_path("gone"))
+    ok(shoal.request({"op": "remove", "name": "gone"}))
+    assert not os.path.exists(shoal.log_path("gone"))
+    assert not os.path.exists(shoal.log_path("gone", "err"))
+    assert error_code(shoal.request({"op": "logs", "name": "gone"})) == "not_found"

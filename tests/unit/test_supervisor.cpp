@@ -121,7 +121,17 @@ TEST_CASE("exited records are bounded, oldest first") {
   CHECK(s.find("a") == nullptr);
   CHECK(s.find("b") != nullptr);
   CHECK(s.find("c") != nullptr);
+  // Their logs go with them, also those of a process that wrote nothing.
+  CHECK_FALSE(std::filesystem::exists(rig.dir.path + "/a.out"));
+  CHECK_FALSE(std::filesystem::exists(rig.dir.path + "/a.err"));
+  CHECK(std::filesystem::exists(rig.dir.path + "/c.out"));
+  auto logs = s.output_of(*s.find("c"));
+  REQUIRE(logs);
+  CHECK(logs->stream(output_stream::out).end() == 0);
+  CHECK_FALSE(logs->reading());
   CHECK(s.remove("c").ok());
+  CHECK_FALSE(std::filesystem::exists(rig.dir.path + "/c.out"));
+  CHECK_FALSE(std::filesystem::exists(rig.dir.path + "/c.err"));
   CHECK(s.remove("c").code() == errc::not_found);
 }
 
