@@ -147,11 +147,12 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
   auto child = spawn_child(name, spec, **output);
   if (!child) {
     // A name that never ran leaves no log files behind: nothing owns them and no `remove`
-    // would ever find them. Files with bytes in them (an earlier daemon's) stay.
-    if (!old) {
+    // would ever find them. Files with bytes in them (an earlier daemon's) stay, and so do
+    // the empty ones of a done record that let its output go (quiet_log_limits).
+    if (!(old && old->output)) {
       process_output& unused = **output;
       unused.close();
-      if (unused.stream(output_stream::out).end() == 0 &&
+      if (!old && unused.stream(output_stream::out).end() == 0 &&
           unused.stream(output_stream::err).end() == 0)
         unused.remove_files();
     }

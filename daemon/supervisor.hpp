@@ -151,6 +151,8 @@ class supervisor {
   void tell(supervisor_event::kind what, const process_record& r, double delay = 0,
             int attempt = 0);
   void finish(process_record& r);
+  // A done record whose process wrote nothing lets its output go (quiet_log_limits).
+  void release_if_quiet(process_record& r);
   void begin_stop(process_record& r, double grace);
   void escalate(const std::string& name, pid_t pid);
   void respawn(process_record& r);

@@ -125,12 +125,16 @@ void supervisor::respawn(process_record& r) {
 void supervisor::finish(process_record& r) {
   if (r.output) r.output->wake();  // a follower stops once the process is done
   tell(supervisor_event::kind::finished, r);
-  // Most done records are of processes that wrote nothing; up to max_exited of them are kept.
-  if (r.output && r.done() && r.output->holds_nothing()) {
-    r.quiet_log_limits = r.output->limits();
-    r.output->close();
-    r.output.reset();
-  }
+  release_if_quiet(r);
+}
+
+void supervisor::release_if_quiet(process_record& r) {
+  // Most done records are of processes that wrote nothing, and up to max_exited_records of
+  // them are kept.
+  if (!r.output || !r.done() || !r.output->holds_nothing()) return;
+  r.quiet_log_limits = r.output->limits();
+  r.output->close();
+  r.output.reset();
 }
 
 void supervisor::evict_exited() {

@@ -255,6 +255,7 @@ void supervisor::restore(saved_table saved, std::vector<keeper_entry> held, bool
           "not supervised",
           e.pid, e.name);
   }
+  for (auto& [name, r] : records_) release_if_quiet(*r);
   log::info("restored {} process record(s), {} running", saved.processes.size(), by_pid_.size());
   // Exits the keeper saw while no daemon ran: told now, exactly as if just reaped.
   for (auto [pid, wait_status] : exits) on_reaped(pid, wait_status);

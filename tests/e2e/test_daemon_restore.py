@@ -97,6 +97,10 @@ def test_kill9_then_restart_adopts_every_child_with_its_record_exit_code_and_log
         assert counter[field] == before["counter"][field], field
     assert after["done"]["state"] == "exited" and after["done"]["exitcode"] == 5
     assert after["done"]["started_at"] == before["done"]["started_at"]
+    # "done" wrote nothing: its record keeps no output state, before the restart or after.
+    assert after["done"]["logs"] == before["done"]["logs"]
+    assert after["done"]["log_max_bytes"] == before["done"]["log_max_bytes"]
+    assert ok(second.request({"op": "logs", "name": "done", "stream": "stderr"}))["data"] == ""
     waiter = second.join("waiter")
     assert waiter["state"] == "exited" and waiter["exitcode"] == 7 and waiter["pid"] == waiter_pid
     assert ok(second.request({"op": "logs", "name": "waiter"}))["data"] == "bye\n"

@@ -135,6 +135,23 @@ TEST_CASE("exited records are bounded, oldest first") {
   CHECK(s.remove("c").code() == errc::not_found);
 }
 
+TEST_CASE("a start of a done name that cannot spawn keeps the old record and its logs") {
+  real_rig rig;
+  supervisor& s = rig.s;
+  REQUIRE(s.start("q", command({"/bin/true"})).ok());
+  REQUIRE(wait_exited(s, "q"));
+  auto again = s.start("q", command({"/nonexistent/program"}));
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().what == start_error::kind::spawn_failed);
+  REQUIRE(s.find("q") != nullptr);
+  CHECK(s.find("q")->state == process_state::exited);
+  CHECK(std::filesystem::exists(rig.dir.path + "/q.out"));
+  CHECK(std::filesystem::exists(rig.dir.path + "/q.err"));
+  auto logs = s.output_of(*s.find("q"));
+  REQUIRE(logs);
+  CHECK(logs->stream(output_stream::err).end() == 0);
+}
+
 TEST_CASE("a shutdown keeps only the newest exited records and their logs") {
   real_rig rig(5, 2);
   supervisor& s = rig.s;
