@@ -144,13 +144,17 @@ def main():
           "shoal is faster)")
     print(f"{'verdict':<9} {'ratio':>9} {'target':>9}  what")
     for what, mine, other, kind, limit in TARGETS:
-        gap = missing(figures, mine) or missing(figures, other)
+        # An absolute bound is judged on shoal's figure alone; the other is only shown beside.
+        gap = missing(figures, mine) or (kind != "below" and missing(figures, other))
         if gap:
             print(f"{'-':<9} {'-':>9} {'-':>9}  {what}: {gap}")
             continue
         if kind == "below":
             value = figures[mine]
-            beside = f" ({other}: {figures[other]:.1f})" if other else ""
+            beside = ""
+            if other:
+                shown = f"{figures[other]:.1f}" if other in figures else missing(figures, other)
+                beside = f" ({other}: {shown})"
             verdict = "met" if value < limit else "missed"
             print(f"{verdict:<9} {value:9.1f} {'< ' + format(limit, 'g'):>9}  {what}{beside}")
             continue
