@@ -1,51 +1,18 @@
 #include "daemon/process_json.hpp"
 
-#include <charconv>
-#include <cmath>
 #include <string_view>
 
 #include "common/signals.hpp"
 #include "common/time_format.hpp"
+#include "daemon/json_text.hpp"
 
 namespace shoal {
 namespace {
 
 // The pieces of append_status_json, each writing what json's dump() writes for the value.
-void append_string(std::string& out, std::string_view text) {
-  bool plain = true;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
-      plain = false;
-      break;
-    }
-  }
-  if (!plain) {  // escapes and UTF-8 (invalid bytes replaced, as to_line does): json's own
-    out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-    return;
-  }
-  out += '"';
-  out += text;
-  out += '"';
-}
-
-template <class Integer>
-void append_integer(std::string& out, Integer value) {
-  char digits[24];
-  auto written = std::to_chars(digits, std::end(digits), value);
-  out.append(digits, written.ptr);
-}
-
-void append_double(std::string& out, double value) {
-  if (!std::isfinite(value)) {
-    out += "null";
-    return;
-  }
-  // The routine json's serializer itself formats doubles with, so both write the same digits.
-  char digits[64];
-  char* end = nlohmann::detail::to_chars(digits, digits + sizeof digits, value);
-  out.append(digits, end);
-}
+using json_text::append_double;
+using json_text::append_integer;
+using json_text::append_string;
 
 template <class T, class Append>
 void append_optional(std::string& out, const std::optional<T>& value, Append append) {

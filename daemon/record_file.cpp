@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/unique_fd.hpp"
+#include "daemon/json_text.hpp"
 #include "daemon/state_file.hpp"
 
 namespace shoal {
@@ -104,6 +105,112 @@ json process_json(const saved_process& p) {
           {"group", p.group},
           {"restart_count", p.restart_count},
           {"lost_reason", p.lost_reason}};
+}
+
+using json_text::append_double;
+using json_text::append_integer;
+using json_text::append_string;
+
+template <class T, class Append>
+void append_optional(std::string& out, const std::optional<T>& value, Append append) {
+  if (value)
+    append(out, *value);
+  else
+    out += "null";
+}
+
+void append_strings(std::string& out, const std::vector<std::string>& list) {
+  out += '[';
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (i) out += ',';
+    append_string(out, list[i]);
+  }
+  out += ']';
+}
+
+void append_time(std::string& out, const std::optional<clock::time_point>& at) {
+  if (at)
+    append_integer(out, to_ns(*at));
+  else
+    out += "null";
+}
+
+// process_json(p).dump() written directly, keys in the same (sorted) order: a journal line is
+// written on every start and every exit before its reply leaves, and building the json object
+// first cost more than the rest of the save.
+void append_process(std::string& out, const saved_process& p) {
+  const process_spec& s = p.spec;
+  out += "{\"core_dumped\":";
+  out += p.core_dumped ? "true" : "false";
+  out += ",\"ended_at\":";
+  append_time(out, p.ended_at);
+  out += ",\"escalated\":";
+  out += p.escalated ? "true" : "false";
+  out += ",\"exitcode\":";
+  append_optional(out, p.exitcode, append_integer<int>);
+  out += ",\"gid\":";
+  append_integer(out, p.gid);
+  out += ",\"group\":";
+  append_string(out, p.group);
+  out += ",\"lost_reason\":";
+  append_string(out, p.lost_reason);
+  out += ",\"name\":";
+  append_string(out, p.name);
+  out += ",\"next_attempt_at\":";
+  append_time(out, p.next_attempt_at);
+  out += ",\"pid\":";
+  append_integer(out, p.pid);
+  out += ",\"restart_count\":";
+  append_integer(out, p.restart_count);
+  out += ",\"spec\":{\"argv\":";
+  append_strings(out, s.argv);
+  out += ",\"cwd\":";
+  append_string(out, s.cwd);
+  out += ",\"env\":[";
+  for (std::size_t i = 0; i < s.env.size(); ++i) {
+    out += i ? ",[" : "[";
+    append_string(out, s.env[i].first);
+    out += ',';
+    append_string(out, s.env[i].second);
+    out += ']';
+  }
+  out += "],\"exec_argv\":";
+  append_strings(out, s.exec_argv);
+  out += ",\"gid\":";
+  append_optional(out, s.gid, append_integer<gid_t>);
+  out += ",\"log_backups\":";
+  append_optional(out, s.log_backups, append_integer<int>);
+  out += ",\"log_max_bytes\":";
+  append_optional(out, s.log_max_bytes, append_integer<std::uint64_t>);
+  out += ",\"program\":";
+  append_string(out, s.program);
+  out += ",\"restart\":";
+  append_string(out, to_string(s.restart.mode));
+  out += ",\"restart_max\":";
+  append_integer(out, s.restart.max_restarts);
+  out += ",\"restart_window\":";
+  append_double(out, s.restart.window_seconds);
+  out += ",\"stop_signal\":";
+  append_integer(out, s.stop_signal);
+  out += ",\"stop_timeout\":";
+  append_optional(out, s.stop_timeout, append_double);
+  out += ",\"uid\":";
+  append_optional(out, s.uid, append_integer<uid_t>);
+  out += "},\"start_order\":";
+  append_integer(out, p.start_order);
+  out += ",\"start_ticks\":";
+  append_integer(out, p.start_ticks);
+  out += ",\"started_at\":";
+  append_integer(out, to_ns(p.started_at));
+  out += ",\"state\":";
+  append_string(out, to_string(p.state));
+  out += ",\"term_signal\":";
+  append_optional(out, p.term_signal, append_integer<int>);
+  out += ",\"uid\":";
+  append_integer(out, p.uid);
+  out += ",\"user\":";
+  append_string(out, p.user);
+  out += '}';
 }
 
 saved_process process_from(const json& j) {
@@ -235,13 +342,20 @@ status record_file::append(const std::vector<saved_process>& changed,
   std::string path = file_in(dir_, record_file_name);
   if (!fd_) return {errc::internal, "'" + path + "' is not open for appending"};
   std::string text;
+  text.reserve(1024 * changed.size());
   for (const auto& p : changed) {
-    text += json{{"process", process_json(p)}, {"next_default", next_default}}.dump();
-    text += '\n';
+    text += "{\"next_default\":";
+    append_integer(text, next_default);
+    text += ",\"process\":";
+    append_process(text, p);
+    text += "}\n";
   }
   for (const auto& name : removed) {
-    text += json{{"removed", name}, {"next_default", next_default}}.dump();
-    text += '\n';
+    text += "{\"next_default\":";
+    append_integer(text, next_default);
+    text += ",\"removed\":";
+    append_string(text, name);
+    text += "}\n";
   }
   for (std::size_t off = 0; off < text.size();) {
     ssize_t n = ::write(fd_.get(), text.data() + off, text.size() - off);

@@ -127,6 +127,44 @@ TEST_CASE("record file: appended changes replay in order over the table") {
   CHECK(**read_record_file(d.path) == got);
 }
 
+TEST_CASE("record file: a journal line is what json writes for the record, byte for byte") {
+  temp_dir d;
+  record_file file(d.path);
+  saved_table none;
+  none.boot_id = "b";
+  REQUIRE(file.rewrite(none).ok());
+  saved_process done = sample("caf\xc3\xa9 \"x\"\t", 7);
+  done.state = process_state::exited;
+  testing::end_killed_after_escalation(done, std::chrono::seconds(5));
+  done.next_attempt_at = done.started_at + std::chrono::seconds(2);
+  done.lost_reason = "back\\slash\nnewline";
+  saved_process bare = sample("bare", 8);
+  bare.spec.argv = {"x"};
+  bare.spec.env.clear();
+  bare.spec.exec_argv.clear();
+  bare.spec.uid.reset();
+  bare.spec.gid = 0;
+  bare.spec.stop_timeout.reset();
+  bare.spec.log_max_bytes.reset();
+  bare.spec.log_backups.reset();
+  bare.spec.restart.window_seconds = 2;  // json writes 2.0
+  bare.start_ticks = 18446744073709551615ULL;
+  REQUIRE(file.append({done, bare}, {"gone\n"}, 42).ok());
+
+  saved_table both;
+  both.processes = {done, bare};
+  json whole = to_json(both);
+  std::string expected;
+  for (const auto& p : whole["processes"])
+    expected += json{{"process", p}, {"next_default", 42}}.dump() + "\n";
+  expected += json{{"removed", "gone\n"}, {"next_default", 42}}.dump() + "\n";
+  std::string text = read_all(d.path + "/processes.json");
+  CHECK(text.substr(text.find('\n') + 1) == expected);
+  auto read = read_record_file(d.path);
+  REQUIRE(read.ok());
+  CHECK((*read)->processes == both.processes);
+}
+
 TEST_CASE("record file: a last line cut short by a crash is ignored, the rest is kept") {
   temp_dir d;
   record_file file(d.path);

@@ -1,0 +1,52 @@
+// JSON text written directly, byte for byte what json's dump() writes for the same value,
+// for the paths where building a json object first costs more than the work around it (the
+// status table, the record file's journal line on every start and exit).
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+#include "common/protocol.hpp"
+
+namespace shoal::json_text {
+
+inline void append_string(std::string& out, std::string_view text) {
+  bool plain = true;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (!plain) {  // escapes and UTF-8 (invalid bytes replaced, as to_line does): json's own
+    out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
+template <class Integer>
+void append_integer(std::string& out, Integer value) {
+  char digits[24];
+  auto written = std::to_chars(digits, std::end(digits), value);
+  out.append(digits, written.ptr);
+}
+
+inline void append_double(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  // The routine json's serializer itself formats doubles with, so both write the same digits.
+  char digits[64];
+  char* end = nlohmann::detail::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, end);
+}
+
+}  // namespace shoal::json_text
