@@ -214,6 +214,7 @@ void keeper::on_spawn(const keeper_header& h, const char* body, std::size_t len,
   c->pidfd = std::move(child->pidfd);
   c->ticks = read_start_ticks(c->pid).value_or(0);  // unreaped, so the pid is still its own
   c->name = strings[0];
+  if (h.flags & spawn_has_log_limits) c->limits = {h.ticks, h.value};
   c->pipe[0] = std::move(fds[2]);
   c->pipe[1] = std::move(fds[3]);
   reply.pid = c->pid;

@@ -211,6 +211,7 @@ status keeper_link::hello() {
               "stop it (it runs as 'shoald --keeper') or choose another --state-dir"};
     if (h.op == keeper_op::hello_done) {
       keeper_pid_ = h.pid;
+      keeper_version_ = static_cast<std::uint32_t>(h.value);
       return {};
     }
     if (h.op == keeper_op::exited) {
@@ -251,6 +252,14 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request) {
                                           std::to_string(body.size()) + " bytes, more than the " +
                                           std::to_string(keeper_max_message) + " allowed"};
   keeper_header h{keeper_op::spawn, static_cast<std::int32_t>(request.argv.size())};
+  // In the spawn itself: a message of its own would wake the keeper again just as the child
+  // and this daemon's reply need the CPUs.
+  bool limits_inside = request.limits && keeper_version_ >= 2;
+  if (limits_inside) {
+    h.flags = spawn_has_log_limits;
+    h.value = request.limits->backups;
+    h.ticks = request.limits->max_bytes;
+  }
   int fds[4] = {request.stdout_fd, request.stderr_fd, request.stdout_read_fd,
                 request.stderr_read_fd};
   send(h, body, fds, 4);
@@ -261,6 +270,7 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request) {
     return status{errc::spawn_failed,
                   "the keeper process that holds the children has ended; restart shoald"};
   if (reply.pid <= 0) return status{static_cast<errc>(reply.flags), message};
+  if (request.limits && !limits_inside) set_log_limits(reply.pid, *request.limits);
   spawned_child child;
   child.pid = reply.pid;
   child.start_ticks = reply.ticks;

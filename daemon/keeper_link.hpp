@@ -93,6 +93,7 @@ class keeper_link {
   bool started_here_;
   bool broken_ = false;
   pid_t keeper_pid_ = -1;
+  std::uint32_t keeper_version_ = 1;  // hello_done's
   std::vector<keeper_entry> entries_;
   std::function<void(pid_t, int)> on_exit_;
   std::deque<std::pair<pid_t, int>> pending_exits_;

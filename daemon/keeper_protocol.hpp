@@ -13,7 +13,8 @@
 
 namespace shoal {
 
-inline constexpr std::uint32_t keeper_protocol_version = 1;
+// 2: a spawn may carry the child's log limits (spawn_has_log_limits).
+inline constexpr std::uint32_t keeper_protocol_version = 2;
 // The largest message: a spawn's argv and environment. Within the socket's default send
 // buffer (net.core.wmem_default, 208 KiB), so no privilege is needed to raise it.
 inline constexpr std::size_t keeper_max_message = 200 * 1024;
@@ -23,7 +24,9 @@ enum class keeper_op : std::uint32_t {
   // shoald -> keeper
   hello = 1,          // attach: answered by one `entry` per child, then `hello_done`
   spawn = 2,          // pid = argc; payload: name, cwd, argv..., env...; fds: stdout and stderr
-                      // write ends, then their read ends; answered by `spawned`
+                      // write ends, then their read ends; answered by `spawned`; with
+                      // flags & spawn_has_log_limits (version 2), value and ticks are the
+                      // child's log limits as in `log_limits`
   signal_group = 3,   // kill(-pid, value) while pid is an unreaped child; answered by `result`
   stopping = 4,       // pid is being stopped: kill its group just before reaping it
   signal_orphan = 5,  // kill(pid, value) if pid is an unreaped child of the keeper
@@ -40,6 +43,10 @@ enum class keeper_op : std::uint32_t {
   hello_done = 104,  // pid = the keeper's pid, value = keeper_protocol_version
   exited = 105,      // pid was reaped with wait status `value`
 };
+
+// A version 1 keeper ignores a spawn's flags, value and ticks: a daemon sends such a keeper
+// `log_limits` after the spawn instead.
+inline constexpr std::uint32_t spawn_has_log_limits = 1;
 
 inline constexpr std::uint32_t entry_exited = 1;
 inline constexpr std::uint32_t entry_has_stdout = 2;

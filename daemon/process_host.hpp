@@ -31,7 +31,8 @@ class process_host {
   // `pid` is being stopped: once it ends, its group's stragglers are killed before it is
   // reaped, while the zombie still pins the group id (supervisor::before_reap).
   virtual void will_stop(pid_t) {}
-  // The log limits of a live child, for whoever writes its logs while no daemon runs.
+  // The log limits of an adopted live child, for whoever writes its logs while no daemon runs
+  // (a spawned child's go with its spawn_request).
   virtual void log_limits_of(pid_t, const log_limits&) {}
 };
 

@@ -6,9 +6,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/log_limits.hpp"
 #include "common/status.hpp"
 #include "common/unique_fd.hpp"
 #include "daemon/pidfd.hpp"
@@ -26,6 +28,8 @@ struct spawn_request {
   std::string name;
   int stdout_read_fd = -1;
   int stderr_read_fd = -1;
+  // How the keeper rotates the logs while no daemon is attached; none: it does not rotate.
+  std::optional<log_limits> limits;
 };
 
 struct spawned_child {
