@@ -105,8 +105,11 @@ json to_json(const process_record& r) {
   return j;
 }
 
-void append_status_json(std::string& out, const process_record& r,
-                        const std::optional<proc_usage>& usage) {
+namespace {
+
+// to_json(r)'s members, and with `usage` (when not null) the three of status.
+void append_record(std::string& out, const process_record& r,
+                   const std::optional<proc_usage>* usage) {
   // Members in the order of json's object (std::map): bytewise by key.
   out += "{\"argv\":[";
   for (std::size_t i = 0; i < r.spec.argv.size(); ++i) {
@@ -117,16 +120,18 @@ void append_status_json(std::string& out, const process_record& r,
   append_integer(out, r.restarts.attempt());
   out += r.core_dumped ? ",\"core_dumped\":true" : ",\"core_dumped\":false";
   // A dead process has no usage: null, as when /proc could not be read.
-  auto from_usage = [&usage](auto field) {
-    return usage ? std::optional(field(*usage)) : std::nullopt;
+  auto from_usage = [usage](auto field) {
+    return *usage ? std::optional(field(**usage)) : std::nullopt;
   };
-  out += ",\"cpu_percent\":";
-  append_optional(
-      out, from_usage([](const proc_usage& u) { return std::round(cpu_percent(u) * 10) / 10; }),
-      append_double);
-  out += ",\"cpu_seconds\":";
-  append_optional(out, from_usage([](const proc_usage& u) { return u.cpu_seconds; }),
-                  append_double);
+  if (usage) {
+    out += ",\"cpu_percent\":";
+    append_optional(
+        out, from_usage([](const proc_usage& u) { return std::round(cpu_percent(u) * 10) / 10; }),
+        append_double);
+    out += ",\"cpu_seconds\":";
+    append_optional(out, from_usage([](const proc_usage& u) { return u.cpu_seconds; }),
+                    append_double);
+  }
   out += ",\"cwd\":";
   append_string(out, r.spec.cwd);
   out += ",\"ended_at\":";
@@ -177,9 +182,11 @@ void append_status_json(std::string& out, const process_record& r,
   append_double(out, r.restarts.settings().window_seconds);
   out += ",\"restarts\":";
   append_integer(out, r.restart_count);
-  out += ",\"rss_bytes\":";
-  append_optional(out, from_usage([](const proc_usage& u) { return u.rss_bytes; }),
-                  append_integer<std::uint64_t>);
+  if (usage) {
+    out += ",\"rss_bytes\":";
+    append_optional(out, from_usage([](const proc_usage& u) { return u.rss_bytes; }),
+                    append_integer<std::uint64_t>);
+  }
   out += ",\"signal\":";
   append_optional(out, r.term_signal,
                   [](std::string& o, int signo) { append_string(o, signal_name(signo)); });
@@ -192,6 +199,20 @@ void append_status_json(std::string& out, const process_record& r,
   out += ",\"user\":";
   append_string(out, r.user);
   out += '}';
+}
+
+}  // namespace
+
+void append_status_json(std::string& out, const process_record& r,
+                        const std::optional<proc_usage>& usage) {
+  append_record(out, r, &usage);
+}
+
+std::string record_json_text(const process_record& r) {
+  std::string out;
+  out.reserve(1024);
+  append_record(out, r, nullptr);
+  return out;
 }
 
 void publish(event_log& events, const supervisor_event& e) {

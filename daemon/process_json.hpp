@@ -15,6 +15,11 @@ namespace shoal {
 
 json to_json(const process_record& record);
 
+// to_json(record) as the text its dump() writes, members in the same order: what `start`,
+// `join` and `stop` answer, written directly because each start and each exit answers one
+// before anything else can run.
+std::string record_json_text(const process_record& record);
+
 // The record as `status` lists it: to_json(record) with cpu_seconds, cpu_percent and
 // rss_bytes from `usage` (null without), appended to `out` as the text json's dump() would
 // write, members in the same order. Written directly, because building a json tree for every

@@ -34,7 +34,7 @@ void handle_join(supervisor& s, process_waiters& w, const json& body, const resp
   if (!timeout) return reply.fail(timeout.error());
   const process_record* r = s.find(*name);
   if (!r) return reply.fail(errc::not_found, "no process named '" + *name + "'");
-  if (r->done()) return reply.ok(to_json(*r));
+  if (r->done()) return reply.ok_text(record_json_text(*r));
   w.join(*name, *timeout, reply);
 }
 
@@ -101,7 +101,7 @@ void handle_stop(supervisor& s, process_waiters& w, const json& body, const resp
   if (auto st = check_owned(s, *name, "stop", reply.from()); !st) return reply.fail(st);
   const process_record* r = s.find(*name);
   if (!r) return reply.fail(errc::not_found, "no process named '" + *name + "'");
-  if (r->done()) return reply.ok(to_json(*r));
+  if (r->done()) return reply.ok_text(record_json_text(*r));
   // Waiting first: stopping a process waiting to restart finishes it at once.
   w.stop(*name, reply);
   if (auto stopped = s.stop(*name, *timeout); !stopped) reply.fail(stopped.error());

@@ -23,14 +23,14 @@ void process_waiters::finished(const process_record& r) {
   auto joiners = joiners_.extract(r.name);
   auto stoppers = stoppers_.extract(r.name);
   if (joiners.empty() && stoppers.empty()) return;
-  json record = to_json(r);
+  std::string record = record_json_text(r);
   if (!joiners.empty())
     for (auto& j : joiners.mapped()) {
       timers_.cancel(j.deadline);
-      j.reply.ok(record);
+      j.reply.ok_text(record);
     }
   if (!stoppers.empty())
-    for (auto& s : stoppers.mapped()) s.ok(record);
+    for (auto& s : stoppers.mapped()) s.ok_text(record);
 }
 
 void process_waiters::session_closed(std::uint64_t session) {

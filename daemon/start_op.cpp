@@ -152,7 +152,7 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
     return reply.fail(st);
   auto started = s.start(*name, std::move(p));
   if (!started) return reply.fail(start_refusal(started.error()));
-  reply.ok(to_json(**started));
+  reply.ok_text(record_json_text(**started));
 }
 
 status start_refusal(const start_error& e) {

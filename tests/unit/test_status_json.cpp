@@ -1,5 +1,6 @@
 // `status` writes each record as text, without a json tree: it must read exactly as the tree
-// to_json() builds, with the usage members, would dump.
+// to_json() builds, with the usage members, would dump. `start`, `join` and `stop` answer the
+// same text without them: exactly to_json()'s dump.
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
@@ -34,6 +35,10 @@ std::string as_text(const process_record& r, const std::optional<proc_usage>& us
   return out;
 }
 
+std::string reply_tree(const process_record& r) {
+  return to_json(r).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 process_record running_record() {
   process_record r;
   r.name = "web-1";
@@ -54,6 +59,7 @@ process_record running_record() {
 TEST_CASE("a running record reads as its json tree, with and without usage") {
   process_record r = running_record();
   CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
+  CHECK(record_json_text(r) == reply_tree(r));
   proc_usage usage{12.34, 5 << 20, 3.5, 20.25};
   CHECK(as_text(r, usage) == as_tree(r, usage));
   CHECK(json::parse(as_text(r, usage))["rss_bytes"] == 5 << 20);
@@ -69,6 +75,7 @@ TEST_CASE("an exited, restarting record of a program reads as its json tree") {
   r.restarts = restart_tracker(r.spec.restart, [] { return 0.5; });
   r.restart_count = 3;
   CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
+  CHECK(record_json_text(r) == reply_tree(r));
 }
 
 TEST_CASE("a lost record carries its reason as json writes it") {
@@ -76,6 +83,7 @@ TEST_CASE("a lost record carries its reason as json writes it") {
   r.state = process_state::lost;
   r.lost_reason = "pid 42 could not be verified: \"reused\"";
   CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
+  CHECK(record_json_text(r) == reply_tree(r));
 }
 
 TEST_CASE("strings that need escaping, or are not UTF-8, are written as json writes them") {
@@ -84,6 +92,7 @@ TEST_CASE("strings that need escaping, or are not UTF-8, are written as json wri
   r.spec.cwd = "/tmp/with \"quotes\"";
   r.user = "";
   CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
+  CHECK(record_json_text(r) == reply_tree(r));
 }
 
 TEST_CASE("a record with logs carries their counts and error as json writes them") {
@@ -100,6 +109,7 @@ TEST_CASE("a record with logs carries their counts and error as json writes them
     r.output->stream(output_stream::out).write("hello\n");
     r.output->stream(output_stream::err).write("oops\n");
     CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
+    CHECK(record_json_text(r) == reply_tree(r));
   }
   std::filesystem::remove_all(dir);
 }
