@@ -19,6 +19,7 @@
 #include "daemon/program_ops.hpp"
 #include "daemon/reaper.hpp"
 #include "daemon/record_file.hpp"
+#include "daemon/short_slice.hpp"
 #include "daemon/signal_dispositions.hpp"
 #include "daemon/socket_activation.hpp"
 #include "daemon/socket_listeners.hpp"
@@ -115,6 +116,7 @@ status daemon::prepare() {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     return status::from_errno(errc::internal, "unable to become a child subreaper", errno);
   raise_descriptor_limit();
+  request_short_slice();
   ignore_meaningless_signals();
   // Registered before the first spawn, so no child's exit can go unnoticed.
   signals_.add(SIGCHLD);

@@ -22,6 +22,7 @@
 #include "daemon/log_directory.hpp"
 #include "daemon/proc_stats.hpp"
 #include "daemon/rotating_log.hpp"
+#include "daemon/short_slice.hpp"
 #include "daemon/spawner.hpp"
 
 namespace shoal {
@@ -346,6 +347,9 @@ int run_keeper(const char* log_dir) {
   // Orphans of what the children start are reparented here, and reaped.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   for (int signo : {SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2}) ::signal(signo, SIG_IGN);
+  // It waits for each child's exec, then answers at once: a wake-up that must not queue
+  // behind the child it just started.
+  request_short_slice();
   auto dir = log_directory::open(log_dir);
   if (!dir) {
     say("%s", dir.error().message());

@@ -111,3 +111,35 @@ def test_bad_argv_is_bad_request(shoal, argv):
     reply = shoal.request({"op": "start", "name": "bad", "argv": argv})
     assert error_code(reply) == "bad_request"
     assert_nothing_recorded(shoal, "bad")
+
+
+def scheduler_slice(pid):
+    """The time slice the scheduler gives `pid`, in ns (se.slice of /proc/PID/sched), or None
+    where the kernel does not show it."""
+    try:
+        with open(f"/proc/{pid}/sched") as f:
+            for line in f:
+                if line.startswith("se.slice"):
+                    return int(line.split(":")[1])
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def test_a_child_is_scheduled_as_it_would_be_without_shoald(daemons):
+    # shoald and its keeper ask for a short slice for themselves (daemon/short_slice.hpp): a
+    # child must get neither that nor anything else of theirs but what a child of any process
+    # gets, here the nice value shoald runs at.
+    daemon = daemons.create().start(preexec_fn=lambda: os.nice(5))
+    child = daemon.spawn(["sleep", "30"], name="napper")["pid"]
+    plain = subprocess.Popen(["sleep", "30"], preexec_fn=lambda: os.nice(5))
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, child) == 5
+        assert os.sched_getscheduler(child) == os.SCHED_OTHER
+        assert scheduler_slice(child) == scheduler_slice(plain.pid)
+        for pid in (daemon.proc.pid, daemon.keeper_pid):
+            if scheduler_slice(pid) is not None:
+                assert scheduler_slice(pid) <= scheduler_slice(child)
+    finally:
+        plain.kill()
+        plain.wait()
