@@ -22,8 +22,10 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
                  std::optional<std::uint64_t> offset, std::size_t limit, std::optional<double> wait,
                  const responder& reply) {
   const process_record* r = s.find(name);
-  auto output = r ? s.output_of(*r) : nullptr;
-  if (!output) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  if (!r) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  auto opened = s.output_of(*r);
+  if (!opened) return reply.fail(opened.error());
+  std::shared_ptr<process_output> output = std::move(*opened);
   // Checked on every answer: by the time a waiting request is answered, the name may have been
   // started again by another user.
   if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
@@ -50,8 +52,10 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
 void answer_lines(supervisor& s, const std::string& name, line_request request,
                   std::optional<double> wait, const responder& reply) {
   const process_record* r = s.find(name);
-  auto output = r ? s.output_of(*r) : nullptr;
-  if (!output) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  if (!r) return reply.fail(errc::not_found, "no process named '" + name + "'");
+  auto opened = s.output_of(*r);
+  if (!opened) return reply.fail(opened.error());
+  std::shared_ptr<process_output> output = std::move(*opened);
   if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
     return reply.fail(st);
   process_output& out = *output;

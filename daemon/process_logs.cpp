@@ -35,6 +35,16 @@ result<std::shared_ptr<process_output>> process_logs::output_for(
   return std::move(*opened);
 }
 
+result<std::shared_ptr<process_output>> process_logs::reopen(const std::string& name,
+                                                             const log_limits& limits) {
+  auto opened = dir_ ? process_output::open(io_, dir_, name, limits)
+                     : result<std::shared_ptr<process_output>>(opened_);
+  if (!opened)
+    return status{opened.error().code(),
+                  "unable to read the logs of '" + name + "': " + opened.error().message()};
+  return std::move(*opened);
+}
+
 void process_logs::remove_files(const std::string& name, const log_limits& limits) {
   if (!dir_) return;
   rotating_log(dir_, name + ".out", "stdout of '" + name + "'", limits).remove_files();

@@ -28,6 +28,8 @@ class process_logs {
   result<std::shared_ptr<process_output>> output_for(const std::string& name,
                                                      std::shared_ptr<process_output> previous,
                                                      const log_limits& limits);
+  // The logs of `name`, a done process that wrote nothing, opened again from their files.
+  result<std::shared_ptr<process_output>> reopen(const std::string& name, const log_limits& limits);
   // Deletes the files of `name`'s logs, as process_output::remove_files() would, without
   // opening them.
   void remove_files(const std::string& name, const log_limits& limits);

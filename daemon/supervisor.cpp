@@ -258,12 +258,11 @@ void supervisor::forget(std::map<std::string, std::unique_ptr<process_record>>::
   changed(name);
 }
 
-std::shared_ptr<process_output> supervisor::output_of(const process_record& r) {
-  if (r.output || !r.quiet_log_limits) return r.output;
-  auto opened = logs_.output_for(r.name, nullptr, *r.quiet_log_limits);
-  if (!opened) return nullptr;
-  (*opened)->set_limits(*r.quiet_log_limits);
-  return std::move(*opened);
+result<std::shared_ptr<process_output>> supervisor::output_of(const process_record& r) {
+  if (r.output) return r.output;
+  // No output and no limits: its logs could not be opened when it was restored.
+  if (!r.quiet_log_limits) return status{errc::not_found, "no logs of '" + r.name + "' are open"};
+  return logs_.reopen(r.name, *r.quiet_log_limits);
 }
 
 std::size_t supervisor::running_count() const { return by_pid_.size(); }

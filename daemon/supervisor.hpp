@@ -94,8 +94,8 @@ class supervisor {
   result<std::vector<const process_record*>> list(const std::vector<std::string>& names) const;
   const process_record* find(const std::string& name) const;
   // The logs of `r`: its output, or for a done record that released it (quiet_log_limits)
-  // its empty files opened again for one read. Null when they cannot be opened.
-  std::shared_ptr<process_output> output_of(const process_record& r);
+  // its empty files opened again for one read; why not when they cannot be opened.
+  result<std::shared_ptr<process_output>> output_of(const process_record& r);
   // Every record, and every declared instance's name: what targets expand over (targets.hpp).
   std::vector<const process_record*> records() const;
   std::vector<std::string> declared_names() const;

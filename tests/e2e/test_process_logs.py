@@ -3,6 +3,7 @@
 import os
 import re
 import select
+import shutil
 import subprocess
 
 from harness import SHOAL, clean_env, error_code, ok, wait_until
@@ -218,3 +219,11 @@ def test_a_process_that_wrote_nothing_keeps_its_empty_logs_once_done(shoal):
     assert not os.path.exists(shoal.log_path("gone"))
     assert not os.path.exists(shoal.log_path("gone", "err"))
     assert error_code(shoal.request({"op": "logs", "name": "gone"})) == "not_found"
+
+    # Files that cannot be opened again any more are an error that says so, not "no such name".
+    shoal.spawn(["/bin/true"], name="silent")
+    shoal.join("silent")
+    shutil.rmtree(os.path.dirname(shoal.log_path("silent")))
+    reply = shoal.request({"op": "logs", "name": "silent", "stream": "stderr"})
+    assert error_code(reply) != "not_found", reply
+    assert "unable to read the logs of 'silent'" in reply["error"]["message"], reply

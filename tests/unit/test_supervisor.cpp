@@ -126,9 +126,9 @@ TEST_CASE("exited records are bounded, oldest first") {
   CHECK_FALSE(std::filesystem::exists(rig.dir.path + "/a.err"));
   CHECK(std::filesystem::exists(rig.dir.path + "/c.out"));
   auto logs = s.output_of(*s.find("c"));
-  REQUIRE(logs);
-  CHECK(logs->stream(output_stream::out).end() == 0);
-  CHECK_FALSE(logs->reading());
+  REQUIRE(logs.ok());
+  CHECK((*logs)->stream(output_stream::out).end() == 0);
+  CHECK_FALSE((*logs)->reading());
   CHECK(s.remove("c").ok());
   CHECK_FALSE(std::filesystem::exists(rig.dir.path + "/c.out"));
   CHECK_FALSE(std::filesystem::exists(rig.dir.path + "/c.err"));
@@ -148,8 +148,8 @@ TEST_CASE("a start of a done name that cannot spawn keeps the old record and its
   CHECK(std::filesystem::exists(rig.dir.path + "/q.out"));
   CHECK(std::filesystem::exists(rig.dir.path + "/q.err"));
   auto logs = s.output_of(*s.find("q"));
-  REQUIRE(logs);
-  CHECK(logs->stream(output_stream::err).end() == 0);
+  REQUIRE(logs.ok());
+  CHECK((*logs)->stream(output_stream::err).end() == 0);
 }
 
 TEST_CASE("a shutdown keeps only the newest exited records and their logs") {
