@@ -303,6 +303,6 @@ def test_a_members_variables_reach_its_program_but_never_the_root_side_of_setpri
     # A name the shell after setpriv could not pass on is refused, not quietly dropped.
     dotted = member("start", "--name", "dotted", "--env", "dotted.name=1", "--", "env")
     assert dotted.returncode == 1, dotted
-    assert dotted.stderr.startswith("shoal: bad_request: field 'env': variable 'dotted.name'")
+    assert dotted.stderr.startswith("shoal: bad_request: --env/--env-file: variable 'dotted.name'")
     assert ok(shared.request({"op": "status", "names": ["envy"]}))["processes"]
     assert error_code(shared.request({"op": "status", "names": ["dotted"]})) == "not_found"
