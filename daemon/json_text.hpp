@@ -6,8 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/protocol.hpp"
 
@@ -47,6 +49,24 @@ inline void append_double(std::string& out, double value) {
   char digits[64];
   char* end = nlohmann::detail::to_chars(digits, digits + sizeof digits, value);
   out.append(digits, end);
+}
+
+// `append(out, *value)`, or null when there is no value.
+template <class T, class Append>
+void append_optional(std::string& out, const std::optional<T>& value, Append append) {
+  if (value)
+    append(out, *value);
+  else
+    out += "null";
+}
+
+inline void append_strings(std::string& out, const std::vector<std::string>& list) {
+  out += '[';
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (i) out += ',';
+    append_string(out, list[i]);
+  }
+  out += ']';
 }
 
 }  // namespace shoal::json_text

@@ -12,15 +12,9 @@ namespace {
 // The pieces of append_status_json, each writing what json's dump() writes for the value.
 using json_text::append_double;
 using json_text::append_integer;
+using json_text::append_optional;
 using json_text::append_string;
-
-template <class T, class Append>
-void append_optional(std::string& out, const std::optional<T>& value, Append append) {
-  if (value)
-    append(out, *value);
-  else
-    out += "null";
-}
+using json_text::append_strings;
 
 // An empty text is no value: null.
 void append_text_or_null(std::string& out, const std::string& text) {
@@ -111,12 +105,9 @@ namespace {
 void append_record(std::string& out, const process_record& r,
                    const std::optional<proc_usage>* usage) {
   // Members in the order of json's object (std::map): bytewise by key.
-  out += "{\"argv\":[";
-  for (std::size_t i = 0; i < r.spec.argv.size(); ++i) {
-    if (i > 0) out += ',';
-    append_string(out, r.spec.argv[i]);
-  }
-  out += "],\"attempt\":";
+  out += "{\"argv\":";
+  append_strings(out, r.spec.argv);
+  out += ",\"attempt\":";
   append_integer(out, r.restarts.attempt());
   out += r.core_dumped ? ",\"core_dumped\":true" : ",\"core_dumped\":false";
   // A dead process has no usage: null, as when /proc could not be read.

@@ -109,24 +109,9 @@ json process_json(const saved_process& p) {
 
 using json_text::append_double;
 using json_text::append_integer;
+using json_text::append_optional;
 using json_text::append_string;
-
-template <class T, class Append>
-void append_optional(std::string& out, const std::optional<T>& value, Append append) {
-  if (value)
-    append(out, *value);
-  else
-    out += "null";
-}
-
-void append_strings(std::string& out, const std::vector<std::string>& list) {
-  out += '[';
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (i) out += ',';
-    append_string(out, list[i]);
-  }
-  out += ']';
-}
+using json_text::append_strings;
 
 void append_time(std::string& out, const std::optional<clock::time_point>& at) {
   if (at)
