@@ -368,14 +368,17 @@ def test_a_restart_the_record_file_missed_is_adopted_not_run_twice(daemons):
 
 def test_a_lock_run_program_ending_after_a_restart_releases_the_lock_quietly(daemons):
     first = daemons()
-    gate = os.path.join(first.dir, "go")
+    gate, running = os.path.join(first.dir, "go"), os.path.join(first.dir, "running")
     run = subprocess.Popen([SHOAL, "--socket", first.socket, "lock", "run", "--", "sh", "-c",
-                            f"while [ ! -e {gate} ]; do sleep 0.02; done"],
+                            f"touch {running}; while [ ! -e {gate} ]; do sleep 0.02; done"],
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, env=clean_env())
     try:
         held = wait_until(lambda: ok(first.request({"op": "lock_status"}))["owner"], 10,
                           what="lock run to take the lock")
+        # The lock is taken for the program before shoal lets it run; killed before that,
+        # shoal takes the program with it and the lock is recovered as a death.
+        wait_until(lambda: os.path.exists(running), 10, what="the program to run")
         # Only the daemon is left to release the lock: shoal is gone, and so is the daemon
         # that was told the program's end is its release.
         run.kill()
