@@ -18,18 +18,25 @@ constexpr long long max_log_lines = 100000;
 
 // Answers a `logs` request from the stream as it is now, or, with `wait` and nothing new to
 // give while the process may still write, once it has written or changed state.
+// The record named `name` and its output, if the peer may read them. Checked on every answer:
+// by the time a waiting request is answered, the name may have been started again by another
+// user. Ownership first, so another user's log files are not even opened.
+result<std::pair<const process_record*, std::shared_ptr<process_output>>> readable_output(
+    supervisor& s, const std::string& name, const responder& reply) {
+  const process_record* r = s.find(name);
+  if (!r) return status{errc::not_found, "no process named '" + name + "'"};
+  if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st) return st;
+  auto opened = s.output_of(*r);
+  if (!opened) return opened.error();
+  return std::pair{r, std::move(*opened)};
+}
+
 void answer_logs(supervisor& s, const std::string& name, output_stream which,
                  std::optional<std::uint64_t> offset, std::size_t limit, std::optional<double> wait,
                  const responder& reply) {
-  const process_record* r = s.find(name);
-  if (!r) return reply.fail(errc::not_found, "no process named '" + name + "'");
-  auto opened = s.output_of(*r);
-  if (!opened) return reply.fail(opened.error());
-  std::shared_ptr<process_output> output = std::move(*opened);
-  // Checked on every answer: by the time a waiting request is answered, the name may have been
-  // started again by another user.
-  if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
-    return reply.fail(st);
+  auto found = readable_output(s, name, reply);
+  if (!found) return reply.fail(found.error());
+  auto [r, output] = std::move(*found);
   auto chunk = output->stream(which).read(offset, limit);
   if (!chunk) return reply.fail(chunk.error());
   bool may_write = !r->done() || output->reading();
@@ -51,13 +58,9 @@ void answer_logs(supervisor& s, const std::string& name, output_stream which,
 // lines, or those after the cursor; with `wait`, held until there is a line to give.
 void answer_lines(supervisor& s, const std::string& name, line_request request,
                   std::optional<double> wait, const responder& reply) {
-  const process_record* r = s.find(name);
-  if (!r) return reply.fail(errc::not_found, "no process named '" + name + "'");
-  auto opened = s.output_of(*r);
-  if (!opened) return reply.fail(opened.error());
-  std::shared_ptr<process_output> output = std::move(*opened);
-  if (auto st = check_owner(reply.from().uid, "read the logs of", name, r->uid); !st)
-    return reply.fail(st);
+  auto found = readable_output(s, name, reply);
+  if (!found) return reply.fail(found.error());
+  auto [r, output] = std::move(*found);
   process_output& out = *output;
   bool may_write = !r->done() || out.reading();
   request.final = !may_write;
