@@ -143,6 +143,7 @@ INTERRUPTED = """
     from shoal import Process
 
     def nap():
+        print("napping", flush=True)
         time.sleep(60)
 
     if __name__ == "__main__":
@@ -159,8 +160,9 @@ def test_ctrl_c_reaches_the_children_as_it_would_on_a_terminal(shoal, tmp_dir):
         line = program.stdout.readline()
         assert line.startswith("joining "), (line, program.stderr.read())
         name = line.split()[1]
-        # Wait until the child runs Python code, so that SIGINT becomes KeyboardInterrupt there.
-        wait_until(lambda: shoal.record(name)["state"] == "running", 10, what="the child to run")
+        # Wait until the child runs its target, so that SIGINT becomes KeyboardInterrupt there:
+        # its output reaches the parent's stdout.
+        assert program.stdout.readline() == "napping\n", program.stderr.read()
         program.send_signal(signal.SIGINT)
         program.wait(60)
         err = program.stderr.read()
