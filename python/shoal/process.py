@@ -10,6 +10,7 @@ child's output is copied to the parent's stdout and stderr (shoal._output).
 """
 
 import os
+import signal
 import sys
 import threading
 
@@ -394,6 +395,9 @@ class Process:
         _current_process = self
         _children = set()
         try:
+            # A Ctrl-C held back while the child started (_child.py) is raised here, as
+            # KeyboardInterrupt in the target: exit code 1, as in multiprocessing.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
             self.run()
             exitcode = 0
         except SystemExit as e:

@@ -175,6 +175,63 @@ def test_ctrl_c_reaches_the_children_as_it_would_on_a_terminal(shoal, tmp_dir):
     assert record["exitcode"] in (1, -signal.SIGINT), record
 
 
+# The child's start-up is inside a clean-up callback (as importlib's module locks run one at
+# the end of each import) when the parent forwards Ctrl-C: a KeyboardInterrupt raised there
+# is printed as "Exception ignored" and dropped. The callback waits until the signal has
+# reached the child, so the landing is certain, not a race.
+INTERRUPTED_STARTING = """
+    import os, signal, sys, time, weakref
+    from shoal import Process
+
+    def nap():
+        print("napping", flush=True)
+        time.sleep(60)
+
+    class Resource:
+        pass
+
+    def clean_up(ref):
+        open(sys.argv[1], "w").close()
+        deadline = time.monotonic() + 30
+        while signal.SIGINT not in signal.sigpending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    if __name__ == "__mp_main__":
+        resource = Resource()
+        watched = weakref.ref(resource, clean_up)
+        del resource
+
+    if __name__ == "__main__":
+        p = Process(target=nap)
+        p.start()
+        print("joining", p.daemon_name, flush=True)
+        p.join()
+"""
+
+
+def test_ctrl_c_during_the_childs_start_up_is_not_lost(shoal, tmp_dir):
+    starting = os.path.join(tmp_dir, "starting")
+    program = start_program(
+        shoal, write_program(tmp_dir, "interrupted_starting.py", INTERRUPTED_STARTING), starting)
+    try:
+        line = program.stdout.readline()
+        assert line.startswith("joining "), (line, program.stderr.read())
+        name = line.split()[1]
+        wait_until(lambda: os.path.exists(starting), timeout=30)
+        program.send_signal(signal.SIGINT)
+        # The child ends at once instead of napping for 60 s while its parent joins it.
+        program.wait(30)
+        out, err = program.stdout.read(), program.stderr.read()
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait(10)
+    assert "napping" not in out, (out, err)
+    assert "KeyboardInterrupt" in err
+    assert "Exception ignored" not in err, err
+    record = shoal.join(name, timeout=30)
+    assert record["exitcode"] == 1, record
+
 RESTARTED = """
     import os, sys, time
     from shoal import Value
