@@ -458,13 +458,11 @@ def _exit_function():
         detached = [p for p in _children if p._detach]
     # Ctrl-C reached only us: our children are not in the terminal's process group.
     if _interrupted:
-        for p in children:
-            _quiet(p._signal, "SIGINT")
+        _forward_interrupt(children)
     for p in children:
         if p._daemonic:
             _quiet(p.terminate)
-    for p in children:
-        _quiet(p.join)
+    _join_at_exit(children)
     if _follower is not None:
         for p in detached:
             _follower.forget(p._daemon_name)
@@ -478,6 +476,23 @@ def _exit_function():
             stream.flush()
         except (AttributeError, OSError, ValueError):
             pass
+
+
+def _forward_interrupt(children):
+    for p in children:
+        _quiet(p._signal, "SIGINT")
+
+
+def _join_at_exit(children):
+    """Joins each child. A Ctrl-C that reaches us while we wait goes on to the children still
+    running, as the terminal would have sent it to them too; we keep waiting for them."""
+    waiting = list(children)
+    while waiting:
+        try:
+            _quiet(waiting[0].join)
+            waiting.pop(0)
+        except KeyboardInterrupt:
+            _forward_interrupt(waiting)
 
 
 def _quiet(fn, *args):

@@ -232,6 +232,51 @@ def test_ctrl_c_during_the_childs_start_up_is_not_lost(shoal, tmp_dir):
     record = shoal.join(name, timeout=30)
     assert record["exitcode"] == 1, record
 
+# A child that takes its time to clean up after the first Ctrl-C.
+INTERRUPTED_TWICE = """
+    import time
+    from shoal import Process
+
+    def nap():
+        try:
+            print("napping", flush=True)
+            time.sleep(60)
+        except KeyboardInterrupt:
+            print("cleaning up", flush=True)
+            time.sleep(60)
+
+    if __name__ == "__main__":
+        p = Process(target=nap)
+        p.start()
+        print("joining", p.daemon_name, flush=True)
+        p.join()
+"""
+
+
+def test_a_second_ctrl_c_while_the_parent_waits_reaches_the_children_too(shoal, tmp_dir):
+    program = start_program(shoal, write_program(tmp_dir, "interrupted_twice.py",
+                                                 INTERRUPTED_TWICE))
+    try:
+        line = program.stdout.readline()
+        assert line.startswith("joining "), (line, program.stderr.read())
+        name = line.split()[1]
+        assert program.stdout.readline() == "napping\n", program.stderr.read()
+        program.send_signal(signal.SIGINT)
+        assert program.stdout.readline() == "cleaning up\n", program.stderr.read()
+        # The parent still waits for its child, which has not ended.
+        assert program.poll() is None
+        assert records(shoal)[name]["state"] == "running"
+        program.send_signal(signal.SIGINT)
+        program.wait(30)
+        err = program.stderr.read()
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait(10)
+    assert err.count("KeyboardInterrupt") >= 2, err
+    record = shoal.join(name, timeout=30)
+    assert record["exitcode"] == 1, record
+
 RESTARTED = """
     import os, sys, time
     from shoal import Value
