@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 
 #include "common/paths.hpp"
 #include "common/signals.hpp"
+#include "daemon/descriptor_limit.hpp"
 #include "daemon/log.hpp"
 #include "daemon/log_sink.hpp"
 #include "daemon/peer_access.hpp"
@@ -61,15 +61,6 @@ status check_owned_private(const std::string& path) {
 // How long the last log lines may wait at exit for a stderr that is not taking them.
 constexpr std::chrono::milliseconds final_log_patience(1000);
 
-// Every connection costs a descriptor; the soft limit of 1024 would cap clients too early.
-void raise_descriptor_limit() {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &lim);
-  }
-}
-
 }  // namespace
 
 daemon::daemon(config cfg) : cfg_(std::move(cfg)), signals_(io_) {}
@@ -115,6 +106,8 @@ status daemon::prepare() {
   // Orphaned grandchildren are reparented to us, so we reap them and none stays a zombie.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     return status::from_errno(errc::internal, "unable to become a child subreaper", errno);
+  // Every connection and every child costs descriptors; a soft limit of 1024 would cap them
+  // too early. Children get the limit the daemon was started with (descriptor_limit.hpp).
   raise_descriptor_limit();
   request_short_slice();
   ignore_meaningless_signals();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/log_limits.hpp"
+#include "daemon/descriptor_limit.hpp"
 #include "daemon/fd_passing.hpp"
 #include "daemon/keeper_protocol.hpp"
 #include "daemon/log_directory.hpp"
@@ -350,6 +351,9 @@ int run_keeper(const char* log_dir) {
   // It waits for each child's exec, then answers at once: a wake-up that must not queue
   // behind the child it just started.
   request_short_slice();
+  // It holds each child's pidfd and pipes; the children get back the soft limit the daemon
+  // started it with, which was the daemon's own at start.
+  raise_descriptor_limit();
   auto dir = log_directory::open(log_dir);
   if (!dir) {
     say("%s", dir.error().message());

@@ -15,6 +15,7 @@
 
 #include <asio/post.hpp>
 
+#include "daemon/descriptor_limit.hpp"
 #include "daemon/fd_passing.hpp"
 #include "daemon/keeper.hpp"
 #include "daemon/log.hpp"
@@ -86,7 +87,12 @@ status start_keeper(const sockaddr_un& addr, const std::string& log_dir) {
   std::string name = "shoald";
   char* argv[] = {name.data(), flag.data(), const_cast<char*>(log_dir.c_str()), nullptr};
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv, environ);
+  int rc = 0;
+  {
+    // It remembers the limit it starts with as the one to give the children.
+    started_descriptor_limit_scope children_limit;
+    rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv, environ);
+  }
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return status::from_errno(errc::internal, "unable to start the keeper", rc);

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "daemon/descriptor_limit.hpp"
+
 namespace shoal {
 namespace {
 
@@ -94,8 +96,14 @@ status reexec_self(const std::string& executable, const std::vector<std::string>
     return status::from_errno(errc::internal, "unable to keep the socket open across exec", err);
   }
   ::setenv(reexec_variable, value.c_str(), 1);
-  ::execv(executable.c_str(), args.data());
-  int err = errno;
+  int err = 0;
+  {
+    // The new image starts with the soft limit this one started with, remembers it for the
+    // children and raises its own again, as at a first start.
+    started_descriptor_limit_scope started_limit;
+    ::execv(executable.c_str(), args.data());
+    err = errno;
+  }
   ::unsetenv(reexec_variable);
   set_cloexec(handover.listen_fd, true);
   set_cloexec(handover.client_fd, true);

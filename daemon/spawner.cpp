@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "daemon/descriptor_limit.hpp"
 #include "daemon/process_spec.hpp"
 
 namespace shoal {
@@ -82,10 +83,14 @@ result<spawned_child> posix_spawner::spawn(const spawn_request& request) {
 
   pid_t pid = -1;
   bool search_path = program.find('/') == std::string::npos;
-  int rc =
-      search_path
-          ? ::posix_spawnp(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data())
-          : ::posix_spawn(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
+  int rc = 0;
+  {
+    // Lowered no longer than the spawn: the pidfd below may need a descriptor past it.
+    started_descriptor_limit_scope child_limit;
+    rc = search_path
+             ? ::posix_spawnp(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data())
+             : ::posix_spawn(&pid, program.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
+  }
   if (rc != 0) return status::from_errno(errc::spawn_failed, program, rc);
 
   // Nothing reaps before the event loop runs again, so the pid still names our child here.
