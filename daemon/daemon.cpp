@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +13,7 @@
 #include "daemon/log.hpp"
 #include "daemon/log_sink.hpp"
 #include "daemon/peer_access.hpp"
+#include "daemon/private_directory.hpp"
 #include "daemon/process_json.hpp"
 #include "daemon/process_ops.hpp"
 #include "daemon/program_ops.hpp"
@@ -22,46 +22,9 @@
 #include "daemon/short_slice.hpp"
 #include "daemon/signal_dispositions.hpp"
 #include "daemon/socket_activation.hpp"
-#include "daemon/socket_listeners.hpp"
 #include "daemon/watch_ops.hpp"
 
 namespace shoal {
-namespace {
-
-// mkdir -p with 0700 for what we create; an existing directory is left as it is.
-status make_private_dir(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::path p(path);
-  std::filesystem::path built;
-  for (const auto& part : p) {
-    built /= part;
-    if (::mkdir(built.c_str(), 0700) != 0 && errno != EEXIST)
-      return status::from_errno(errc::internal,
-                                "unable to create directory '" + built.string() + "'", errno);
-  }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return {errc::internal, "'" + path + "' is not a directory"};
-  return {};
-}
-
-// The default runtime directory may sit in /tmp, where another user could have made it first
-// to watch or replace our socket: use it only when it is ours and closed to others.
-status check_owned_private(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0)
-    return status::from_errno(errc::internal, "unable to inspect '" + path + "'", errno);
-  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
-    return {errc::internal, "'" + path + "' must be a directory owned by uid " +
-                                std::to_string(::geteuid()) +
-                                " with mode 0700; remove it or choose --socket and --state-dir"};
-  return {};
-}
-
-// How long the last log lines may wait at exit for a stderr that is not taking them.
-constexpr std::chrono::milliseconds final_log_patience(1000);
-
-}  // namespace
 
 daemon::daemon(config cfg) : cfg_(std::move(cfg)), signals_(io_) {}
 
@@ -176,27 +139,6 @@ status daemon::prepare() {
   return {};
 }
 
-void daemon::register_daemon_ops() {
-  dispatcher_.add("hello", [this](const json&, const responder& reply) { reply.ok(describe()); });
-  dispatcher_.add("reexec", [this](const json&, const responder& reply) { reexec(reply); });
-}
-
-json daemon::describe() const {
-  json result = {{"protocol", protocol_version},
-                 {"version", SHOAL_VERSION},
-                 {"pid", ::getpid()},
-                 {"socket", cfg_.socket_path},
-                 {"state_dir", cfg_.state_dir},
-                 {"keeper", keeper_ ? json(keeper_->pid()) : json(nullptr)}};
-  if (shared_) result.update(shared_->describe());
-  if (server_) {
-    result["clients"] = server_->session_count();
-    result["queued_bytes"] = server_->budget().held();
-    result["max_queued_bytes"] = server_->budget().cap();
-  }
-  return result;
-}
-
 void daemon::wait_for_signals() {
   signals_.async_wait([this](const std::error_code& ec, int signo) {
     if (ec) return;
@@ -248,93 +190,6 @@ void daemon::begin_shutdown(int signo) {
   });
 }
 
-status daemon::attach_keeper() {
-  auto keeper = keeper_link::open(io_, state_->path(), state_->logs_path());
-  if (!keeper) return keeper.error();
-  keeper_ = std::move(*keeper);
-  host_.use_keeper(keeper_.get());
-  record_file_ = std::make_unique<record_file>(state_->path());
-  supervisor_->set_on_change([this](const std::string& name) {
-    changed_.insert(name);
-    save_later();
-  });
-  dispatcher_.set_before_answer([this] {
-    if (save_pending_) save_now();
-  });
-  return {};
-}
-
-void daemon::restore_records() {
-  auto held = keeper_->take_entries();
-  auto saved = read_record_file(state_->path());
-  saved_table table;
-  if (!saved) {
-    std::string bad = state_->path() + "/" + record_file_name;
-    log::error("{}; set aside as '{}.bad', starting without the records it held",
-               saved.error().message(), bad);
-    ::rename(bad.c_str(), (bad + ".bad").c_str());
-  } else if (*saved && (*saved)->boot_id != current_boot_id()) {
-    log::info("the record file is from another boot: none of its processes can still run");
-  } else if (*saved) {
-    table = std::move(**saved);
-  }
-  if (!table.processes.empty() || !held.empty())
-    supervisor_->restore(std::move(table), std::move(held), keeper_->started_here(),
-                         [this](pid_t pid) { keeper_->forget(pid); });
-  restored_ = true;
-  keeper_->on_exit([this](pid_t pid, int wait_status) { on_keeper_exit(pid, wait_status); });
-  save_now(true);
-}
-
-void daemon::on_keeper_exit(pid_t pid, int wait_status) {
-  if (!supervisor_->on_reaped(pid, wait_status)) {
-    log::debug("reaped orphaned descendant (pid {})", pid);
-    keeper_->forget(pid);
-    return;
-  }
-  reaped_unsaved_.push_back(pid);
-  save_later();
-}
-
-void daemon::save_later() {
-  if (save_pending_ || !restored_) return;
-  save_pending_ = true;
-  asio::post(io_, [this] {
-    if (!save_pending_) return;
-    save_now();
-  });
-}
-
-void daemon::save_now(bool whole) {
-  save_pending_ = false;
-  status st;
-  if (whole || !record_file_->is_open() ||
-      record_file_->appended() > 2 * supervisor_->record_count() + 64) {
-    saved_table table = supervisor_->snapshot();
-    table.boot_id = current_boot_id();
-    st = record_file_->rewrite(table);
-  } else {
-    std::vector<saved_process> now;
-    std::vector<std::string> removed;
-    for (const auto& name : changed_) {
-      if (auto p = supervisor_->snapshot_of(name))
-        now.push_back(std::move(*p));
-      else
-        removed.push_back(name);
-    }
-    st = record_file_->append(now, removed, supervisor_->next_default());
-  }
-  changed_.clear();
-  if (!st) {
-    // Logged at each failure: each one may cost a restart its records.
-    log::error("{}; a restarted daemon would not know the latest state of its processes",
-               st.message());
-    return;
-  }
-  for (pid_t pid : reaped_unsaved_) keeper_->forget(pid);
-  reaped_unsaved_.clear();
-}
-
 void daemon::detach_and_exit() {
   if (stopping_) return;
   stopping_ = true;
@@ -347,55 +202,6 @@ void daemon::detach_and_exit() {
   server_->close_sessions();
   signals_.cancel();
   io_.stop();
-}
-
-void daemon::reexec(const responder& reply) {
-  const peer& from = reply.from();
-  if (from.uid != 0 && from.uid != ::geteuid())
-    return reply.fail(errc::permission_denied,
-                      "unable to re-execute shoald: only root or its own user (uid " +
-                          std::to_string(::geteuid()) + ") may; you are uid " +
-                          std::to_string(from.uid));
-  if (stopping_)
-    return reply.fail(errc::invalid_state, "unable to re-execute shoald: it is shutting down");
-  if (!keeper_ || !keeper_->alive())
-    return reply.fail(errc::invalid_state,
-                      "unable to re-execute shoald: the keeper that held its children has ended, "
-                      "so a new image could not adopt them; restart shoald instead");
-  if (cfg_.executable.empty())
-    return reply.fail(errc::internal,
-                      "unable to re-execute shoald: the path it was started from could not be "
-                      "read from /proc/self/exe; restart it instead");
-  // The common failures are told before anything is touched; execv() itself may still fail,
-  // and is answered below.
-  if (::access(cfg_.executable.c_str(), X_OK) != 0) {
-    status why = status::from_errno(
-        errc::spawn_failed,
-        "unable to re-execute shoald: '" + cfg_.executable +
-            "' cannot be executed (install the new binary at that path); shoald goes on running",
-        errno);
-    log::error("{}", why.message());
-    return reply.fail(why);
-  }
-  int client = server_->session_fd(from.session);
-  int listener = server_->listening_fd();
-  if (client < 0 || listener < 0) return;  // the asker has gone, or the daemon stops accepting
-  save_now(true);
-  if (auto st = notifier_.send("RELOADING=1"); !st) log::warning("{}", st.message());
-  log::info("re-executing '{}' in place (pid {}): {} running process(es) stay with the keeper",
-            cfg_.executable, ::getpid(), supervisor_->running_count());
-  // The new image finds the service manager where this one did.
-  if (notifier_.enabled()) ::setenv("NOTIFY_SOCKET", notifier_.address().c_str(), 1);
-  log::standard_error().detach(final_log_patience);
-  reexec_handover handover{listener, server_->owns_path(), client, reply.id()};
-  status failed = reexec_self(cfg_.executable, cfg_.command_line, handover);
-  ::unsetenv("NOTIFY_SOCKET");
-  log::standard_error().attach(io_);
-  if (auto st = notifier_.ready(); !st) log::warning("{}", st.message());
-  std::string why = "unable to re-execute shoald: " + failed.message() + "; shoald " +
-                    SHOAL_VERSION + " goes on running";
-  log::error("{}", why);
-  reply.fail(failed.code(), why);
 }
 
 // "3 running, 1 exited" for `systemctl status`, sent when it changes.
@@ -420,40 +226,6 @@ void daemon::status_changed() {
   });
 }
 
-int run_cleanup(const config& cfg) {
-  auto state = state_directory::open(cfg.state_dir, false);
-  if (!state && state.error().code() != errc::not_found) {
-    log::error("{}", state.error().message());
-    return 1;
-  }
-  // Either test alone misses a case: the lock, a daemon serving another socket from this
-  // directory; the socket, a daemon with another state directory, or a service manager that
-  // holds the socket to start one on demand.
-  if (state) {
-    if (auto locked = state->lock_instance(); !locked) {
-      log::error("refusing to clean up: {}; stop it first, its segment and lock are in use",
-                 locked.message());
-      return 1;
-    }
-  }
-  if (someone_listens_on(cfg.socket_path)) {
-    log::error(
-        "refusing to clean up: '{}' is being served, by a live shoald or by a service "
-        "manager that would start one; stop it first (systemctl stop shoald.socket shoald)",
-        cfg.socket_path);
-    return 1;
-  }
-  if (!state) {
-    log::info("nothing to clean up: {}", state.error().message());
-    return 0;
-  }
-  if (auto removed = shared_state::cleanup(*state); !removed) {
-    log::error("{}", removed.message());
-    return 1;
-  }
-  return 0;
-}
-
 int daemon::run() {
   // From the loop's first turn, what stderr cannot take at once is written when it can.
   log::standard_error().attach(io_);
@@ -469,7 +241,7 @@ int daemon::run() {
       keeper_->quit();
     else if (keeper_)
       keeper_->detach();
-    log::standard_error().detach(final_log_patience);
+    log::standard_error().detach(final_log_patience_);
     return 1;
   }
   log::info("shoald {} listening on '{}' (pid {}, state in '{}')", SHOAL_VERSION, cfg_.socket_path,
@@ -487,7 +259,7 @@ int daemon::run() {
   io_.run();
   reap_children(*supervisor_);
   log::info("stopped");
-  log::standard_error().detach(final_log_patience);
+  log::standard_error().detach(final_log_patience_);
   return 0;
 }
 

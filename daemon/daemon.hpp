@@ -8,8 +8,13 @@
 // second signal kills at once. SIGUSR2: save the records and exit at once, leaving every
 // child running under the keeper for the next daemon to adopt (docs/restore.md).
 // Every other signal: signal_dispositions.hpp.
+//
+// Its files: daemon.cpp (start-up, signals, shutdown, the STATUS= report), daemon_records.cpp
+// (the keeper attached, the records taken back and the record file kept up to date),
+// daemon_ops.cpp (hello, reexec).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
@@ -67,6 +72,9 @@ class daemon {
   // What `hello` answers.
   json describe() const;
 
+  // How long the last log lines may wait at exit for a stderr that is not taking them.
+  static constexpr std::chrono::milliseconds final_log_patience_{1000};
+
   config cfg_;
   asio::io_context io_;
   asio::signal_set signals_;
@@ -94,10 +102,5 @@ class daemon {
   // Set when this image was executed by `reexec`: its socket and the connection to answer.
   std::optional<reexec_handover> handover_;
 };
-
-// shoald --cleanup: removes the shared segment and lock that the state directory records,
-// unless a live daemon uses that directory or someone serves the socket. Returns the exit
-// code: 0 done (or nothing to do), 1 refused or failed.
-int run_cleanup(const config& cfg);
 
 }  // namespace shoal

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cleanup.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/keeper.hpp"
