@@ -35,4 +35,13 @@ constexpr bool natural_less(std::string_view a, std::string_view b) {
   return a.size() - i < b.size() - j;
 }
 
+// natural_less as an ordered container's comparator: a table kept in it lists in the order
+// people expect without sorting on every read.
+struct natural_order {
+  using is_transparent = void;
+  constexpr bool operator()(std::string_view a, std::string_view b) const {
+    return natural_less(a, b);
+  }
+};
+
 }  // namespace shoal

@@ -217,13 +217,7 @@ result<spawned_child, start_error> supervisor::spawn_child(const std::string& na
 result<std::vector<const process_record*>> supervisor::list(
     const std::vector<std::string>& names) const {
   std::vector<const process_record*> out;
-  if (names.empty()) {
-    out = records();
-    std::sort(out.begin(), out.end(), [](const process_record* a, const process_record* b) {
-      return natural_less(a->name, b->name);
-    });
-    return out;
-  }
+  if (names.empty()) return records();  // records_ keeps them in natural order
   for (const auto& name : names) {
     const process_record* r = find(name);
     if (!r) return status{errc::not_found, "no process named '" + name + "'"};
@@ -244,7 +238,7 @@ status supervisor::remove(const std::string& name) {
   return {};
 }
 
-void supervisor::forget(std::map<std::string, std::unique_ptr<process_record>>::iterator it) {
+void supervisor::forget(record_map::iterator it) {
   // Its logs go with it; a descendant still writing to its pipes gets EPIPE from now on.
   if (auto& output = it->second->output) {
     output->close();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/log_limits.hpp"
+#include "common/natural_order.hpp"
 #include "common/status.hpp"
 #include "daemon/keeper_link.hpp"
 #include "daemon/process_host.hpp"
@@ -96,7 +97,8 @@ class supervisor {
   // The logs of `r`: its output, or for a done record that released it (quiet_log_limits)
   // its empty files opened again for one read; why not when they cannot be opened.
   result<std::shared_ptr<process_output>> output_of(const process_record& r);
-  // Every record, and every declared instance's name: what targets expand over (targets.hpp).
+  // Every record (in natural order of name), and every declared instance's name: what targets
+  // expand over (targets.hpp).
   std::vector<const process_record*> records() const;
   std::vector<std::string> declared_names() const;
   // start(name, spec) for `restart`, once the old run of `name` is done: the new record counts
@@ -142,6 +144,8 @@ class supervisor {
   std::size_t exited_count() const;
 
  private:
+  using record_map = std::map<std::string, std::unique_ptr<process_record>, natural_order>;
+
   process_record* lookup(const std::string& name);
   std::string next_default_name();
   result<spawned_child, start_error> spawn_child(const std::string& name, const process_spec& spec,
@@ -158,7 +162,7 @@ class supervisor {
   void respawn(process_record& r);
   void judge_run(process_record& r, bool failed);
   void signal_group(process_record& r, int signo);
-  void forget(std::map<std::string, std::unique_ptr<process_record>>::iterator it);
+  void forget(record_map::iterator it);
   // Forgets the oldest exited records beyond max_exited_records, and their logs.
   void evict_exited();
   void evict_oldest_exited();
@@ -175,8 +179,9 @@ class supervisor {
   supervisor_options options_;
   std::vector<std::string> child_env_;
   std::vector<subscriber> subscribers_;
-  std::map<std::string, std::unique_ptr<process_record>> records_;  // sorted: status lists by name
-  std::unordered_map<pid_t, process_record*> by_pid_;               // alive records only
+  // In natural order of names (w-2 before w-10), the order `status` lists them in.
+  record_map records_;
+  std::unordered_map<pid_t, process_record*> by_pid_;  // alive records only
   std::uint64_t next_default_ = 1;
   std::uint64_t next_start_order_ = 1;
   bool shutting_down_ = false;

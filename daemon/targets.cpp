@@ -73,8 +73,9 @@ result<std::vector<std::string>> expand_targets(const supervisor& s,
       if (matches.empty() && !declares_program(s, target))
         return status{errc::not_found, "no process named '" + target + "'"};
     }
-    std::sort(matches.begin(), matches.end(),
-              [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+    // Records come in natural order already; only declared names that never ran need a sort.
+    if (!std::is_sorted(matches.begin(), matches.end(), natural_order{}))
+      std::sort(matches.begin(), matches.end(), natural_order{});
     for (auto& m : matches)
       if (added.insert(m).second) out.push_back(std::move(m));
   }

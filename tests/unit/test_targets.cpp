@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,16 @@ TEST_CASE("natural order compares digit runs as numbers") {
   std::sort(names.begin(), names.end(),
             [](const std::string& a, const std::string& b) { return natural_less(a, b); });
   CHECK(names == std::vector<std::string>{"W-3", "w-1", "w-2", "w-10", "w-100", "web"});
+}
+
+TEST_CASE("a table keyed in natural order lists naturally and keeps every distinct name") {
+  std::map<std::string, int, natural_order> table;
+  for (const char* name : {"w-10", "07", "w-2", "7", "web", "w-1"}) table[name] = 1;
+  std::vector<std::string> listed;
+  for (const auto& [name, _] : table) listed.push_back(name);
+  CHECK(listed == std::vector<std::string>{"7", "07", "w-1", "w-2", "w-10", "web"});
+  CHECK(table.find(std::string_view("w-2")) != table.end());
+  CHECK(table.find("w-02") == table.end());  // equal in value is not the same name
 }
 
 TEST_CASE("a target is a name, or a glob of name characters") {
