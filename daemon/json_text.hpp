@@ -15,6 +15,9 @@
 
 namespace shoal::json_text {
 
+// Literals as string_view: appending one copies its known length, with no strlen.
+using namespace std::string_view_literals;
+
 inline void append_string(std::string& out, std::string_view text) {
   bool plain = true;
   for (char c : text) {
@@ -42,7 +45,16 @@ void append_integer(std::string& out, Integer value) {
 
 inline void append_double(std::string& out, double value) {
   if (!std::isfinite(value)) {
-    out += "null";
+    out += "null"sv;
+    return;
+  }
+  // A whole number (a restart window, the usage of an idle process) is written as json writes
+  // it, its digits and ".0", without the search for the shortest digits; zero json writes
+  // without the search too. Below 10^15 json writes no exponent, and every whole number is
+  // exact in a double.
+  if (value != 0 && std::fabs(value) < 1e15 && std::trunc(value) == value) {
+    append_integer(out, static_cast<long long>(value));
+    out += ".0"sv;
     return;
   }
   // The routine json's serializer itself formats doubles with, so both write the same digits.
@@ -57,7 +69,7 @@ void append_optional(std::string& out, const std::optional<T>& value, Append app
   if (value)
     append(out, *value);
   else
-    out += "null";
+    out += "null"sv;
 }
 
 inline void append_strings(std::string& out, const std::vector<std::string>& list) {

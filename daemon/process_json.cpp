@@ -9,6 +9,8 @@
 namespace shoal {
 namespace {
 
+using namespace std::string_view_literals;
+
 // The pieces of append_status_json, each writing what json's dump() writes for the value.
 using json_text::append_double;
 using json_text::append_integer;
@@ -19,7 +21,7 @@ using json_text::append_strings;
 // An empty text is no value: null.
 void append_text_or_null(std::string& out, const std::string& text) {
   if (text.empty())
-    out += "null";
+    out += "null"sv;
   else
     append_string(out, text);
 }
@@ -31,18 +33,18 @@ void append_time(std::string& out, std::chrono::system_clock::time_point at) {
 }
 
 void append_stream(std::string& out, const rotating_log& log) {
-  out += "{\"dropped_bytes\":";
+  out += "{\"dropped_bytes\":"sv;
   append_integer(out, log.dropped_bytes());
-  out += ",\"error\":";
+  out += ",\"error\":"sv;
   if (log.error().empty())
-    out += "null";
+    out += "null"sv;
   else
     append_string(out, log.error());
-  out += ",\"failed_writes\":";
+  out += ",\"failed_writes\":"sv;
   append_integer(out, log.failed_writes());
-  out += ",\"rotations\":";
+  out += ",\"rotations\":"sv;
   append_integer(out, log.rotations());
-  out += ",\"written_bytes\":";
+  out += ",\"written_bytes\":"sv;
   append_integer(out, log.written_bytes());
   out += '}';
 }
@@ -105,89 +107,89 @@ namespace {
 void append_record(std::string& out, const process_record& r,
                    const std::optional<proc_usage>* usage) {
   // Members in the order of json's object (std::map): bytewise by key.
-  out += "{\"argv\":";
+  out += "{\"argv\":"sv;
   append_strings(out, r.spec.argv);
-  out += ",\"attempt\":";
+  out += ",\"attempt\":"sv;
   append_integer(out, r.restarts.attempt());
-  out += r.core_dumped ? ",\"core_dumped\":true" : ",\"core_dumped\":false";
+  out += r.core_dumped ? ",\"core_dumped\":true"sv : ",\"core_dumped\":false"sv;
   // A dead process has no usage: null, as when /proc could not be read.
   auto from_usage = [usage](auto field) {
     return *usage ? std::optional(field(**usage)) : std::nullopt;
   };
   if (usage) {
-    out += ",\"cpu_percent\":";
+    out += ",\"cpu_percent\":"sv;
     append_optional(
         out, from_usage([](const proc_usage& u) { return std::round(cpu_percent(u) * 10) / 10; }),
         append_double);
-    out += ",\"cpu_seconds\":";
+    out += ",\"cpu_seconds\":"sv;
     append_optional(out, from_usage([](const proc_usage& u) { return u.cpu_seconds; }),
                     append_double);
   }
-  out += ",\"cwd\":";
+  out += ",\"cwd\":"sv;
   append_string(out, r.spec.cwd);
-  out += ",\"ended_at\":";
+  out += ",\"ended_at\":"sv;
   append_optional(out, r.ended_at, append_time);
-  out += r.escalated ? ",\"escalated\":true" : ",\"escalated\":false";
-  out += ",\"exitcode\":";
+  out += r.escalated ? ",\"escalated\":true"sv : ",\"escalated\":false"sv;
+  out += ",\"exitcode\":"sv;
   append_optional(out, r.exitcode, append_integer<int>);
-  out += ",\"gid\":";
+  out += ",\"gid\":"sv;
   append_integer(out, r.gid);
-  out += ",\"group\":";
+  out += ",\"group\":"sv;
   append_string(out, r.group);
   if (r.output) {
-    out += ",\"log_backups\":";
+    out += ",\"log_backups\":"sv;
     append_integer(out, r.output->limits().backups);
-    out += ",\"log_max_bytes\":";
+    out += ",\"log_max_bytes\":"sv;
     append_integer(out, r.output->limits().max_bytes);
-    out += ",\"logs\":{\"stderr\":";
+    out += ",\"logs\":{\"stderr\":"sv;
     append_stream(out, r.output->stream(output_stream::err));
-    out += ",\"stdout\":";
+    out += ",\"stdout\":"sv;
     append_stream(out, r.output->stream(output_stream::out));
     out += '}';
   } else if (r.quiet_log_limits) {
-    out += ",\"log_backups\":";
+    out += ",\"log_backups\":"sv;
     append_integer(out, r.quiet_log_limits->backups);
-    out += ",\"log_max_bytes\":";
+    out += ",\"log_max_bytes\":"sv;
     append_integer(out, r.quiet_log_limits->max_bytes);
-    out += ",\"logs\":{\"stderr\":";
+    out += ",\"logs\":{\"stderr\":"sv;
     out += quiet_stream;
-    out += ",\"stdout\":";
+    out += ",\"stdout\":"sv;
     out += quiet_stream;
     out += '}';
   }
-  out += ",\"lost_reason\":";
+  out += ",\"lost_reason\":"sv;
   append_text_or_null(out, r.lost_reason);
-  out += ",\"name\":";
+  out += ",\"name\":"sv;
   append_string(out, r.name);
-  out += ",\"next_attempt_at\":";
+  out += ",\"next_attempt_at\":"sv;
   append_optional(out, r.next_attempt_at, append_time);
-  out += ",\"pid\":";
+  out += ",\"pid\":"sv;
   append_integer(out, r.pid);
-  out += ",\"program\":";
+  out += ",\"program\":"sv;
   append_text_or_null(out, r.spec.program);
-  out += ",\"restart\":";
+  out += ",\"restart\":"sv;
   append_string(out, to_string(r.restarts.settings().mode));
-  out += ",\"restart_max\":";
+  out += ",\"restart_max\":"sv;
   append_integer(out, r.restarts.settings().max_restarts);
-  out += ",\"restart_window\":";
+  out += ",\"restart_window\":"sv;
   append_double(out, r.restarts.settings().window_seconds);
-  out += ",\"restarts\":";
+  out += ",\"restarts\":"sv;
   append_integer(out, r.restart_count);
   if (usage) {
-    out += ",\"rss_bytes\":";
+    out += ",\"rss_bytes\":"sv;
     append_optional(out, from_usage([](const proc_usage& u) { return u.rss_bytes; }),
                     append_integer<std::uint64_t>);
   }
-  out += ",\"signal\":";
+  out += ",\"signal\":"sv;
   append_optional(out, r.term_signal,
                   [](std::string& o, int signo) { append_string(o, signal_name(signo)); });
-  out += ",\"started_at\":";
+  out += ",\"started_at\":"sv;
   append_time(out, r.started_at);
-  out += ",\"state\":";
+  out += ",\"state\":"sv;
   append_string(out, to_string(r.state));
-  out += ",\"uid\":";
+  out += ",\"uid\":"sv;
   append_integer(out, r.uid);
-  out += ",\"user\":";
+  out += ",\"user\":"sv;
   append_string(out, r.user);
   out += '}';
 }
