@@ -87,7 +87,7 @@ void handle_status(supervisor& s, const json& body, const responder& reply) {
   for (const process_record* r : listed) {
     if (!first) out += ',';
     first = false;
-    append_status_json(out, *r, usage_of(*r, now));
+    r->status_text.append(out, *r, usage_of(*r, now));
   }
   out += "]}";
   reply.ok_text(std::move(out));

@@ -16,6 +16,7 @@
 #include "daemon/process_output.hpp"
 #include "daemon/process_spec.hpp"
 #include "daemon/restart_policy.hpp"
+#include "daemon/status_text_cache.hpp"
 #include "daemon/timers.hpp"
 
 namespace shoal {
@@ -64,6 +65,8 @@ struct process_record {
   // What /proc said of the current run when `status` last asked: a cache, not state (mutable,
   // so a status that only reads the table keeps it fresh). Never saved.
   mutable usage_sample usage;
+  // Its text in `status` while it lives, kept for the next request: a cache too.
+  mutable status_text_cache status_text;
 
   bool alive() const { return is_alive(state); }
   bool done() const { return is_done(state); }
