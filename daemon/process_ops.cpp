@@ -64,11 +64,11 @@ void handle_status(supervisor& s, const json& body, const responder& reply) {
         expand_targets(s, targets->empty() ? all : *targets,
                        with_declared ? target_scope::records_and_declared : target_scope::records);
     if (!expanded) return reply.fail(expanded.error());
-    for (auto& name : *expanded) {
-      if (const process_record* r = s.find(name))
-        listed.push_back(r);
+    for (auto& match : *expanded) {
+      if (match.record)
+        listed.push_back(match.record);
       else
-        never_started.push_back(std::move(name));
+        never_started.push_back(std::move(match.declared_name));
     }
   }
   // {"declared"?, "processes"}: as text, members in json's order. Room for the usual record
