@@ -21,12 +21,13 @@
 // process (not held by the keeper, or another start time). Its pid is never signalled.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
 namespace shoal {
 
-enum class process_state { running, stopping, backoff, exited, fatal, lost };
+enum class process_state : std::uint8_t { running, stopping, backoff, exited, fatal, lost };
 
 enum class process_event {
   stop,           // a stop request, or the daemon's shutdown

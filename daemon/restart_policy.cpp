@@ -37,7 +37,22 @@ double shared_random() {
 }  // namespace
 
 restart_tracker::restart_tracker(restart_settings settings, random_fn random)
-    : settings_(settings), random_(random ? std::move(random) : random_fn(shared_random)) {}
+    : settings_(settings) {
+  if (random) held().random = std::move(random);
+}
+
+restart_tracker::~restart_tracker() = default;
+
+restart_tracker::history& restart_tracker::held() {
+  if (!history_) history_ = std::make_unique<history>();
+  return *history_;
+}
+
+int restart_tracker::recent_restarts() const {
+  return history_ ? static_cast<int>(history_->recent.size()) : 0;
+}
+
+void restart_tracker::settle() { history_.reset(); }
 
 double restart_tracker::nominal_delay(int attempt) {
   if (attempt < 1) attempt = 1;
@@ -57,18 +72,19 @@ restart_tracker::decision restart_tracker::on_exit(clock::time_point started, cl
 
   auto window = std::chrono::duration_cast<clock::duration>(
       std::chrono::duration<double>(settings_.window_seconds));
-  auto in_window = std::find_if(recent_.begin(), recent_.end(),
+  auto& recent = held().recent;
+  auto in_window = std::find_if(recent.begin(), recent.end(),
                                 [&](clock::time_point at) { return now - at < window; });
-  recent_.erase(recent_.begin(), in_window);
-  if (static_cast<int>(recent_.size()) >= settings_.max_restarts) {
+  recent.erase(recent.begin(), in_window);
+  if (static_cast<int>(recent.size()) >= settings_.max_restarts) {
     d.what = decision::kind::fatal;
     d.attempt = attempt_;
     return d;
   }
-  recent_.push_back(now);
+  recent.push_back(now);
   ++attempt_;
   double nominal = nominal_delay(attempt_);
-  double u = std::clamp(random_(), 0.0, 1.0);
+  double u = std::clamp(history_->random ? history_->random() : shared_random(), 0.0, 1.0);
   d.what = decision::kind::restart;
   d.attempt = attempt_;
   d.delay_seconds = nominal * (1.0 - backoff_jitter * u);

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,9 @@ class restart_tracker {
   using random_fn = std::function<double()>;
 
   explicit restart_tracker(restart_settings settings = {}, random_fn random = nullptr);
+  restart_tracker(restart_tracker&&) noexcept = default;
+  restart_tracker& operator=(restart_tracker&&) noexcept = default;
+  ~restart_tracker();
 
   struct decision {
     enum class kind { none, restart, fatal } what = kind::none;
@@ -59,15 +63,25 @@ class restart_tracker {
   const restart_settings& settings() const { return settings_; }
   int attempt() const { return attempt_; }
   // Restarts counted within the window as of the last decision.
-  int recent_restarts() const { return static_cast<int>(recent_.size()); }
+  int recent_restarts() const;
+
+  // The process is done and nothing will restart it on its own (a new start makes a new
+  // tracker): lets the restart history go. settings() and attempt() stay.
+  void settle();
 
  private:
+  // What only a process that restarts needs, out of line: a tracker is 32 bytes instead of
+  // 80, and most records never restart at all.
+  struct history {
+    random_fn random;  // empty: the shared engine
+    // When each restart was decided, oldest first: at most max_restarts.
+    std::vector<clock::time_point> recent;
+  };
+  history& held();
+
   restart_settings settings_;
-  random_fn random_;
   int attempt_ = 0;
-  // When each restart was decided, oldest first: at most max_restarts, and a vector allocates
-  // nothing for the records that never restart.
-  std::vector<clock::time_point> recent_;
+  std::unique_ptr<history> history_;  // null until the first restart, or with a random_fn
 };
 
 }  // namespace shoal

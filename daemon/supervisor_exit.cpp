@@ -125,6 +125,10 @@ void supervisor::respawn(process_record& r) {
 void supervisor::finish(process_record& r) {
   if (r.output) r.output->wake();  // a follower stops once the process is done
   tell(supervisor_event::kind::finished, r);
+  // What only a live or restarting process needs goes; a new start of the name makes both
+  // afresh.
+  r.restarts.settle();
+  r.usage.reset();
   release_if_quiet(r);
 }
 

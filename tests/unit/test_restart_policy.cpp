@@ -105,3 +105,35 @@ TEST_CASE("restart modes parse and print as the protocol spells them") {
   CHECK_FALSE(parse_restart_mode("on_failure"));
   CHECK(to_string(restart_mode::on_failure) == "on-failure");
 }
+
+TEST_CASE("a settled tracker keeps its settings and attempt, and counts no recent restart") {
+  auto t = tracker(restart_mode::on_failure, 2, 300, 0.5);
+  auto now = clock_type::time_point(seconds(1000));
+  CHECK(t.recent_restarts() == 0);
+  REQUIRE(fail_at(t, now, milliseconds(100)).what == restart_tracker::decision::kind::restart);
+  REQUIRE(fail_at(t, now + seconds(2), milliseconds(100)).what ==
+          restart_tracker::decision::kind::restart);
+  CHECK(t.recent_restarts() == 2);
+  CHECK(fail_at(t, now + seconds(4), milliseconds(100)).what ==
+        restart_tracker::decision::kind::fatal);
+  t.settle();
+  CHECK(t.recent_restarts() == 0);
+  CHECK(t.attempt() == 2);
+  CHECK(t.settings().mode == restart_mode::on_failure);
+  CHECK(t.settings().max_restarts == 2);
+  CHECK(t.settings().window_seconds == 300);
+}
+
+TEST_CASE("a tracker without a random source of its own still jitters within 10 %") {
+  restart_tracker t(restart_settings{restart_mode::always, 100, 300});
+  auto now = clock_type::time_point(seconds(1000));
+  auto d = t.on_exit(now - seconds(1), now, false);
+  REQUIRE(d.what == restart_tracker::decision::kind::restart);
+  CHECK(d.delay_seconds <= 1.0);
+  CHECK(d.delay_seconds >= 0.9);
+  CHECK(t.recent_restarts() == 1);
+  // Moved, as the record table moves it: the history goes along.
+  restart_tracker moved = std::move(t);
+  CHECK(moved.recent_restarts() == 1);
+  CHECK(moved.attempt() == 1);
+}

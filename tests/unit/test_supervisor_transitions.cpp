@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -322,4 +323,30 @@ TEST_CASE("remove tells before it forgets, and only a done record") {
   CHECK(t.told.back().first == kind::removed);
   CHECK(t.s.find("a") == nullptr);
   CHECK(t.s.remove("a").code() == errc::not_found);
+}
+
+TEST_CASE(
+    "a done record lets its restart history and usage sample go, and keeps what status shows") {
+  rig t;
+  int recent_when_fatal = -1;
+  t.s.subscribe([&](const supervisor_event& e) {
+    if (e.what == kind::fatal) recent_when_fatal = e.record.restarts.recent_restarts();
+  });
+  pid_t pid = t.start("a", on_failure);
+  REQUIRE(sampled_usage(t.record("a").usage, ::getpid(), std::chrono::steady_clock::now()));
+  CHECK(t.record("a").usage != nullptr);
+  for (int run = 0; run < 2; ++run) {
+    REQUIRE(t.s.on_reaped(pid, exited_with(1)));
+    t.timers.advance(std::chrono::seconds(10));
+    REQUIRE(t.record("a").state == process_state::running);
+    pid = t.record("a").pid;
+  }
+  REQUIRE(t.s.on_reaped(pid, exited_with(1)));
+  REQUIRE(t.record("a").state == process_state::fatal);
+  CHECK(recent_when_fatal == 2);  // the fatal event still saw the history
+  CHECK(t.record("a").restarts.recent_restarts() == 0);
+  CHECK(t.record("a").restarts.attempt() == 2);
+  CHECK(t.record("a").restarts.settings() == on_failure);
+  CHECK(t.record("a").restart_count == 2);
+  CHECK(t.record("a").usage == nullptr);
 }
