@@ -11,16 +11,18 @@ event_log::event_log(std::size_t capacity, clock_fn clock)
 
 std::uint64_t event_log::publish(std::string_view type, std::string_view name, json fields) {
   std::uint64_t seq = next_seq_++;
-  json event = {{"seq", seq},
-                {"type", std::string(type)},
-                {"name", std::string(name)},
-                {"time", to_rfc3339(clock_())}};
+  auto now = clock_();
+  // What is kept: every member but seq, type and time, which since() puts back.
+  json event = {{"name", std::string(name)}};
   if (fields.is_object())
     for (auto& [k, v] : fields.items())
-      if (!event.contains(k)) event[k] = std::move(v);
+      if (k != "seq" && k != "type" && k != "time" && !event.contains(k)) event[k] = std::move(v);
   text_ += event.dump(-1, ' ', false, json::error_handler_t::replace);
-  ends_.push_back(text_.size());
+  held_.push_back({text_.size(), now, type_index(type)});
   while (size() > capacity_) drop_oldest();
+  event["seq"] = seq;
+  event["type"] = std::string(type);
+  event["time"] = to_rfc3339(now);
   // A copy of the ids: a callback may unsubscribe, and a session that closes while being
   // written to unsubscribes from inside publish().
   std::vector<std::uint64_t> ids;
@@ -40,12 +42,18 @@ event_log::replay event_log::since(std::uint64_t seq) const {
   if (seq >= last_seq()) return out;
   std::uint64_t first_held = size() == 0 ? next_seq_ : first_held_;
   if (seq + 1 < first_held) out.lost = first_held - (seq + 1);
-  std::size_t begin = head_ == 0 ? 0 : ends_[head_ - 1];
+  std::size_t begin = head_ == 0 ? 0 : held_[head_ - 1].end;
   std::uint64_t held_seq = first_held_;
-  for (std::size_t i = head_; i < ends_.size(); ++i, ++held_seq) {
-    if (held_seq > seq)
-      out.events.push_back(json::parse(std::string_view(text_).substr(begin, ends_[i] - begin)));
-    begin = ends_[i];
+  for (std::size_t i = head_; i < held_.size(); ++i, ++held_seq) {
+    const held_event& h = held_[i];
+    if (held_seq > seq) {
+      json event = json::parse(std::string_view(text_).substr(begin, h.end - begin));
+      event["seq"] = held_seq;
+      event["type"] = types_[h.type];
+      event["time"] = to_rfc3339(h.time);
+      out.events.push_back(std::move(event));
+    }
+    begin = h.end;
   }
   return out;
 }
@@ -53,12 +61,19 @@ event_log::replay event_log::since(std::uint64_t seq) const {
 void event_log::drop_oldest() {
   ++head_;
   ++first_held_;
-  if (head_ < ends_.size() - head_) return;
-  std::size_t dropped = ends_[head_ - 1];
+  if (head_ < held_.size() - head_) return;
+  std::size_t dropped = held_[head_ - 1].end;
   text_.erase(0, dropped);
-  ends_.erase(ends_.begin(), ends_.begin() + static_cast<std::ptrdiff_t>(head_));
-  for (auto& end : ends_) end -= dropped;
+  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(head_));
+  for (auto& h : held_) h.end -= dropped;
   head_ = 0;
+}
+
+std::uint16_t event_log::type_index(std::string_view type) {
+  for (std::size_t i = 0; i < types_.size(); ++i)
+    if (types_[i] == type) return static_cast<std::uint16_t>(i);
+  types_.emplace_back(type);
+  return static_cast<std::uint16_t>(types_.size() - 1);
 }
 
 std::uint64_t event_log::subscribe(subscriber fn) {

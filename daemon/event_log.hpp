@@ -44,21 +44,29 @@ class event_log {
   std::uint64_t subscribe(subscriber fn);
   void unsubscribe(std::uint64_t id);
   std::size_t subscriber_count() const { return subscribers_.size(); }
-  std::size_t size() const { return ends_.size() - head_; }
+  std::size_t size() const { return held_.size() - head_; }
 
  private:
   std::size_t capacity_;
   clock_fn clock_;
-  // The held events, oldest first with consecutive seqs from first_held_: their JSON texts
-  // back to back in text_, the i-th ending at ends_[i]. Packed, because a replay is rare and
-  // a daemon that ran many processes holds thousands of them: one string each cost a block
-  // of its own and a slot of the ring besides its text. The oldest are dropped by moving
-  // head_; both are compacted once the dropped part is as large as the held one, so a publish
-  // costs amortised O(its own text).
+  // The held events, oldest first with consecutive seqs from first_held_. Packed, because a
+  // replay is rare and a daemon that ran many processes holds thousands of them: their JSON
+  // texts back to back in text_, the i-th ending at held_[i].end, each without the three
+  // members every event has (its seq follows from its place, its type and time are in
+  // held_[i]), which were more than half of a process event's text. The oldest are dropped by
+  // moving head_; both are compacted once the dropped part is as large as the held one, so a
+  // publish costs amortised O(its own text).
+  struct held_event {
+    std::size_t end;
+    std::chrono::system_clock::time_point time;
+    std::uint16_t type;  // index into types_
+  };
   std::string text_;
-  std::vector<std::size_t> ends_;
-  std::size_t head_ = 0;  // ends_[0, head_) are dropped
+  std::vector<held_event> held_;
+  std::vector<std::string> types_;  // every type published so far: a few dozen at most
+  std::size_t head_ = 0;            // held_[0, head_) are dropped
   std::uint64_t first_held_ = 1;
+  std::uint16_t type_index(std::string_view type);
   void drop_oldest();
   std::uint64_t next_seq_ = 1;
   std::uint64_t next_subscriber_ = 1;

@@ -92,3 +92,42 @@ TEST_CASE("subscribers see each event once and may unsubscribe from inside the c
   CHECK(second == std::vector<std::uint64_t>{1, 2, 3, 4});
   CHECK(log.subscriber_count() == 1);
 }
+
+TEST_CASE("a replayed event is the one its subscribers were handed, member for member") {
+  std::int64_t ms = 1'790'000'000'000;
+  event_log log(3, [&ms] {
+    ms += 1'001;
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+  });
+  std::vector<std::string> handed;
+  log.subscribe([&](const json& e) {
+    handed.push_back(e.dump(-1, ' ', false, json::error_handler_t::replace));
+  });
+  log.publish("started", "bear", {{"pid", 42}});
+  log.publish("exited", "bear",
+              {{"exitcode", nullptr}, {"signal", "SIGKILL"}, {"time", "x"}, {"type", "y"}});
+  log.publish("restarting", "bear", {{"delay", 0.95}, {"attempt", 1}});
+  log.publish("value_created", "counter", {{"kind", "value"}, {"typecode", "i"}});
+  log.publish("started", "bear\xff", {{"pid", 43}});  // not UTF-8: replaced, as when sent
+  REQUIRE(handed.size() == 5);
+  auto r = log.since(0);
+  CHECK(r.lost == 2);
+  REQUIRE(r.events.size() == 3);
+  CHECK(r.events[0].dump() == handed[2]);
+  CHECK(r.events[1].dump() == handed[3]);
+  CHECK(r.events[2]["type"] == "started");
+  CHECK(r.events[2]["seq"] == 5);
+  CHECK(r.events[2]["name"] == "bear\xef\xbf\xbd");
+  CHECK(r.events[2]["time"] == "2026-09-21T14:13:25.005Z");
+  auto all = event_log(10, fixed_time);
+  std::vector<std::string> sent;
+  all.subscribe([&](const json& e) { sent.push_back(e.dump()); });
+  all.publish("exited", "w-1", {{"exitcode", 0}, {"pid", 7}, {"signal", nullptr}});
+  all.publish("exited", "w-2", {{"seq", 99}, {"name", "other"}});
+  auto both = all.since(0);
+  REQUIRE(both.events.size() == 2);
+  CHECK(both.events[0].dump() == sent[0]);
+  CHECK(both.events[1].dump() == sent[1]);
+  CHECK(both.events[1]["name"] == "w-2");
+  CHECK(both.events[1]["seq"] == 2);
+}
