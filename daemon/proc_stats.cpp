@@ -91,12 +91,6 @@ std::optional<proc_usage> sampled_usage(usage_sample& sample, pid_t pid,
   return sample.usage;
 }
 
-std::optional<proc_usage> sampled_usage(std::unique_ptr<usage_sample>& sample, pid_t pid,
-                                        std::chrono::steady_clock::time_point now) {
-  if (!sample) sample = std::make_unique<usage_sample>();
-  return sampled_usage(*sample, pid, now);
-}
-
 double cpu_percent(const proc_usage& usage) {
   double alive = usage.sampled_after_boot_seconds - usage.started_after_boot_seconds;
   if (alive <= 0.01) return 0;

@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <optional>
 
 namespace shoal {
@@ -39,10 +38,6 @@ struct usage_sample {
 // The usage of `pid` as of at most usage_sample_window ago: `sample` when it is that recent
 // and of that pid, else read now into `sample`.
 std::optional<proc_usage> sampled_usage(usage_sample& sample, pid_t pid,
-                                        std::chrono::steady_clock::time_point now);
-// The same, with the sample allocated on first use: a record keeps only a pointer until
-// someone asks for its usage.
-std::optional<proc_usage> sampled_usage(std::unique_ptr<usage_sample>& sample, pid_t pid,
                                         std::chrono::steady_clock::time_point now);
 
 // Nothing when the process has gone or /proc cannot be read.

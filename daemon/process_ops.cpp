@@ -42,7 +42,7 @@ void handle_join(supervisor& s, process_waiters& w, const json& body, const resp
 std::optional<proc_usage> usage_of(const process_record& r,
                                    std::chrono::steady_clock::time_point now) {
   if (r.state == process_state::running || r.state == process_state::stopping)
-    return sampled_usage(r.usage, r.pid, now);
+    return sampled_usage(r.usage_cache(), r.pid, now);
   return std::nullopt;
 }
 

@@ -21,10 +21,22 @@
 
 namespace shoal {
 
+// What only a process that runs, stops or waits to restart needs: held out of line by its
+// record and let go once the record is done (supervisor::finish), so that the up to
+// max_exited_records done records do not carry it.
+struct process_run {
+  unique_fd pidfd;                                // valid until reaped
+  std::chrono::steady_clock::time_point started;  // of the current or last run
+  timer_service::id restart_timer = 0;            // fires the next attempt in backoff
+  timer_service::id kill_timer = 0;               // SIGKILL escalation while stopping
+  std::chrono::steady_clock::time_point kill_deadline;
+  // What /proc said of the current run when `status` last asked: a cache, not state. Never
+  // saved.
+  usage_sample usage;
+};
+
 // Members are ordered largest first, so that no padding sits between them: a daemon keeps up to
-// max_exited_records of these after their processes ended. Whatever only a live process needs
-// and is large (the restart history, the /proc sample) is held out of line and let go when the
-// record is done (supervisor::finish).
+// max_exited_records of these after their processes ended.
 struct process_record {
   std::string name;
   process_spec spec;        // what it was started with; each restart runs it again
@@ -46,15 +58,6 @@ struct process_record {
   std::uint64_t start_order = 0;  // tells which exited record is oldest
   // With the pid, names the process across a daemon restart (/proc/PID/stat's start time).
   std::uint64_t start_ticks = 0;
-  std::chrono::steady_clock::time_point run_started;  // of the current or last run
-  timer_service::id restart_timer = 0;                // fires the next attempt in backoff
-  timer_service::id kill_timer = 0;                   // SIGKILL escalation while stopping
-  std::chrono::steady_clock::time_point kill_deadline;
-
-  // What /proc said of the current run when `status` last asked (sampled_usage allocates it):
-  // a cache, not state (mutable, so a status that only reads the table keeps it fresh). Never
-  // saved; let go when the record is done.
-  mutable std::unique_ptr<usage_sample> usage;
   // Its text in `status` while it lives, kept for the next request: a cache too.
   mutable status_text_cache status_text;
 
@@ -63,8 +66,7 @@ struct process_record {
   std::optional<int> term_signal;
 
   pid_t pid = -1;
-  unique_fd pidfd;  // valid until reaped
-  uid_t uid = 0;    // who it runs as: what stop, kill, remove and logs check (ownership.hpp)
+  uid_t uid = 0;  // who it runs as: what stop, kill, remove and logs check (ownership.hpp)
   gid_t gid = 0;
   int restart_count = 0;  // restarts so far, over the record's whole life
   process_state state = process_state::running;
@@ -74,6 +76,24 @@ struct process_record {
 
   bool alive() const { return is_alive(state); }
   bool done() const { return is_done(state); }
+
+  // The current run's part, made when first needed.
+  process_run& run() {
+    if (!run_) run_ = std::make_unique<process_run>();
+    return *run_;
+  }
+  // Null before anything needed it, and once the record is done and let it go (end_run).
+  const process_run* run_if_any() const { return run_.get(); }
+  void end_run() { run_.reset(); }
+  // The run's usage sample, for `status`: a cache, so a status that only reads the table
+  // (a const record) may still refresh it.
+  usage_sample& usage_cache() const {
+    if (!run_) run_ = std::make_unique<process_run>();
+    return run_->usage;
+  }
+
+ private:
+  mutable std::unique_ptr<process_run> run_;
 };
 
 }  // namespace shoal

@@ -32,10 +32,11 @@ supervisor::supervisor(process_host& host, timer_service& timers, process_logs& 
     : host_(host), timers_(timers), logs_(logs), options_(std::move(options)) {}
 
 supervisor::~supervisor() {
-  for (auto& [name, r] : records_) {
-    timers_.cancel(r->kill_timer);
-    timers_.cancel(r->restart_timer);
-  }
+  for (auto& [name, r] : records_)
+    if (const process_run* run = r->run_if_any()) {
+      timers_.cancel(run->kill_timer);
+      timers_.cancel(run->restart_timer);
+    }
 }
 
 void supervisor::subscribe(subscriber fn) { subscribers_.push_back(std::move(fn)); }
@@ -163,7 +164,7 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
   auto r = std::make_unique<process_record>();
   r->name = name;
   r->pid = child->pid;
-  r->pidfd = std::move(child->pidfd);
+  r->run().pidfd = std::move(child->pidfd);
   r->start_ticks = child->start_ticks;
   r->output = std::move(*output);
   r->uid = spec.uid.value_or(::geteuid());
@@ -173,7 +174,7 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
   r->restarts = restart_tracker(spec.restart);
   r->spec = std::move(spec);
   r->started_at = timers_.wall_now();
-  r->run_started = timers_.now();
+  r->run().started = timers_.now();
   r->start_order = next_start_order_++;
   process_record& rec = *r;
   records_[name] = std::move(r);  // replaces a done record of the same name

@@ -47,8 +47,8 @@ bool supervisor::on_reaped(pid_t pid, int wait_status) {
     r.exitcode = WEXITSTATUS(wait_status);
   }
   r.ended_at = timers_.wall_now();
-  r.pidfd.reset();
-  timers_.cancel(std::exchange(r.kill_timer, 0));
+  r.run().pidfd.reset();
+  timers_.cancel(std::exchange(r.run().kill_timer, 0));
   by_pid_.erase(it);
   log::info("'{}' (pid {}) {}", r.name, r.pid, describe_exit(r));
   // During shutdown every record is stopping already: nothing restarts.
@@ -67,7 +67,7 @@ bool supervisor::on_reaped(pid_t pid, int wait_status) {
 }
 
 void supervisor::judge_run(process_record& r, bool failed) {
-  auto d = r.restarts.on_exit(r.run_started, timers_.now(), failed);
+  auto d = r.restarts.on_exit(r.run().started, timers_.now(), failed);
   switch (d.what) {
     case restart_tracker::decision::kind::none:
       transition(r, process_event::ended);
@@ -83,12 +83,12 @@ void supervisor::judge_run(process_record& r, bool failed) {
   }
   transition(r, process_event::ended_restart);
   r.next_attempt_at = timers_.wall_now() + seconds_of<std::chrono::system_clock>(d.delay_seconds);
-  timers_.cancel(r.restart_timer);
-  r.restart_timer =
+  timers_.cancel(r.run().restart_timer);
+  r.run().restart_timer =
       timers_.call_at(timers_.now() + seconds_of(d.delay_seconds), [this, name = r.name, rec = &r] {
         // The record may have left backoff (stop) or been replaced since the timer was set.
         if (lookup(name) != rec || rec->state != process_state::backoff) return;
-        rec->restart_timer = 0;
+        rec->run().restart_timer = 0;
         respawn(*rec);
       });
   log::info("'{}' restarts in {} s (attempt {})", r.name, std::round(d.delay_seconds * 1000) / 1000,
@@ -99,7 +99,7 @@ void supervisor::judge_run(process_record& r, bool failed) {
 void supervisor::respawn(process_record& r) {
   r.next_attempt_at.reset();
   if (shutting_down_) return;
-  r.run_started = timers_.now();  // a failed spawn is a run of no length, never a healthy one
+  r.run().started = timers_.now();  // a failed spawn is a run of no length, never a healthy one
   auto child = spawn_child(r.name, r.spec, *r.output);
   if (!child) {
     judge_run(r, true);  // a run that could not even start is a failed one
@@ -107,7 +107,7 @@ void supervisor::respawn(process_record& r) {
     return;
   }
   r.pid = child->pid;
-  r.pidfd = std::move(child->pidfd);
+  r.run().pidfd = std::move(child->pidfd);
   r.start_ticks = child->start_ticks;
   transition(r, process_event::respawned);
   r.exitcode.reset();
@@ -128,7 +128,11 @@ void supervisor::finish(process_record& r) {
   // What only a live or restarting process needs goes; a new start of the name makes both
   // afresh.
   r.restarts.settle();
-  r.usage.reset();
+  if (const process_run* run = r.run_if_any()) {
+    timers_.cancel(run->kill_timer);
+    timers_.cancel(run->restart_timer);
+  }
+  r.end_run();
   release_if_quiet(r);
 }
 

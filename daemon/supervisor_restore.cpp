@@ -165,8 +165,9 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
   r->restarts = restart_tracker(p.spec.restart);
   r->restored = true;
   auto up = timers_.wall_now() - p.started_at;
-  r->run_started = timers_.now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                       std::max(up, std::chrono::system_clock::duration::zero()));
+  r->run().started =
+      timers_.now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::max(up, std::chrono::system_clock::duration::zero()));
   log_limits limits = logs_.limits_for(p.spec);
   if (auto output = logs_.output_for(p.name, nullptr, limits)) {
     (*output)->set_limits(limits);
@@ -191,7 +192,7 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
                                 ", not at the recorded " + std::to_string(p.start_ticks) +
                                 ", so the pid now names another process");
     } else {
-      r->pidfd = std::move(it->pidfd);
+      r->run().pidfd = std::move(it->pidfd);
       if (r->output) r->output->adopt_run({std::move(it->out), std::move(it->err)});
       by_pid_[r->pid] = r.get();
       if (!it->exited) host_.log_limits_of(r->pid, limits);
@@ -200,9 +201,9 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
       } else if (p.state == process_state::stopping) {
         host_.will_stop(r->pid);
         double grace = p.spec.stop_timeout.value_or(options_.stop_grace_seconds);
-        r->kill_deadline = timers_.now() + seconds_of(grace);
-        r->kill_timer = timers_.call_at(
-            r->kill_deadline, [this, name = r->name, pid = r->pid] { escalate(name, pid); });
+        r->run().kill_deadline = timers_.now() + seconds_of(grace);
+        r->run().kill_timer = timers_.call_at(
+            r->run().kill_deadline, [this, name = r->name, pid = r->pid] { escalate(name, pid); });
       }
       it->pid = -1;  // taken
     }
@@ -212,14 +213,15 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
     wait = std::max(wait, std::chrono::system_clock::duration::zero());
     r->next_attempt_at = timers_.wall_now() + wait;
     process_record* rec = r.get();
-    r->restart_timer = timers_.call_at(
+    r->run().restart_timer = timers_.call_at(
         timers_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait),
         [this, name = p.name, rec] {
           if (lookup(name) != rec || rec->state != process_state::backoff) return;
-          rec->restart_timer = 0;
+          rec->run().restart_timer = 0;
           respawn(*rec);
         });
   }
+  if (r->done()) r->end_run();  // nothing will run or restart it on its own
   records_[p.name] = std::move(r);
 }
 

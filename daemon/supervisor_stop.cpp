@@ -14,12 +14,13 @@ namespace shoal {
 void supervisor::signal_group(process_record& r, int signo) {
   host_.signal_group(r.pid, signo);
   // The leader may have left its group (setsid); the pidfd reaches it wherever it is.
-  if (r.pidfd) host_.signal_process(r.pidfd.get(), signo);
+  if (const process_run* run = r.run_if_any(); run && run->pidfd)
+    host_.signal_process(run->pidfd.get(), signo);
 }
 
 void supervisor::begin_stop(process_record& r, double grace) {
   if (r.state == process_state::backoff) {
-    timers_.cancel(std::exchange(r.restart_timer, 0));
+    timers_.cancel(std::exchange(r.run().restart_timer, 0));
     r.next_attempt_at.reset();
     transition(r, process_event::stop);
     log::info("stopped '{}': restart cancelled", r.name);
@@ -37,19 +38,19 @@ void supervisor::begin_stop(process_record& r, double grace) {
     // A stopped (SIGSTOP, SIGTSTP) process cannot act on the stop signal until it runs again;
     // without this it would always end by SIGKILL. systemd does the same.
     if (r.spec.stop_signal != SIGCONT) signal_group(r, SIGCONT);
-  } else if (r.kill_deadline <= deadline) {
+  } else if (r.run().kill_deadline <= deadline) {
     return;  // stopping already, with an earlier (or past) escalation
   }
-  timers_.cancel(r.kill_timer);
-  r.kill_deadline = deadline;
-  r.kill_timer =
+  timers_.cancel(r.run().kill_timer);
+  r.run().kill_deadline = deadline;
+  r.run().kill_timer =
       timers_.call_at(deadline, [this, name = r.name, pid = r.pid] { escalate(name, pid); });
 }
 
 void supervisor::escalate(const std::string& name, pid_t pid) {
   process_record* r = lookup(name);
   if (!r || r->pid != pid || !r->alive()) return;
-  r->kill_timer = 0;
+  r->run().kill_timer = 0;
   r->escalated = true;
   log::warning("'{}' (pid {}) still alive after the grace period: SIGKILL", name, pid);
   signal_group(*r, SIGKILL);
@@ -71,7 +72,8 @@ result<const process_record*> supervisor::kill(const std::string& name, int sign
     return status{errc::invalid_state, "process '" + name + "' is not running (state " +
                                            std::string(to_string(r->state)) +
                                            "); nothing to signal"};
-  int err = group ? host_.signal_group(r->pid, signo) : host_.signal_process(r->pidfd.get(), signo);
+  int err =
+      group ? host_.signal_group(r->pid, signo) : host_.signal_process(r->run().pidfd.get(), signo);
   if (err != 0 && err != ESRCH)
     return status::from_errno(errc::internal,
                               "unable to send " + signal_name(signo) + " to '" + name + "'", err);

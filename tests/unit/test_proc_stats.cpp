@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <memory>
 
 #include "daemon/proc_stats.hpp"
 
@@ -47,14 +46,4 @@ TEST_CASE("the CPU share is the one at the sample's instant") {
   CHECK(cpu_percent(u) == doctest::Approx(50.0));
   u.sampled_after_boot_seconds = 100.005;  // younger than a clock tick
   CHECK(cpu_percent(u) == 0);
-}
-
-TEST_CASE("a record's sample is allocated when first asked for, and reused within its window") {
-  std::unique_ptr<usage_sample> slot;
-  auto t0 = std::chrono::steady_clock::now();
-  REQUIRE(sampled_usage(slot, ::getpid(), t0));
-  REQUIRE(slot);
-  CHECK(slot->pid == ::getpid());
-  slot->usage->rss_bytes = 1;
-  CHECK(sampled_usage(slot, ::getpid(), t0 + usage_sample_window / 2)->rss_bytes == 1);
 }

@@ -325,16 +325,16 @@ TEST_CASE("remove tells before it forgets, and only a done record") {
   CHECK(t.s.remove("a").code() == errc::not_found);
 }
 
-TEST_CASE(
-    "a done record lets its restart history and usage sample go, and keeps what status shows") {
+TEST_CASE("a done record lets its run and restart history go, and keeps what status shows") {
   rig t;
   int recent_when_fatal = -1;
   t.s.subscribe([&](const supervisor_event& e) {
     if (e.what == kind::fatal) recent_when_fatal = e.record.restarts.recent_restarts();
   });
   pid_t pid = t.start("a", on_failure);
-  REQUIRE(sampled_usage(t.record("a").usage, ::getpid(), std::chrono::steady_clock::now()));
-  CHECK(t.record("a").usage != nullptr);
+  REQUIRE(sampled_usage(t.record("a").usage_cache(), ::getpid(), std::chrono::steady_clock::now()));
+  REQUIRE(t.record("a").run_if_any() != nullptr);
+  CHECK(t.record("a").run_if_any()->usage.pid == ::getpid());
   for (int run = 0; run < 2; ++run) {
     REQUIRE(t.s.on_reaped(pid, exited_with(1)));
     t.timers.advance(std::chrono::seconds(10));
@@ -348,5 +348,11 @@ TEST_CASE(
   CHECK(t.record("a").restarts.attempt() == 2);
   CHECK(t.record("a").restarts.settings() == on_failure);
   CHECK(t.record("a").restart_count == 2);
-  CHECK(t.record("a").usage == nullptr);
+  CHECK(t.record("a").run_if_any() == nullptr);
+  // Started again, the name has a run of its own.
+  auto again = t.s.start_again("a", t.record("a").spec);
+  REQUIRE(again.ok());
+  CHECK(t.record("a").state == process_state::running);
+  CHECK(t.record("a").run_if_any() != nullptr);
+  CHECK(t.record("a").restart_count == 3);
 }
