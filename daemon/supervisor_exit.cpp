@@ -133,6 +133,7 @@ void supervisor::finish(process_record& r) {
     timers_.cancel(run->restart_timer);
   }
   r.end_run();
+  r.status_text = {};  // kept only while the record lives
   release_if_quiet(r);
 }
 

@@ -221,7 +221,12 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
           respawn(*rec);
         });
   }
-  if (r->done()) r->end_run();  // nothing will run or restart it on its own
+  if (r->done()) {
+    // Nothing will run or restart it on its own: it keeps what a record that ended under this
+    // daemon keeps.
+    release_if_quiet(*r);
+    r->end_run();
+  }
   records_[p.name] = std::move(r);
 }
 

@@ -67,9 +67,11 @@ def test_kill9_then_restart_adopts_every_child_with_its_record_exit_code_and_log
     first.spawn(["sh", "-c", f'while [ ! -e {gate} ]; do sleep 0.02; done; echo bye; exit 7'],
                 name="waiter")
     first.spawn(["sh", "-c", "exit 5"], name="done")
+    first.spawn(["sh", "-c", "echo said; echo and >&2; exit 4"], name="talker")
     first.spawn(["sh", "-c", "sleep 0.2; exit 3"], name="flapper", restart="always",
                 restart_max=1000, restart_window=1)
     first.join("done")
+    first.join("talker")
     wait_until(lambda: first.record("flapper")["restarts"] >= 1, 20, what="a restart of flapper")
     wait_until(lambda: len(counted_lines(first.log_path("counter"))) > 20, 10,
                what="counter's first lines")
@@ -97,9 +99,14 @@ def test_kill9_then_restart_adopts_every_child_with_its_record_exit_code_and_log
         assert counter[field] == before["counter"][field], field
     assert after["done"]["state"] == "exited" and after["done"]["exitcode"] == 5
     assert after["done"]["started_at"] == before["done"]["started_at"]
-    # "done" wrote nothing: its record keeps no output state, before the restart or after.
-    assert after["done"]["logs"] == before["done"]["logs"]
-    assert after["done"]["log_max_bytes"] == before["done"]["log_max_bytes"]
+    # A done record reads the same, member for member (done wrote nothing: its record keeps no
+    # output state, before the restart or after). One that wrote reads the same but for its
+    # logs' written_bytes, which count what this daemon wrote (docs/protocol.md).
+    assert after["done"] == before["done"]
+    without_logs = [{k: v for k, v in r["talker"].items() if k != "logs"} for r in (before, after)]
+    assert without_logs[0] == without_logs[1]
+    assert after["talker"]["logs"]["stdout"]["written_bytes"] == 0
+    assert ok(second.request({"op": "logs", "name": "talker"}))["data"] == "said\n"
     assert ok(second.request({"op": "logs", "name": "done", "stream": "stderr"}))["data"] == ""
     waiter = second.join("waiter")
     assert waiter["state"] == "exited" and waiter["exitcode"] == 7 and waiter["pid"] == waiter_pid

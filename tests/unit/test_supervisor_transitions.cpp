@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -335,6 +336,9 @@ TEST_CASE("a done record lets its run and restart history go, and keeps what sta
   REQUIRE(sampled_usage(t.record("a").usage_cache(), ::getpid(), std::chrono::steady_clock::now()));
   REQUIRE(t.record("a").run_if_any() != nullptr);
   CHECK(t.record("a").run_if_any()->usage.pid == ::getpid());
+  std::string text;
+  t.record("a").status_text.append(text, t.record("a"), std::nullopt);
+  REQUIRE(t.record("a").status_text.holds_text());
   for (int run = 0; run < 2; ++run) {
     REQUIRE(t.s.on_reaped(pid, exited_with(1)));
     t.timers.advance(std::chrono::seconds(10));
@@ -349,10 +353,46 @@ TEST_CASE("a done record lets its run and restart history go, and keeps what sta
   CHECK(t.record("a").restarts.settings() == on_failure);
   CHECK(t.record("a").restart_count == 2);
   CHECK(t.record("a").run_if_any() == nullptr);
+  CHECK_FALSE(t.record("a").status_text.holds_text());
   // Started again, the name has a run of its own.
   auto again = t.s.start_again("a", t.record("a").spec);
   REQUIRE(again.ok());
   CHECK(t.record("a").state == process_state::running);
   CHECK(t.record("a").run_if_any() != nullptr);
   CHECK(t.record("a").restart_count == 3);
+}
+
+TEST_CASE("a restored done record keeps what one that ended under this daemon keeps") {
+  rig t;
+  // talker's earlier daemon logged a line; quiet's wrote nothing.
+  std::ofstream(t.dir.path + "/talker.out") << "said\n";
+  saved_table table;
+  for (const char* name : {"quiet", "talker"}) {
+    saved_process p;
+    p.name = name;
+    p.spec.argv = {"/bin/true"};
+    p.pid = 4242;
+    p.state = process_state::exited;
+    p.exitcode = 0;
+    p.started_at = std::chrono::system_clock::now();
+    p.ended_at = p.started_at;
+    p.start_order = table.processes.size() + 1;
+    table.processes.push_back(p);
+  }
+  t.s.restore(std::move(table), {}, false, [](pid_t) {});
+
+  const process_record& quiet = t.record("quiet");
+  CHECK(quiet.state == process_state::exited);
+  CHECK(quiet.output == nullptr);
+  CHECK(quiet.quiet_log_limits.has_value());
+  CHECK(quiet.run_if_any() == nullptr);
+  auto quiet_logs = t.s.output_of(quiet);
+  REQUIRE(quiet_logs.ok());
+  CHECK((*quiet_logs)->stream(output_stream::out).end() == 0);
+
+  const process_record& talker = t.record("talker");
+  REQUIRE(talker.output != nullptr);
+  CHECK_FALSE(talker.quiet_log_limits.has_value());
+  CHECK(talker.output->stream(output_stream::out).end() == 5);
+  CHECK(talker.run_if_any() == nullptr);
 }
