@@ -59,6 +59,7 @@ void status_text_cache::append(std::string& out, const process_record& r,
   if (kept_->text.empty() || !(kept_->inputs == inputs)) {
     kept_->text.clear();
     append_status_json(kept_->text, r, usage);
+    kept_->text.shrink_to_fit();  // kept for a long time: without the room growth left
     kept_->inputs = std::move(inputs);
   }
 #ifndef NDEBUG

@@ -1,18 +1,23 @@
 // A live record's status text is kept between requests: whatever changes in the record or in
 // its usage sample, what `status` appends must be what a fresh write appends.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <asio/io_context.hpp>
 
+#include "daemon/dispatcher.hpp"
 #include "daemon/log_directory.hpp"
 #include "daemon/process_json.hpp"
+#include "daemon/process_ops.hpp"
 #include "daemon/process_output.hpp"
 #include "daemon/status_text_cache.hpp"
-#include "unit/temp_dir.hpp"
+#include "daemon/supervisor.hpp"
+#include "unit/fake_supervision.hpp"
 
 using namespace shoal;
 
@@ -128,5 +133,31 @@ TEST_CASE("a done record is written afresh and lets its kept text go") {
   CHECK(listed(r, std::nullopt) == fresh(r, std::nullopt));
   CHECK_FALSE(r.status_text.holds_text());
   CHECK(listed(r, std::nullopt) == fresh(r, std::nullopt));
+  CHECK_FALSE(r.status_text.holds_text());
+}
+
+TEST_CASE("the text kept while a process ran goes once it is done, without another status") {
+  testing::temp_dir dir;
+  asio::io_context io;
+  testing::fake_host host;
+  testing::manual_timers timers;
+  process_logs logs{io, dir.path, {}};
+  supervisor s{host, timers, logs, {"/tmp/x.sock", 10, 100}};
+  dispatcher d;
+  register_process_ops(d, s, timers);
+  process_spec spec;
+  spec.argv = {"/bin/daemonish"};
+  auto started = s.start("web-1", spec);
+  REQUIRE(started.ok());
+  std::vector<json> replies;
+  d.dispatch(R"({"id":1,"op":"status"})", peer{1, 0, 0, 0},
+             [&](const json& reply) { replies.push_back(reply); });
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0]["result_text"].get<std::string>().find("\"name\":\"web-1\"") !=
+        std::string::npos);
+  const process_record& r = **started;
+  CHECK(r.status_text.holds_text());
+  REQUIRE(s.on_reaped(r.pid, W_EXITCODE(0, 0)));
+  CHECK(r.done());
   CHECK_FALSE(r.status_text.holds_text());
 }
