@@ -18,7 +18,7 @@ std::uint64_t event_log::publish(std::string_view type, std::string_view name, j
     for (auto& [k, v] : fields.items())
       if (k != "seq" && k != "type" && k != "time" && !event.contains(k)) event[k] = std::move(v);
   text_ += event.dump(-1, ' ', false, json::error_handler_t::replace);
-  held_.push_back({text_.size(), now, type_index(type)});
+  held_.push_back({text_.size() & end_mask, type_index(type), now});
   while (size() > capacity_) drop_oldest();
   event["seq"] = seq;
   event["type"] = std::string(type);
@@ -65,7 +65,7 @@ void event_log::drop_oldest() {
   std::size_t dropped = held_[head_ - 1].end;
   text_.erase(0, dropped);
   held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(head_));
-  for (auto& h : held_) h.end -= dropped;
+  for (auto& h : held_) h.end = (h.end - dropped) & end_mask;
   head_ = 0;
 }
 

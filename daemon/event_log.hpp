@@ -56,10 +56,12 @@ class event_log {
   // held_[i]), which were more than half of a process event's text. The oldest are dropped by
   // moving head_; both are compacted once the dropped part is as large as the held one, so a
   // publish costs amortised O(its own text).
+  // 16 bytes: text_ never nears 2^48 bytes (it holds at most twice `capacity` events' texts).
+  static constexpr std::uint64_t end_mask = (std::uint64_t{1} << 48) - 1;
   struct held_event {
-    std::size_t end;
+    std::uint64_t end : 48;
+    std::uint64_t type : 16;  // index into types_
     std::chrono::system_clock::time_point time;
-    std::uint16_t type;  // index into types_
   };
   std::string text_;
   std::vector<held_event> held_;
