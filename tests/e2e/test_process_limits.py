@@ -7,10 +7,9 @@ import os
 import re
 import resource
 import signal
-import stat
-import shutil
 
-from harness import SHOALD, ok, wait_until
+from harness import ok, wait_until
+from test_daemon_reexec import install
 
 HARD = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 # Below the hard limit, so a child that inherited the daemon's raised limit shows.
@@ -93,18 +92,6 @@ def test_declared_programs_get_the_soft_limit_shoald_was_started_with(daemons):
     assert reported(daemon, "report") == [(SOFT, HARD)]
     for name in ("server-1", "server-2"):
         assert limits_of(daemon.record(name)["pid"]) == (SOFT, HARD)
-
-
-def install(path, text=None):
-    """A new file at `path`, written aside and renamed over, as a package upgrade does."""
-    staged = path + ".new"
-    if text is None:
-        shutil.copyfile(SHOALD, staged)
-    else:
-        with open(staged, "w") as f:
-            f.write(text)
-    os.chmod(staged, stat.S_IRWXU)
-    os.rename(staged, path)
 
 
 def test_after_reexec_children_still_get_the_soft_limit_shoald_was_started_with(daemons):
