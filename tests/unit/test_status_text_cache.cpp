@@ -17,7 +17,7 @@
 #include "daemon/process_output.hpp"
 #include "daemon/status_text_cache.hpp"
 #include "daemon/supervisor.hpp"
-#include "unit/fake_supervision.hpp"
+#include "unit/supervision_rig.hpp"
 
 using namespace shoal;
 
@@ -137,14 +137,10 @@ TEST_CASE("a done record is written afresh and lets its kept text go") {
 }
 
 TEST_CASE("the text kept while a process ran goes once it is done, without another status") {
-  testing::temp_dir dir;
-  asio::io_context io;
-  testing::fake_host host;
-  testing::manual_timers timers;
-  process_logs logs{io, dir.path, {}};
-  supervisor s{host, timers, logs, {"/tmp/x.sock", 10, 100}};
+  testing::supervision_rig rig;
+  supervisor& s = rig.s;
   dispatcher d;
-  register_process_ops(d, s, timers);
+  register_process_ops(d, s, rig.timers);
   process_spec spec;
   spec.argv = {"/bin/daemonish"};
   auto started = s.start("web-1", spec);

@@ -12,7 +12,7 @@
 
 #include "daemon/process_ops.hpp"
 #include "daemon/supervisor.hpp"
-#include "unit/fake_supervision.hpp"
+#include "unit/supervision_rig.hpp"
 
 using namespace shoal;
 using namespace shoal::testing;
@@ -23,13 +23,7 @@ namespace {
 int exited_with(int code) { return W_EXITCODE(code, 0); }
 int killed_by(int signo) { return W_EXITCODE(0, signo); }
 
-struct rig {
-  temp_dir dir;
-  asio::io_context io;
-  fake_host host;
-  manual_timers timers;
-  process_logs logs{io, dir.path, {}};
-  supervisor s{host, timers, logs, {"/tmp/x.sock", 10, 100}};
+struct rig : supervision_rig {
   std::vector<std::pair<kind, std::string>> told;  // every event, with the state it left
 
   rig() {

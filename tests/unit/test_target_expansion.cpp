@@ -7,21 +7,14 @@
 
 #include "daemon/supervisor.hpp"
 #include "daemon/targets.hpp"
-#include "unit/fake_supervision.hpp"
+#include "unit/supervision_rig.hpp"
 
 using namespace shoal;
 using namespace shoal::testing;
 
 namespace {
 
-struct table {
-  temp_dir dir;
-  asio::io_context io;
-  fake_host host;
-  manual_timers timers;
-  process_logs logs{io, dir.path, {}};
-  supervisor s{host, timers, logs, {"/tmp/x.sock", 10, 100}};
-
+struct table : supervision_rig {
   void start(const std::string& name, const std::string& program = "") {
     process_spec spec;
     spec.argv = {"/bin/daemonish"};
