@@ -138,14 +138,9 @@ def test_a_detached_child_keeps_running_after_its_parent(shoal, tmp_dir):
     assert ok(shoal.request({"op": "value_list"}))["entries"] == []
 
 
-INTERRUPTED = """
-    import time
-    from shoal import Process
-
-    def nap():
-        print("napping", flush=True)
-        time.sleep(60)
-
+# The parent of the Ctrl-C programs below: starts their `nap` in a child, prints its name, and
+# joins it.
+JOINS_NAP = """
     if __name__ == "__main__":
         p = Process(target=nap)
         p.start()
@@ -154,12 +149,32 @@ INTERRUPTED = """
 """
 
 
+def start_joining(shoal, tmp_dir, filename, source, *args):
+    """Starts a program built on JOINS_NAP; (the program, its child's daemon name) once the
+    child is started."""
+    program = start_program(shoal, write_program(tmp_dir, filename, source), *args)
+    line = program.stdout.readline()
+    if not line.startswith("joining "):
+        program.kill()
+        program.wait(10)
+        raise AssertionError((line, program.stderr.read()))
+    return program, line.split()[1]
+
+
+INTERRUPTED = """
+    import time
+    from shoal import Process
+
+    def nap():
+        print("napping", flush=True)
+        time.sleep(60)
+
+""" + JOINS_NAP
+
+
 def test_ctrl_c_reaches_the_children_as_it_would_on_a_terminal(shoal, tmp_dir):
-    program = start_program(shoal, write_program(tmp_dir, "interrupted.py", INTERRUPTED))
+    program, name = start_joining(shoal, tmp_dir, "interrupted.py", INTERRUPTED)
     try:
-        line = program.stdout.readline()
-        assert line.startswith("joining "), (line, program.stderr.read())
-        name = line.split()[1]
         # Wait until the child runs its target, so that SIGINT becomes KeyboardInterrupt there:
         # its output reaches the parent's stdout.
         assert program.stdout.readline() == "napping\n", program.stderr.read()
@@ -201,22 +216,14 @@ INTERRUPTED_STARTING = """
         watched = weakref.ref(resource, clean_up)
         del resource
 
-    if __name__ == "__main__":
-        p = Process(target=nap)
-        p.start()
-        print("joining", p.daemon_name, flush=True)
-        p.join()
-"""
+""" + JOINS_NAP
 
 
 def test_ctrl_c_during_the_childs_start_up_is_not_lost(shoal, tmp_dir):
     starting = os.path.join(tmp_dir, "starting")
-    program = start_program(
-        shoal, write_program(tmp_dir, "interrupted_starting.py", INTERRUPTED_STARTING), starting)
+    program, name = start_joining(shoal, tmp_dir, "interrupted_starting.py",
+                                  INTERRUPTED_STARTING, starting)
     try:
-        line = program.stdout.readline()
-        assert line.startswith("joining "), (line, program.stderr.read())
-        name = line.split()[1]
         wait_until(lambda: os.path.exists(starting), timeout=30)
         program.send_signal(signal.SIGINT)
         # The child ends at once instead of napping for 60 s while its parent joins it.
@@ -245,21 +252,12 @@ INTERRUPTED_TWICE = """
             print("cleaning up", flush=True)
             time.sleep(60)
 
-    if __name__ == "__main__":
-        p = Process(target=nap)
-        p.start()
-        print("joining", p.daemon_name, flush=True)
-        p.join()
-"""
+""" + JOINS_NAP
 
 
 def test_a_second_ctrl_c_while_the_parent_waits_reaches_the_children_too(shoal, tmp_dir):
-    program = start_program(shoal, write_program(tmp_dir, "interrupted_twice.py",
-                                                 INTERRUPTED_TWICE))
+    program, name = start_joining(shoal, tmp_dir, "interrupted_twice.py", INTERRUPTED_TWICE)
     try:
-        line = program.stdout.readline()
-        assert line.startswith("joining "), (line, program.stderr.read())
-        name = line.split()[1]
         assert program.stdout.readline() == "napping\n", program.stderr.read()
         program.send_signal(signal.SIGINT)
         assert program.stdout.readline() == "cleaning up\n", program.stderr.read()
