@@ -1,16 +1,17 @@
 #include "daemon/config.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <climits>
 #include <cstdlib>
-#include <filesystem>
 #include <span>
 
 #include "common/byte_size.hpp"
 #include "common/command_line.hpp"
 #include "common/paths.hpp"
+#include "daemon/path_text.hpp"
 
 namespace shoal {
 namespace {
@@ -19,12 +20,6 @@ constexpr const char* default_programs_file = "/etc/shoal/programs.json";
 
 status usage_error(std::string message) {
   return {errc::bad_request, std::move(message) + " (see 'shoald --help')"};
-}
-
-std::string absolute(const std::string& path) {
-  std::error_code ec;
-  auto abs = std::filesystem::absolute(path, ec);
-  return ec ? path : abs.lexically_normal().string();
 }
 
 constexpr option_spec daemon_options[] = {
@@ -166,13 +161,13 @@ result<config> parse_config(const std::vector<std::string>& args) {
     apply(c, std::string(e.option->name), {}, socket, state_dir, programs);
     rest = rest.subspan(e.index + 1);
   }
-  c.socket_path = absolute(socket.empty() ? default_socket_path() : socket);
-  c.state_dir = absolute(state_dir.empty() ? default_state_dir() : state_dir);
+  c.socket_path = absolute_path(socket.empty() ? default_socket_path() : socket);
+  c.state_dir = absolute_path(state_dir.empty() ? default_state_dir() : state_dir);
   if (!programs.empty()) {
-    c.programs_path = absolute(programs);  // a missing file is refused when the daemon starts
+    c.programs_path = absolute_path(programs);  // a missing file is refused when the daemon starts
   } else if (::geteuid() == 0) {
-    std::error_code ec;
-    if (std::filesystem::exists(default_programs_file, ec)) c.programs_path = default_programs_file;
+    struct stat st {};
+    if (::stat(default_programs_file, &st) == 0) c.programs_path = default_programs_file;
   }
   if (c.socket_path.size() >= 108)
     return usage_error("socket path '" + c.socket_path + "' is longer than 107 bytes");

@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 
 #include "common/paths.hpp"
 #include "common/signals.hpp"
 #include "daemon/descriptor_limit.hpp"
 #include "daemon/log.hpp"
 #include "daemon/log_sink.hpp"
+#include "daemon/path_text.hpp"
 #include "daemon/peer_access.hpp"
 #include "daemon/private_directory.hpp"
 #include "daemon/process_json.hpp"
@@ -63,9 +63,7 @@ status daemon::prepare() {
     return {locked.code(), "refusing to start: " + locked.message() +
                                "; stop it first or choose another --state-dir"};
   state_ = std::make_unique<state_directory>(std::move(*state));
-  if (auto st = make_private_dir(std::filesystem::path(cfg_.socket_path).parent_path().string());
-      !st)
-    return st;
+  if (auto st = make_private_dir(parent_of(cfg_.socket_path)); !st) return st;
   // Orphaned grandchildren are reparented to us, so we reap them and none stays a zombie.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     return status::from_errno(errc::internal, "unable to become a child subreaper", errno);

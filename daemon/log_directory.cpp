@@ -5,7 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
+
+#include "daemon/path_text.hpp"
 
 namespace shoal {
 namespace {
@@ -15,10 +16,9 @@ std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 }  // namespace
 
 result<std::shared_ptr<const log_directory>> log_directory::open(const std::string& path) {
-  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
-  if (!p.has_filename()) p = p.parent_path();
-  std::string parent = p.parent_path().empty() ? "." : p.parent_path().string();
-  std::string leaf = p.filename().string();
+  std::string p = normal_path(path);
+  std::string parent = parent_of(p);
+  std::string leaf = leaf_of(p);
   unique_fd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!parent_fd)
     return status::from_errno(errc::internal, "unable to open directory " + in_quotes(parent),
@@ -39,7 +39,7 @@ result<std::shared_ptr<const log_directory>> log_directory::open(const std::stri
     return status::from_errno(errc::internal, "unable to open the log directory " + in_quotes(path),
                               err);
   }
-  return std::shared_ptr<const log_directory>(new log_directory(std::move(fd), p.string()));
+  return std::shared_ptr<const log_directory>(new log_directory(std::move(fd), p));
 }
 
 std::string log_directory::path_of(std::string_view file) const {

@@ -6,10 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "daemon/accounts.hpp"
+#include "daemon/file_text.hpp"
 
 namespace shoal {
 namespace {
@@ -21,11 +20,9 @@ bool user_listed_in_group(uid_t uid, gid_t wanted) {
 }
 
 std::vector<gid_t> groups_from_proc(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  if (!in) return {};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_status_groups(text.str());
+  auto text = read_file_text("/proc/" + std::to_string(pid) + "/status");
+  if (!text) return {};
+  return parse_status_groups(*text);
 }
 
 }  // namespace

@@ -4,18 +4,18 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 
 namespace shoal {
 
 status make_private_dir(const std::string& path) {
-  std::filesystem::path p(path);
-  std::filesystem::path built;
-  for (const auto& part : p) {
-    built /= part;
+  // Each prefix that ends a component: "/a/b" makes "/a", then "/a/b".
+  for (std::size_t end = 1; end <= path.size(); ++end) {
+    if (end < path.size() && path[end] != '/') continue;
+    if (path[end - 1] == '/') continue;  // "a//b", or a trailing '/'
+    std::string built = path.substr(0, end);
     if (::mkdir(built.c_str(), 0700) != 0 && errno != EEXIST)
-      return status::from_errno(errc::internal,
-                                "unable to create directory '" + built.string() + "'", errno);
+      return status::from_errno(errc::internal, "unable to create directory '" + built + "'",
+                                errno);
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))

@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "common/byte_size.hpp"
 #include "common/env_file.hpp"
@@ -16,6 +14,7 @@
 #include "common/names.hpp"
 #include "common/protocol.hpp"
 #include "common/signals.hpp"
+#include "daemon/file_text.hpp"
 
 namespace shoal {
 namespace {
@@ -363,15 +362,13 @@ result<std::vector<program_spec>> parse_programs(std::string_view text, std::str
 }
 
 result<std::vector<program_spec>> load_programs_file(const std::string& path, bool as_root) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return status::from_errno(errc::not_found, "unable to read programs file '" + path + "'",
-                              errno);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad())
-    return status::from_errno(errc::internal, "unable to read programs file '" + path + "'", errno);
-  return parse_programs(buf.str(), path, as_root);
+  auto text = read_file_text(path);
+  if (!text) {
+    int err = errno;
+    return status::from_errno(err == ENOENT ? errc::not_found : errc::internal,
+                              "unable to read programs file '" + path + "'", err);
+  }
+  return parse_programs(*text, path, as_root);
 }
 
 }  // namespace shoal

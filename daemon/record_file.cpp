@@ -5,10 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include "common/unique_fd.hpp"
+#include "daemon/file_text.hpp"
 #include "daemon/json_text.hpp"
 #include "daemon/state_file.hpp"
 
@@ -254,10 +253,9 @@ result<saved_table> saved_table_from_json(const json& j) {
 }
 
 std::string current_boot_id() {
-  std::ifstream f("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  std::getline(f, id);
-  return id;
+  auto text = read_file_text("/proc/sys/kernel/random/boot_id");
+  if (!text) return {};
+  return text->substr(0, text->find('\n'));
 }
 
 status write_record_file(const std::string& dir, const saved_table& table) {

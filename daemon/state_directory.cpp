@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <filesystem>
 
+#include "daemon/private_directory.hpp"
 #include "daemon/shared_names.hpp"
 
 namespace shoal {
@@ -19,19 +19,6 @@ constexpr const char* name_file = "shared-name";
 constexpr const char* name_file_new = "shared-name.new";
 
 std::string in_quotes(const std::string& path) { return "'" + path + "'"; }
-
-// mkdir -p; what it creates is 0700. An existing directory is left as it is (and checked
-// afterwards).
-status make_dirs(const std::string& path) {
-  std::filesystem::path built;
-  for (const auto& part : std::filesystem::path(path)) {
-    built /= part;
-    if (::mkdir(built.c_str(), 0700) != 0 && errno != EEXIST)
-      return status::from_errno(errc::internal,
-                                "unable to create directory " + in_quotes(built.string()), errno);
-  }
-  return {};
-}
 
 // Whoever can write a directory can put a symlink or a file of their own where the daemon
 // creates, adopts or deletes one.
@@ -79,7 +66,7 @@ result<std::string> read_small_file(int dir, const char* name, const std::string
 
 result<state_directory> state_directory::open(const std::string& path, bool create) {
   if (create)
-    if (auto made = make_dirs(path); !made) return made;
+    if (auto made = make_private_dir(path); !made) return made;
   unique_fd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) {
     if (errno == ENOENT && !create)

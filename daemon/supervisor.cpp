@@ -3,12 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "common/names.hpp"
 #include "common/natural_order.hpp"
 #include "daemon/child_environment.hpp"
 #include "daemon/log.hpp"
+#include "daemon/path_text.hpp"
 #include "daemon/run_as.hpp"
 
 extern char** environ;
@@ -138,8 +138,7 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
     return start_error{refused::already_running, name, old->pid};
   }
   if (spec.cwd.empty()) {
-    std::error_code ec;
-    spec.cwd = std::filesystem::current_path(ec).string();
+    spec.cwd = current_directory();
   }
 
   log_limits limits = logs_.limits_for(spec);

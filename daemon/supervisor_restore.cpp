@@ -5,12 +5,11 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 #include "common/names.hpp"
 #include "daemon/accounts.hpp"
+#include "daemon/file_text.hpp"
 #include "daemon/log.hpp"
 #include "daemon/supervisor.hpp"
 
@@ -38,8 +37,7 @@ std::chrono::system_clock::time_point started_at_from_ticks(
 // directory and owner. The rest of its spec (environment, restart policy) is unknown.
 void fill_from_proc(saved_process& p) {
   std::string dir = "/proc/" + std::to_string(p.pid);
-  std::ifstream cmdline(dir + "/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  std::string raw = read_file_text(dir + "/cmdline").value_or(std::string());
   for (std::size_t at = 0; at < raw.size();) {
     std::size_t end = raw.find('\0', at);
     if (end == std::string::npos) end = raw.size();
