@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "common/rounding.hpp"
+
 namespace shoal {
 namespace {
 
@@ -95,7 +97,7 @@ integral to_wide(const json& input, wide& out) {
   }
   if (input.is_number_float()) {
     double d = input.get<double>();
-    if (!std::isfinite(d) || std::trunc(d) != d) return integral::not_integer;
+    if (!std::isfinite(d) || !is_whole(d)) return integral::not_integer;
     // Beyond 2^53 a double no longer tells which integer was written: JSON integer literals
     // outside 64 bits arrive here rounded (-2^63-1 becomes -2^63), so refuse rather than guess.
     if (std::fabs(d) > 0x1p53) return integral::too_big;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/protocol.hpp"
+#include "common/rounding.hpp"
 
 namespace shoal::json_text {
 
@@ -52,7 +53,7 @@ inline void append_double(std::string& out, double value) {
   // it, its digits and ".0", without the search for the shortest digits; zero json writes
   // without the search too. Below 10^15 json writes no exponent, and every whole number is
   // exact in a double.
-  if (value != 0 && std::fabs(value) < 1e15 && std::trunc(value) == value) {
+  if (value != 0 && std::fabs(value) < 1e15 && is_whole(value)) {
     append_integer(out, static_cast<long long>(value));
     out += ".0"sv;
     return;

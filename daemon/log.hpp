@@ -7,9 +7,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
 
-#include <fmt/format.h>
+#include "daemon/format.hpp"
 
 namespace shoal::log {
 
@@ -26,27 +25,27 @@ class sink;
 // The sink every line goes to (log_sink.hpp); the daemon attaches it to its loop.
 sink& standard_error();
 
-// Lines are formatted by fmt: a format string that does not match its arguments does not
-// compile.
+// Lines are formatted by shoal::format (format.hpp): a format string that does not match its
+// arguments does not compile.
 template <class... Args>
-void emit(level l, fmt::format_string<Args...> format, Args&&... args) {
-  if (enabled(l)) write(l, fmt::format(format, std::forward<Args>(args)...));
+void emit(level l, format_string<std::type_identity_t<Args>...> f, const Args&... args) {
+  if (enabled(l)) write(l, shoal::format<Args...>(f, args...));
 }
 template <class... A>
-void debug(fmt::format_string<A...> f, A&&... a) {
-  emit(level::debug, f, std::forward<A>(a)...);
+void debug(format_string<std::type_identity_t<A>...> f, const A&... a) {
+  emit<A...>(level::debug, f, a...);
 }
 template <class... A>
-void info(fmt::format_string<A...> f, A&&... a) {
-  emit(level::info, f, std::forward<A>(a)...);
+void info(format_string<std::type_identity_t<A>...> f, const A&... a) {
+  emit<A...>(level::info, f, a...);
 }
 template <class... A>
-void warning(fmt::format_string<A...> f, A&&... a) {
-  emit(level::warning, f, std::forward<A>(a)...);
+void warning(format_string<std::type_identity_t<A>...> f, const A&... a) {
+  emit<A...>(level::warning, f, a...);
 }
 template <class... A>
-void error(fmt::format_string<A...> f, A&&... a) {
-  emit(level::error, f, std::forward<A>(a)...);
+void error(format_string<std::type_identity_t<A>...> f, const A&... a) {
+  emit<A...>(level::error, f, a...);
 }
 
 }  // namespace shoal::log

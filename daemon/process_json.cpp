@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "common/rounding.hpp"
 #include "common/signals.hpp"
 #include "common/time_format.hpp"
 #include "daemon/json_text.hpp"
@@ -119,7 +120,7 @@ void append_record(std::string& out, const process_record& r,
   if (usage) {
     out += ",\"cpu_percent\":"sv;
     append_optional(
-        out, from_usage([](const proc_usage& u) { return std::round(cpu_percent(u) * 10) / 10; }),
+        out, from_usage([](const proc_usage& u) { return round_to_part(cpu_percent(u), 10); }),
         append_double);
     out += ",\"cpu_seconds\":"sv;
     append_optional(out, from_usage([](const proc_usage& u) { return u.cpu_seconds; }),

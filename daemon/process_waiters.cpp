@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
+#include "daemon/format.hpp"
 
 #include "daemon/process_json.hpp"
 
@@ -55,7 +55,7 @@ void process_waiters::time_out(const std::string& name, std::uint64_t id, double
   responder waiting = j->reply;
   js.erase(j);
   if (js.empty()) joiners_.erase(it);
-  waiting.fail(errc::timeout, fmt::format("process '{}' still running after {} s", name, limit));
+  waiting.fail(errc::timeout, format("process '{}' still running after {} s", name, limit));
 }
 
 }  // namespace shoal

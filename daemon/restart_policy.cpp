@@ -58,7 +58,7 @@ double restart_tracker::nominal_delay(int attempt) {
   if (attempt < 1) attempt = 1;
   // 2^6 = 64 already exceeds the cap; avoid computing huge powers.
   if (attempt > 7) return backoff_cap_seconds;
-  return std::min(backoff_initial_seconds * std::ldexp(1.0, attempt - 1), backoff_cap_seconds);
+  return std::min(backoff_initial_seconds * (1 << (attempt - 1)), backoff_cap_seconds);
 }
 
 restart_tracker::decision restart_tracker::on_exit(clock::time_point started, clock::time_point now,

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <utility>
 
+#include "common/rounding.hpp"
 #include "common/signals.hpp"
 #include "daemon/log.hpp"
 #include "daemon/supervisor.hpp"
@@ -91,7 +92,7 @@ void supervisor::judge_run(process_record& r, bool failed) {
         rec->run().restart_timer = 0;
         respawn(*rec);
       });
-  log::info("'{}' restarts in {} s (attempt {})", r.name, std::round(d.delay_seconds * 1000) / 1000,
+  log::info("'{}' restarts in {} s (attempt {})", r.name, round_to_part(d.delay_seconds, 1000),
             d.attempt);
   tell(supervisor_event::kind::restarting, r, d.delay_seconds, d.attempt);
 }
