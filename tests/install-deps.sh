@@ -8,7 +8,7 @@ packages=(
   ccache   # the package test compiles the release tree's sources again: from the cache
   clang-format   # the style.format test holds the layout of every C++ file
   clang-tidy     # the style.tidy test (clang-tidy and run-clang-tidy)
-  libasio-dev nlohmann-json3-dev doctest-dev libfmt-dev
+  libasio-dev nlohmann-json3-dev doctest-dev
   python3 python3-pytest
   python3-pip python3-setuptools python3-wheel python3-venv   # the offline pip install test
   procps
