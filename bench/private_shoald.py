@@ -31,7 +31,13 @@ class LineClient:
     def __init__(self, path):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
-        self.buffer = b""
+        # Received bytes land in one buffer made once: a fresh 1 MiB bytes object for each
+        # recv() cost the client 30 to 40 us of allocation per `status` of 100, charged to the
+        # daemon's figure.
+        self.received = bytearray(1 << 20)
+        self.view = memoryview(self.received)
+        self.start = 0  # the first byte not returned yet
+        self.end = 0  # one past the last byte received
 
     def close(self):
         self.sock.close()
@@ -40,15 +46,30 @@ class LineClient:
         self.sock.sendall(data)
 
     def read_line(self):
+        scanned = self.start
         while True:
-            end = self.buffer.find(b"\n")
-            if end >= 0:
-                line, self.buffer = self.buffer[:end], self.buffer[end + 1:]
+            eol = self.received.find(b"\n", scanned, self.end)
+            if eol >= 0:
+                line = bytes(self.view[self.start:eol])
+                self.start = eol + 1
+                if self.start == self.end:
+                    self.start = self.end = 0
                 return line
-            chunk = self.sock.recv(1 << 20)
-            if not chunk:
+            scanned = self.end
+            if self.end == len(self.received):
+                # Move what is pending to the front, or grow for a line longer than the buffer.
+                pending = self.end - self.start
+                if self.start == 0:
+                    self.view.release()
+                    self.received.extend(bytes(len(self.received)))
+                    self.view = memoryview(self.received)
+                else:
+                    self.received[:pending] = self.received[self.start:self.end]
+                self.start, self.end, scanned = 0, pending, pending
+            got = self.sock.recv_into(self.view[self.end:])
+            if not got:
                 raise BenchError("shoald closed the connection")
-            self.buffer += chunk
+            self.end += got
 
     def round_trip(self, line):
         self.send(line)
