@@ -16,7 +16,6 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     }
     return true;
   };
-  std::tm tm{};
   int year, month, day, hour, minute, second;
   if (!digits(0, 4, year) || text[4] != '-' || !digits(5, 2, month) || text[7] != '-' ||
       !digits(8, 2, day) || (text[10] != 'T' && text[10] != 't') || !digits(11, 2, hour) ||
@@ -39,14 +38,14 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     fraction = std::chrono::milliseconds(ms);
   }
   if (pos != text.size() - 1) return std::nullopt;
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  std::time_t t = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(t) + fraction;
+  // Calendar arithmetic, not timegm(): glibc's loads the time zone file for it, which was
+  // seven system calls of every `shoal status`.
+  using namespace std::chrono;
+  year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                      std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok()) return std::nullopt;
+  return time_point_cast<system_clock::duration>(sys_days(date) + hours(hour) + minutes(minute) +
+                                                 seconds(second) + fraction);
 }
 
 std::string format_duration(std::chrono::seconds d) {

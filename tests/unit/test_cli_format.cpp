@@ -88,8 +88,12 @@ TEST_CASE("RFC 3339 times from the protocol parse to the millisecond; others do 
   REQUIRE(base.has_value());
   CHECK(*t - *base == 123ms);
   CHECK(std::chrono::system_clock::to_time_t(*base) == 1795542901);
-  for (const char* bad : {"", "2026-11-24", "2026-11-24T17:55:01.123", "2026-13-24T17:55:01Z",
-                          "2026-11-24T17:55:01.Z", "2026-11-24 17:55:01Z", "yesterday"}) {
+  auto leap = parse_rfc3339("2028-02-29T00:00:00Z");
+  REQUIRE(leap.has_value());
+  CHECK(std::chrono::system_clock::to_time_t(*leap) == 1835395200);
+  for (const char* bad :
+       {"", "2026-11-24", "2026-11-24T17:55:01.123", "2026-13-24T17:55:01Z",
+        "2026-11-24T17:55:01.Z", "2026-11-24 17:55:01Z", "yesterday", "2026-02-29T00:00:00Z"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_rfc3339(bad).has_value());
   }
