@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <iostream>
 #include <vector>
 
 #include "client/invocation.hpp"
@@ -17,7 +16,7 @@
 namespace shoal::cli {
 namespace {
 
-void print_general_help(std::ostream& out) {
+void print_general_help(output& out) {
   out << "usage: shoal [--socket PATH] [--json] VERB [ARG]...\n"
          "       shoal --help | --version\n\n"
          "Drives shoald, the Shoal process supervisor, over its Unix socket.\n\n"
@@ -49,7 +48,7 @@ void print_general_help(std::ostream& out) {
 }
 
 // "shoal value" when only "value get", "value set"... exist: list them.
-bool print_group(std::ostream& out, std::string_view group) {
+bool print_group(output& out, std::string_view group) {
   bool any = false;
   for (const auto& v : all_verbs()) {
     if (v.name.size() > group.size() && v.name.substr(0, group.size()) == group &&
@@ -89,7 +88,7 @@ std::string unknown_command(const std::string& typed, std::string_view group = {
   return message;
 }
 
-int run_unchecked(std::span<const std::string> args, std::ostream& out, std::ostream& err,
+int run_unchecked(std::span<const std::string> args, output& out, output& err,
                   const environment& env) {
   invocation inv{out,     err, env.out_is_tty, env.width, env.color, env.socket_path, false,
                  nullptr, {}};
@@ -204,8 +203,7 @@ environment detect_environment() {
   return env;
 }
 
-int run(std::span<const std::string> args, std::ostream& out, std::ostream& err,
-        const environment& env) {
+int run(std::span<const std::string> args, output& out, output& err, const environment& env) {
   // The join convention (125: shoal itself failed) covers a bug here too; other verbs have
   // no better code for it.
   try {
@@ -220,8 +218,10 @@ int run(std::span<const std::string> args, std::ostream& out, std::ostream& err,
 
 int main_entry(int argc, char** argv) {
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-  int code = run(args, std::cout, std::cerr, detect_environment());
-  std::cout.flush();
+  output out(STDOUT_FILENO, output::mode::buffered);
+  output err(STDERR_FILENO, output::mode::unbuffered);
+  int code = run(args, out, err, detect_environment());
+  out.flush();
   return code;
 }
 

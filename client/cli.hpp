@@ -2,9 +2,9 @@
 #pragma once
 
 #include <cstddef>
-#include <ostream>
 #include <span>
 #include <string>
+#include "client/output.hpp"
 
 namespace shoal::cli {
 
@@ -24,8 +24,7 @@ std::string default_socket(const char* shoal_socket_env);
 environment detect_environment();
 
 // Runs one command line (`args` without the program name). Never throws.
-int run(std::span<const std::string> args, std::ostream& out, std::ostream& err,
-        const environment& env);
+int run(std::span<const std::string> args, output& out, output& err, const environment& env);
 
 // main(): the real streams and environment.
 int main_entry(int argc, char** argv);

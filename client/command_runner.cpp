@@ -90,7 +90,7 @@ held_command::~held_command() {
   reap();
 }
 
-int held_command::run(std::ostream& err) {
+int held_command::run(output& err) {
   // We stay alive through these signals so that the caller can clean up after the program
   // ends; the program itself gets them.
   struct sigaction sa {};

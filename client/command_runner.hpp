@@ -6,9 +6,9 @@
 
 #include <sys/types.h>
 
-#include <ostream>
 #include <string>
 #include <vector>
+#include "client/output.hpp"
 
 #include "common/status.hpp"
 
@@ -30,7 +30,7 @@ class held_command {
   // The child is left a zombie, so its pid names nobody else while the caller acts on its
   // end; reap() collects it. Returns its exit status, 128+N when signal N killed it, 127 when
   // it was not found and 126 when it could not be run (the reason printed on `err`).
-  int run(std::ostream& err);
+  int run(output& err);
   void reap();
 
  private:

@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <sstream>
-
 #include "client/verbs.hpp"
 #include "common/names.hpp"
 
@@ -24,10 +22,15 @@ std::string verb_label(const invocation& inv) {
 // The operands the verb's synopsis names ("NAME", "TYPECODE", "[INITIAL]"), in order.
 std::vector<std::string> synopsis_operands(const verb& v) {
   std::vector<std::string> words;
-  std::istringstream in{std::string(v.synopsis.substr(v.name.size()))};
-  for (std::string w; in >> w;)
-    if (!w.empty() && w[0] != '-' && (w[0] != '[' || (w.size() > 1 && w[1] != '-')))
-      words.push_back(w);
+  std::string_view rest = v.synopsis.substr(v.name.size());
+  while (!rest.empty()) {
+    std::size_t start = rest.find_first_not_of(' ');
+    if (start == std::string_view::npos) break;
+    rest.remove_prefix(start);
+    std::string_view w = rest.substr(0, rest.find(' '));
+    rest.remove_prefix(w.size());
+    if (w[0] != '-' && (w[0] != '[' || (w.size() > 1 && w[1] != '-'))) words.emplace_back(w);
+  }
   return words;
 }
 
@@ -134,7 +137,7 @@ std::string text_of(const json& value) {
   return value.dump();
 }
 
-void print_json(std::ostream& out, const json& result) {
+void print_json(output& out, const json& result) {
   // to_line never throws: invalid UTF-8 becomes U+FFFD.
   out << to_line(result);
   out.flush();

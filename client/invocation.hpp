@@ -5,11 +5,11 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
-#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+#include "client/output.hpp"
 
 #include "client/connection.hpp"
 #include "client/options.hpp"
@@ -21,8 +21,8 @@ namespace shoal::cli {
 struct verb;
 
 struct invocation {
-  std::ostream& out;
-  std::ostream& err;
+  output& out;
+  output& err;
   bool out_is_tty = false;  // tables may then use colour and fit the terminal
   std::size_t width = 0;    // columns of the terminal on stdout; 0 = do not truncate
   bool color = false;       // a TTY and NO_COLOR unset
@@ -67,7 +67,7 @@ std::optional<int> need_operands(invocation& inv, const parsed_args& a, std::siz
 void print_verb_help(const invocation& inv);
 
 // Prints `result` as one compact JSON line (invalid UTF-8 replaced, never throws).
-void print_json(std::ostream& out, const json& result);
+void print_json(output& out, const json& result);
 
 // Connects to the daemon; when it cannot, prints why (report_failure) and returns the error.
 // The verb picks its exit code: exit_unreachable, or exit_failed for join and lock run.

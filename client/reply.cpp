@@ -69,7 +69,7 @@ int join_exit_code(const outcome& o) {
   return exit_failed;
 }
 
-void print_error(std::ostream& err, const outcome& o) {
+void print_error(output& err, const outcome& o) {
   if (o.what == outcome::kind::ok) return;
   std::string prefix = "shoal: ";
   if (o.what == outcome::kind::refused) prefix += o.code + ": ";

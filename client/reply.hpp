@@ -2,8 +2,8 @@
 // person sees. The exit codes are part of the CLI's contract (docs/cli.md).
 #pragma once
 
-#include <ostream>
 #include <string>
+#include "client/output.hpp"
 
 #include "common/protocol.hpp"
 #include "common/status.hpp"
@@ -42,6 +42,6 @@ int exit_status_of(const json& record);
 
 // "shoal: not_found: no process named 'wolf'" for a refusal; "shoal: <message>" for a
 // failure, every line of a multi-line message prefixed the same way. Nothing for ok.
-void print_error(std::ostream& err, const outcome& o);
+void print_error(output& err, const outcome& o);
 
 }  // namespace shoal::cli

@@ -1,8 +1,8 @@
 // The service verbs: reload (re-read the daemon's programs file), watch (its live events) and
 // daemon reexec (an upgrade in place).
-#include <ostream>
 #include <string>
 #include <vector>
+#include "client/output.hpp"
 
 #include "client/event_text.hpp"
 #include "client/invocation.hpp"
@@ -121,10 +121,12 @@ int run_watch(invocation& inv) {
     auto event = line->find("event");
     if (event == line->end() || !event->is_object()) continue;
     // A person at a terminal reads sentences; a pipe or --json gets the events verbatim.
-    if (readable)
-      inv.out << format_event_line(*event, inv.color) << "\n" << std::flush;
-    else
+    if (readable) {
+      inv.out << format_event_line(*event, inv.color) << "\n";
+      inv.out.flush();
+    } else {
       print_json(inv.out, *event);
+    }
     ++printed;
   }
   return exit_ok;

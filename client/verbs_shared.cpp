@@ -1,5 +1,4 @@
 // The shared-value verbs: value and array (docs/cli.md, "Shared values and the lock").
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -47,11 +46,13 @@ std::string join_values(const json& values) {
 
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, ',')) parts.push_back(part);
-  if (!text.empty() && text.back() == ',') parts.emplace_back();
-  return parts;
+  if (text.empty()) return parts;
+  for (std::size_t at = 0;;) {
+    std::size_t comma = text.find(',', at);
+    parts.push_back(text.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    if (comma == std::string::npos) return parts;
+    at = comma + 1;
+  }
 }
 
 std::optional<int> check_entry_name(invocation& inv, const std::string& name) {

@@ -2,7 +2,6 @@
 // stdout and stderr, and its exit code.
 #pragma once
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,7 +19,7 @@ struct ran {
 inline const std::string nowhere = "/tmp/shoal-cli-test-nowhere/s.sock";
 
 inline ran shoal_cli(std::vector<std::string> args, const std::string& socket = nowhere) {
-  std::ostringstream out, err;
+  cli::output out, err;
   cli::environment env;
   env.socket_path = socket;
   int code = cli::run(args, out, err, env);

@@ -1,8 +1,6 @@
 // How replies become exit codes and error text: the CLI's contract with scripts.
 #include <doctest/doctest.h>
 
-#include <sstream>
-
 #include "client/reply.hpp"
 
 using namespace shoal;
@@ -64,15 +62,15 @@ TEST_CASE("join exits with the child's status, 128+N for signal N, 124 on timeou
 }
 
 TEST_CASE("errors print as 'shoal: code: message', every line of a failure prefixed") {
-  std::ostringstream err;
+  cli::output err;
   print_error(err, classify(error_reply("not_found", "no process named 'wolf'")));
   CHECK(err.str() == "shoal: not_found: no process named 'wolf'\n");
 
-  std::ostringstream err2;
+  cli::output err2;
   print_error(err2, classify(result<json>(status{errc::internal, "cannot connect\nstart it"})));
   CHECK(err2.str() == "shoal: cannot connect\nshoal: start it\n");
 
-  std::ostringstream none;
+  cli::output none;
   print_error(none, classify(ok_reply(json::object())));
   CHECK(none.str().empty());
 }

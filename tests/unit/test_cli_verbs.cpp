@@ -2,7 +2,6 @@
 // reading --json output sees on stdout.
 #include <doctest/doctest.h>
 
-#include <sstream>
 #include <string>
 #include <vector>
 

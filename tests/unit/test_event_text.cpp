@@ -3,7 +3,6 @@
 
 #include <cstdlib>
 #include <ctime>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -114,7 +113,7 @@ TEST_CASE("watch prints sentences on a terminal, JSON lines with --json or into 
     }));
     std::vector<std::string> args{"watch", "-n", "1"};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::ostringstream out, err;
+    cli::output out, err;
     cli::environment env;
     env.socket_path = daemon.path();
     env.out_is_tty = tty;
