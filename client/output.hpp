@@ -1,6 +1,6 @@
 // Where the CLI's text goes: `out << "started " << name << "\n"`, as with iostreams, to a
 // descriptor or, in tests, to a string. shoal keeps off iostreams: their static start-up and
-// locale code were a tenth of a whole `shoal ping` (docs/performance.md).
+// locale code were a sixth of the CPU of a whole `shoal ping` (docs/performance.md).
 //
 // Buffered as stdio buffers: the standard output of a terminal is written at each line,
 // anything else when flush() is called (or at 64 KiB, or at the end); an unbuffered output
