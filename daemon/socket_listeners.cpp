@@ -7,6 +7,17 @@
 #include "daemon/file_text.hpp"
 
 namespace shoal {
+namespace {
+
+// The first word of `line` (words are separated by spaces), taken off its front.
+std::string_view take_word(std::string_view& line) {
+  line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
+  std::string_view word = line.substr(0, line.find(' '));
+  line.remove_prefix(word.size());
+  return word;
+}
+
+}  // namespace
 
 bool someone_listens_on(const std::string& path) {
   // "Num RefCount Protocol Flags Type St Inode Path", one socket a line; flag 0x10000
@@ -17,26 +28,14 @@ bool someone_listens_on(const std::string& path) {
   std::string_view rest = *table;
   rest.remove_prefix(std::min(rest.size(), rest.find('\n') + 1));  // the header
   while (!rest.empty()) {
-    std::size_t eol = rest.find('\n');
+    std::size_t eol = std::min(rest.find('\n'), rest.size());
     std::string_view line = rest.substr(0, eol);
-    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    rest.remove_prefix(std::min(eol + 1, rest.size()));
     std::string_view field[7];
-    bool whole = true;
-    for (auto& f : field) {
-      std::size_t at = line.find_first_not_of(' ');
-      if (at == std::string_view::npos) {
-        whole = false;
-        break;
-      }
-      line.remove_prefix(at);
-      f = line.substr(0, line.find(' '));
-      line.remove_prefix(f.size());
-    }
-    if (!whole) continue;
-    std::size_t at = line.find_first_not_of(' ');
-    std::string_view bound = at == std::string_view::npos ? std::string_view() : line.substr(at);
-    if (bound == path &&
-        (std::strtoul(std::string(field[3]).c_str(), nullptr, 16) & accepting) != 0)
+    for (auto& f : field) f = take_word(line);
+    if (field[6].empty()) continue;  // no inode: not a socket's line
+    line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
+    if (line == path && (std::strtoul(std::string(field[3]).c_str(), nullptr, 16) & accepting) != 0)
       return true;
   }
   return false;
