@@ -239,10 +239,13 @@ status keeper_link::hello() {
   }
 }
 
-result<spawned_child> keeper_link::spawn(const spawn_request& request) {
-  if (broken_)
+result<spawned_child> keeper_link::spawn(const spawn_request& request,
+                                         const std::function<void()>& meanwhile) {
+  if (broken_) {
+    meanwhile();
     return status{errc::spawn_failed,
                   "the keeper process that holds the children has ended; restart shoald"};
+  }
   std::string body;
   body.reserve(4096);
   auto add = [&body](const std::string& s) {
@@ -253,10 +256,12 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request) {
   add(request.cwd);
   for (const auto& a : request.argv) add(a);
   for (const auto& e : request.env) add(e);
-  if (body.size() > keeper_max_message)
+  if (body.size() > keeper_max_message) {
+    meanwhile();
     return status{errc::spawn_failed, "its command line and environment take " +
                                           std::to_string(body.size()) + " bytes, more than the " +
                                           std::to_string(keeper_max_message) + " allowed"};
+  }
   keeper_header h{keeper_op::spawn, static_cast<std::int32_t>(request.argv.size())};
   // In the spawn itself: a message of its own would wake the keeper again just as the child
   // and this daemon's reply need the CPUs.
@@ -269,6 +274,7 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request) {
   int fds[4] = {request.stdout_fd, request.stderr_fd, request.stdout_read_fd,
                 request.stderr_read_fd};
   send(h, body, fds, 4);
+  meanwhile();
   keeper_header reply{};
   std::string message;
   std::vector<unique_fd> got;

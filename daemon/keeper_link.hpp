@@ -57,7 +57,8 @@ class keeper_link {
   // What the keeper held at attach; taken once.
   std::vector<keeper_entry> take_entries() { return std::move(entries_); }
 
-  result<spawned_child> spawn(const spawn_request& request);
+  // `meanwhile` runs while the keeper spawns (process_host::spawn).
+  result<spawned_child> spawn(const spawn_request& request, const std::function<void()>& meanwhile);
   int signal_group(pid_t pid, int signo);
   void stopping(pid_t pid);
   void signal_orphan(pid_t pid, int signo);

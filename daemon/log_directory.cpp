@@ -13,6 +13,17 @@ namespace {
 
 std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 
+status link_refused(const std::string& path) {
+  return status{errc::internal,
+                "unable to open log file " + in_quotes(path) +
+                    ": it is a symbolic link, which shoald never follows; remove it"};
+}
+
+status not_regular(const std::string& path) {
+  return status{errc::internal,
+                "log file " + in_quotes(path) + " is not a regular file; remove it"};
+}
+
 }  // namespace
 
 result<std::shared_ptr<const log_directory>> log_directory::open(const std::string& path) {
@@ -52,20 +63,28 @@ result<unique_fd> log_directory::open_append(const std::string& file) const {
                         O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
   if (!fd) {
     int err = errno;
-    std::string why = "unable to open log file " + in_quotes(path_of(file));
-    if (err == ELOOP)
-      return status{errc::internal,
-                    why + ": it is a symbolic link, which shoald never follows; remove it"};
-    return status::from_errno(errc::internal, why, err);
+    if (err == ELOOP) return link_refused(path_of(file));
+    return status::from_errno(errc::internal, "unable to open log file " + in_quotes(path_of(file)),
+                              err);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0)
     return status::from_errno(errc::internal,
                               "unable to inspect log file " + in_quotes(path_of(file)), errno);
-  if (!S_ISREG(st.st_mode))
-    return status{errc::internal,
-                  "log file " + in_quotes(path_of(file)) + " is not a regular file; remove it"};
+  if (!S_ISREG(st.st_mode)) return not_regular(path_of(file));
   return fd;
+}
+
+status log_directory::check_append(const std::string& file) const {
+  struct stat st {};
+  if (::fstatat(fd_.get(), file.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return {};
+    return status::from_errno(errc::internal,
+                              "unable to inspect log file " + in_quotes(path_of(file)), errno);
+  }
+  if (S_ISLNK(st.st_mode)) return link_refused(path_of(file));
+  if (!S_ISREG(st.st_mode)) return not_regular(path_of(file));
+  return {};
 }
 
 result<unique_fd> log_directory::open_read(const std::string& file) const {

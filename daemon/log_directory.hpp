@@ -31,6 +31,9 @@ class log_directory {
   // O_APPEND, created 0600 when missing; refused (ELOOP) when FILE is a link, and when it is
   // anything but a regular file. The status names the file and the reason.
   result<unique_fd> open_append(const std::string& file) const;
+  // What open_append() would refuse without opening anything: a link, or anything but a
+  // regular file, under the name. Nothing there is fine (open_append creates it).
+  status check_append(const std::string& file) const;
   // Read-only; a missing FILE is errc::not_found.
   result<unique_fd> open_read(const std::string& file) const;
   // renameat within the directory: a link named `to` is replaced, never followed. A missing

@@ -10,9 +10,12 @@
 
 namespace shoal {
 
-result<spawned_child> posix_host::spawn(const spawn_request& request) {
-  if (keeper_) return keeper_->spawn(request);
-  return spawner_.spawn(request);
+result<spawned_child> posix_host::spawn(const spawn_request& request,
+                                        const std::function<void()>& meanwhile) {
+  if (keeper_) return keeper_->spawn(request, meanwhile);
+  auto child = spawner_.spawn(request);
+  meanwhile();
+  return child;
 }
 
 int posix_host::signal_group(pid_t pid, int signo) {

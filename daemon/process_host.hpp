@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <vector>
 
 #include "common/log_limits.hpp"
@@ -17,8 +18,12 @@ class process_host {
  public:
   virtual ~process_host() = default;
   // spawn_failed ("PROGRAM: No such file or directory") when the program cannot be executed;
-  // the caller adds which process it was. Nothing is left running.
-  virtual result<spawned_child> spawn(const spawn_request& request) = 0;
+  // the caller adds which process it was. Nothing is left running. `meanwhile` runs exactly
+  // once, whatever the outcome: once the spawn is under way and before its outcome is awaited
+  // where it can (or just after), so the caller's work that the reply needs and the child
+  // does not overlaps the spawn.
+  virtual result<spawned_child> spawn(const spawn_request& request,
+                                      const std::function<void()>& meanwhile) = 0;
   // To the process group led by `pid`: only while the leader is unreaped, so that the group
   // id cannot have been reused. 0, or the errno.
   virtual int signal_group(pid_t pid, int signo) = 0;
@@ -44,7 +49,8 @@ class posix_host final : public process_host {
  public:
   void use_keeper(keeper_link* keeper) { keeper_ = keeper; }
 
-  result<spawned_child> spawn(const spawn_request& request) override;
+  result<spawned_child> spawn(const spawn_request& request,
+                              const std::function<void()>& meanwhile) override;
   int signal_group(pid_t pid, int signo) override;
   int signal_process(int pidfd, int signo) override;
   std::vector<pid_t> living_children() override;

@@ -25,7 +25,18 @@ result<std::shared_ptr<process_output>> process_logs::output_for(
   if (!dir_)
     return status{errc::spawn_failed, "unable to start '" + name + "': " + opened_.message()};
   if (previous) return previous;
-  auto opened = process_output::open(io_, dir_, name, limits);
+  return opened_for(name, process_output::check(io_, dir_, name, limits));
+}
+
+result<std::shared_ptr<process_output>> process_logs::restored_output(const std::string& name,
+                                                                      const log_limits& limits) {
+  if (!dir_)
+    return status{errc::spawn_failed, "unable to start '" + name + "': " + opened_.message()};
+  return opened_for(name, process_output::open(io_, dir_, name, limits));
+}
+
+result<std::shared_ptr<process_output>> process_logs::opened_for(
+    const std::string& name, result<std::shared_ptr<process_output>> opened) {
   if (!opened) {
     status failed{errc::spawn_failed,
                   "unable to start '" + name + "': " + opened.error().message()};

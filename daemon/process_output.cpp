@@ -20,16 +20,38 @@ process_output::process_output(token, asio::io_context& io) : io_(io) {}
 result<std::shared_ptr<process_output>> process_output::open(
     asio::io_context& io, std::shared_ptr<const log_directory> dir, const std::string& name,
     log_limits limits) {
+  return open_streams(io, std::move(dir), name, limits, &rotating_log::open);
+}
+
+result<std::shared_ptr<process_output>> process_output::check(
+    asio::io_context& io, std::shared_ptr<const log_directory> dir, const std::string& name,
+    log_limits limits) {
+  return open_streams(io, std::move(dir), name, limits, &rotating_log::check);
+}
+
+result<std::shared_ptr<process_output>> process_output::open_streams(
+    asio::io_context& io, std::shared_ptr<const log_directory> dir, const std::string& name,
+    log_limits limits, status (rotating_log::*open_one)()) {
   auto out = std::make_shared<process_output>(token{}, io);
   const char* suffixes[] = {".out", ".err"};
   const char* labels[] = {"stdout", "stderr"};
   for (std::size_t i = 0; i < 2; ++i) {
     out->streams_[i] = std::make_shared<rotating_log>(
         dir, name + suffixes[i], std::string(labels[i]) + " of '" + name + "'", limits);
-    if (auto st = out->streams_[i]->open(); !st) return st;
+    if (auto st = ((*out->streams_[i]).*open_one)(); !st) return st;
     out->journaled_end_[i] = out->streams_[i]->end();
   }
   return out;
+}
+
+void process_output::finish_attach() {
+  for (std::size_t i = 0; i < 2; ++i) {
+    streams_[i]->open_checked();
+    // What a file checked only now holds is known only now.
+    journaled_end_[i] = streams_[i]->end();
+  }
+  for (int i = 0; i < 2; ++i)
+    if (auto& fd = unread_[static_cast<std::size_t>(i)]) start_pipe(i, std::move(fd));
 }
 
 process_output::~process_output() {
@@ -44,12 +66,15 @@ void process_output::set_limits(log_limits limits) {
 result<process_output::run_pipes> process_output::attach_run() {
   std::erase_if(pipes_, [](const auto& p) { return !p->is_open(); });
   run_pipes run;
-  for (int i = 0; i < 2; ++i) {
+  for (std::size_t i = 0; i < 2; ++i) {
     auto ends = make_output_pipe();
-    if (!ends) return ends.error();
-    run.read[static_cast<std::size_t>(i)] = ends->read.get();
-    start_pipe(i, std::move(ends->read));
-    run.write[static_cast<std::size_t>(i)] = std::move(ends->write);
+    if (!ends) {
+      unread_ = {};
+      return ends.error();
+    }
+    run.read[i] = ends->read.get();
+    unread_[i] = std::move(ends->read);
+    run.write[i] = std::move(ends->write);
   }
   return run;
 }
@@ -78,6 +103,7 @@ void process_output::drain() {
 }
 
 void process_output::close() {
+  unread_ = {};
   for (auto& p : pipes_) p->close();
   pipes_.clear();
   for (auto& s : streams_)

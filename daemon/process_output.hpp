@@ -36,6 +36,11 @@ class process_output : public std::enable_shared_from_this<process_output> {
   static result<std::shared_ptr<process_output>> open(asio::io_context& io,
                                                       std::shared_ptr<const log_directory> dir,
                                                       const std::string& name, log_limits limits);
+  // open() in two steps: check() refuses what open() would, and finish_attach(), which a
+  // start runs while the child is spawned, opens the files (rotating_log::check).
+  static result<std::shared_ptr<process_output>> check(asio::io_context& io,
+                                                       std::shared_ptr<const log_directory> dir,
+                                                       const std::string& name, log_limits limits);
   ~process_output();
   process_output(const process_output&) = delete;
   process_output& operator=(const process_output&) = delete;
@@ -43,15 +48,19 @@ class process_output : public std::enable_shared_from_this<process_output> {
   void set_limits(log_limits limits);
   const log_limits& limits() const { return streams_[0]->limits(); }
 
-  // Makes the stdout and stderr pipes of a new run and starts reading them. Returns the write
-  // ends for the child; the caller closes them once it is spawned, so the pipes end when the
-  // child and whatever inherited them have exited.
-  // The read ends stay the pipes' (`read`, for a keeper to hold copies of).
+  // Makes the stdout and stderr pipes of a new run. Returns the write ends for the child; the
+  // caller closes them once it is spawned, so the pipes end when the child and whatever
+  // inherited them have exited. The read ends stay the pipes' (`read`, for a keeper to hold
+  // copies of); finish_attach() starts reading them.
   struct run_pipes {
     std::array<unique_fd, 2> write;
     std::array<int, 2> read{-1, -1};
   };
   result<run_pipes> attach_run();
+  // Opens the files check() left, and starts reading the pipes of attach_run(). A start runs
+  // it while the child is spawned, whatever the spawn's outcome: nothing a child needs
+  // waits for it.
+  void finish_attach();
   // Reads on from the read ends of a run an earlier daemon started (either may be empty).
   void adopt_run(std::array<unique_fd, 2> read_ends);
   // Everything still in the pipes reaches the logs (the run was reaped; output_pipe::drain).
@@ -82,6 +91,9 @@ class process_output : public std::enable_shared_from_this<process_output> {
   process_output(token, asio::io_context& io);
 
  private:
+  static result<std::shared_ptr<process_output>> open_streams(
+      asio::io_context& io, std::shared_ptr<const log_directory> dir, const std::string& name,
+      log_limits limits, status (rotating_log::*open_one)());
   struct waiter {
     std::uint64_t session;
     std::function<void()> wake;
@@ -98,6 +110,7 @@ class process_output : public std::enable_shared_from_this<process_output> {
   std::map<std::uint64_t, waiter> waiters_;
   std::uint64_t next_waiter_ = 1;
   output_journal journal_;
+  std::array<unique_fd, 2> unread_;  // read ends attach_run() made, until finish_attach()
   std::array<std::uint64_t, 2> journaled_end_{};  // per stream: the offset the journal has reached
 };
 

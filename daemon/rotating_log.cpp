@@ -51,6 +51,21 @@ status rotating_log::open() {
   return {};
 }
 
+status rotating_log::check() {
+  auto st = dir_->check_append(file_);
+  checked_ = st.ok();
+  return st;
+}
+
+void rotating_log::open_checked() {
+  if (!checked_) return;
+  checked_ = false;
+  if (auto st = open(); !st) {
+    error_ = st.message();
+    log::warning("{}: {}; it is tried again at the first output", label_, error_);
+  }
+}
+
 void rotating_log::rescan_backups() {
   backups_.clear();
   for (std::size_t i = 1; i <= static_cast<std::size_t>(limits_.backups); ++i)
@@ -78,6 +93,7 @@ bool rotating_log::ensure_open() {
   // truncated), the offsets follow what is there now.
   if (::fstat(fd->get(), &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
   fd_ = std::move(*fd);
+  if (episode_failures_ == 0) error_.clear();  // open_checked() failed, and no write since
   return true;
 }
 

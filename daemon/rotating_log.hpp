@@ -50,6 +50,14 @@ class rotating_log {
   // Creates the current file when it is missing (a process that wrote nothing still has an
   // empty log) and counts what the files already there hold, so offsets go on after them.
   status open();
+  // Refuses now what open() would refuse for what is under the name (a link, a directory),
+  // and leaves the opening to open_checked(), which a start runs while the child is spawned:
+  // opening and counting the files is most of a start's own work, and making a new file on a
+  // journaling file system costs more than the rest of it.
+  status check();
+  // open() after check(). A failure (the name taken since) is this stream's error() until a
+  // write succeeds, and the file is tried again at each write, as after a failed write.
+  void open_checked();
   // Takes effect from the next write; backups past the new K are left alone.
   void set_limits(log_limits limits) { limits_ = limits; }
   const log_limits& limits() const { return limits_; }
@@ -94,6 +102,7 @@ class rotating_log {
   // Sizes of NAME.out.1, .2, ...: the newest first. A vector, not a deque: a record that
   // never rotates allocates nothing for it.
   std::vector<std::uint64_t> backups_;
+  bool checked_ = false;  // check() passed; open_checked() has yet to open
 
   std::uint64_t written_bytes_ = 0;
   std::uint64_t failed_writes_ = 0;

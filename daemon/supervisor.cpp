@@ -206,7 +206,7 @@ result<spawned_child, start_error> supervisor::spawn_child(const std::string& na
   req.stdout_read_fd = pipes->read[0];
   req.stderr_read_fd = pipes->read[1];
   req.limits = logs_.limits_for(spec);
-  auto child = host_.spawn(req);
+  auto child = host_.spawn(req, [&output] { output.finish_attach(); });
   if (!child) {
     log::warning("unable to spawn '{}': {}", name, child.error().message());
     return start_error{start_error::kind::spawn_failed, name, 0, {}, child.error()};

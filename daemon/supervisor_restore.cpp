@@ -167,7 +167,7 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
       timers_.now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                           std::max(up, std::chrono::system_clock::duration::zero()));
   log_limits limits = logs_.limits_for(p.spec);
-  if (auto output = logs_.output_for(p.name, nullptr, limits)) {
+  if (auto output = logs_.restored_output(p.name, limits)) {
     (*output)->set_limits(limits);
     r->output = std::move(*output);
   } else {

@@ -36,7 +36,9 @@ struct fake_host final : process_host {
   // Far above any pid_max, so a fake pid can never name a real process.
   pid_t next_pid = 1 << 30;
 
-  result<spawned_child> spawn(const spawn_request& request) override {
+  result<spawned_child> spawn(const spawn_request& request,
+                              const std::function<void()>& meanwhile) override {
+    meanwhile();
     if (fail_spawns)
       return status{errc::spawn_failed, request.argv[0] + ": No such file or directory"};
     spawned.push_back(request);

@@ -238,6 +238,54 @@ TEST_CASE("failed writes are dropped and counted, and counting stops when writes
   CHECK(all->data == "before\nafter\n");
 }
 
+TEST_CASE("check refuses what open would, and open_checked's failure is told and retried") {
+  temp_dir dir;
+  auto logs = logs_in(dir);
+  rotating_log log(logs, "p.out", "stdout of 'p'", {4096, 2});
+  REQUIRE(log.check().ok());
+  CHECK_FALSE(fs::exists(dir.path + "/logs/p.out"));
+  log.open_checked();
+  CHECK(fs::is_regular_file(dir.path + "/logs/p.out"));
+  CHECK(log.error().empty());
+
+  // Something in the way between the two (here a directory) fails open_checked(), not the
+  // start; the stream says why until a write gets through.
+  rotating_log late(logs, "q.out", "stdout of 'q'", {4096, 2});
+  REQUIRE(late.check().ok());
+  fs::create_directory(dir.path + "/logs/q.out");
+  late.open_checked();
+  CHECK(late.error().find("q.out") != std::string::npos);
+  fs::remove(dir.path + "/logs/q.out");
+  late.write("first\n");
+  CHECK(late.error().empty());
+  CHECK(late.failed_writes() == 0);
+  CHECK(slurp(dir.path + "/logs/q.out") == "first\n");
+
+  // The files already there are counted when opened: offsets go on after them.
+  { std::ofstream(dir.path + "/logs/r.out.1") << "older\n"; }
+  { std::ofstream(dir.path + "/logs/r.out") << "old\n"; }
+  rotating_log after(logs, "r.out", "stdout of 'r'", {4096, 2});
+  REQUIRE(after.check().ok());
+  after.open_checked();
+  CHECK(after.begin() == 0);
+  CHECK(after.end() == 10);
+
+  // A link, or anything but a regular file, is refused by check() itself, as by open().
+  fs::create_symlink(dir.path + "/elsewhere", dir.path + "/logs/s.out");
+  rotating_log linked(logs, "s.out", "stdout of 's'", {4096, 2});
+  auto checked = linked.check();
+  REQUIRE_FALSE(checked.ok());
+  CHECK(checked.message() == linked.open().message());
+  CHECK(checked.message().find("symbolic link") != std::string::npos);
+  fs::create_directory(dir.path + "/logs/t.out");
+  rotating_log directory(logs, "t.out", "stdout of 't'", {4096, 2});
+  checked = directory.check();
+  REQUIRE_FALSE(checked.ok());
+  CHECK(checked.message().find("t.out") != std::string::npos);
+  CHECK_FALSE(directory.open().ok());
+  CHECK_FALSE(fs::exists(dir.path + "/elsewhere"));
+}
+
 TEST_CASE("a planted symbolic link is never written through") {
   temp_dir dir;
   auto logs = logs_in(dir);

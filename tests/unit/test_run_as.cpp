@@ -29,7 +29,9 @@ const passwd& nobody() {
 // Records what it was asked to execute and executes nothing.
 struct recording_spawner final : process_host {
   std::vector<std::vector<std::string>> argvs;
-  result<spawned_child> spawn(const spawn_request& req) override {
+  result<spawned_child> spawn(const spawn_request& req,
+                              const std::function<void()>& meanwhile) override {
+    meanwhile();
     argvs.push_back(req.argv);
     return status{errc::spawn_failed, "not executed in unit tests"};
   }
