@@ -20,7 +20,7 @@ constexpr option_spec start_options[] = {
     {"name", 0, true},           {"cwd", 0, true},         {"env", 0, true},
     {"env-file", 0, true},       {"restart", 0, true},     {"restart-max", 0, true},
     {"restart-window", 0, true}, {"user", 0, true},        {"group", 0, true},
-    {"log-max-bytes", 0, true},  {"log-backups", 0, true},
+    {"log-max-bytes", 0, true},  {"log-backups", 0, true}, {"no-logs", 0, false},
 };
 
 result<std::string> current_directory() {
@@ -183,6 +183,13 @@ int run_start(invocation& inv) {
       return usage_error(
           inv, "--log-backups needs " + std::string(log_backups_rule) + ", not '" + *count + "'");
     request["log_backups"] = *n;
+  }
+  if (a.has("no-logs")) {
+    if (a.has("log-max-bytes") || a.has("log-backups"))
+      return usage_error(inv,
+                         "--no-logs keeps no log files, which --log-max-bytes and --log-backups "
+                         "bound; give one or the other");
+    request["logs"] = false;
   }
   // Names are resolved by the daemon, which alone knows whether it may change credentials.
   for (const char* field : {"user", "group"}) {

@@ -212,7 +212,7 @@ constexpr verb table[] = {
     {"start",
      "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... [--env-file FILE]... "
      "[--restart MODE] [--user USER] [--group GROUP] [--log-max-bytes BYTES] [--log-backups N] "
-     "-- PROGRAM [ARG]...",
+     "[--no-logs] -- PROGRAM [ARG]...",
      "Start PROGRAM under shoald and print its name and pid.",
      "PROGRAM runs without a shell, in DIR (default: this shell's current directory, so\n"
      "'./script.sh' works), with the daemon's environment plus the --env-file and --env\n"
@@ -238,6 +238,7 @@ constexpr verb table[] = {
      "  --log-max-bytes BYTES   rotate its NAME.out or NAME.err before it grows past BYTES\n"
      "                    (K/M/G suffixes; 0: never; default: the daemon's, 10M)\n"
      "  --log-backups N   rotated files kept per stream (default: the daemon's, 3)\n"
+     "  --no-logs         send its stdout and stderr to /dev/null and keep no log files\n"
      "Prints: started NAME (pid PID)\n",
      run_start},
     {"join", "join TARGET... [--timeout SECONDS] [-v]",

@@ -30,5 +30,9 @@ constexpr bool valid_log_backups(long long n) { return n >= 0 && n <= max_log_ba
 inline constexpr std::string_view log_max_bytes_rule =
     "0 (unbounded) or a size from 4K to 1T (4096 to 1099511627776 bytes)";
 inline constexpr std::string_view log_backups_rule = "a number of files from 0 to 1000";
+// A process without logs (`start --no-logs`, "logs": false) has no files to bound.
+inline constexpr std::string_view no_logs_conflict =
+    "'log_max_bytes' and 'log_backups' bound log files, and \"logs\": false keeps none; "
+    "give one or the other";
 
 }  // namespace shoal

@@ -192,7 +192,8 @@ void keeper::on_spawn(const keeper_header& h, const char* body, std::size_t len,
   }
   keeper_header reply{keeper_op::spawned, -1};
   auto argc = static_cast<std::size_t>(h.pid);
-  if (fds.size() != 4 || argc < 1 || strings.size() < 2 + argc) {
+  const bool output = (h.flags & spawn_without_output) == 0;
+  if (fds.size() != (output ? 4U : 0U) || argc < 1 || strings.size() < 2 + argc) {
     reply.flags = static_cast<std::uint32_t>(errc::internal);
     send(reply, "malformed spawn message");
     return;
@@ -201,11 +202,15 @@ void keeper::on_spawn(const keeper_header& h, const char* body, std::size_t len,
   req.argv.assign(strings.begin() + 2, strings.begin() + 2 + static_cast<std::ptrdiff_t>(argc));
   req.cwd = strings[1];
   req.env.assign(strings.begin() + 2 + static_cast<std::ptrdiff_t>(argc), strings.end());
-  req.stdout_fd = fds[0].get();
-  req.stderr_fd = fds[1].get();
+  if (output) {
+    req.stdout_fd = fds[0].get();
+    req.stderr_fd = fds[1].get();
+  }
   auto child = spawner_.spawn(req);
-  fds[0].reset();  // only the child holds the write ends now
-  fds[1].reset();
+  if (output) {
+    fds[0].reset();  // only the child holds the write ends now
+    fds[1].reset();
+  }
   if (!child) {
     reply.flags = static_cast<std::uint32_t>(child.error().code());
     send(reply, child.error().message());
@@ -217,8 +222,10 @@ void keeper::on_spawn(const keeper_header& h, const char* body, std::size_t len,
   c->ticks = read_start_ticks(c->pid).value_or(0);  // unreaped, so the pid is still its own
   c->name = strings[0];
   if (h.flags & spawn_has_log_limits) c->limits = {h.ticks, h.value};
-  c->pipe[0] = std::move(fds[2]);
-  c->pipe[1] = std::move(fds[3]);
+  if (output) {
+    c->pipe[0] = std::move(fds[2]);
+    c->pipe[1] = std::move(fds[3]);
+  }
   reply.pid = c->pid;
   reply.ticks = c->ticks;
   int pidfd = c->pidfd.get();

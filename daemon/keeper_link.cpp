@@ -267,13 +267,28 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request,
   // and this daemon's reply need the CPUs.
   bool limits_inside = request.limits && keeper_version_ >= 2;
   if (limits_inside) {
-    h.flags = spawn_has_log_limits;
+    h.flags |= spawn_has_log_limits;
     h.value = request.limits->backups;
     h.ticks = request.limits->max_bytes;
   }
-  int fds[4] = {request.stdout_fd, request.stderr_fd, request.stdout_read_fd,
-                request.stderr_read_fd};
-  send(h, body, fds, 4);
+  if (request.stdout_fd >= 0) {
+    int fds[4] = {request.stdout_fd, request.stderr_fd, request.stdout_read_fd,
+                  request.stderr_read_fd};
+    send(h, body, fds, 4);
+  } else if (keeper_version_ >= 3) {
+    h.flags |= spawn_without_output;
+    send(h, body, nullptr, 0);
+  } else {
+    // An older keeper wants four descriptors: it keeps the read ends, which end at once.
+    unique_fd sink(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    unique_fd source(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!sink || !source) {
+      meanwhile();
+      return status::from_errno(errc::spawn_failed, "/dev/null", errno);
+    }
+    int fds[4] = {sink.get(), sink.get(), source.get(), source.get()};
+    send(h, body, fds, 4);
+  }
   meanwhile();
   keeper_header reply{};
   std::string message;

@@ -14,7 +14,8 @@
 namespace shoal {
 
 // 2: a spawn may carry the child's log limits (spawn_has_log_limits).
-inline constexpr std::uint32_t keeper_protocol_version = 2;
+// 3: a spawn may have no output (spawn_without_output).
+inline constexpr std::uint32_t keeper_protocol_version = 3;
 // The largest message: a spawn's argv and environment. Within the socket's default send
 // buffer (net.core.wmem_default, 208 KiB), so no privilege is needed to raise it.
 inline constexpr std::size_t keeper_max_message = 200 * 1024;
@@ -47,6 +48,9 @@ enum class keeper_op : std::uint32_t {
 // A version 1 keeper ignores a spawn's flags, value and ticks: a daemon sends such a keeper
 // `log_limits` after the spawn instead.
 inline constexpr std::uint32_t spawn_has_log_limits = 1;
+// Version 3: no descriptors; the child's stdout and stderr are /dev/null and nothing is kept
+// of them. An older keeper is sent /dev/null in place of each of the four descriptors.
+inline constexpr std::uint32_t spawn_without_output = 2;
 
 inline constexpr std::uint32_t entry_exited = 1;
 inline constexpr std::uint32_t entry_has_stdout = 2;

@@ -98,6 +98,8 @@ json to_json(const process_record& r) {
     j["log_backups"] = r.quiet_log_limits->backups;
     json quiet = json::parse(quiet_stream);
     j["logs"] = {{"stdout", quiet}, {"stderr", quiet}};
+  } else if (!r.spec.logs) {
+    j["logs"] = nullptr;
   }
   return j;
 }
@@ -157,6 +159,8 @@ void append_record(std::string& out, const process_record& r,
     out += ",\"stdout\":"sv;
     out += quiet_stream;
     out += '}';
+  } else if (!r.spec.logs) {
+    out += ",\"logs\":null"sv;
   }
   out += ",\"lost_reason\":"sv;
   append_text_or_null(out, r.lost_reason);

@@ -30,6 +30,9 @@ struct process_spec {
   std::optional<double> stop_timeout{};          // empty: the daemon's grace period
   std::optional<std::uint64_t> log_max_bytes{};  // empty: the daemon's default
   std::optional<int> log_backups{};
+  // False: stdout and stderr are /dev/null, and no log files, pipes or descriptors are kept
+  // for it (`start --no-logs`, "logs": false).
+  bool logs = true;
 
   bool operator==(const process_spec&) const = default;
 };

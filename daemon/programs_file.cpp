@@ -129,10 +129,22 @@ class validator {
     };
     if (!is_valid_name(name)) return bad({}, "the name must match " + std::string(name_rule));
     if (!body.is_object()) return bad({}, "must be an object of settings");
-    static const std::set<std::string> known = {
-        "argv",           "cwd",         "env",          "env_file",      "user",
-        "group",          "autostart",   "numprocs",     "restart",       "restart_max",
-        "restart_window", "stop_signal", "stop_timeout", "log_max_bytes", "log_backups"};
+    static const std::set<std::string> known = {"argv",
+                                                "cwd",
+                                                "env",
+                                                "env_file",
+                                                "user",
+                                                "group",
+                                                "autostart",
+                                                "numprocs",
+                                                "restart",
+                                                "restart_max",
+                                                "restart_window",
+                                                "stop_signal",
+                                                "stop_timeout",
+                                                "log_max_bytes",
+                                                "log_backups",
+                                                "logs"};
     for (const auto& [k, v] : body.items())
       if (!known.count(k)) return bad(k, "unknown field '" + k + "'");
 
@@ -279,6 +291,12 @@ class validator {
       if (!b->is_number_integer() || !valid_log_backups(b->get<long long>()))
         return bad("log_backups", "field 'log_backups' must be " + std::string(log_backups_rule));
       p.process.log_backups = static_cast<int>(b->get<long long>());
+    }
+    if (auto l = body.find("logs"); l != body.end()) {
+      if (!l->is_boolean()) return bad("logs", "field 'logs' must be true or false");
+      p.process.logs = l->get<bool>();
+      if (!p.process.logs && (p.process.log_max_bytes || p.process.log_backups))
+        return bad("logs", std::string(no_logs_conflict));
     }
     return p;
   }

@@ -33,20 +33,22 @@ json optional_json(const std::optional<T>& v) {
 json spec_json(const process_spec& s) {
   json env = json::array();
   for (const auto& [k, v] : s.env) env.push_back({k, v});
-  return {{"argv", s.argv},
-          {"cwd", s.cwd},
-          {"env", env},
-          {"restart", to_string(s.restart.mode)},
-          {"restart_max", s.restart.max_restarts},
-          {"restart_window", s.restart.window_seconds},
-          {"exec_argv", s.exec_argv},
-          {"uid", optional_json(s.uid)},
-          {"gid", optional_json(s.gid)},
-          {"program", s.program},
-          {"stop_signal", s.stop_signal},
-          {"stop_timeout", optional_json(s.stop_timeout)},
-          {"log_max_bytes", optional_json(s.log_max_bytes)},
-          {"log_backups", optional_json(s.log_backups)}};
+  json j = {{"argv", s.argv},
+            {"cwd", s.cwd},
+            {"env", env},
+            {"restart", to_string(s.restart.mode)},
+            {"restart_max", s.restart.max_restarts},
+            {"restart_window", s.restart.window_seconds},
+            {"exec_argv", s.exec_argv},
+            {"uid", optional_json(s.uid)},
+            {"gid", optional_json(s.gid)},
+            {"program", s.program},
+            {"stop_signal", s.stop_signal},
+            {"stop_timeout", optional_json(s.stop_timeout)},
+            {"log_max_bytes", optional_json(s.log_max_bytes)},
+            {"log_backups", optional_json(s.log_backups)}};
+  if (!s.logs) j["logs"] = false;  // only then: files of earlier versions have no such key
+  return j;
 }
 
 template <typename T>
@@ -75,6 +77,7 @@ process_spec spec_from(const json& j) {
   s.stop_timeout = optional_from<double>(j, "stop_timeout");
   s.log_max_bytes = optional_from<std::uint64_t>(j, "log_max_bytes");
   s.log_backups = optional_from<int>(j, "log_backups");
+  if (auto logs = j.find("logs"); logs != j.end()) s.logs = logs->get<bool>();
   return s;
 }
 
@@ -166,6 +169,7 @@ void append_process(std::string& out, const saved_process& p) {
   append_optional(out, s.log_backups, append_integer<int>);
   out += ",\"log_max_bytes\":";
   append_optional(out, s.log_max_bytes, append_integer<std::uint64_t>);
+  if (!s.logs) out += ",\"logs\":false";
   out += ",\"program\":";
   append_string(out, s.program);
   out += ",\"restart\":";

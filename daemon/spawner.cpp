@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "daemon/descriptor_limit.hpp"
 #include "daemon/process_spec.hpp"
@@ -65,8 +66,12 @@ result<spawned_child> posix_spawner::spawn(const spawn_request& request) {
                                         POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
 
   posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
-  if (request.stdout_fd >= 0) posix_spawn_file_actions_adddup2(&s.actions, request.stdout_fd, 1);
-  if (request.stderr_fd >= 0) posix_spawn_file_actions_adddup2(&s.actions, request.stderr_fd, 2);
+  for (auto [fd, target] : {std::pair{request.stdout_fd, 1}, std::pair{request.stderr_fd, 2}}) {
+    if (fd >= 0)
+      posix_spawn_file_actions_adddup2(&s.actions, fd, target);
+    else
+      posix_spawn_file_actions_addopen(&s.actions, target, "/dev/null", O_WRONLY, 0);
+  }
   if (!request.cwd.empty()) posix_spawn_file_actions_addchdir_np(&s.actions, request.cwd.c_str());
   // Every descriptor of the daemon is close-on-exec already; this makes it true by
   // construction, whatever a library opened without O_CLOEXEC.

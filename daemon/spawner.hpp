@@ -21,7 +21,7 @@ struct spawn_request {
   std::vector<std::string> argv;  // argv[0] without '/' is looked up in the daemon's PATH
   std::string cwd;                // empty: the daemon's own
   std::vector<std::string> env;   // complete environment, KEY=VALUE
-  int stdout_fd = -1;             // dup'ed onto 1 and 2 in the child; stdin is /dev/null
+  int stdout_fd = -1;  // dup'ed onto 1 and 2 in the child; -1: /dev/null, as stdin always is
   int stderr_fd = -1;
   // For a keeper (keeper.hpp), which holds a copy of the read ends and names the logs after
   // the process: ignored by a plain spawner.

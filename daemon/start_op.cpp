@@ -144,6 +144,13 @@ void handle_start(supervisor& s, const json& body, const responder& reply) {
                         "field 'log_backups' must be " + std::string(log_backups_rule));
     p.log_backups = static_cast<int>(**log_backups);
   }
+  auto logs = optional_bool(body, "logs");
+  if (!logs) return reply.fail(logs.error());
+  if (*logs) {
+    p.logs = **logs;
+    if (!p.logs && (p.log_max_bytes || p.log_backups))
+      return reply.fail(errc::bad_request, std::string(no_logs_conflict));
+  }
   auto user = optional_string(body, "user");
   if (!user) return reply.fail(user.error());
   auto group = optional_string(body, "group");

@@ -142,14 +142,16 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
   }
 
   log_limits limits = logs_.limits_for(spec);
-  auto output = logs_.output_for(name, old ? old->output : nullptr, limits);
+  // Without logs, an earlier run's files stay as they are, and are no longer this name's.
+  result<std::shared_ptr<process_output>> output = std::shared_ptr<process_output>();
+  if (spec.logs) output = logs_.output_for(name, old ? old->output : nullptr, limits);
   if (!output) return start_error{refused::no_output, name, 0, {}, output.error()};
-  auto child = spawn_child(name, spec, **output);
+  auto child = spawn_child(name, spec, output->get());
   if (!child) {
     // A name that never ran leaves no log files behind: nothing owns them and no `remove`
     // would ever find them. Files with bytes in them (an earlier daemon's) stay, and so do
     // the empty ones of a done record that let its output go (quiet_log_limits).
-    if (!(old && old->output)) {
+    if (*output && !(old && old->output)) {
       process_output& unused = **output;
       unused.close();
       if (!old && unused.stream(output_stream::out).end() == 0 &&
@@ -158,7 +160,7 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
     }
     return child.error();
   }
-  (*output)->set_limits(limits);  // only now: a refused start changes nothing
+  if (*output) (*output)->set_limits(limits);  // only now: a refused start changes nothing
 
   auto r = std::make_unique<process_record>();
   r->name = name;
@@ -186,27 +188,38 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
 
 result<spawned_child, start_error> supervisor::spawn_child(const std::string& name,
                                                            const process_spec& spec,
-                                                           process_output& output) {
+                                                           process_output* output) {
+  spawn_request req;
+  if (!output) {
+    // No logs: the spawner gives it /dev/null.
+    return spawn_with(name, spec, req, [] {});
+  }
   // The daemon keeps only the read ends: once the child (and whatever inherits its output)
   // has exited, the pipes reach end of file.
-  auto pipes = output.attach_run();
+  auto pipes = output->attach_run();
   if (!pipes) {
     log::warning("unable to start '{}': {}", name, pipes.error().message());
     return start_error{start_error::kind::no_pipes, name, 0, {}, pipes.error()};
   }
-  spawn_request req;
+  req.stdout_fd = pipes->write[0].get();
+  req.stderr_fd = pipes->write[1].get();
+  req.stdout_read_fd = pipes->read[0];
+  req.stderr_read_fd = pipes->read[1];
+  req.limits = logs_.limits_for(spec);
+  return spawn_with(name, spec, req, [output] { output->finish_attach(); });
+}
+
+result<spawned_child, start_error> supervisor::spawn_with(const std::string& name,
+                                                          const process_spec& spec,
+                                                          spawn_request& req,
+                                                          const std::function<void()>& meanwhile) {
   req.env = environment_for(environ, name, spec.env, options_.socket_path, child_env_);
   req.argv = spec.exec_argv.empty() ? spec.argv : spec.exec_argv;
   // A process behind setpriv enters its working directory itself, as its own account
   // (run_as::wrap); the daemon entering it first would let it through closed directories.
   if (spec.exec_argv.empty()) req.cwd = spec.cwd;
-  req.stdout_fd = pipes->write[0].get();
-  req.stderr_fd = pipes->write[1].get();
   req.name = name;
-  req.stdout_read_fd = pipes->read[0];
-  req.stderr_read_fd = pipes->read[1];
-  req.limits = logs_.limits_for(spec);
-  auto child = host_.spawn(req, [&output] { output.finish_attach(); });
+  auto child = host_.spawn(req, meanwhile);
   if (!child) {
     log::warning("unable to spawn '{}': {}", name, child.error().message());
     return start_error{start_error::kind::spawn_failed, name, 0, {}, child.error()};
@@ -254,6 +267,9 @@ void supervisor::forget(record_map::iterator it) {
 
 result<std::shared_ptr<process_output>> supervisor::output_of(const process_record& r) {
   if (r.output) return r.output;
+  if (!r.spec.logs)
+    return status{errc::invalid_state,
+                  "process '" + r.name + "' keeps no logs: it was started with --no-logs"};
   // No output and no limits: its logs could not be opened when it was restored.
   if (!r.quiet_log_limits) return status{errc::not_found, "no logs of '" + r.name + "' are open"};
   return logs_.reopen(r.name, *r.quiet_log_limits);

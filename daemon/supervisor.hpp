@@ -148,8 +148,13 @@ class supervisor {
 
   process_record* lookup(const std::string& name);
   std::string next_default_name();
+  // Without `output`, the child's stdout and stderr are /dev/null.
   result<spawned_child, start_error> spawn_child(const std::string& name, const process_spec& spec,
-                                                 process_output& output);
+                                                 process_output* output);
+  // spawn_child's common part: `req` with its output already set.
+  result<spawned_child, start_error> spawn_with(const std::string& name, const process_spec& spec,
+                                                spawn_request& req,
+                                                const std::function<void()>& meanwhile);
   // The one place a record's state changes.
   void transition(process_record& r, process_event event);
   void tell(supervisor_event::kind what, const process_record& r, double delay = 0,

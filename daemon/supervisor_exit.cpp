@@ -101,7 +101,7 @@ void supervisor::respawn(process_record& r) {
   r.next_attempt_at.reset();
   if (shutting_down_) return;
   r.run().started = timers_.now();  // a failed spawn is a run of no length, never a healthy one
-  auto child = spawn_child(r.name, r.spec, *r.output);
+  auto child = spawn_child(r.name, r.spec, r.output.get());
   if (!child) {
     judge_run(r, true);  // a run that could not even start is a failed one
     if (r.done()) finish(r);

@@ -167,7 +167,9 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
       timers_.now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                           std::max(up, std::chrono::system_clock::duration::zero()));
   log_limits limits = logs_.limits_for(p.spec);
-  if (auto output = logs_.restored_output(p.name, limits)) {
+  if (!p.spec.logs) {
+    // Nothing to open, and nothing the keeper keeps.
+  } else if (auto output = logs_.restored_output(p.name, limits)) {
     (*output)->set_limits(limits);
     r->output = std::move(*output);
   } else {
@@ -193,7 +195,7 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
       r->run().pidfd = std::move(it->pidfd);
       if (r->output) r->output->adopt_run({std::move(it->out), std::move(it->err)});
       by_pid_[r->pid] = r.get();
-      if (!it->exited) host_.log_limits_of(r->pid, limits);
+      if (!it->exited && r->output) host_.log_limits_of(r->pid, limits);
       if (it->exited) {
         exits.emplace_back(it->pid, it->wait_status);
       } else if (p.state == process_state::stopping) {

@@ -182,13 +182,14 @@ class Client:
 
     def start(self, argv=None, name=None, cwd=None, env=None, restart=None, restart_max=None,
               restart_window=None, user=None, group=None, log_max_bytes=None,
-              log_backups=None):
-        """Starts a process; returns its record (docs/protocol.md, "Process records")."""
+              log_backups=None, logs=None):
+        """Starts a process; returns its record (docs/protocol.md, "Process records").
+        ``logs=False``: its stdout and stderr go to /dev/null and no log files are kept."""
         return self.call("start", **_fields(
             argv=list(argv) if argv is not None else None, name=name, cwd=cwd,
             env=dict(env) if env is not None else None, restart=restart,
             restart_max=restart_max, restart_window=restart_window, user=user, group=group,
-            log_max_bytes=log_max_bytes, log_backups=log_backups))
+            log_max_bytes=log_max_bytes, log_backups=log_backups, logs=logs))
 
     def join(self, name, timeout=None):
         """The record once the process is done; ShoalError ``timeout`` when it is not by then."""

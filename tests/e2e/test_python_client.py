@@ -50,6 +50,9 @@ def test_process_ops(shoal, tmp_dir):
         assert c.stop("nap", timeout=5)["exitcode"] == -15
         assert c.remove("nap") == {"removed": "nap"}
         assert code_of(c.status, "nap") == "not_found"
+        mute = c.start(["sh", "-c", "echo lost"], name="mute", logs=False)
+        assert mute["logs"] is None and c.join("mute", timeout=30)["exitcode"] == 0
+        assert code_of(c.logs, "mute") == "invalid_state"
         assert code_of(c.start, ["/nonexistent/program"]) == "spawn_failed"
         assert code_of(c.start, []) == "bad_request"
         assert code_of(c.reload) == "invalid_state"  # no programs file

@@ -148,6 +148,7 @@ TEST_CASE("record file: a journal line is what json writes for the record, byte 
   bare.spec.log_max_bytes.reset();
   bare.spec.log_backups.reset();
   bare.spec.restart.window_seconds = 2;  // json writes 2.0
+  bare.spec.logs = false;
   bare.start_ticks = 18446744073709551615ULL;
   REQUIRE(file.append({done, bare}, {"gone\n"}, 42).ok());
 

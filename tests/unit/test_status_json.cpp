@@ -86,6 +86,16 @@ TEST_CASE("a lost record carries its reason as json writes it") {
   CHECK(record_json_text(r) == reply_tree(r));
 }
 
+TEST_CASE("a record without logs says so with a null, as json writes it") {
+  process_record r = running_record();
+  r.spec.logs = false;
+  CHECK(as_text(r, std::nullopt) == as_tree(r, std::nullopt));
+  CHECK(record_json_text(r) == reply_tree(r));
+  json j = json::parse(record_json_text(r));
+  CHECK(j["logs"].is_null());
+  CHECK_FALSE(j.contains("log_max_bytes"));
+}
+
 TEST_CASE("strings that need escaping, or are not UTF-8, are written as json writes them") {
   process_record r = running_record();
   r.spec.argv = {"sh", "-c", "echo \"a\\b\"\n\ttab", "\x01\x1f", "caf\xc3\xa9", "bad \xff byte"};

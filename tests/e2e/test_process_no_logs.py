@@ -1,0 +1,133 @@
+"""A process started with `--no-logs` ("logs": false): stdout and stderr on /dev/null, no log
+files, no pipes, and nothing of its output held by the daemon or the keeper, across exits,
+restarts by policy and a restart of the daemon (docs/logging.md, "Without logs")."""
+
+import json
+import os
+import signal
+
+from harness import error_code, ok, pid_alive, wait_until
+
+
+def descriptors(pid):
+    return {fd: os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+
+
+def pipe_count(pid):
+    return sum(1 for target in descriptors(pid).values() if target.startswith("pipe:"))
+
+
+def log_files(daemon):
+    logs = os.path.join(daemon.state_dir, "logs")
+    return sorted(os.listdir(logs)) if os.path.isdir(logs) else []
+
+
+def test_no_logs_sends_output_to_dev_null_and_keeps_no_files(shoal):
+    before = {"daemon": pipe_count(shoal.pid), "keeper": pipe_count(shoal.keeper_pid)}
+    gate = os.path.join(shoal.dir, "go")
+    started = shoal.cli("start", "--no-logs", "--name", "quiet", "--", "sh", "-c",
+                        f"echo out; echo err >&2; while [ ! -e {gate} ]; do sleep 0.02; done; "
+                        "exit 3")
+    assert started.returncode == 0, started
+    assert started.stdout.startswith("started quiet (pid ")
+    record = shoal.record("quiet")
+    assert record["logs"] is None
+    assert "log_max_bytes" not in record and "log_backups" not in record
+    fds = descriptors(record["pid"])
+    assert (fds["0"], fds["1"], fds["2"]) == ("/dev/null",) * 3, fds
+    # Neither the daemon nor the keeper holds a pipe for it.
+    assert pipe_count(shoal.pid) == before["daemon"]
+    assert pipe_count(shoal.keeper_pid) == before["keeper"]
+
+    logs = shoal.cli("logs", "quiet")
+    assert logs.returncode == 1, logs
+    assert logs.stderr == ("shoal: invalid_state: process 'quiet' keeps no logs: "
+                           "it was started with --no-logs\n"), logs
+    reply = shoal.request({"op": "logs", "name": "quiet", "follow": True})
+    assert error_code(reply) == "invalid_state", reply
+
+    open(gate, "w").close()
+    joined = shoal.cli("join", "quiet")
+    assert joined.returncode == 3, joined
+    assert shoal.record("quiet")["logs"] is None
+    assert not any(f.startswith("quiet.") for f in log_files(shoal)), log_files(shoal)
+    assert ok(shoal.request({"op": "remove", "name": "quiet"}))
+
+    # The same name with logs again: its output is kept as usual.
+    shoal.spawn(["sh", "-c", "echo kept"], name="quiet")
+    shoal.join("quiet")
+    assert ok(shoal.request({"op": "logs", "name": "quiet"}))["data"] == "kept\n"
+
+
+def test_no_logs_with_log_limits_is_refused_and_starts_nothing(shoal):
+    refused = shoal.cli("start", "--no-logs", "--log-backups", "2", "--name", "x", "--", "true")
+    assert refused.returncode == 2, refused
+    assert "--no-logs keeps no log files" in refused.stderr, refused
+    reply = shoal.request({"op": "start", "name": "x", "argv": ["true"], "logs": False,
+                           "log_max_bytes": 8192})
+    assert error_code(reply) == "bad_request", reply
+    assert "\"logs\": false keeps none" in reply["error"]["message"], reply
+    reply = shoal.request({"op": "start", "name": "x", "argv": ["true"], "logs": "no"})
+    assert error_code(reply) == "bad_request", reply
+    assert "'logs'" in reply["error"]["message"], reply
+    assert error_code(shoal.request({"op": "status", "names": ["x"]})) == "not_found"
+
+
+def test_a_restart_by_policy_keeps_no_logs_either(shoal):
+    counter = os.path.join(shoal.dir, "runs")
+    shoal.spawn(["sh", "-c", f"echo run >> {counter}; echo noise; exit 1"], name="flaky",
+                logs=False, restart="on-failure", restart_max=2, restart_window=60)
+    wait_until(lambda: shoal.record("flaky")["state"] == "fatal", 30, what="flaky to give up")
+    record = shoal.record("flaky")
+    assert record["restarts"] == 2 and record["exitcode"] == 1
+    assert record["logs"] is None
+    with open(counter) as f:
+        assert f.read() == "run\n" * 3
+    assert not any(f.startswith("flaky.") for f in log_files(shoal))
+
+
+def test_a_process_without_logs_is_adopted_after_kill9(daemons):
+    first = daemons()
+    gate = os.path.join(first.dir, "go")
+    first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do echo tick; sleep 0.02; done; exit 6"],
+                name="silent", logs=False)
+    pid = first.record("silent")["pid"]
+    keeper = first.keeper_pid
+    first.proc.kill()
+    assert first.proc.wait(10) == -signal.SIGKILL
+    first.expected_exit = None
+    assert pid_alive(pid)
+
+    second = daemons.create(directory=first.dir).start()
+    assert second.keeper_pid == keeper
+    record = second.record("silent")
+    assert (record["pid"], record["state"], record["logs"]) == (pid, "running", None)
+    open(gate, "w").close()
+    assert second.join("silent")["exitcode"] == 6
+    assert not any(f.startswith("silent.") for f in log_files(second))
+    with open(os.path.join(second.state_dir, "processes.json")) as f:
+        saved = [json.loads(line) for line in f if line.strip()]
+    specs = [p["spec"] for line in saved
+             for p in (line.get("processes") or [line.get("process")]) if p]
+    assert specs and all(s.get("logs") is False for s in specs), specs
+
+
+def test_a_declared_program_without_logs(daemons):
+    d = daemons.new_dir()
+    path = os.path.join(d, "programs.json")
+    with open(path, "w") as f:
+        json.dump({"programs": {"mute": {"argv": ["sleep", "300"], "logs": False}}}, f)
+    daemon = daemons(directory=d, args=["--programs", path])
+    record = daemon.record("mute")
+    assert record["state"] == "running" and record["logs"] is None
+    assert descriptors(record["pid"])["1"] == "/dev/null"
+    assert not any(f.startswith("mute.") for f in log_files(daemon))
+
+    for bad, why in (({"logs": 0}, "field 'logs' must be true or false"),
+                     ({"logs": False, "log_backups": 1}, "\"logs\": false keeps none")):
+        with open(path, "w") as f:
+            json.dump({"programs": {"mute": {"argv": ["sleep", "300"], **bad}}}, f)
+        refused = daemon.cli("reload")
+        assert refused.returncode == 1, refused
+        assert why in refused.stderr and "programs.json" in refused.stderr, refused
+    assert daemon.record("mute")["pid"] == record["pid"]
