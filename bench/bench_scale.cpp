@@ -29,6 +29,7 @@ status run(const options& opts) {
 int main(int argc, char** argv) {
   return run_benchmark(argc, argv,
                        {{"children", "100,1000,10000"},
+                        {"logs", "yes"},
                         {"clients", "1,8,64"},
                         {"starts", "640"},
                         {"joiners", "10,100,1000"},

@@ -1,5 +1,6 @@
 // Live children: a fresh daemon for each size holds 100, 1,000, 10,000 running `sleep`s,
-// started in windows of 64 requests; at each size, `status` of everything and of one name, the
+// started in windows of 64 requests (with `--logs no`, without logs: one descriptor each in
+// the daemon and the keeper instead of five and three, docs/logging.md); at each size, `status` of everything and of one name, the
 // daemon's memory, and how long its shutdown takes. The benchmark is the subreaper of anything
 // a daemon leaves behind (subreaper.hpp).
 #include <algorithm>
@@ -29,7 +30,8 @@ std::size_t running_count(const std::string& status_reply) {
 
 // One daemon holding `size` children: the figures at that size, then the time its shutdown
 // takes to stop them all (SIGTERM to each group, reaping) and exit.
-status measure_size(const std::string& shoald, long size, long requests, scale_table& table) {
+status measure_size(const std::string& shoald, long size, long requests, bool logs,
+                    scale_table& table) {
   auto daemon = private_daemon::start(shoald);
   if (!daemon) return daemon.error();
   auto sock = line_socket::connect(daemon->socket_path());
@@ -37,11 +39,14 @@ status measure_size(const std::string& shoald, long size, long requests, scale_t
   auto rss_empty = daemon->rss_bytes();
   if (!rss_empty) return rss_empty.error();
   std::vector<std::string> starts;
-  for (long i = 0; i < size; ++i)
-    starts.push_back(to_line(json{{"id", i},
-                                  {"op", "start"},
-                                  {"name", "live-" + std::to_string(i)},
-                                  {"argv", json::array({"/bin/sleep", "100000"})}}));
+  for (long i = 0; i < size; ++i) {
+    json start = {{"id", i},
+                  {"op", "start"},
+                  {"name", "live-" + std::to_string(i)},
+                  {"argv", json::array({"/bin/sleep", "100000"})}};
+    if (!logs) start["logs"] = false;
+    starts.push_back(to_line(start));
+  }
   auto t0 = bench_clock::now();
   if (auto s = send_windowed(*sock, starts, 64); !s) return s;
   double start_s = static_cast<double>(elapsed_ns(t0)) / 1e9;
@@ -106,7 +111,8 @@ status scale_live_children(const options& opts, scale_table& table) {
       table.add_unavailable("scale.status_all", size, why);
       break;
     }
-    status measured = measure_size(opts.text("shoald"), size, opts.number("requests"), table);
+    status measured = measure_size(opts.text("shoald"), size, opts.number("requests"),
+                                   opts.text("logs") != "no", table);
     // Whatever happened, no child of this size may survive into the next.
     auto left = end_leftovers({});
     if (!measured) return measured;
