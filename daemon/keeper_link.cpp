@@ -147,8 +147,58 @@ void keeper_link::send(const keeper_header& h, const std::string& body, const in
                        std::size_t nfds) {
   if (broken_) return;
   if (h.op != keeper_op::forget) send_forgets();
-  int err = send_packet(sock_.native_handle(), &h, sizeof h, body.data(), body.size(), fds, nfds);
-  if (err != 0) lost(std::strerror(err));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(answer_patience_ms);
+  for (;;) {
+    int err = send_packet(sock_.native_handle(), &h, sizeof h, body.data(), body.size(), fds, nfds);
+    if (err == 0) return;
+    if (err != EAGAIN && err != EWOULDBLOCK) {
+      lost(std::strerror(err));
+      return;
+    }
+    // The keeper's queue is full: a burst of stops and forgets, while the keeper itself may
+    // be blocked sending us the exits they caused. Take those while waiting, or each side
+    // would wait for the other.
+    if (!wait_for_room(deadline)) return;
+  }
+}
+
+bool keeper_link::wait_for_room(std::chrono::steady_clock::time_point deadline) {
+  std::vector<unique_fd> got;
+  while (!broken_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) {
+      lost("it took nothing from its queue for " + std::to_string(answer_patience_ms / 1000) +
+           " s");
+      return false;
+    }
+    pollfd p{sock_.native_handle(), POLLIN | POLLOUT, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    if (p.revents & POLLOUT) return true;
+    keeper_header h{};
+    std::size_t len = 0;
+    take(h, len, got);  // an answer to nothing asked is dropped, as await() drops it
+  }
+  return false;
+}
+
+bool keeper_link::take(keeper_header& h, std::size_t& len, std::vector<unique_fd>& fds) {
+  ssize_t n = recv_packet(sock_.native_handle(), buf_.get(), buf_size_, fds, MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+  if (n <= 0) {
+    lost(n == 0 ? "it closed the connection" : std::strerror(errno));
+    return false;
+  }
+  if (static_cast<std::size_t>(n) < sizeof h) return false;
+  std::memcpy(&h, buf_.get(), sizeof h);
+  if (h.op == keeper_op::exited) {
+    pending_exits_.emplace_back(h.pid, h.value);
+    deliver_later();
+    return false;
+  }
+  len = static_cast<std::size_t>(n) - sizeof h;
+  return true;
 }
 
 bool keeper_link::await(keeper_op op, keeper_header& h, std::string* body,
@@ -165,21 +215,9 @@ bool keeper_link::await(keeper_op op, keeper_header& h, std::string* body,
     }
     pollfd p{sock_.native_handle(), POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-    ssize_t n = recv_packet(sock_.native_handle(), buf_.get(), buf_size_, got, MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) {
-      lost(n == 0 ? "it closed the connection" : std::strerror(errno));
-      return false;
-    }
-    if (static_cast<std::size_t>(n) < sizeof h) continue;
-    std::memcpy(&h, buf_.get(), sizeof h);
-    if (h.op == keeper_op::exited) {
-      pending_exits_.emplace_back(h.pid, h.value);
-      deliver_later();
-      continue;
-    }
-    if (h.op != op) continue;
-    if (body) body->assign(buf_.get() + sizeof h, static_cast<std::size_t>(n) - sizeof h);
+    std::size_t len = 0;
+    if (!take(h, len, got) || h.op != op) continue;
+    if (body) body->assign(buf_.get() + sizeof h, len);
     if (fds) *fds = std::move(got);
     return true;
   }

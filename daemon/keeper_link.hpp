@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -84,6 +85,13 @@ class keeper_link {
             std::size_t nfds = 0);
   // Waits for the answer `op`, queueing exits that come first; false when the keeper is gone.
   bool await(keeper_op op, keeper_header& h, std::string* body, std::vector<unique_fd>* fds);
+  // One message, if one is there: an exit is queued (and false returned), anything else is
+  // left in buf_ for the caller, `len` bytes. False too when there is none, or the keeper
+  // has gone (broken_).
+  bool take(keeper_header& h, std::size_t& len, std::vector<unique_fd>& fds);
+  // Until the keeper's queue has room for a message: false when the keeper is gone or
+  // `deadline` passes.
+  bool wait_for_room(std::chrono::steady_clock::time_point deadline);
   void arm();
   void read_ready();
   void deliver_later();
