@@ -1,8 +1,8 @@
 // Live children: a fresh daemon for each size holds 100, 1,000, 10,000 running `sleep`s,
 // started in windows of 64 requests (with `--logs no`, without logs: one descriptor each in
-// the daemon and the keeper instead of five and three, docs/logging.md); at each size, `status` of everything and of one name, the
-// daemon's memory, and how long its shutdown takes. The benchmark is the subreaper of anything
-// a daemon leaves behind (subreaper.hpp).
+// the daemon and the keeper instead of five and three, docs/logging.md); at each size, `status` of
+// everything and of one name, the daemon's memory, and how long its shutdown takes. The benchmark
+// is the subreaper of anything a daemon leaves behind (subreaper.hpp).
 #include <algorithm>
 #include <chrono>
 #include <string>
