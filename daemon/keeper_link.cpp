@@ -162,25 +162,33 @@ void keeper_link::send(const keeper_header& h, const std::string& body, const in
   }
 }
 
-bool keeper_link::wait_for_room(std::chrono::steady_clock::time_point deadline) {
-  std::vector<unique_fd> got;
+short keeper_link::poll_until(short events, std::chrono::steady_clock::time_point deadline,
+                              const char* what) {
   while (!broken_) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                     deadline - std::chrono::steady_clock::now())
                     .count();
     if (left <= 0) {
-      lost("it took nothing from its queue for " + std::to_string(answer_patience_ms / 1000) +
-           " s");
-      return false;
+      lost(std::string("it did not ") + what + " within " +
+           std::to_string(answer_patience_ms / 1000) + " s");
+      return 0;
     }
-    pollfd p{sock_.native_handle(), POLLIN | POLLOUT, 0};
-    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-    if (p.revents & POLLOUT) return true;
+    pollfd p{sock_.native_handle(), events, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) > 0 && p.revents != 0) return p.revents;
+  }
+  return 0;
+}
+
+bool keeper_link::wait_for_room(std::chrono::steady_clock::time_point deadline) {
+  std::vector<unique_fd> got;
+  for (;;) {
+    short ready = poll_until(POLLIN | POLLOUT, deadline, "take anything from its queue");
+    if (ready == 0) return false;
+    if (ready & POLLOUT) return true;
     keeper_header h{};
     std::size_t len = 0;
     take(h, len, got);  // an answer to nothing asked is dropped, as await() drops it
   }
-  return false;
 }
 
 bool keeper_link::take(keeper_header& h, std::size_t& len, std::vector<unique_fd>& fds) {
@@ -205,16 +213,7 @@ bool keeper_link::await(keeper_op op, keeper_header& h, std::string* body,
                         std::vector<unique_fd>* fds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(answer_patience_ms);
   std::vector<unique_fd> got;
-  while (!broken_) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) {
-      lost("it did not answer within " + std::to_string(answer_patience_ms / 1000) + " s");
-      return false;
-    }
-    pollfd p{sock_.native_handle(), POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+  while (poll_until(POLLIN, deadline, "answer") != 0) {
     std::size_t len = 0;
     if (!take(h, len, got) || h.op != op) continue;
     if (body) body->assign(buf_.get() + sizeof h, len);

@@ -89,6 +89,9 @@ class keeper_link {
   // left in buf_ for the caller, `len` bytes. False too when there is none, or the keeper
   // has gone (broken_).
   bool take(keeper_header& h, std::size_t& len, std::vector<unique_fd>& fds);
+  // poll() for `events` until `deadline`: what is ready, or 0 once the keeper has gone or is
+  // lost for not doing `what` ("answer") in time.
+  short poll_until(short events, std::chrono::steady_clock::time_point deadline, const char* what);
   // Until the keeper's queue has room for a message: false when the keeper is gone or
   // `deadline` passes.
   bool wait_for_room(std::chrono::steady_clock::time_point deadline);
