@@ -161,6 +161,12 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
     return child.error();
   }
   if (*output) (*output)->set_limits(limits);  // only now: a refused start changes nothing
+  if (!spec.logs && old && old->output) {
+    // A descendant of the earlier run may still write: that is lost from now on, and its
+    // followers learn the name keeps no logs any more.
+    old->output->close();
+    old->output->wake();
+  }
 
   auto r = std::make_unique<process_record>();
   r->name = name;

@@ -5,6 +5,7 @@ restarts by policy and a restart of the daemon (docs/logging.md, "Without logs")
 import json
 import os
 import signal
+import time
 
 from harness import error_code, ok, pid_alive, wait_until
 
@@ -131,3 +132,25 @@ def test_a_declared_program_without_logs(daemons):
         assert refused.returncode == 1, refused
         assert why in refused.stderr and "programs.json" in refused.stderr, refused
     assert daemon.record("mute")["pid"] == record["pid"]
+
+
+def test_a_follower_of_an_earlier_run_is_answered_when_the_name_drops_its_logs(shoal):
+    pidfile = os.path.join(shoal.dir, "straggler.pid")
+    # The straggler keeps the first run's stdout open after the run itself has ended.
+    shoal.spawn(["sh", "-c", f"sleep 60 & echo $! > {pidfile}; echo first"], name="x")
+    shoal.join("x")
+    with open(pidfile) as f:
+        straggler = int(f.read())
+    try:
+        end = ok(shoal.request({"op": "logs", "name": "x"}))["offset"]
+        with shoal.connect(timeout=30) as follower:
+            waiting = follower.send({"op": "logs", "name": "x", "offset": end, "wait": 30})
+            time.sleep(0.2)  # the request is held (nothing new yet); the reply below ends it
+            shoal.spawn(["true"], name="x", logs=False)
+            started = time.monotonic()
+            reply = follower.reply_for(waiting, timeout=10)
+            assert time.monotonic() - started < 5, reply
+            assert ok(reply)["data"] == ""
+        assert error_code(shoal.request({"op": "logs", "name": "x"})) == "invalid_state"
+    finally:
+        os.kill(straggler, signal.SIGKILL)
