@@ -278,11 +278,14 @@ status keeper_link::hello() {
 
 result<spawned_child> keeper_link::spawn(const spawn_request& request,
                                          const std::function<void()>& meanwhile) {
-  if (broken_) {
+  // Whatever stops the spawn before it is sent, `meanwhile` still runs once.
+  auto refuse = [&meanwhile](status why) {
     meanwhile();
-    return status{errc::spawn_failed,
-                  "the keeper process that holds the children has ended; restart shoald"};
-  }
+    return why;
+  };
+  if (broken_)
+    return refuse({errc::spawn_failed,
+                   "the keeper process that holds the children has ended; restart shoald"});
   std::string body;
   body.reserve(4096);
   auto add = [&body](const std::string& s) {
@@ -293,12 +296,10 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request,
   add(request.cwd);
   for (const auto& a : request.argv) add(a);
   for (const auto& e : request.env) add(e);
-  if (body.size() > keeper_max_message) {
-    meanwhile();
-    return status{errc::spawn_failed, "its command line and environment take " +
-                                          std::to_string(body.size()) + " bytes, more than the " +
-                                          std::to_string(keeper_max_message) + " allowed"};
-  }
+  if (body.size() > keeper_max_message)
+    return refuse({errc::spawn_failed, "its command line and environment take " +
+                                           std::to_string(body.size()) + " bytes, more than the " +
+                                           std::to_string(keeper_max_message) + " allowed"});
   keeper_header h{keeper_op::spawn, static_cast<std::int32_t>(request.argv.size())};
   // In the spawn itself: a message of its own would wake the keeper again just as the child
   // and this daemon's reply need the CPUs.
@@ -319,10 +320,7 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request,
     // An older keeper wants four descriptors: it keeps the read ends, which end at once.
     unique_fd sink(::open("/dev/null", O_WRONLY | O_CLOEXEC));
     unique_fd source(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (!sink || !source) {
-      meanwhile();
-      return status::from_errno(errc::spawn_failed, "/dev/null", errno);
-    }
+    if (!sink || !source) return refuse(status::from_errno(errc::spawn_failed, "/dev/null", errno));
     int fds[4] = {sink.get(), sink.get(), source.get(), source.get()};
     send(h, body, fds, 4);
   }
