@@ -11,7 +11,14 @@ from harness import error_code, ok, pid_alive, wait_until
 
 
 def descriptors(pid):
-    return {fd: os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+    """What each open descriptor of `pid` names; one closed while listing is left out."""
+    found = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            found[fd] = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:
+            pass
+    return found
 
 
 def pipe_count(pid):
