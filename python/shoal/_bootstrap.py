@@ -10,7 +10,7 @@ import os
 import pickle
 import sys
 
-from . import _run, process
+from . import _run, _this_process
 
 # The modules that were __main__ before the parent's main took the name; kept alive so that
 # their globals stay valid while this code runs.
@@ -97,14 +97,14 @@ def main():
         sys.stdout.reconfigure(line_buffering=True)
     run = _run.Run(prep["run"], prep["identity"], prep["main_pid"], shm=os.environ.get("SHOAL_SHM"))
     _run.adopt(run)
-    process._set_parent(prep["parent_name"], prep["parent_pid"])
-    process._child_identity(prep["name"], prep["identity"], prep["daemon"])
+    _this_process.set_parent(prep["parent_name"], prep["parent_pid"])
+    _this_process.set_child_identity(prep["name"], prep["identity"], prep["daemon"])
     try:
-        process._importing_main = True
+        _this_process.importing_main = True
         try:
             _import_main(prep)
         finally:
-            process._importing_main = False
+            _this_process.importing_main = False
         child = pickle.loads(data["process"])
     except SystemExit as e:
         sys.exit(_exit_code(e))

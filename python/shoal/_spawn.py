@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 
+from ._this_process import current_process
+
 # Linux refuses a single environment string longer than 128 KiB (MAX_ARG_STRLEN).
 _INLINE_LIMIT = 96 * 1024
 # The daemon gives every child its own values of these.
@@ -45,7 +47,6 @@ def _label(process):
 
 def command(process, run):
     """(argv, env, spawn file or None) for the daemon's start op."""
-    from .process import current_process
     prep = {
         "run": run.id,
         "main_pid": run.main_pid,

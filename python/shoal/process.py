@@ -14,7 +14,8 @@ import signal
 import sys
 import threading
 
-from . import _run
+from . import _run, _this_process
+from ._this_process import current_process, parent_process
 from .errors import ShoalError
 
 __all__ = ["Process", "current_process", "active_children", "parent_process", "cpu_count",
@@ -22,51 +23,11 @@ __all__ = ["Process", "current_process", "active_children", "parent_process", "c
 
 _RUNNING_STATES = ("running", "stopping", "backoff")
 
-
-class _MainProcess:
-    """current_process() of a program's main process (and, until its Process object is
-    unpickled, of a child importing its main module)."""
-
-    def __init__(self):
-        self._identity = ()
-        self._name = "MainProcess"
-        self._daemonic = False
-        self._parent_pid = None
-        self._config = {"authkey": os.urandom(32)}
-
-    name = property(lambda self: self._name, lambda self, v: setattr(self, "_name", str(v)))
-    daemon = property(lambda self: self._daemonic)
-    pid = ident = property(lambda self: os.getpid())
-    exitcode = property(lambda self: None)
-    authkey = property(lambda self: self._config["authkey"])
-
-    def is_alive(self):
-        return True
-
-    def __repr__(self):
-        return f"<_MainProcess name='{self._name}' parent=None started>"
-
-
-_current_process = _MainProcess()
-_parent_process = None
 _children = set()
 _children_lock = threading.Lock()
 _follower = None
 _exit_installed = False
 _interrupted = False
-# True in a child while it imports its parent's main module: starting a process then would
-# start one more child per child (a program without the __main__ guard).
-_importing_main = False
-
-
-def current_process():
-    """The Process object of the calling process."""
-    return _current_process
-
-
-def parent_process():
-    """The parent of a child (a _ParentProcess); None in a main process."""
-    return _parent_process
 
 
 def active_children():
@@ -110,46 +71,6 @@ def _get_follower():
     return _follower
 
 
-class _ParentProcess:
-    """parent_process() in a child: its name and pid, and whether it still runs."""
-
-    def __init__(self, name, pid):
-        self._name = name
-        self._pid = pid
-
-    name = property(lambda self: self._name)
-    pid = ident = property(lambda self: self._pid)
-    daemon = property(lambda self: False)
-
-    def is_alive(self):
-        try:
-            os.kill(self._pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-
-    @property
-    def exitcode(self):
-        return None if self.is_alive() else 0
-
-    def join(self, timeout=None):
-        """Waits until the parent has exited (at most ``timeout`` seconds)."""
-        import select
-        try:
-            fd = os.pidfd_open(self._pid)
-        except ProcessLookupError:
-            return
-        try:
-            select.select([fd], [], [], timeout)
-        finally:
-            os.close(fd)
-
-    def __repr__(self):
-        return f"<_ParentProcess name='{self._name}' parent=None started>"
-
-
 class Process:
     """multiprocessing.Process, run by shoald.
 
@@ -163,16 +84,16 @@ class Process:
         run = _run.current()
         count = next(run.child_counter)
         self._identity = run.identity + (count,)
-        self._config = dict(_current_process._config)
+        self._config = dict(current_process()._config)
         self._parent_pid = os.getpid()
-        self._parent_name = _current_process.name
+        self._parent_name = current_process().name
         self._target = target
         self._args = tuple(args)
         self._kwargs = dict(kwargs)
         self._default_name = name is None
         self._name = name if name is not None else (
             type(self).__name__ + "-" + ":".join(str(i) for i in self._identity))
-        self._daemonic = bool(daemon) if daemon is not None else _current_process.daemon
+        self._daemonic = bool(daemon) if daemon is not None else current_process().daemon
         self._detach = bool(detach)
         self._daemon_name = None
         self._pid = None
@@ -193,8 +114,8 @@ class Process:
         assert self._daemon_name is None, "cannot start a process twice"
         assert self._parent_pid == os.getpid(), \
             "can only start a process object created by current process"
-        assert not _current_process.daemon, "daemonic processes are not allowed to have children"
-        if _importing_main:
+        assert not current_process().daemon, "daemonic processes are not allowed to have children"
+        if _this_process.importing_main:
             raise RuntimeError(
                 "An attempt has been made to start a new process before the current process has "
                 "finished its bootstrapping phase: this child is importing its parent's main "
@@ -238,7 +159,7 @@ class Process:
 
     def is_alive(self):
         self._check_closed()
-        if self is _current_process:
+        if self is current_process():
             return True
         assert self._parent_pid == os.getpid(), "can only test a child process"
         if self._daemon_name is None or self._exitcode is not None:
@@ -309,7 +230,7 @@ class Process:
         """None while the child runs (or before start); its exit status after, minus the
         signal's number when a signal killed it."""
         self._check_closed()
-        if self._exitcode is None and self._daemon_name is not None and self is not _current_process:
+        if self._exitcode is None and self._daemon_name is not None and self is not current_process():
             try:
                 record = _run.current().call("status", self._daemon_name)[0]
             except ShoalError:
@@ -321,7 +242,7 @@ class Process:
     @property
     def pid(self):
         self._check_closed()
-        if self is _current_process:
+        if self is current_process():
             return os.getpid()
         return self._pid
 
@@ -343,7 +264,7 @@ class Process:
         return self._daemon_name
 
     def __repr__(self):
-        if self is _current_process:
+        if self is current_process():
             status = "started"
         elif self._closed:
             status = "closed"
@@ -391,8 +312,8 @@ class Process:
 
     def _bootstrap(self):
         """Runs in the child: this object is the current process; returns the exit code."""
-        global _current_process, _children
-        _current_process = self
+        global _children
+        _this_process.become(self)
         _children = set()
         try:
             # A Ctrl-C held back while the child started (_child.py) is raised here, as
@@ -416,19 +337,6 @@ class Process:
         finally:
             _exit_function()
         return exitcode
-
-
-def _set_parent(name, pid):
-    global _parent_process
-    _parent_process = _ParentProcess(name, pid)
-
-
-def _child_identity(name, identity, daemonic):
-    """Before the child's Process object exists (while its main module is imported),
-    current_process() already has its name."""
-    _current_process._name = name
-    _current_process._identity = tuple(identity)
-    _current_process._daemonic = daemonic
 
 
 def _note_interrupt(previous):
