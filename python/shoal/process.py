@@ -12,28 +12,17 @@ child's output is copied to the parent's stdout and stderr (shoal._output).
 import os
 import signal
 import sys
-import threading
 
-from . import _run, _this_process
+from . import _children, _run, _this_process
+from ._children import active_children
 from ._this_process import current_process, parent_process
 from .errors import ShoalError
 
 __all__ = ["Process", "current_process", "active_children", "parent_process", "cpu_count",
            "freeze_support"]
 
-_RUNNING_STATES = ("running", "stopping", "backoff")
-
-_children = set()
-_children_lock = threading.Lock()
-_follower = None
 _exit_installed = False
 _interrupted = False
-
-
-def active_children():
-    """Children of this process still running; reaps the knowledge of those that ended."""
-    _cleanup()
-    return list(_children)
 
 
 def cpu_count():
@@ -45,30 +34,6 @@ def cpu_count():
 
 def freeze_support():
     """Does nothing, as multiprocessing's does outside frozen Windows programs."""
-
-
-def _cleanup():
-    """Forgets the children that have ended (asking the daemon about those not known to)."""
-    with _children_lock:
-        unknown = [p for p in _children if p._daemon_name is not None and p._exitcode is None]
-    if unknown:
-        try:
-            records = _run.current().call("status", *[p._daemon_name for p in unknown])
-        except ShoalError:
-            records = []
-        for p, record in zip(unknown, records):
-            if record["state"] not in _RUNNING_STATES:
-                p._ended(record)
-    with _children_lock:
-        _children.difference_update([p for p in _children if p._exitcode is not None])
-
-
-def _get_follower():
-    global _follower
-    if _follower is None:
-        from . import _output
-        _follower = _output.Follower(_run.current().client().path)
-    return _follower
 
 
 class Process:
@@ -134,10 +99,9 @@ class Process:
             raise
         self._daemon_name = daemon_name
         self._pid = record["pid"]
-        with _children_lock:
-            _children.add(self)
+        _children.add(self)
         if not self._detach:
-            _get_follower().follow(daemon_name)
+            _children.follow_output(daemon_name)
 
     def join(self, timeout=None):
         """Waits until the child ends (at most ``timeout`` seconds); its exit code is then
@@ -154,8 +118,7 @@ class Process:
                     return
                 raise
             self._ended(record)
-        with _children_lock:
-            _children.discard(self)
+        _children.discard(self)
 
     def is_alive(self):
         self._check_closed()
@@ -165,11 +128,10 @@ class Process:
         if self._daemon_name is None or self._exitcode is not None:
             return False
         record = _run.current().call("status", self._daemon_name)[0]
-        if record["state"] in _RUNNING_STATES:
+        if record["state"] in _children.RUNNING_STATES:
             return True
         self._ended(record)
-        with _children_lock:
-            _children.discard(self)
+        _children.discard(self)
         return False
 
     def terminate(self):
@@ -190,8 +152,7 @@ class Process:
         if self._sentinel is not None:
             os.close(self._sentinel)
             self._sentinel = None
-        with _children_lock:
-            _children.discard(self)
+        _children.discard(self)
         self._closed = True
 
     @property
@@ -235,7 +196,7 @@ class Process:
                 record = _run.current().call("status", self._daemon_name)[0]
             except ShoalError:
                 return None
-            if record["state"] not in _RUNNING_STATES:
+            if record["state"] not in _children.RUNNING_STATES:
                 self._ended(record)
         return self._exitcode
 
@@ -297,8 +258,8 @@ class Process:
         """The child is done (``record`` from join or status): its exit code, its last output."""
         if self._exitcode is None:
             self._exitcode = record["exitcode"]
-        if _follower is not None and not self._detach:
-            _follower.finish(self._daemon_name)
+        if not self._detach:
+            _children.finish_output(self._daemon_name)
         if self._spawn_file:
             from . import _spawn
             _spawn.discard(self._spawn_file)
@@ -312,9 +273,8 @@ class Process:
 
     def _bootstrap(self):
         """Runs in the child: this object is the current process; returns the exit code."""
-        global _children
         _this_process.become(self)
-        _children = set()
+        _children.reset()
         try:
             # A Ctrl-C held back while the child started (_child.py) is raised here, as
             # KeyboardInterrupt in the target: exit code 1, as in multiprocessing.
@@ -361,9 +321,9 @@ def _exit_function():
     """At exit, as multiprocessing does: daemonic children are terminated and the others
     joined; detached ones are left to shoald. A main process then deletes the run's values
     and locks, unless a detached child may still use them."""
-    with _children_lock:
-        children = [p for p in _children if not p._detach and p._exitcode is None]
-        detached = [p for p in _children if p._detach]
+    known = _children.snapshot()
+    children = [p for p in known if not p._detach and p._exitcode is None]
+    detached = [p for p in known if p._detach]
     # Ctrl-C reached only us: our children are not in the terminal's process group.
     if _interrupted:
         _forward_interrupt(children)
@@ -371,10 +331,7 @@ def _exit_function():
         if p._daemonic:
             _quiet(p.terminate)
     _join_at_exit(children)
-    if _follower is not None:
-        for p in detached:
-            _follower.forget(p._daemon_name)
-        _follower.stop()
+    _children.stop_output(detached)
     run = _run.current()
     if run.is_main and run._client is not None:
         if not any(_quiet(p.is_alive) for p in detached):
