@@ -172,7 +172,7 @@ _exit_installed = False
 
 
 def install_exit():
-    """Runs shoal.process's exit work when the interpreter exits: children joined or
+    """Runs the exit work (shoal._at_exit) when the interpreter exits: children joined or
     terminated, then the run's values and locks deleted. Once per process, whatever came
     first: a child started or an object made in the daemon."""
     global _exit_installed
@@ -180,8 +180,8 @@ def install_exit():
         return
     _exit_installed = True
     import atexit
-    from . import process
-    atexit.register(process._exit_function)
+    from . import _at_exit
+    atexit.register(_at_exit.exit_function)
 
 
 def current():

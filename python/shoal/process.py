@@ -13,16 +13,13 @@ import os
 import signal
 import sys
 
-from . import _children, _run, _this_process
+from . import _at_exit, _children, _run, _this_process
 from ._children import active_children
 from ._this_process import current_process, parent_process
 from .errors import ShoalError
 
 __all__ = ["Process", "current_process", "active_children", "parent_process", "cpu_count",
            "freeze_support"]
-
-_exit_installed = False
-_interrupted = False
 
 
 def cpu_count():
@@ -87,7 +84,7 @@ class Process:
                 "module, which starts processes at its top level. Guard that code with\n\n"
                 "    if __name__ == '__main__':\n        ...\n\nas multiprocessing's spawn "
                 "start method requires.")
-        _install_exit()
+        _at_exit.install()
         from . import _spawn
         run = _run.current()
         daemon_name = run.process_name(self._name, self._identity, self._default_name)
@@ -295,73 +292,5 @@ class Process:
             sys.stderr.write(f"Process {self.name}:\n")
             traceback.print_exc()
         finally:
-            _exit_function()
+            _at_exit.exit_function()
         return exitcode
-
-
-def _note_interrupt(previous):
-    def hook(kind, value, tb):
-        global _interrupted
-        if issubclass(kind, KeyboardInterrupt):
-            _interrupted = True
-        previous(kind, value, tb)
-    return hook
-
-
-def _install_exit():
-    global _exit_installed
-    if _exit_installed:
-        return
-    _exit_installed = True
-    _run.install_exit()
-    sys.excepthook = _note_interrupt(sys.excepthook)
-
-
-def _exit_function():
-    """At exit, as multiprocessing does: daemonic children are terminated and the others
-    joined; detached ones are left to shoald. A main process then deletes the run's values
-    and locks, unless a detached child may still use them."""
-    known = _children.snapshot()
-    children = [p for p in known if not p._detach and p._exitcode is None]
-    detached = [p for p in known if p._detach]
-    # Ctrl-C reached only us: our children are not in the terminal's process group.
-    if _interrupted:
-        _forward_interrupt(children)
-    for p in children:
-        if p._daemonic:
-            _quiet(p.terminate)
-    _join_at_exit(children)
-    _children.stop_output(detached)
-    run = _run.current()
-    if run.is_main and run._client is not None:
-        if not any(_quiet(p.is_alive) for p in detached):
-            run.delete_objects()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (AttributeError, OSError, ValueError):
-            pass
-
-
-def _forward_interrupt(children):
-    for p in children:
-        _quiet(p._signal, "SIGINT")
-
-
-def _join_at_exit(children):
-    """Joins each child. A Ctrl-C that reaches us while we wait goes on to the children still
-    running, as the terminal would have sent it to them too; we keep waiting for them."""
-    waiting = list(children)
-    while waiting:
-        try:
-            _quiet(waiting[0].join)
-            waiting.pop(0)
-        except KeyboardInterrupt:
-            _forward_interrupt(waiting)
-
-
-def _quiet(fn, *args):
-    try:
-        return fn(*args)
-    except (ShoalError, OSError, AssertionError, ValueError):
-        return None
