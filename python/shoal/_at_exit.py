@@ -1,6 +1,6 @@
 """The exit work of a process (exit_function): its children's end, then its run's objects. It
-runs at the interpreter's exit once registered (shoal._run.install_exit), and in a child as
-soon as its target is done (Process._bootstrap).
+runs at the interpreter's exit once registered, and in a child as soon as its target is done
+(Process._bootstrap).
 """
 
 import sys
@@ -8,8 +8,21 @@ import sys
 from . import _children, _run
 from .errors import ShoalError
 
+_registered = False
 _installed = False
 _interrupted = False
+
+
+def register():
+    """Runs exit_function when the interpreter exits: children joined or terminated, then the
+    run's values and locks deleted. Once per process, whatever came first: a child started or
+    an object made in the daemon."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    import atexit
+    atexit.register(exit_function)
 
 
 def install():
@@ -19,7 +32,7 @@ def install():
     if _installed:
         return
     _installed = True
-    _run.install_exit()
+    register()
     sys.excepthook = _note_interrupt(sys.excepthook)
 
 

@@ -69,9 +69,10 @@ class Run:
         if client is None or client.broken:
             with self._lock:
                 if self._client is None or self._client.broken:
+                    from . import _at_exit
                     from .client import Client
                     self._client = Client()
-                    install_exit()
+                    _at_exit.register()
                 client = self._client
         return client
 
@@ -168,20 +169,6 @@ _SAFE_TO_REPEAT = frozenset({"hello", "status", "join", "logs", "value_list", "l
 
 _current = None
 _current_lock = threading.Lock()
-_exit_installed = False
-
-
-def install_exit():
-    """Runs the exit work (shoal._at_exit) when the interpreter exits: children joined or
-    terminated, then the run's values and locks deleted. Once per process, whatever came
-    first: a child started or an object made in the daemon."""
-    global _exit_installed
-    if _exit_installed:
-        return
-    _exit_installed = True
-    import atexit
-    from . import _at_exit
-    atexit.register(_at_exit.exit_function)
 
 
 def current():
