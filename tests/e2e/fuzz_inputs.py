@@ -26,7 +26,8 @@ SIGNALS = ["SIGTERM", "TERM", "SIGCONT", "CONT", "SIGKILL", "KILL", "SIGSTOP", "
 SAFE_PROGRAMS = [["true"], ["false"], ["/bin/true"], ["echo"], ["sleep", "0.1"],
                  ["sleep", "0.5"], ["sleep", "2"]]
 MISSING_PROGRAMS = ["fz-no-such-program", "/nonexistent/fz", "./fz-missing", "fz dir/x"]
-OPS = ["hello", "start", "join", "status", "stop", "kill", "remove", "logs", "watch", "reload",
+OPS = ["hello", "start", "join", "status", "stop", "restart", "kill", "remove", "logs", "watch",
+       "reload",
        "value_create", "value_get", "value_set", "value_add", "value_cas", "value_list",
        "value_delete", "array_create", "array_get", "array_set", "array_delete",
        "lock_acquire", "lock_release", "lock_status", "lock_create", "lock_delete", "lock_list"]
@@ -124,19 +125,26 @@ class Inputs:
                               ("user", lambda: w(r.choice(["root", "nobody", "0", "65534",
                                                            "fz-nosuchuser", ""]))),
                               ("group", lambda: w(r.choice(["root", "nogroup", "0",
-                                                            "fz-nosuchgroup"])))):
+                                                            "fz-nosuchgroup"]))),
+                              ("logs", lambda: w(r.random() < 0.5)),
+                              ("log_max_bytes", lambda: w(r.choice([0, 1, 4095, 4096, 65536,
+                                                                    2 ** 40, 2 ** 40 + 1, -1]))),
+                              ("log_backups", lambda: w(r.choice([0, 1, 3, 1000, 1001, -1])))):
                 if r.random() < 0.3:
                     f[key] = make()
             return f
-        if op in ("join", "stop"):
+        if op in ("join", "stop", "restart"):
             f = {"name": name()}
             if r.random() < 0.7:
                 f["timeout"] = self.seconds()
             return f
         if op == "status":
-            return {} if r.random() < 0.4 else {"names": w([self.name()
-                                                             for _ in range(r.choice([0, 1, 3,
-                                                                                      500]))])}
+            f = {} if r.random() < 0.4 else {"names": w([r.choice([self.name(), "all", "fz-*",
+                                                                   "[!", "fz-?"])
+                                                         for _ in range(r.choice([0, 1, 3, 500]))])}
+            if r.random() < 0.3:
+                f["declared"] = w(r.random() < 0.5)
+            return f
         if op == "kill":
             f = {"name": name(), "signal": r.choice(SIGNALS)}
             if r.random() < 0.3:
@@ -146,9 +154,15 @@ class Inputs:
             return {"name": name()}
         if op == "logs":
             f = {"name": name(), "stream": w(r.choice(["stdout", "stderr", "both", ""]))}
-            for key in ("offset", "max_bytes"):
-                if r.random() < 0.5:
+            for key in ("offset", "max_bytes", "lines"):
+                if r.random() < 0.4:
                     f[key] = w(self.number())
+            if r.random() < 0.3:
+                f["cursor"] = w({r.choice(["stdout", "stderr", "x"]): w(self.number())
+                                 for _ in range(r.randint(0, 3))})
+            if r.random() < 0.3:
+                # Held requests stay short: the fuzzer reads replies as it goes.
+                f["wait"] = w(r.choice([0, 0.01, 0.2, -1, 3601, 1e308]))
             return f
         if op == "watch":
             f = {}
