@@ -42,8 +42,9 @@ void daemon::restore_records() {
     table = std::move(**saved);
   }
   if (!table.processes.empty() || !held.empty())
+    // Forgotten once the whole file written below holds what restore made of them.
     supervisor_->restore(std::move(table), std::move(held), keeper_->started_here(),
-                         [this](pid_t pid) { keeper_->forget(pid); });
+                         [this](pid_t pid) { reaped_unsaved_.push_back(pid); });
   restored_ = true;
   keeper_->on_exit([this](pid_t pid, int wait_status) { on_keeper_exit(pid, wait_status); });
   save_now(true);
@@ -71,20 +72,20 @@ void daemon::save_later() {
 void daemon::save_now(bool whole) {
   save_pending_ = false;
   status st;
+  std::vector<saved_process> now;
+  std::vector<std::string> removed;
+  for (const auto& name : changed_) {
+    if (auto p = supervisor_->snapshot_of(name))
+      now.push_back(std::move(*p));
+    else
+      removed.push_back(name);
+  }
   if (whole || !record_file_->is_open() ||
       record_file_->appended() > 2 * supervisor_->record_count() + 64) {
     saved_table table = supervisor_->snapshot();
     table.boot_id = current_boot_id();
     st = record_file_->rewrite(table);
   } else {
-    std::vector<saved_process> now;
-    std::vector<std::string> removed;
-    for (const auto& name : changed_) {
-      if (auto p = supervisor_->snapshot_of(name))
-        now.push_back(std::move(*p));
-      else
-        removed.push_back(name);
-    }
     st = record_file_->append(now, removed, supervisor_->next_default());
   }
   changed_.clear();
@@ -96,6 +97,11 @@ void daemon::save_now(bool whole) {
   }
   for (pid_t pid : reaped_unsaved_) keeper_->forget(pid);
   reaped_unsaved_.clear();
+  // A record the file no longer holds must not outlive it in the keeper: a daemon restarted
+  // on an exit the keeper still holds, under a name no record has, would take it for a start
+  // the file missed and bring the removed process back. So the exits waiting for the keeper's
+  // next message go now.
+  if (!removed.empty()) keeper_->flush_forgets();
 }
 
 }  // namespace shoal

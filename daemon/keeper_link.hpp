@@ -67,6 +67,8 @@ class keeper_link {
   // keeper, and an exit already costs it one wake-up. It erases only reaped children, and
   // every pid it reuses comes from a spawn, which sends the queue first.
   void forget(pid_t pid);
+  // Sends what forget() has queued now.
+  void flush_forgets() { send_forgets(); }
   void set_log_limits(pid_t pid, const log_limits& limits);
   // The daemon stopped every child: the keeper exits.
   void quit();

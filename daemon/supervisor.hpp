@@ -135,7 +135,8 @@ class supervisor {
   // applied as if just reaped); one that cannot be verified becomes `lost`, never signalled.
   // A live child that no saved record names (spawned just before the daemon ended) is
   // adopted too, as the next run of a dead record of its name or as a record of its own.
-  // `forget(pid)` is called for each held child no record needs.
+  // `forget(pid)` is called for each held child no record needs, and for each exit applied,
+  // for the keeper to forget once the records are saved.
   void restore(saved_table saved, std::vector<keeper_entry> held, bool keeper_is_new,
                const std::function<void(pid_t)>& forget);
 

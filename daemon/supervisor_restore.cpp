@@ -264,8 +264,12 @@ void supervisor::restore(saved_table saved, std::vector<keeper_entry> held, bool
   }
   for (auto& [name, r] : records_) release_if_quiet(*r);
   log::info("restored {} process record(s), {} running", saved.processes.size(), by_pid_.size());
-  // Exits the keeper saw while no daemon ran: told now, exactly as if just reaped.
-  for (auto [pid, wait_status] : exits) on_reaped(pid, wait_status);
+  // Exits the keeper saw while no daemon ran: told now, exactly as if just reaped, and then
+  // forgotten by the keeper like any other exit, once saved.
+  for (auto [pid, wait_status] : exits) {
+    on_reaped(pid, wait_status);
+    forget_held(pid);
+  }
 }
 
 }  // namespace shoal

@@ -345,6 +345,41 @@ def test_a_child_the_record_file_missed_is_adopted_and_supervised(daemons):
     assert_consecutive(counted_lines(second.log_path("missed")))
 
 
+def test_a_removed_process_stays_removed_after_kill9(daemons):
+    first = daemons()
+    first.spawn(["sh", "-c", "exit 3"], name="gone")
+    assert first.join("gone")["exitcode"] == 3
+    ok(first.request({"op": "remove", "name": "gone"}))
+    kill9(first)
+    second = restart(daemons, first)
+    assert "gone" not in processes(second)
+    assert "adopted as 'gone'" not in second.stderr()
+
+
+def test_an_exit_reported_at_restore_is_not_reported_again_by_the_next_daemon(daemons):
+    first = daemons()
+    gate = os.path.join(first.dir, "go")
+    late = first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 3"],
+                       name="late")
+    first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 4"],
+                name="again")
+    kill9(first)
+    open(gate, "w").close()
+    wait_until(lambda: not pid_alive(late["pid"]), 10, what="late to end while no daemon runs")
+    second = restart(daemons, first)
+    assert second.join("late")["exitcode"] == 3
+    assert second.join("again")["exitcode"] == 4
+    ok(second.request({"op": "remove", "name": "late"}))
+    rerun = second.spawn(["sh", "-c", "exit 5"], name="again")
+    assert second.join("again")["exitcode"] == 5
+    kill9(second)
+    third = restart(daemons, second)
+    after = processes(third)
+    assert "late" not in after, after["late"]
+    assert after["again"]["pid"] == rerun["pid"] and after["again"]["exitcode"] == 5, after
+    assert "adopted as" not in third.stderr()
+
+
 def test_a_restart_the_record_file_missed_is_adopted_not_run_twice(daemons):
     first = daemons()
     flap = first.spawn(["sleep", "300"], name="flap", restart="always")
