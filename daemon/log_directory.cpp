@@ -57,10 +57,10 @@ std::string log_directory::path_of(std::string_view file) const {
   return path_ + "/" + std::string(file);
 }
 
-result<unique_fd> log_directory::open_append(const std::string& file) const {
+result<unique_fd> log_directory::open_log(const std::string& file) const {
   // O_NONBLOCK: a FIFO planted under the name must not block the daemon's loop in open().
   unique_fd fd(::openat(fd_.get(), file.c_str(),
-                        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
+                        O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
   if (!fd) {
     int err = errno;
     if (err == ELOOP) return link_refused(path_of(file));
@@ -75,7 +75,7 @@ result<unique_fd> log_directory::open_append(const std::string& file) const {
   return fd;
 }
 
-status log_directory::check_append(const std::string& file) const {
+status log_directory::check_log(const std::string& file) const {
   struct stat st {};
   if (::fstatat(fd_.get(), file.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return {};

@@ -28,12 +28,13 @@ class log_directory {
   // PATH/FILE, for messages.
   std::string path_of(std::string_view file) const;
 
-  // O_APPEND, created 0600 when missing; refused (ELOOP) when FILE is a link, and when it is
-  // anything but a regular file. The status names the file and the reason.
-  result<unique_fd> open_append(const std::string& file) const;
-  // What open_append() would refuse without opening anything: a link, or anything but a
-  // regular file, under the name. Nothing there is fine (open_append creates it).
-  status check_append(const std::string& file) const;
+  // For writing at the offsets the log keeps (not O_APPEND: splice(2) refuses to write to
+  // such a file), created 0600 when missing; refused (ELOOP) when FILE is a link, and when
+  // it is anything but a regular file. The status names the file and the reason.
+  result<unique_fd> open_log(const std::string& file) const;
+  // What open_log() would refuse without opening anything: a link, or anything but a
+  // regular file, under the name. Nothing there is fine (open_log creates it).
+  status check_log(const std::string& file) const;
   // Read-only; a missing FILE is errc::not_found.
   result<unique_fd> open_read(const std::string& file) const;
   // renameat within the directory: a link named `to` is replaced, never followed. A missing

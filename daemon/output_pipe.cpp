@@ -26,6 +26,62 @@ char chunk[chunk_bytes];
 // (/proc/sys/fs/pipe-user-pages-soft) that larger pipes would use up four times faster.
 constexpr int privileged_pipe_bytes = 256 * 1024;
 
+// Where a chunk is peeked through: tee(2) copies the head of a child's pipe here without
+// taking it, and a read empties it again. One for every pipe, like `chunk`; made at the first
+// use, and never if tee is refused.
+struct peek_pipe {
+  unique_fd read, write;
+  bool refused = false;
+};
+peek_pipe scratch;
+
+// Up to `max` bytes from the head of the pipe `fd` into `chunk`, left in the pipe: how many,
+// 0 at its end (empty, and no writer left), or -1 with errno (EAGAIN: empty for now). A
+// daemon killed at any instant then leaves in the pipe every byte not yet in the log file,
+// for the keeper to write (rotating_log::write with a source). Where tee is refused, the
+// bytes are read and taken: the way it was.
+ssize_t peek(int fd, std::size_t max, bool& taken) {
+  taken = false;
+  if (!scratch.read && !scratch.refused) {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) == 0) {
+      scratch.read.reset(ends[0]);
+      scratch.write.reset(ends[1]);
+    } else {
+      scratch.refused = true;
+    }
+  }
+  ssize_t n;
+  if (!scratch.refused) {
+    do n = ::tee(fd, scratch.write.get(), max, SPLICE_F_NONBLOCK);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0 || errno == EAGAIN) {
+      if (n <= 0) return n;
+      ssize_t got;
+      do got = ::read(scratch.read.get(), chunk, static_cast<std::size_t>(n));
+      while (got < 0 && errno == EINTR);
+      return got;
+    }
+    if (errno != EINVAL) return n;
+    scratch.refused = true;
+  }
+  taken = true;
+  do n = ::read(fd, chunk, max);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+// Takes out of the pipe the `count` peeked bytes that the log did not move itself.
+void take(int fd, std::size_t count) {
+  char dropped[4096];
+  while (count > 0) {
+    ssize_t n = ::read(fd, dropped, std::min(count, sizeof dropped));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    count -= static_cast<std::size_t>(n);
+  }
+}
+
 }  // namespace
 
 result<pipe_ends> make_output_pipe() {
@@ -70,13 +126,25 @@ output_pipe::~output_pipe() {
   descriptor_.close(ignored);
 }
 
+ssize_t output_pipe::pass_on(std::size_t max) {
+  int fd = descriptor_.native_handle();
+  bool taken = false;
+  ssize_t n = peek(fd, max, taken);
+  if (n <= 0) return n;
+  auto data = std::string_view(chunk, static_cast<std::size_t>(n));
+  if (taken) {
+    sink_->write(data);
+  } else {
+    std::size_t moved = sink_->write(data, fd);
+    take(fd, data.size() - moved);
+  }
+  return n;
+}
+
 output_pipe::outcome output_pipe::read_once() {
   if (!descriptor_.is_open()) return outcome::closed;
-  ssize_t n;
-  do n = ::read(descriptor_.native_handle(), chunk, chunk_bytes);
-  while (n < 0 && errno == EINTR);
+  ssize_t n = pass_on(chunk_bytes);
   if (n > 0) {
-    sink_->write({chunk, static_cast<std::size_t>(n)});
     if (on_output_) on_output_();
     // A short read emptied the pipe at that instant; the next write raises a new edge.
     return static_cast<std::size_t>(n) == chunk_bytes ? outcome::more : outcome::empty;
@@ -120,11 +188,8 @@ void output_pipe::drain() {
   auto self = shared_from_this();
   std::size_t budget = capacity_;
   while (descriptor_.is_open()) {
-    ssize_t n;
-    do n = ::read(descriptor_.native_handle(), chunk, std::min(chunk_bytes, budget));
-    while (n < 0 && errno == EINTR);
+    ssize_t n = pass_on(std::min(chunk_bytes, budget));
     if (n > 0) {
-      sink_->write({chunk, static_cast<std::size_t>(n)});
       if (on_output_) on_output_();
       budget -= static_cast<std::size_t>(n);
       if (budget == 0) return;

@@ -1,6 +1,8 @@
 // The daemon's end of one pipe a child writes its stdout or stderr to. Reads it on the event
 // loop and hands every byte, in order, to the stream's rotating_log: the child never writes
-// a file itself, so the daemon alone decides when a file rotates (docs/logging.md).
+// a file itself, so the daemon alone decides when a file rotates (docs/logging.md). A byte
+// leaves the pipe only as it enters the file (peeked, then spliced): a daemon killed at any
+// instant leaves the rest to the keeper, and no byte is lost or written twice.
 //
 // Fairness: one read of at most 16 KiB per turn of the loop. After a full read the next one
 // is posted behind whatever else is ready, so a child that floods its output costs other
@@ -12,6 +14,8 @@
 // Lifetime: the owner (process_output) holds the pipe; the loop's pending wait holds it only
 // weakly, so dropping the owner's reference closes the descriptor and cancels the wait.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <functional>
@@ -53,6 +57,8 @@ class output_pipe : public std::enable_shared_from_this<output_pipe> {
  private:
   enum class outcome { more, empty, closed };
   outcome read_once();
+  // Up to `max` bytes from the pipe into the log: how many, 0 at the end, -1 with errno.
+  ssize_t pass_on(std::size_t max);
   void on_ready();
   void arm();
   void finish();

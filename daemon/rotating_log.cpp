@@ -1,5 +1,6 @@
 #include "daemon/rotating_log.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,14 +15,31 @@
 namespace shoal {
 namespace {
 
-// Writes all of `data`; the bytes written before an error, and the errno (0: none).
-std::pair<std::size_t, int> write_all(int fd, std::string_view data) {
+// Writes all of `data` at `offset`; the bytes written before an error, and the errno (0: none).
+std::pair<std::size_t, int> write_all(int fd, std::string_view data, std::uint64_t offset) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return {done, errno};
     if (n == 0) return {done, ENOSPC};  // a regular file that accepts nothing is full
+    done += static_cast<std::size_t>(n);
+  }
+  return {done, 0};
+}
+
+// Moves `length` bytes from the pipe `source` into the file at `offset`, as write_all writes
+// them. The pipe holds them already (they were peeked), so an empty pipe is an error.
+std::pair<std::size_t, int> splice_all(int source, int fd, std::size_t length,
+                                       std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < length) {
+    loff_t at = static_cast<loff_t>(offset + done);
+    ssize_t n = ::splice(source, nullptr, fd, &at, length - done, SPLICE_F_NONBLOCK);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return {done, errno};
+    if (n == 0) return {done, EAGAIN};
     done += static_cast<std::size_t>(n);
   }
   return {done, 0};
@@ -41,7 +59,7 @@ rotating_log::rotating_log(std::shared_ptr<const log_directory> dir, std::string
     : dir_(std::move(dir)), file_(std::move(file)), label_(std::move(label)), limits_(limits) {}
 
 status rotating_log::open() {
-  auto fd = dir_->open_append(file_);
+  auto fd = dir_->open_log(file_);
   if (!fd) return fd.error();
   struct stat st {};
   if (::fstat(fd->get(), &st) != 0) return {errc::internal, failure("inspect", errno)};
@@ -52,7 +70,7 @@ status rotating_log::open() {
 }
 
 status rotating_log::check() {
-  auto st = dir_->check_append(file_);
+  auto st = dir_->check_log(file_);
   checked_ = st.ok();
   return st;
 }
@@ -83,7 +101,7 @@ std::uint64_t rotating_log::begin() const {
 
 bool rotating_log::ensure_open() {
   if (fd_) return true;
-  auto fd = dir_->open_append(file_);
+  auto fd = dir_->open_log(file_);
   if (!fd) {
     error_ = fd.error().message();
     return false;
@@ -97,13 +115,31 @@ bool rotating_log::ensure_open() {
   return true;
 }
 
-void rotating_log::write(std::string_view data) {
+void rotating_log::write(std::string_view data) { write(data, -1); }
+
+std::size_t rotating_log::write(std::string_view data, int source) {
+  std::size_t moved = 0;
+  // Anything this write does not put in the file is dropped and counted, as after a failed
+  // write; from a source pipe, the caller drops it (it is still in the pipe).
+  auto give_up = [this, &data] { failed(error_, data.size()); };
+  if (fd_) {
+    // Writes go at the file's end, as with O_APPEND: one emptied behind the log's back
+    // (`: > NAME.out`) is written from its new end, not past a hole.
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
+  }
   while (!data.empty()) {
-    if (!ensure_open()) return failed(error_, data.size());
+    if (!ensure_open()) {
+      give_up();
+      return moved;
+    }
     std::size_t take = data.size();
     if (limits_.max_bytes > 0) {
       if (size_ >= limits_.max_bytes) {
-        if (!rotate()) return failed(error_, data.size());
+        if (!rotate()) {
+          give_up();
+          return moved;
+        }
         continue;
       }
       std::uint64_t room = limits_.max_bytes - size_;
@@ -113,23 +149,36 @@ void rotating_log::write(std::string_view data) {
           take = newline + 1;
         } else if (size_ > 0) {
           // The line that does not fit starts the next file.
-          if (!rotate()) return failed(error_, data.size());
+          if (!rotate()) {
+            give_up();
+            return moved;
+          }
           continue;
         } else {
           take = static_cast<std::size_t>(room);  // one line longer than a whole file
         }
       }
     }
-    auto [written, err] = write_all(fd_.get(), data.substr(0, take));
+    auto [written, err] = source >= 0 ? splice_all(source, fd_.get(), take, size_)
+                                      : write_all(fd_.get(), data.substr(0, take), size_);
+    if (source >= 0 && err == EINVAL && written == 0) {
+      // A file system that cannot splice: the bytes are written from the peek, then taken
+      // from the pipe by the caller with the rest.
+      source = -1;
+      continue;
+    }
     size_ += written;
     written_bytes_ += written;
+    if (source >= 0) moved += written;
+    data.remove_prefix(written);
     if (err != 0) {
       error_ = failure("write", err);
-      return failed(error_, data.size() - written);
+      give_up();
+      return moved;
     }
     succeeded();
-    data.remove_prefix(take);
   }
+  return moved;
 }
 
 bool rotating_log::rotate() {

@@ -63,6 +63,12 @@ class rotating_log {
   const log_limits& limits() const { return limits_; }
 
   void write(std::string_view data);
+  // The same, for `data` peeked from the pipe `source` and still in it: the bytes that reach
+  // the file are moved from the pipe by splice(2), so each is either in the file or still in
+  // the pipe at every instant, and a daemon killed at any point loses none and doubles none
+  // (the keeper takes the pipe over). Returns how many it moved; the caller takes the rest
+  // (not written: dropped and counted as after a failed write) out of the pipe itself.
+  std::size_t write(std::string_view data, int source);
   // Closes the file until the next write, so an idle stream holds no descriptor.
   void release() { fd_.reset(); }
   // Deletes the current file and every backup.

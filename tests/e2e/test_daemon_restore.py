@@ -3,11 +3,13 @@ upgrade), and the next daemon on the same state directory adopts them with their
 exit codes and logs; a pid it cannot verify is `lost` and never signalled (docs/restore.md)."""
 
 import json
+import random
 from datetime import datetime
 import os
 import re
 import signal
 import subprocess
+import time
 
 from harness import (SHOAL, SHOALD, clean_env, error_code, is_keeper, ok, pid_alive, processes_with_env,
                      wait_until)
@@ -378,6 +380,46 @@ def test_an_exit_reported_at_restore_is_not_reported_again_by_the_next_daemon(da
     assert "late" not in after, after["late"]
     assert after["again"]["pid"] == rerun["pid"] and after["again"]["exitcode"] == 5, after
     assert "adopted as" not in third.stderr()
+
+
+def stream_lines(daemon, name):
+    """The numbers of the "line N" lines of NAME.out, its rotated files oldest first."""
+    logs = os.path.dirname(daemon.log_path(name))
+    rotated = sorted((int(f.rsplit(".", 1)[1]) for f in os.listdir(logs)
+                      if re.fullmatch(re.escape(name) + r"\.out\.\d+", f)), reverse=True)
+    text = ""
+    for path in [f"{daemon.log_path(name)}.{i}" for i in rotated] + [daemon.log_path(name)]:
+        with open(path) as f:
+            text += f.read()
+    return [int(n) for n in re.findall(r"^line (\d+)$", text, re.M)]
+
+
+def test_no_line_is_lost_or_doubled_by_kill9_while_children_flood_their_output(daemons):
+    # Files of 4 KiB rotate every 400 lines, so a kill often lands in the middle of a chunk
+    # that spans a rotation: the longest a daemon ever holds output it has taken from a pipe.
+    args = ["--log-max-bytes", "4096", "--log-backups", "1000"]
+    daemon = daemons(args=args)
+    lines = 60000
+    names = ["flood-a", "flood-b"]
+    for name in names:
+        # Bursts of 200 lines, so that the kills fall all along the run.
+        daemon.spawn(["sh", "-c", f'i=0; while [ $i -lt {lines} ]; do i=$((i+1)); '
+                                  f'echo "line $i"; [ $((i % 200)) -ne 0 ] || sleep 0.01; done'],
+                     name=name)
+    rng = random.Random()
+    kills = 0
+    while kills < 40 and any(daemon.record(n)["state"] == "running" for n in names):
+        time.sleep(rng.uniform(0.002, 0.03))
+        kill9(daemon)
+        kills += 1
+        daemon = restart(daemons, daemon, args=args)
+    print(f"{kills} kills while the children wrote")
+    for name in names:
+        assert daemon.join(name, timeout=60)["exitcode"] == 0
+        numbers = stream_lines(daemon, name)
+        assert numbers == list(range(1, lines + 1)), (
+            f"{name}, {kills} kills: {len(numbers)} lines; first break after "
+            f"{next((a for a, b in zip(numbers, numbers[1:]) if b != a + 1), None)}")
 
 
 def test_a_restart_the_record_file_missed_is_adopted_not_run_twice(daemons):

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -338,4 +339,64 @@ TEST_CASE("a log directory swapped for a link after it was opened is not followe
   log.write("kept where it was\n");
   CHECK(fs::is_empty(dir.path + "/elsewhere"));
   CHECK(slurp(dir.path + "/moved/p.out") == "kept where it was\n");
+}
+
+TEST_CASE("bytes from a pipe leave it only as they enter the file, across rotations") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {4096, 1000});
+  REQUIRE(log.open().ok());
+  int ends[2];
+  REQUIRE(::pipe2(ends, O_CLOEXEC | O_NONBLOCK) == 0);
+  unique_fd read_end(ends[0]), write_end(ends[1]);
+  std::string text = numbered_lines(1, 2000);  // 24,000 bytes: five rotations
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    // What output_pipe does: the chunk is still in the pipe when the log gets it.
+    std::size_t n = std::min<std::size_t>(rest.size(), 5000);
+    REQUIRE(::write(write_end.get(), rest.data(), n) == static_cast<ssize_t>(n));
+    std::size_t moved = log.write(rest.substr(0, n), read_end.get());
+    CHECK(moved == n);
+    rest.remove_prefix(n);
+  }
+  char c;
+  CHECK(::read(read_end.get(), &c, 1) == -1);  // nothing left behind, nothing taken twice
+  CHECK(errno == EAGAIN);
+  CHECK(log.rotations() == 5);
+  auto all = log.read(0, 1 << 20);
+  REQUIRE(all.ok());
+  CHECK(all->data == text);
+  for (const char* f : {"p.out.5", "p.out.1", "p.out"}) {
+    std::string content = slurp(dir.path + "/logs/" + f);
+    CHECK(content.size() <= 4096);
+    CHECK(content.rfind("line ", 0) == 0);
+  }
+}
+
+TEST_CASE("what a failed write from a pipe did not move is left in the pipe for the caller") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {0, 0});
+  REQUIRE(log.open().ok());
+  int ends[2];
+  REQUIRE(::pipe2(ends, O_CLOEXEC | O_NONBLOCK) == 0);
+  unique_fd read_end(ends[0]), write_end(ends[1]);
+  std::string text = numbered_lines(1, 10);
+  REQUIRE(::write(write_end.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  // The directory gone and the file with it: the log cannot open anything to write to.
+  log.release();
+  fs::remove_all(dir.path + "/logs");
+  CHECK(log.write(text, read_end.get()) == 0);
+  CHECK(log.dropped_bytes() == text.size());
+  std::string left(text.size(), '\0');
+  CHECK(::read(read_end.get(), left.data(), left.size()) == static_cast<ssize_t>(text.size()));
+  CHECK(left == text);
+}
+
+TEST_CASE("a file emptied behind the log's back is written from its new end, with no hole") {
+  temp_dir dir;
+  rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {0, 0});
+  REQUIRE(log.open().ok());
+  log.write(numbered_lines(1, 100));
+  { std::ofstream truncate(dir.path + "/logs/p.out", std::ios::trunc); }
+  log.write(numbered_lines(101, 1));
+  CHECK(slurp(dir.path + "/logs/p.out") == numbered_lines(101, 1));
 }
