@@ -27,13 +27,27 @@ char chunk[chunk_bytes];
 constexpr int privileged_pipe_bytes = 256 * 1024;
 
 // Where a chunk is peeked through: tee(2) copies the head of a child's pipe here without
-// taking it, and a read empties it again. One for every pipe, like `chunk`; made at the first
-// use, and never if tee is refused.
+// taking it, and a read empties it again. One for every pipe, like `chunk`; made with the
+// first output_pipe, so that the daemon's descriptors do not change at its first byte.
 struct peek_pipe {
   unique_fd read, write;
-  bool refused = false;
+  bool refused = false;  // no pipe, or tee refused: the bytes are read and taken
 };
-peek_pipe scratch;
+
+peek_pipe& scratch() {
+  static peek_pipe p = [] {
+    peek_pipe made;
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) == 0) {
+      made.read.reset(ends[0]);
+      made.write.reset(ends[1]);
+    } else {
+      made.refused = true;
+    }
+    return made;
+  }();
+  return p;
+}
 
 // Up to `max` bytes from the head of the pipe `fd` into `chunk`, left in the pipe: how many,
 // 0 at its end (empty, and no writer left), or -1 with errno (EAGAIN: empty for now). A
@@ -42,28 +56,20 @@ peek_pipe scratch;
 // bytes are read and taken: the way it was.
 ssize_t peek(int fd, std::size_t max, bool& taken) {
   taken = false;
-  if (!scratch.read && !scratch.refused) {
-    int ends[2];
-    if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) == 0) {
-      scratch.read.reset(ends[0]);
-      scratch.write.reset(ends[1]);
-    } else {
-      scratch.refused = true;
-    }
-  }
+  peek_pipe& through = scratch();
   ssize_t n;
-  if (!scratch.refused) {
-    do n = ::tee(fd, scratch.write.get(), max, SPLICE_F_NONBLOCK);
+  if (!through.refused) {
+    do n = ::tee(fd, through.write.get(), max, SPLICE_F_NONBLOCK);
     while (n < 0 && errno == EINTR);
     if (n >= 0 || errno == EAGAIN) {
       if (n <= 0) return n;
       ssize_t got;
-      do got = ::read(scratch.read.get(), chunk, static_cast<std::size_t>(n));
+      do got = ::read(through.read.get(), chunk, static_cast<std::size_t>(n));
       while (got < 0 && errno == EINTR);
       return got;
     }
     if (errno != EINVAL) return n;
-    scratch.refused = true;
+    through.refused = true;
   }
   taken = true;
   do n = ::read(fd, chunk, max);
@@ -116,6 +122,7 @@ output_pipe::output_pipe(token, asio::io_context& io, unique_fd read_end,
       sink_(std::move(sink)),
       on_output_(std::move(on_output)),
       on_closed_(std::move(on_closed)) {
+  scratch();
   int size = ::fcntl(read_end.get(), F_GETPIPE_SZ);
   capacity_ = size > 0 ? static_cast<std::size_t>(size) : chunk_bytes;
   descriptor_.assign(read_end.release());

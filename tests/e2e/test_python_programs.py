@@ -36,10 +36,16 @@ def test_two_programs_at_once_with_the_same_process_names(shoal, tmp_dir):
     programs = [start_program(shoal, path, go) for _ in range(2)]
     try:
         names = []
+        before = []  # a child's line may come through before its parent's "started"
         for p in programs:
+            early = []
             line = p.stdout.readline()
-            assert line.startswith("started "), (line, p.stderr.read())
+            while re.match(r"Process-\d \d+$", line):
+                early.append(line)
+                line = p.stdout.readline()
+            assert line.startswith("started "), (early, line, p.stderr.read())
             names.append(line.split()[1:])
+            before.append("".join(early))
         # Both programs run their Process-1 and Process-2 at the same time, under names of
         # their own.
         running = {n: r for n, r in records(shoal).items() if r["state"] == "running"}
@@ -51,7 +57,8 @@ def test_two_programs_at_once_with_the_same_process_names(shoal, tmp_dir):
         for p in programs:
             p.wait(60)
         # Read through the same text files as readline() above, which may hold more lines.
-        outputs = [(p.stdout.read(), p.stderr.read()) for p in programs]
+        outputs = [(early + p.stdout.read(), p.stderr.read())
+                   for p, early in zip(programs, before)]
     finally:
         for p in programs:
             if p.poll() is None:
