@@ -1,5 +1,6 @@
 """kill -9 of shoald at random instants while its processes start, exit, restart, stop and are
-removed, for SHOAL_CHAOS_SECONDS (default 15). After every restart on the same state directory
+removed, for SHOAL_CHAOS_SECONDS (default 15), and upgrades among them (SIGUSR2 and a new
+daemon, or `reexec` in place). After every restart on the same state directory
 the records must tell the truth (docs/restore.md): an exit code is the one its program chose, a
 removed process stays removed, no record is lost, no name runs twice, and every live child is
 the running record of its name.
@@ -130,11 +131,23 @@ def test_kill9_at_random_instants_keeps_every_record_true(daemons):
                 break
             if rng.random() < 0.3:
                 time.sleep(rng.choice([0.01, 0.1, 0.3]))
-        kill9(daemon)
-        time.sleep(rng.choice([0, 0.05, 0.5]))
-        daemon = daemons.create(directory=daemon.dir).start()
-        model.check(daemon, f"after kill -9 number {rounds} (seed {SEED})")
-    print(f"CHAOS SUMMARY seed {SEED}: {rounds} kills in {time.monotonic() - began:.1f} s")
+        how = rng.choice(["kill -9", "kill -9", "SIGUSR2", "reexec"])
+        if how == "reexec":
+            # The same process executes its binary again and adopts every child.
+            with daemon.connect(timeout=30) as c:
+                reply = c.request({"op": "reexec"}, timeout=30)
+            assert reply["ok"], f"reexec {rounds} (seed {SEED}): {reply}"
+            daemon._client = None  # the old image's connections were closed by the exec
+        else:
+            if how == "SIGUSR2":  # an upgrade: the daemon exits, leaving its children
+                daemon.proc.send_signal(signal.SIGUSR2)
+                assert daemon.proc.wait(30) == 0
+            else:
+                kill9(daemon)
+            time.sleep(rng.choice([0, 0.05, 0.5]))
+            daemon = daemons.create(directory=daemon.dir).start()
+        model.check(daemon, f"after {how}, ending round {rounds} (seed {SEED})")
+    print(f"CHAOS SUMMARY seed {SEED}: {rounds} rounds in {time.monotonic() - began:.1f} s")
     assert rounds >= 3
     for r in ok(daemon.request({"op": "status"}))["processes"]:
         if r["state"] not in ("exited", "fatal"):
