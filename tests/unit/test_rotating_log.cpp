@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -12,6 +11,7 @@
 #include <sstream>
 
 #include "daemon/log_directory.hpp"
+#include "daemon/output_pipe.hpp"
 #include "daemon/rotating_log.hpp"
 #include "unit/temp_dir.hpp"
 
@@ -57,6 +57,13 @@ void write_in_pieces(rotating_log& log, std::string_view text, std::mt19937& rng
     log.write(text.substr(0, n));
     text.remove_prefix(n);
   }
+}
+
+// A pipe as a child's output has, its read end non-blocking as the daemon's is.
+pipe_ends child_pipe() {
+  auto ends = make_output_pipe();
+  REQUIRE(ends.ok());
+  return std::move(*ends);
 }
 
 }  // namespace
@@ -345,9 +352,7 @@ TEST_CASE("bytes from a pipe leave it only as they enter the file, across rotati
   temp_dir dir;
   rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {4096, 1000});
   REQUIRE(log.open().ok());
-  int ends[2];
-  REQUIRE(::pipe2(ends, O_CLOEXEC | O_NONBLOCK) == 0);
-  unique_fd read_end(ends[0]), write_end(ends[1]);
+  auto [read_end, write_end] = child_pipe();
   std::string text = numbered_lines(1, 2000);  // 24,000 bytes: five rotations
   std::string_view rest = text;
   while (!rest.empty()) {
@@ -376,9 +381,7 @@ TEST_CASE("what a failed write from a pipe did not move is left in the pipe for 
   temp_dir dir;
   rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {0, 0});
   REQUIRE(log.open().ok());
-  int ends[2];
-  REQUIRE(::pipe2(ends, O_CLOEXEC | O_NONBLOCK) == 0);
-  unique_fd read_end(ends[0]), write_end(ends[1]);
+  auto [read_end, write_end] = child_pipe();
   std::string text = numbered_lines(1, 10);
   REQUIRE(::write(write_end.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
   // The directory gone and the file with it: the log cannot open anything to write to.
