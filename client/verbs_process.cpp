@@ -1,7 +1,11 @@
 // The process verbs: join, status, stop, restart, kill, remove, ping, and the table of every
 // process verb with its help (start and logs run from their own files).
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <functional>
+#include <optional>
+#include <thread>
 
 #include "client/invocation.hpp"
 #include "client/process_targets.hpp"
@@ -21,6 +25,62 @@ constexpr option_spec join_options[] = {
     {"verbose", 'v', false},
 };
 
+// How long a join whose daemon went away waits for one to answer on the socket again: the
+// keeper keeps the child and its exit code through a crash or an upgrade (docs/restore.md),
+// and a systemd restart or `reexec` is back within a second or two.
+constexpr auto daemon_return_patience = std::chrono::seconds(30);
+
+// After the connection to shoald was lost: says so, and waits for shoald to answer on the
+// socket again, up to daemon_return_patience and never past `deadline` (the join's timeout).
+std::optional<connection> reconnect(invocation& inv,
+                                    std::optional<std::chrono::steady_clock::time_point> deadline) {
+  inv.err << "shoal: lost shoald at " << inv.socket_path << " while joining; waiting up to "
+          << daemon_return_patience.count() << " s for it to come back\n";
+  inv.err.flush();
+  auto until = std::chrono::steady_clock::now() + daemon_return_patience;
+  if (deadline) until = std::min(until, *deadline);
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (auto conn = connection::open(inv.socket_path)) return std::move(*conn);
+  }
+  return std::nullopt;
+}
+
+// When a join with `timeout` (seconds) that began at `began` must have been answered.
+std::optional<std::chrono::steady_clock::time_point> deadline_of(
+    std::optional<double> timeout, std::chrono::steady_clock::time_point began) {
+  if (!timeout) return std::nullopt;
+  return began + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                     std::chrono::duration<double>(*timeout));
+}
+
+// Joins `names` on `conn`, and again on a new connection each time one is lost before every
+// join is answered (the failures stand once shoald has not come back in time). With
+// `timeout`, a join sent again asks only for what is left of it.
+std::vector<outcome> join_each(invocation& inv, connection conn, json request,
+                               const std::vector<std::string>& names, std::optional<double> timeout,
+                               std::chrono::steady_clock::time_point began) {
+  auto outcomes = call_each(conn, request, names);
+  auto deadline = deadline_of(timeout, began);
+  for (;;) {
+    std::vector<std::size_t> waiting;
+    for (std::size_t i = 0; i < outcomes.size(); ++i)
+      if (outcomes[i].what == outcome::kind::failed) waiting.push_back(i);
+    if (waiting.empty()) return outcomes;
+    auto again = reconnect(inv, deadline);
+    if (!again) return outcomes;
+    if (deadline) {
+      std::chrono::duration<double> left = *deadline - std::chrono::steady_clock::now();
+      if (left.count() <= 0) return outcomes;
+      request["timeout"] = left.count();
+    }
+    std::vector<std::string> rest;
+    for (std::size_t i : waiting) rest.push_back(names[i]);
+    auto answers = call_each(*again, request, rest);
+    for (std::size_t k = 0; k < waiting.size(); ++k) outcomes[waiting[k]] = std::move(answers[k]);
+  }
+}
+
 int run_join(invocation& inv) {
   parsed_args a;
   if (auto done = parse_invocation(inv, join_options, a, operand_mode::operands, exit_failed))
@@ -29,14 +89,29 @@ int run_join(invocation& inv) {
   if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad, exit_failed);
   json request = {{"op", "join"}};
   if (auto bad = take_timeout(inv, a, request, exit_failed)) return *bad;
+  std::optional<double> timeout;
+  if (request.contains("timeout")) timeout = request["timeout"].get<double>();
 
-  auto targets = reach_targets(inv, a.operands);
-  if (!targets.conn) return exit_failed;
-  auto outcomes = call_each(*targets.conn, request, targets.names);
+  auto began = std::chrono::steady_clock::now();
+  auto conn = connect_or_print(inv);
+  if (!conn) return exit_failed;
+  auto found = expand(*conn, a.operands);
+  while (found.failure.what == outcome::kind::failed) {  // lost before it could answer
+    auto again = reconnect(inv, deadline_of(timeout, began));
+    if (!again) break;
+    *conn = std::move(*again);
+    found = expand(*conn, a.operands);
+  }
+  if (found.failure.what != outcome::kind::ok) {
+    report_failure(inv, found.failure);
+    return exit_failed;
+  }
+  const auto& names = found.names;
+  auto outcomes = join_each(inv, std::move(*conn), request, names, timeout, began);
 
   print_errors(inv, outcomes);
   if (inv.json)
-    print_json_outcomes(inv, targets.names, outcomes);
+    print_json_outcomes(inv, names, outcomes);
   else if (a.has("verbose"))
     for (const auto& o : outcomes)
       if (o.what == outcome::kind::ok)

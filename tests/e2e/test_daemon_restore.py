@@ -422,6 +422,60 @@ def test_no_line_is_lost_or_doubled_by_kill9_while_children_flood_their_output(d
             f"{next((a for a, b in zip(numbers, numbers[1:]) if b != a + 1), None)}")
 
 
+def test_a_join_outlives_the_daemon_and_gets_the_exit_code_from_the_next(daemons):
+    first = daemons()
+    gate = os.path.join(first.dir, "go")
+    first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 7"], name="slow")
+    join = subprocess.Popen([SHOAL, "--socket", first.socket, "join", "slow"], env=clean_env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        # The test's connection and the join's (expanding its target, or waiting).
+        wait_until(lambda: ok(first.request({"op": "hello"}))["clients"] == 2, 10,
+                   what="the join to reach the daemon")
+        kill9(first)
+        second = restart(daemons, first)
+        wait_until(lambda: ok(second.request({"op": "hello"}))["clients"] == 2, 20,
+                   what="the join to reach the next daemon")
+        # And through an upgrade in place, which closes every connection.
+        with second.connect(timeout=30) as c:
+            assert ok(c.request({"op": "reexec"}, timeout=30))["pid"] == second.pid
+        second._client = None  # the old image's connections were closed by the exec
+        wait_until(lambda: ok(second.request({"op": "hello"}))["clients"] == 2, 20,
+                   what="the join to reach the upgraded daemon")
+        open(gate, "w").close()
+        out, err = join.communicate(timeout=30)
+    finally:
+        if join.poll() is None:
+            join.kill()
+            join.wait(10)
+    assert join.returncode == 7, (out, err)
+    assert err.count("waiting up to 30 s for it to come back") == 2, err
+
+
+def test_a_join_timeout_runs_on_across_a_restart_of_the_daemon(daemons):
+    first = daemons()
+    first.spawn(["sleep", "300"], name="sleeper")
+    began = time.monotonic()
+    join = subprocess.Popen([SHOAL, "--socket", first.socket, "join", "sleeper", "--timeout",
+                             "1.5"], env=clean_env(), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: ok(first.request({"op": "hello"}))["clients"] == 2, 10,
+                   what="the join to reach the daemon")
+        kill9(first)
+        second = restart(daemons, first)
+        # The join's time runs on across the restart: it ends at 1.5 s, not 1.5 s after.
+        out, err = join.communicate(timeout=30)
+    finally:
+        if join.poll() is None:
+            join.kill()
+            join.wait(10)
+    assert join.returncode == 124, (out, err)
+    assert time.monotonic() - began < 5, err
+    assert second.record("sleeper")["state"] == "running"
+
+
 def test_a_restart_the_record_file_missed_is_adopted_not_run_twice(daemons):
     first = daemons()
     flap = first.spawn(["sleep", "300"], name="flap", restart="always")

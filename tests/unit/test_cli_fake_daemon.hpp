@@ -1,5 +1,6 @@
 // A stand-in for shoald in the CLI's unit tests: accepts one connection on a private socket
-// and answers each request line as the test says (in any order, or not at all).
+// and answers each request line as the test says (in any order, or not at all); after that
+// connection it is gone.
 // Every blocking call is bounded by a receive/send timeout, so a broken client cannot hang
 // the test run.
 #pragma once
@@ -129,6 +130,9 @@ class fake_daemon {
       open = !a.hang_up;
     }
     ::close(fd);
+    // Gone, as a daemon that hung up is: a client that connects again is refused, not queued
+    // for an accept that never comes.
+    ::unlink(path_.c_str());
   }
 
   std::string dir_;

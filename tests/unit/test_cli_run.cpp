@@ -212,11 +212,14 @@ TEST_CASE("join exits 124 on timeout and 125 when the daemon drops the connectio
   }));
   CHECK(shoal_cli({"join", "slow", "--timeout", "0"}, timing_out.path()).code == 124);
 
+  // A join waits for a daemon that went away to come back (up to 30 s), but never past its
+  // --timeout.
   fake_daemon hanging_up(
       fake_daemon::batch(1, [](const std::vector<json>&) { return std::vector<std::string>{}; }));
-  auto r = shoal_cli({"join", "slow"}, hanging_up.path());
+  auto r = shoal_cli({"join", "slow", "--timeout", "0.5"}, hanging_up.path());
   CHECK(r.code == 125);
   CHECK(contains(r.err, "closed the connection"));
+  CHECK(contains(r.err, "waiting up to 30 s for it to come back"));
 }
 
 TEST_CASE("a daemon that drops the connection mid-request exits 3 for other verbs") {
