@@ -2,6 +2,7 @@
 upgrade), and the next daemon on the same state directory adopts them with their records,
 exit codes and logs; a pid it cannot verify is `lost` and never signalled (docs/restore.md)."""
 
+import contextlib
 import json
 import random
 from datetime import datetime
@@ -422,17 +423,29 @@ def test_no_line_is_lost_or_doubled_by_kill9_while_children_flood_their_output(d
             f"{next((a for a, b in zip(numbers, numbers[1:]) if b != a + 1), None)}")
 
 
+@contextlib.contextmanager
+def joining(daemon, *args):
+    """A `shoal join ARGS` running, once its connection has reached `daemon` (the test's own
+    connection and the join's; the join may still be expanding its target); killed at the end
+    of the block if it still runs."""
+    join = subprocess.Popen([SHOAL, "--socket", daemon.socket, "join", *args], env=clean_env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: ok(daemon.request({"op": "hello"}))["clients"] == 2, 10,
+                   what="the join to reach the daemon")
+        yield join
+    finally:
+        if join.poll() is None:
+            join.kill()
+            join.wait(10)
+
+
 def test_a_join_outlives_the_daemon_and_gets_the_exit_code_from_the_next(daemons):
     first = daemons()
     gate = os.path.join(first.dir, "go")
     first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 7"], name="slow")
-    join = subprocess.Popen([SHOAL, "--socket", first.socket, "join", "slow"], env=clean_env(),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        # The test's connection and the join's (expanding its target, or waiting).
-        wait_until(lambda: ok(first.request({"op": "hello"}))["clients"] == 2, 10,
-                   what="the join to reach the daemon")
+    with joining(first, "slow") as join:
         kill9(first)
         second = restart(daemons, first)
         wait_until(lambda: ok(second.request({"op": "hello"}))["clients"] == 2, 20,
@@ -445,10 +458,6 @@ def test_a_join_outlives_the_daemon_and_gets_the_exit_code_from_the_next(daemons
                    what="the join to reach the upgraded daemon")
         open(gate, "w").close()
         out, err = join.communicate(timeout=30)
-    finally:
-        if join.poll() is None:
-            join.kill()
-            join.wait(10)
     assert join.returncode == 7, (out, err)
     assert err.count("waiting up to 30 s for it to come back") == 2, err
 
@@ -457,20 +466,11 @@ def test_a_join_timeout_runs_on_across_a_restart_of_the_daemon(daemons):
     first = daemons()
     first.spawn(["sleep", "300"], name="sleeper")
     began = time.monotonic()
-    join = subprocess.Popen([SHOAL, "--socket", first.socket, "join", "sleeper", "--timeout",
-                             "1.5"], env=clean_env(), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_until(lambda: ok(first.request({"op": "hello"}))["clients"] == 2, 10,
-                   what="the join to reach the daemon")
+    with joining(first, "sleeper", "--timeout", "1.5") as join:
         kill9(first)
         second = restart(daemons, first)
         # The join's time runs on across the restart: it ends at 1.5 s, not 1.5 s after.
         out, err = join.communicate(timeout=30)
-    finally:
-        if join.poll() is None:
-            join.kill()
-            join.wait(10)
     assert join.returncode == 124, (out, err)
     assert time.monotonic() - began < 5, err
     assert second.record("sleeper")["state"] == "running"
