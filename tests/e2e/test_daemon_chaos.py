@@ -15,16 +15,11 @@ import signal
 import time
 
 from harness import ok, wait_until
+from restarts import kill9
 
 SECONDS = float(os.environ.get("SHOAL_CHAOS_SECONDS") or 15)
 SEED = int(os.environ.get("SHOAL_CHAOS_SEED") or random.SystemRandom().randrange(2 ** 32))
 NAMES = [f"c{i}" for i in range(12)]
-
-
-def kill9(daemon):
-    daemon.proc.kill()
-    assert daemon.proc.wait(10) == -signal.SIGKILL
-    daemon.expected_exit = None
 
 
 def live_leaders(socket_path):

@@ -2,9 +2,7 @@
 upgrade), and the next daemon on the same state directory adopts them with their records,
 exit codes and logs; a pid it cannot verify is `lost` and never signalled (docs/restore.md)."""
 
-import contextlib
 import json
-import random
 from datetime import datetime
 import os
 import re
@@ -14,21 +12,10 @@ import time
 
 from harness import (SHOAL, SHOALD, clean_env, error_code, is_keeper, ok, pid_alive, processes_with_env,
                      wait_until)
+from restarts import kill9, restart
 
 # Writes "line N" forever, fast enough that lines are written while no daemon runs.
 COUNTER = ["sh", "-c", 'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.005; done']
-
-
-def kill9(daemon):
-    daemon.proc.kill()
-    assert daemon.proc.wait(10) == -signal.SIGKILL
-    daemon.expected_exit = None
-
-
-def restart(daemons, old, args=()):
-    """A new daemon on the old one's socket and state directory."""
-    new = daemons.create(directory=old.dir, args=args)
-    return new.start()
 
 
 def edit_records(daemon, fn):
@@ -383,99 +370,6 @@ def test_an_exit_reported_at_restore_is_not_reported_again_by_the_next_daemon(da
     assert "adopted as" not in third.stderr()
 
 
-def stream_lines(daemon, name):
-    """The numbers of the "line N" lines of NAME.out, its rotated files oldest first."""
-    logs = os.path.dirname(daemon.log_path(name))
-    rotated = sorted((int(f.rsplit(".", 1)[1]) for f in os.listdir(logs)
-                      if re.fullmatch(re.escape(name) + r"\.out\.\d+", f)), reverse=True)
-    text = ""
-    for path in [f"{daemon.log_path(name)}.{i}" for i in rotated] + [daemon.log_path(name)]:
-        with open(path) as f:
-            text += f.read()
-    return [int(n) for n in re.findall(r"^line (\d+)$", text, re.M)]
-
-
-def test_no_line_is_lost_or_doubled_by_kill9_while_children_flood_their_output(daemons):
-    # Files of 4 KiB rotate every 400 lines, so a kill often lands in the middle of a chunk
-    # that spans a rotation: the longest a daemon ever holds output it has taken from a pipe.
-    args = ["--log-max-bytes", "4096", "--log-backups", "1000"]
-    daemon = daemons(args=args)
-    lines = 60000
-    names = ["flood-a", "flood-b"]
-    for name in names:
-        # Bursts of 200 lines, so that the kills fall all along the run.
-        daemon.spawn(["sh", "-c", f'i=0; while [ $i -lt {lines} ]; do i=$((i+1)); '
-                                  f'echo "line $i"; [ $((i % 200)) -ne 0 ] || sleep 0.01; done'],
-                     name=name)
-    rng = random.Random()
-    kills = 0
-    while kills < 40 and any(daemon.record(n)["state"] == "running" for n in names):
-        time.sleep(rng.uniform(0.002, 0.03))
-        kill9(daemon)
-        kills += 1
-        daemon = restart(daemons, daemon, args=args)
-    print(f"{kills} kills while the children wrote")
-    for name in names:
-        assert daemon.join(name, timeout=60)["exitcode"] == 0
-        numbers = stream_lines(daemon, name)
-        assert numbers == list(range(1, lines + 1)), (
-            f"{name}, {kills} kills: {len(numbers)} lines; first break after "
-            f"{next((a for a, b in zip(numbers, numbers[1:]) if b != a + 1), None)}")
-
-
-@contextlib.contextmanager
-def joining(daemon, *args):
-    """A `shoal join ARGS` running, once its connection has reached `daemon` (the test's own
-    connection and the join's; the join may still be expanding its target); killed at the end
-    of the block if it still runs."""
-    join = subprocess.Popen([SHOAL, "--socket", daemon.socket, "join", *args], env=clean_env(),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        wait_until(lambda: ok(daemon.request({"op": "hello"}))["clients"] == 2, 10,
-                   what="the join to reach the daemon")
-        yield join
-    finally:
-        if join.poll() is None:
-            join.kill()
-            join.wait(10)
-
-
-def test_a_join_outlives_the_daemon_and_gets_the_exit_code_from_the_next(daemons):
-    first = daemons()
-    gate = os.path.join(first.dir, "go")
-    first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 7"], name="slow")
-    with joining(first, "slow") as join:
-        kill9(first)
-        second = restart(daemons, first)
-        wait_until(lambda: ok(second.request({"op": "hello"}))["clients"] == 2, 20,
-                   what="the join to reach the next daemon")
-        # And through an upgrade in place, which closes every connection.
-        with second.connect(timeout=30) as c:
-            assert ok(c.request({"op": "reexec"}, timeout=30))["pid"] == second.pid
-        second._client = None  # the old image's connections were closed by the exec
-        wait_until(lambda: ok(second.request({"op": "hello"}))["clients"] == 2, 20,
-                   what="the join to reach the upgraded daemon")
-        open(gate, "w").close()
-        out, err = join.communicate(timeout=30)
-    assert join.returncode == 7, (out, err)
-    assert err.count("waiting up to 30 s for it to come back") == 2, err
-
-
-def test_a_join_timeout_runs_on_across_a_restart_of_the_daemon(daemons):
-    first = daemons()
-    first.spawn(["sleep", "300"], name="sleeper")
-    began = time.monotonic()
-    with joining(first, "sleeper", "--timeout", "1.5") as join:
-        kill9(first)
-        second = restart(daemons, first)
-        # The join's time runs on across the restart: it ends at 1.5 s, not 1.5 s after.
-        out, err = join.communicate(timeout=30)
-    assert join.returncode == 124, (out, err)
-    assert time.monotonic() - began < 5, err
-    assert second.record("sleeper")["state"] == "running"
-
-
 def test_a_restart_the_record_file_missed_is_adopted_not_run_twice(daemons):
     first = daemons()
     flap = first.spawn(["sleep", "300"], name="flap", restart="always")
@@ -540,38 +434,3 @@ def test_a_lock_run_program_ending_after_a_restart_releases_the_lock_quietly(dae
             run.wait(10)
 
 
-def test_the_keeper_rotates_the_logs_it_writes_while_no_daemon_runs(daemons):
-    first = daemons()
-    gate = os.path.join(first.dir, "go")
-    # 300 numbered lines of 64 bytes: 19,200 bytes, more than the three 4 KiB files kept.
-    script = (f"while [ ! -e {gate} ]; do sleep 0.02; done; i=0; "
-              "while [ $i -lt 300 ]; do i=$((i+1)); printf 'line %d %055d\\n' $i 0; done; "
-              "exec sleep 300")
-    first.spawn(["sh", "-c", script], name="chatty", log_max_bytes=4096, log_backups=2)
-    kill9(first)
-    open(gate, "w").close()
-    files = [first.log_path("chatty") + suffix for suffix in (".2", ".1", "")]
-
-    def numbers():
-        text = ""
-        for path in files:
-            if os.path.exists(path):
-                with open(path) as f:
-                    text += f.read()
-        return [int(n) for n in re.findall(r"^line (\d+) 0+$", text, re.M)]
-    wait_until(lambda: numbers() and numbers()[-1] == 300, 20,
-               what="the last line written by the keeper")
-    # Rotated as the daemon would have: no file past its cap, two backups, each cut at a line,
-    # the newest lines kept in order.
-    for path in files:
-        assert os.path.getsize(path) <= 4096, (path, os.path.getsize(path))
-        with open(path) as f:
-            assert f.read().endswith("\n"), path
-    assert not os.path.exists(first.log_path("chatty") + ".3")
-    kept = numbers()
-    assert kept == list(range(kept[0], 301)) and kept[0] > 1, kept[:3]
-
-    # The next daemon reads the rotated files as its own.
-    second = restart(daemons, first)
-    tail = ok(second.request({"op": "logs", "name": "chatty", "lines": 1}))["lines"]
-    assert [line["text"].split()[:2] for line in tail] == [["line", "300"]], tail
