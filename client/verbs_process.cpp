@@ -46,22 +46,13 @@ std::optional<connection> reconnect(invocation& inv,
   return std::nullopt;
 }
 
-// When a join with `timeout` (seconds) that began at `began` must have been answered.
-std::optional<std::chrono::steady_clock::time_point> deadline_of(
-    std::optional<double> timeout, std::chrono::steady_clock::time_point began) {
-  if (!timeout) return std::nullopt;
-  return began + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                     std::chrono::duration<double>(*timeout));
-}
-
 // Joins `names` on `conn`, and again on a new connection each time one is lost before every
-// join is answered (the failures stand once shoald has not come back in time). With
-// `timeout`, a join sent again asks only for what is left of it.
+// join is answered (the failures stand once shoald has not come back in time). With a
+// `deadline` (the join's --timeout), a join sent again asks only for what is left of it.
 std::vector<outcome> join_each(invocation& inv, connection conn, json request,
-                               const std::vector<std::string>& names, std::optional<double> timeout,
-                               std::chrono::steady_clock::time_point began) {
+                               const std::vector<std::string>& names,
+                               std::optional<std::chrono::steady_clock::time_point> deadline) {
   auto outcomes = call_each(conn, request, names);
-  auto deadline = deadline_of(timeout, began);
   for (;;) {
     std::vector<std::size_t> waiting;
     for (std::size_t i = 0; i < outcomes.size(); ++i)
@@ -89,15 +80,18 @@ int run_join(invocation& inv) {
   if (auto bad = check_targets(a.operands)) return usage_error(inv, *bad, exit_failed);
   json request = {{"op", "join"}};
   if (auto bad = take_timeout(inv, a, request, exit_failed)) return *bad;
-  std::optional<double> timeout;
-  if (request.contains("timeout")) timeout = request["timeout"].get<double>();
+  // --timeout counts from now, across any reconnection.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (request.contains("timeout"))
+    deadline = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::duration<double>(request["timeout"].get<double>()));
 
-  auto began = std::chrono::steady_clock::now();
   auto conn = connect_or_print(inv);
   if (!conn) return exit_failed;
   auto found = expand(*conn, a.operands);
   while (found.failure.what == outcome::kind::failed) {  // lost before it could answer
-    auto again = reconnect(inv, deadline_of(timeout, began));
+    auto again = reconnect(inv, deadline);
     if (!again) break;
     *conn = std::move(*again);
     found = expand(*conn, a.operands);
@@ -107,7 +101,7 @@ int run_join(invocation& inv) {
     return exit_failed;
   }
   const auto& names = found.names;
-  auto outcomes = join_each(inv, std::move(*conn), request, names, timeout, began);
+  auto outcomes = join_each(inv, std::move(*conn), request, names, deadline);
 
   print_errors(inv, outcomes);
   if (inv.json)

@@ -72,20 +72,19 @@ void daemon::save_later() {
 void daemon::save_now(bool whole) {
   save_pending_ = false;
   status st;
-  std::vector<saved_process> now;
+  // Names changed since the last save that no record has any more: removed or pruned.
   std::vector<std::string> removed;
-  for (const auto& name : changed_) {
-    if (auto p = supervisor_->snapshot_of(name))
-      now.push_back(std::move(*p));
-    else
-      removed.push_back(name);
-  }
+  for (const auto& name : changed_)
+    if (!supervisor_->find(name)) removed.push_back(name);
   if (whole || !record_file_->is_open() ||
       record_file_->appended() > 2 * supervisor_->record_count() + 64) {
     saved_table table = supervisor_->snapshot();
     table.boot_id = current_boot_id();
     st = record_file_->rewrite(table);
   } else {
+    std::vector<saved_process> now;
+    for (const auto& name : changed_)
+      if (auto p = supervisor_->snapshot_of(name)) now.push_back(std::move(*p));
     st = record_file_->append(now, removed, supervisor_->next_default());
   }
   changed_.clear();
