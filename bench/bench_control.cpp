@@ -30,7 +30,7 @@ status time_round_trips(line_socket& sock, const std::string& line, long n, samp
     auto reply = sock.round_trip(line);
     if (!reply) return reply.error();
     out.add(elapsed_ns(t0));
-    if (i + 1 == n) last_reply = std::move(*reply);
+    if (i + 1 == n) last_reply = *reply;
   }
   out.add_wall(elapsed_ns(wall));
   return {};
@@ -43,7 +43,7 @@ result<json> call(line_socket& sock, const json& request) {
   json parsed = json::parse(*reply, nullptr, false);
   if (parsed.is_discarded() || !parsed.value("ok", false))
     return status{errc::internal,
-                  "shoald refused " + request.dump() + ": " + reply->substr(0, 300)};
+                  "shoald refused " + request.dump() + ": " + std::string(reply->substr(0, 300))};
   return parsed["result"];
 }
 

@@ -34,7 +34,7 @@ status time_requests(line_socket& sock, timed_request& req, long n) {
     req.figures.add(elapsed_ns(t0));
     if (i + 1 == n) {
       req.reply_bytes = reply->size() + 1;
-      req.last_reply = std::move(*reply);
+      req.last_reply = *reply;
     }
   }
   req.figures.add_wall(elapsed_ns(wall));

@@ -83,7 +83,7 @@ result<json> call(line_socket& sock, const json& request) {
   if (!reply) return reply.error();
   json r = json::parse(*reply, nullptr, false);
   if (r.is_discarded() || !r.value("ok", false))
-    return status{errc::internal, "shoald refused " + request.dump() + ": " + *reply};
+    return status{errc::internal, "shoald refused " + request.dump() + ": " + std::string(*reply)};
   return r["result"];
 }
 
@@ -103,7 +103,7 @@ result<double> protocol_adds(line_socket& sock, const std::string& value, long o
       auto reply = sock.read_line();
       if (!reply) return reply.error();
       if (reply->find("\"ok\":true") == std::string::npos)
-        return status{errc::internal, "shoald refused value_add: " + *reply};
+        return status{errc::internal, "shoald refused value_add: " + std::string(*reply)};
     }
     if (each) each->add(elapsed_ns(start));
     done += batch;

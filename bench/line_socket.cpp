@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -35,27 +36,46 @@ status line_socket::write_all(std::string_view line) {
   return {};
 }
 
-result<std::string> line_socket::read_line() {
-  std::size_t scanned = 0;
+result<std::string_view> line_socket::read_line() {
+  constexpr std::size_t initial_capacity = std::size_t{1} << 20;
+  std::size_t scanned = start_;
   for (;;) {
-    auto nl = buffer_.find('\n', scanned);
-    if (nl != std::string::npos) {
-      std::string line = buffer_.substr(0, nl);
-      buffer_.erase(0, nl + 1);
+    auto* nl = scanned < end_
+                   ? static_cast<char*>(std::memchr(buffer_.get() + scanned, '\n', end_ - scanned))
+                   : nullptr;
+    if (nl != nullptr) {
+      std::string_view line(buffer_.get() + start_,
+                            static_cast<std::size_t>(nl - buffer_.get()) - start_);
+      start_ = static_cast<std::size_t>(nl - buffer_.get()) + 1;
+      // The line stays where it is until the next read, which starts over at the front.
+      if (start_ == end_) start_ = end_ = 0;
       return line;
     }
-    scanned = buffer_.size();
-    char chunk[64 * 1024];
-    ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
+    if (end_ == capacity_) {
+      std::size_t pending = end_ - start_;
+      if (start_ > 0) {
+        std::memmove(buffer_.get(), buffer_.get() + start_, pending);
+      } else {
+        std::size_t grown = std::max(initial_capacity, 2 * capacity_);
+        auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+        if (pending > 0) std::memcpy(bigger.get(), buffer_.get(), pending);
+        buffer_ = std::move(bigger);
+        capacity_ = grown;
+      }
+      start_ = 0;
+      end_ = pending;
+    }
+    scanned = end_;
+    ssize_t n = ::recv(fd_.get(), buffer_.get() + end_, capacity_ - end_, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return status::from_errno(errc::internal, "unable to read a line", errno);
     if (n == 0)
       return status{errc::internal, "unable to read a line: the peer closed the connection"};
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+    end_ += static_cast<std::size_t>(n);
   }
 }
 
-result<std::string> line_socket::round_trip(std::string_view line) {
+result<std::string_view> line_socket::round_trip(std::string_view line) {
   if (auto s = write_all(line); !s) return s;
   return read_line();
 }

@@ -192,7 +192,7 @@ result<private_daemon> private_daemon::start(const std::string& shoald_path,
           d.lock = r.value("lock", "");
           return handle;
         }
-        why = "hello was refused: " + *reply;
+        why = "hello was refused: " + std::string(*reply);
         break;
       }
     }

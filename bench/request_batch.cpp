@@ -32,7 +32,7 @@ result<std::vector<std::string>> send_batch(line_socket& sock,
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto reply = sock.read_line();
     if (!reply) return reply.error();
-    replies.push_back(std::move(*reply));
+    replies.emplace_back(*reply);
   }
   for (std::size_t i = 0; i < replies.size(); ++i)
     if (replies[i].find("\"ok\":true") == std::string::npos) return refusal(lines[i], replies[i]);
@@ -58,8 +58,8 @@ status time_round_trips(line_socket& sock, const std::string& line, long n, samp
     auto reply = sock.round_trip(line);
     if (!reply) return reply.error();
     out.add(elapsed_ns(t0));
-    if (reply->find("\"ok\":true") == std::string::npos) return refusal(line, *reply);
-    if (i + 1 == n) reply_text = std::move(*reply);
+    if (reply->find("\"ok\":true") == std::string::npos) return refusal(line, std::string(*reply));
+    if (i + 1 == n) reply_text = *reply;
   }
   out.add_wall(elapsed_ns(wall));
   if (last) *last = std::move(reply_text);

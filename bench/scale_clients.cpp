@@ -32,14 +32,16 @@ void run_client(const std::string& socket, int index, long ops, client_result& o
     auto t0 = bench_clock::now();
     auto started = sock->round_trip(start);
     if (!started || started->find("\"ok\":true") == std::string::npos) {
-      out.outcome = status{errc::internal, "unable to start " + name + ": " +
-                                               (started ? *started : started.error().message())};
+      out.outcome =
+          status{errc::internal, "unable to start " + name + ": " +
+                                     (started ? std::string(*started) : started.error().message())};
       return;
     }
     auto joined = sock->round_trip(join);
     if (!joined || joined->find("\"exitcode\":0") == std::string::npos) {
-      out.outcome = status{errc::internal, "unable to join " + name + ": " +
-                                               (joined ? *joined : joined.error().message())};
+      out.outcome =
+          status{errc::internal, "unable to join " + name + ": " +
+                                     (joined ? std::string(*joined) : joined.error().message())};
       return;
     }
     out.latency.add(elapsed_ns(t0));

@@ -51,8 +51,8 @@ status measure_fanout(private_daemon& daemon, line_socket& control, long joiners
     if (!reply) return reply.error();
     if (reply->find("\"id\":2,") == std::string::npos ||
         reply->find("\"ok\":true") == std::string::npos)
-      return status{errc::internal,
-                    "a joiner got an answer before its process ended: " + reply->substr(0, 300)};
+      return status{errc::internal, "a joiner got an answer before its process ended: " +
+                                        std::string(reply->substr(0, 300))};
   }
   auto rss_waiting = daemon.rss_bytes();
   if (!rss_waiting) return rss_waiting.error();
@@ -66,7 +66,8 @@ status measure_fanout(private_daemon& daemon, line_socket& control, long joiners
     if (!reply) return reply.error();
     if (reply->find("\"id\":1,") == std::string::npos ||
         reply->find("\"ok\":true") == std::string::npos)
-      return status{errc::internal, "a joiner got no record: " + reply->substr(0, 300)};
+      return status{errc::internal,
+                    "a joiner got no record: " + std::string(reply->substr(0, 300))};
   }
   double us = static_cast<double>(elapsed_ns(t0)) / 1000.0;
   std::string j = std::to_string(joiners);
