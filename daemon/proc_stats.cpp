@@ -16,17 +16,24 @@
 namespace shoal {
 namespace {
 
-// Fields 3 to 24 of a stat line (proc(5) numbers them from 1) as numbers: `rest` starts after
-// the command name's last ')', since the name may hold spaces and ')'. Field 3, the state, is
-// a letter and stays 0; priority and nice may be negative.
-bool stat_fields(std::string_view rest, std::array<long long, 25>& fields) {
+// Fields 3 to 24 of a stat line (proc(5) numbers them from 1): `rest` starts after the command
+// name's last ')', since the name may hold spaces and ')'. Field 3, the state, is a letter: it
+// goes to `state` and its number stays 0. Priority and nice may be negative.
+struct stat_line {
+  char state = 0;
+  std::array<long long, 25> fields{};
+};
+
+bool stat_fields(std::string_view rest, stat_line& line) {
   std::size_t at = 0;
-  for (std::size_t field = 3; field < fields.size(); ++field) {
+  for (std::size_t field = 3; field < line.fields.size(); ++field) {
     while (at < rest.size() && rest[at] == ' ') ++at;
     std::size_t end = std::min(rest.find(' ', at), rest.size());
     if (at == end) return false;
-    if (field > 3) {
-      auto [ptr, ec] = std::from_chars(rest.data() + at, rest.data() + end, fields[field]);
+    if (field == 3) {
+      line.state = rest[at];
+    } else {
+      auto [ptr, ec] = std::from_chars(rest.data() + at, rest.data() + end, line.fields[field]);
       if (ec != std::errc{} || ptr != rest.data() + end) return false;
     }
     at = end;
@@ -35,8 +42,9 @@ bool stat_fields(std::string_view rest, std::array<long long, 25>& fields) {
 }
 
 // /proc/PID/stat's fields, read without a stream or an allocation: `status` reads it for every
-// live process, the keeper for every child it spawns.
-bool read_stat(pid_t pid, std::array<long long, 25>& fields) {
+// live process, the keeper for every child it spawns, the daemon's scan of /proc for every
+// process on the machine.
+bool read_stat(pid_t pid, stat_line& line) {
   char path[32];
   std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
   unique_fd fd(::open(path, O_RDONLY | O_CLOEXEC));
@@ -50,14 +58,15 @@ bool read_stat(pid_t pid, std::array<long long, 25>& fields) {
   std::string_view stat(buf, static_cast<std::size_t>(n));
   auto close = stat.rfind(')');
   if (close == std::string_view::npos) return false;
-  return stat_fields(stat.substr(close + 1), fields);
+  return stat_fields(stat.substr(close + 1), line);
 }
 
 }  // namespace
 
 std::optional<proc_usage> read_proc_usage(pid_t pid) {
-  std::array<long long, 25> f{};
-  if (!read_stat(pid, f)) return std::nullopt;
+  stat_line line;
+  if (!read_stat(pid, line)) return std::nullopt;
+  const auto& f = line.fields;
   // utime (14), stime (15), starttime (22), rss (24, in pages).
   long long utime = f[14], stime = f[15], starttime = f[22], rss_pages = f[24];
   if (utime < 0 || stime < 0 || starttime < 0 || rss_pages < 0) return std::nullopt;
@@ -76,9 +85,15 @@ std::optional<proc_usage> read_proc_usage(pid_t pid) {
 }
 
 std::optional<std::uint64_t> read_start_ticks(pid_t pid) {
-  std::array<long long, 25> f{};
-  if (!read_stat(pid, f) || f[22] < 0) return std::nullopt;
-  return static_cast<std::uint64_t>(f[22]);
+  stat_line line;
+  if (!read_stat(pid, line) || line.fields[22] < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(line.fields[22]);
+}
+
+std::optional<proc_parentage> read_proc_parentage(pid_t pid) {
+  stat_line line;
+  if (!read_stat(pid, line) || line.fields[4] < 0) return std::nullopt;
+  return proc_parentage{line.state, static_cast<pid_t>(line.fields[4])};
 }
 
 std::optional<proc_usage> sampled_usage(usage_sample& sample, pid_t pid,

@@ -47,6 +47,13 @@ std::optional<proc_usage> read_proc_usage(pid_t pid);
 // pid, it names one process for the machine's uptime: a reused pid has a later start time.
 std::optional<std::uint64_t> read_start_ticks(pid_t pid);
 
+// Field 3 of /proc/PID/stat, the state ('Z' for a zombie), and field 4, the parent's pid.
+struct proc_parentage {
+  char state = 0;
+  pid_t ppid = 0;
+};
+std::optional<proc_parentage> read_proc_parentage(pid_t pid);
+
 // CPU time over the time from the process's start to the sample, as ps(1)'s %CPU: 100 is one
 // core busy for its whole life. 0 for a process younger than a clock tick.
 double cpu_percent(const proc_usage& usage);

@@ -1,10 +1,14 @@
 // `status` reuses a process's /proc sample within a window: never a stale one past it, never
-// another process's.
+// another process's. The daemon's scan for its orphans reads the same lines.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
+#include "daemon/orphans.hpp"
 #include "daemon/proc_stats.hpp"
 
 using namespace shoal;
@@ -46,4 +50,46 @@ TEST_CASE("the CPU share is the one at the sample's instant") {
   CHECK(cpu_percent(u) == doctest::Approx(50.0));
   u.sampled_after_boot_seconds = 100.005;  // younger than a clock tick
   CHECK(cpu_percent(u) == 0);
+}
+
+TEST_CASE("a process's parent and state, and the living children of a process") {
+  auto self = read_proc_parentage(::getpid());
+  REQUIRE(self);
+  CHECK(self->ppid == ::getppid());
+  CHECK(self->state == 'R');
+  CHECK_FALSE(read_proc_parentage(-1));
+
+  // One child that waits on a pipe, one that has ended and is not reaped yet: only the first
+  // is living; the zombie still names us as its parent.
+  int hold[2];
+  REQUIRE(::pipe(hold) == 0);
+  pid_t waiting = ::fork();
+  REQUIRE(waiting >= 0);
+  if (waiting == 0) {
+    char c;
+    ::close(hold[1]);
+    (void)::read(hold[0], &c, 1);
+    ::_exit(0);
+  }
+  ::close(hold[0]);
+  pid_t ended = ::fork();
+  REQUIRE(ended >= 0);
+  if (ended == 0) ::_exit(0);
+  siginfo_t info{};
+  REQUIRE(::waitid(P_PID, static_cast<id_t>(ended), &info, WEXITED | WNOWAIT) == 0);
+
+  auto zombie = read_proc_parentage(ended);
+  REQUIRE(zombie);
+  CHECK(zombie->state == 'Z');
+  CHECK(zombie->ppid == ::getpid());
+  auto living = living_children_of_self();
+  CHECK(std::count(living.begin(), living.end(), waiting) == 1);
+  CHECK(std::count(living.begin(), living.end(), ended) == 0);
+
+  ::close(hold[1]);
+  int st = 0;
+  CHECK(::waitpid(waiting, &st, 0) == waiting);
+  CHECK(::waitpid(ended, &st, 0) == ended);
+  living = living_children_of_self();
+  CHECK(std::count(living.begin(), living.end(), waiting) == 0);
 }
