@@ -4,7 +4,7 @@
 # locales. shoald and shoal carry libstdc++ inside; those parts would pull most of the library
 # into them. In shoald, they or libm or the shared libstdc++ put back hundreds of KiB of an
 # idle daemon's PSS (docs/performance.md, "Memory"); in shoal, a sixth of every command's CPU
-# ("`shoal` without iostreams").
+# ("The CLI's start-up").
 #   check_runtime.sh PROGRAM   (not stripped)
 set -euo pipefail
 program=$1
