@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -44,6 +47,23 @@ std::pair<std::size_t, int> splice_all(int source, int fd, std::size_t length,
   }
   return {done, 0};
 }
+
+// The logical offset of a file's first byte, where it is not what the files before it add up
+// to (rotating_log.hpp).
+constexpr const char* base_attribute = "user.shoal.offset";
+
+std::optional<std::uint64_t> read_base(int fd) {
+  char text[24];
+  ssize_t n = ::fgetxattr(fd, base_attribute, text, sizeof text);
+  if (n <= 0) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text, text + n, value);
+  if (ec != std::errc{} || end != text + n) return std::nullopt;
+  return value;
+}
+
+// Said once per process: the file system is the same for every log.
+std::atomic<bool> unrecorded_said{false};
 
 }  // namespace
 
@@ -91,8 +111,36 @@ void rotating_log::rescan_backups() {
   while (!backups_.empty() && backups_.back() == 0) backups_.pop_back();
   // Most streams never rotate: their records keep no block for sizes that are all zero.
   backups_.shrink_to_fit();
-  // The current file starts where the backups end, so the oldest byte on disk is offset 0.
-  base_ = std::accumulate(backups_.begin(), backups_.end(), std::uint64_t{0});
+  // Without a recorded offset, the current file starts where the backups end, so the oldest
+  // byte on disk is offset 0.
+  const std::uint64_t kept = std::accumulate(backups_.begin(), backups_.end(), std::uint64_t{0});
+  auto recorded = recorded_base();
+  base_ = recorded && *recorded >= kept ? *recorded : kept;
+}
+
+std::optional<std::uint64_t> rotating_log::recorded_base() const {
+  if (fd_)
+    if (auto base = read_base(fd_.get())) return base;
+  // A crash between a rotation's new file and its attribute: NAME.out.1 was the current
+  // file before it, and carries its own.
+  if (backups_.empty()) return std::nullopt;
+  auto older = dir_->open_read(numbered(1));
+  if (!older) return std::nullopt;
+  auto base = read_base(older->get());
+  if (!base) return std::nullopt;
+  return *base + backups_.front();
+}
+
+void rotating_log::record_base(std::uint64_t base) {
+  if (!fd_ || base == std::accumulate(backups_.begin(), backups_.end(), std::uint64_t{0})) return;
+  const std::string text = std::to_string(base);
+  if (::fsetxattr(fd_.get(), base_attribute, text.data(), text.size(), 0) == 0) return;
+  int err = errno;
+  if (!unrecorded_said.exchange(true))
+    log::warning(
+        "{}: {}; a daemon started after this one counts the log's offsets afresh, and "
+        "a 'logs --follow' running across the restart may miss or repeat lines",
+        label_, failure("record the offset in", err));
 }
 
 std::uint64_t rotating_log::begin() const {
@@ -111,6 +159,7 @@ bool rotating_log::ensure_open() {
   // truncated), the offsets follow what is there now.
   if (::fstat(fd->get(), &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
   fd_ = std::move(*fd);
+  if (size_ == 0) record_base(base_);          // a file made by a rotation, or after remove_files()
   if (episode_failures_ == 0) error_.clear();  // open_checked() failed, and no write since
   return true;
 }
@@ -183,11 +232,14 @@ std::size_t rotating_log::write(std::string_view data, int source) {
 
 bool rotating_log::rotate() {
   if (limits_.backups == 0) {
+    // The offset first: a crash before the truncation then shows the file's bytes as
+    // dropped (skipped), not as bytes a reader has not had yet.
+    backups_.clear();
+    record_base(base_ + size_);
     if (::ftruncate(fd_.get(), 0) != 0) {
       error_ = failure("empty", errno);
       return false;
     }
-    backups_.clear();
   } else {
     // Oldest first, so each rename replaces a file already moved on (or the one to drop).
     for (std::size_t i = static_cast<std::size_t>(limits_.backups) - 1; i >= 1; --i) {

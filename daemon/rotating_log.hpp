@@ -11,7 +11,12 @@
 // current file holds [base, base + size); NAME.out.1 the bytes just before base, and so on.
 // Readers (`logs`, `logs --follow`) ask by logical offset, so a rotation between two reads
 // neither repeats nor skips a byte; bytes already rotated off the oldest file are reported
-// as skipped, never silently.
+// as skipped, never silently. Offsets outlive the daemon, so that a follower's cursor means
+// the same byte to the next one (docs/restore.md): once bytes have been dropped, each new
+// current file carries the offset of its first byte in the extended attribute
+// `user.shoal.offset`, which a rename takes along and the next daemon (or the keeper) reads.
+// Without it (files made before any drop, or a file system without user attributes) the
+// oldest byte on disk is offset 0, which is right until the first drop.
 //
 // A write that fails (a full disk) drops the bytes and counts them; the daemon's log says so
 // once when the failures start and once when a write succeeds again, never per write.
@@ -93,6 +98,11 @@ class rotating_log {
   bool ensure_open();
   bool rotate();
   void rescan_backups();
+  // The offset the current file's first byte carries (or, when it carries none, the one
+  // NAME.out.1 does plus its size); nullopt when neither does.
+  std::optional<std::uint64_t> recorded_base() const;
+  // Marks the current file as starting at `base`, when that is not what the backups add up to.
+  void record_base(std::uint64_t base);
   // "unable to ACTION log file 'PATH': REASON"
   std::string failure(const char* action, int err) const;
   void failed(const std::string& what, std::size_t dropped);

@@ -204,6 +204,46 @@ TEST_CASE("a log opened on files already there goes on after them") {
   CHECK(tail->data == more);
 }
 
+// What a `logs --follow` across a restart relies on (docs/restore.md): a cursor taken from one
+// log means the same byte to the next opened on its files, even once bytes were dropped, and
+// even when another log (the keeper's, while no daemon ran) rotated them in between.
+TEST_CASE("offsets outlive the log, across dropped files and rotations by another log") {
+  for (long long backups : {0LL, 2LL}) {
+    CAPTURE(backups);
+    temp_dir dir;
+    auto logs = logs_in(dir);
+    const log_limits limits{4096, static_cast<int>(backups)};
+    std::uint64_t cursor = 0;
+    std::string seen;
+    {
+      rotating_log first(logs, "p.out", "stdout of 'p'", limits);
+      REQUIRE(first.open().ok());
+      first.write(numbered_lines(1, 2000));  // far more than the files hold
+      REQUIRE(first.begin() > 0);
+      cursor = first.end() - 12 * 10;  // the reader is ten lines behind
+    }
+    {
+      rotating_log keeper(logs, "p.out", "stdout of 'p'", limits);
+      REQUIRE(keeper.open().ok());
+      CHECK(keeper.end() == 2000 * 12);
+      keeper.write(numbered_lines(2001, 300));  // within a file or two: the cursor is kept
+    }
+    rotating_log next(logs, "p.out", "stdout of 'p'", limits);
+    REQUIRE(next.open().ok());
+    CHECK(next.end() == 2300 * 12);
+    auto rest = next.read(cursor, 1 << 20);
+    REQUIRE(rest.ok());
+    if (backups == 0) {
+      // The one file was emptied meanwhile: the lines are gone, and said to be.
+      CHECK(rest->skipped > 0);
+      CHECK(rest->offset == next.end());
+    } else {
+      CHECK(rest->skipped == 0);
+      CHECK(rest->data == numbered_lines(1991, 310));
+    }
+  }
+}
+
 TEST_CASE("release closes the file; the next write opens it again") {
   temp_dir dir;
   rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {0, 0});
