@@ -1,5 +1,7 @@
 #include "daemon/event_log.hpp"
 
+#include <unistd.h>
+
 #include "common/time_format.hpp"
 
 namespace shoal {
@@ -7,6 +9,9 @@ namespace shoal {
 event_log::event_log(std::size_t capacity, clock_fn clock)
     : capacity_(capacity == 0 ? 1 : capacity), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+  // The steady clock: a wall clock set back could repeat an instant.
+  epoch_ = std::to_string(::getpid()) + "-" +
+           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
 std::uint64_t event_log::publish(std::string_view type, std::string_view name, json fields) {

@@ -2,7 +2,9 @@
 // every change other components announce, each with a sequence number that only goes up.
 //
 // The log keeps the last `capacity` events in a ring, so a watcher that reconnects with the
-// last seq it saw gets everything the ring still covers and is told how many it missed.
+// last seq it saw gets everything the ring still covers and is told how many it missed. It
+// lives in memory: a daemon started again (or re-executed) numbers from 1 again, under an
+// `epoch` of its own, by which a watcher tells the numbering its seq belongs to.
 // Subscribers are called synchronously from publish(), on the daemon's one thread.
 #pragma once
 
@@ -32,6 +34,9 @@ class event_log {
 
   // The seq of the newest event; 0 before the first.
   std::uint64_t last_seq() const { return next_seq_ - 1; }
+  // Names this log's numbering: the pid and the instant the log was made, different for
+  // every daemon and every image a reexec starts.
+  const std::string& epoch() const { return epoch_; }
 
   struct replay {
     std::vector<json> events;  // every held event with seq > since, oldest first
@@ -49,6 +54,7 @@ class event_log {
  private:
   std::size_t capacity_;
   clock_fn clock_;
+  std::string epoch_;
   // The held events, oldest first with consecutive seqs from first_held_. Packed, because a
   // replay is rare and a daemon that ran many processes holds thousands of them: their JSON
   // texts back to back in text_, the i-th ending at held_[i].end, each without the three

@@ -47,13 +47,21 @@ void handle_watch(watch_registry& w, const json& body, const responder& reply) {
     if (!is_valid_target(t))
       return reply.fail(errc::bad_request,
                         "'" + t + "' is not a valid target: give " + std::string(target_rule));
+  auto epoch = optional_string(body, "epoch");
+  if (!epoch) return reply.fail(epoch.error());
   std::vector<std::string> filter = *names;
 
+  // A seq of another numbering (a watcher back after a restart) says nothing of this one:
+  // every event this daemon still holds is after it.
+  bool renumbered = *since && *epoch && **epoch != w.events.epoch();
   event_log::replay replay;
-  if (*since) replay = w.events.since(static_cast<std::uint64_t>(**since));
+  if (*since) replay = w.events.since(renumbered ? 0 : static_cast<std::uint64_t>(**since));
   std::size_t replayed = 0;
   for (const auto& e : replay.events) replayed += wanted(filter, e);
-  reply.ok({{"seq", w.events.last_seq()}, {"replayed", replayed}, {"lost", replay.lost}});
+  reply.ok({{"seq", w.events.last_seq()},
+            {"replayed", replayed},
+            {"lost", replay.lost},
+            {"epoch", w.events.epoch()}});
   for (const auto& e : replay.events)
     if (wanted(filter, e)) reply.stream(e);
   auto id = w.events.subscribe([reply, filter = std::move(filter)](const json& event) {

@@ -2,7 +2,9 @@
 
 #include <vector>
 
+#include "daemon/dispatcher.hpp"
 #include "daemon/event_log.hpp"
+#include "daemon/watch_ops.hpp"
 
 using namespace shoal;
 
@@ -130,4 +132,35 @@ TEST_CASE("a replayed event is the one its subscribers were handed, member for m
   CHECK(both.events[1].dump() == sent[1]);
   CHECK(both.events[1]["name"] == "w-2");
   CHECK(both.events[1]["seq"] == 2);
+}
+
+// A watcher back after a restart sends the seq it saw with the numbering it belongs to; a
+// daemon of another numbering replays all it holds rather than what follows that seq.
+TEST_CASE("watch replays from a seq of its own numbering, and everything for another's") {
+  event_log before(10);
+  event_log log(10);
+  CHECK(!log.epoch().empty());
+  CHECK(log.epoch() != before.epoch());
+  dispatcher d;
+  register_watch_ops(d, log);
+  for (int i = 0; i < 3; ++i) log.publish("started", "p" + std::to_string(i));
+  auto watch = [&](json request) {
+    std::vector<json> lines;
+    request["op"] = "watch";
+    request["id"] = 1;
+    d.dispatch(request.dump(), peer{1, 0, 0, 0}, [&](const json& r) { lines.push_back(r); });
+    d.session_closed(1);  // its subscription writes to `lines`
+    return lines;
+  };
+  auto same = watch({{"since", 2}, {"epoch", log.epoch()}});
+  REQUIRE(same.size() == 2);
+  CHECK(same[0]["result"]["epoch"] == log.epoch());
+  CHECK(same[0]["result"]["replayed"] == 1);
+  CHECK(same[1]["event"]["seq"] == 3);
+  auto other = watch({{"since", 7}, {"epoch", before.epoch()}});
+  REQUIRE(other.size() == 4);
+  CHECK(other[0]["result"]["replayed"] == 3);
+  CHECK(other[1]["event"]["seq"] == 1);
+  // Without an epoch, a seq is taken as this daemon's, as before epochs were told.
+  CHECK(watch({{"since", 7}}).size() == 1);
 }
