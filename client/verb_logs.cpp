@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <csignal>
 #include <map>
+#include <optional>
 
 #include "client/process_targets.hpp"
+#include "client/reconnect.hpp"
 #include "client/verbs_process_run.hpp"
 
 namespace shoal::cli {
@@ -85,6 +87,21 @@ void warn_skipped(invocation& inv, const std::string& name, const json& result) 
             << "'s output were rotated away before they could be printed\n";
 }
 
+// The daemon answers a cursor past the end of a stream from its end: the log files it found
+// at a restart hold less than the one before it counted (they were cut or deleted by hand, or
+// its offsets could not be kept, docs/logging.md), so lines may be missing or repeated.
+void warn_moved_back(invocation& inv, const log_follower& f, const json& result) {
+  auto now = result.find("cursor");
+  if (now == result.end() || !now->is_object() || !f.cursor.is_object()) return;
+  for (const char* key : {"stdout", "stderr"}) {
+    long long before = integer_or(f.cursor, key, 0), after = integer_or(*now, key, 0);
+    if (after < before)
+      inv.err << "shoal: logs: " << f.name << "'s " << key << " no longer reaches offset " << before
+              << " (its log files changed while shoald was away); going on from " << after
+              << ", so lines may be missing or repeated\n";
+  }
+}
+
 }  // namespace
 
 int run_logs(invocation& inv) {
@@ -142,54 +159,65 @@ int run_logs(invocation& inv) {
   if (!a.has("follow") || code != exit_ok) return code;
 
   // Then what they write, as they write it: one waiting request per process on the one
-  // connection, answered as soon as that process writes a line or changes state.
+  // connection, answered as soon as that process writes a line or changes state. A lost
+  // connection is taken up again on the next daemon from the same cursors, which count the
+  // bytes of the log files, and those outlive the daemon (docs/restore.md).
   interrupt_guard guard;
   std::map<std::string, std::size_t> waiting;  // request id (as JSON text) -> follower
-  auto ask = [&](std::size_t i) -> bool {
+  // Sends follower i's next request; the failure when the connection would not take it.
+  auto ask = [&](std::size_t i) -> std::optional<outcome> {
     json r = {{"op", "logs"},
               {"name", followers[i].name},
               {"stream", stream},
               {"cursor", followers[i].cursor},
               {"wait", follow_wait_seconds}};
     auto id = conn.send(std::move(r));
-    if (!id) {
-      report_failure(inv, classify(id.error()));
-      return false;
-    }
+    if (!id) return classify(id.error());
     waiting[id->dump()] = i;
-    return true;
+    return std::nullopt;
   };
-  for (std::size_t i = 0; i < followers.size(); ++i)
-    if (!followers[i].done && !ask(i)) return exit_unreachable;
-  while (!waiting.empty() && !interrupted) {
-    auto reply = conn.receive();
-    if (!reply) {
-      if (interrupted) break;
-      report_failure(inv, classify(reply.error()));
+  for (;;) {
+    std::optional<outcome> lost;
+    for (std::size_t i = 0; i < followers.size() && !lost; ++i)
+      if (!followers[i].done) lost = ask(i);
+    while (!lost && !waiting.empty() && !interrupted) {
+      auto reply = conn.receive();
+      if (!reply) {
+        if (!interrupted) lost = classify(reply.error());
+        break;
+      }
+      auto it = waiting.find(reply->value("id", json()).dump());
+      if (it == waiting.end()) continue;
+      std::size_t i = it->second;
+      waiting.erase(it);
+      auto o = classify(*reply);
+      if (o.what != outcome::kind::ok) {
+        report_failure(inv, o);
+        return exit_code(o);
+      }
+      log_follower& f = followers[i];
+      warn_skipped(inv, f.name, o.result);
+      warn_moved_back(inv, f, o.result);
+      if (inv.json)
+        print_json(inv.out, o.result);
+      else
+        print_lines(inv, o.result, prefix_of(f.name), timestamps);
+      f.cursor = o.result.value("cursor", f.cursor);
+      // Done once the process has ended for good (exited, or fatal: no restart will come) and
+      // every line it wrote has been read; the daemon judges both at the same instant.
+      f.done = o.result.value("done", false);
+      if (!f.done && !interrupted) lost = ask(i);
+    }
+    if (!lost || interrupted) return exit_ok;
+    waiting.clear();
+    auto again = reconnect(inv, "following logs", std::nullopt, [] { return interrupted != 0; });
+    if (!again) {
+      if (interrupted) return exit_ok;
+      report_failure(inv, *lost);
       return exit_unreachable;
     }
-    auto it = waiting.find(reply->value("id", json()).dump());
-    if (it == waiting.end()) continue;
-    std::size_t i = it->second;
-    waiting.erase(it);
-    auto o = classify(*reply);
-    if (o.what != outcome::kind::ok) {
-      report_failure(inv, o);
-      return exit_code(o);
-    }
-    log_follower& f = followers[i];
-    warn_skipped(inv, f.name, o.result);
-    if (inv.json)
-      print_json(inv.out, o.result);
-    else
-      print_lines(inv, o.result, prefix_of(f.name), timestamps);
-    f.cursor = o.result.value("cursor", f.cursor);
-    // Done once the process has ended for good (exited, or fatal: no restart will come) and
-    // every line it wrote has been read; the daemon judges both at the same instant.
-    f.done = o.result.value("done", false);
-    if (!f.done && !interrupted && !ask(i)) return exit_unreachable;
+    conn = std::move(*again);
   }
-  return exit_ok;
 }
 
 }  // namespace shoal::cli

@@ -5,10 +5,10 @@
 #include <csignal>
 #include <functional>
 #include <optional>
-#include <thread>
 
 #include "client/invocation.hpp"
 #include "client/process_targets.hpp"
+#include "client/reconnect.hpp"
 #include "client/record_fields.hpp"
 #include "client/status_table.hpp"
 #include "client/verbs.hpp"
@@ -25,43 +25,21 @@ constexpr option_spec join_options[] = {
     {"verbose", 'v', false},
 };
 
-// How long a join whose daemon went away waits for one to answer on the socket again: the
-// keeper keeps the child and its exit code through a crash or an upgrade (docs/restore.md),
-// and a systemd restart or `reexec` is back within a second or two.
-constexpr auto daemon_return_patience = std::chrono::seconds(30);
-
-// After the connection to shoald was lost: says so, and waits for shoald to answer on the
-// socket again, up to daemon_return_patience and never past `deadline` (the join's timeout).
-std::optional<connection> reconnect(invocation& inv,
-                                    std::optional<std::chrono::steady_clock::time_point> deadline) {
-  inv.err << "shoal: lost shoald at " << inv.socket_path << " while joining; waiting up to "
-          << daemon_return_patience.count() << " s for it to come back\n";
-  inv.err.flush();
-  auto until = std::chrono::steady_clock::now() + daemon_return_patience;
-  if (deadline) until = std::min(until, *deadline);
-  while (std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (auto conn = connection::open(inv.socket_path)) return std::move(*conn);
-  }
-  return std::nullopt;
-}
-
 // Joins `names` on `conn`, and again on a new connection each time one is lost before every
 // join is answered (the failures stand once shoald has not come back in time). With a
 // `deadline` (the join's --timeout), a join sent again asks only for what is left of it.
 std::vector<outcome> join_each(invocation& inv, connection conn, json request,
-                               const std::vector<std::string>& names,
-                               std::optional<std::chrono::steady_clock::time_point> deadline) {
+                               const std::vector<std::string>& names, deadline until) {
   auto outcomes = call_each(conn, request, names);
   for (;;) {
     std::vector<std::size_t> waiting;
     for (std::size_t i = 0; i < outcomes.size(); ++i)
       if (outcomes[i].what == outcome::kind::failed) waiting.push_back(i);
     if (waiting.empty()) return outcomes;
-    auto again = reconnect(inv, deadline);
+    auto again = reconnect(inv, "joining", until);
     if (!again) return outcomes;
-    if (deadline) {
-      std::chrono::duration<double> left = *deadline - std::chrono::steady_clock::now();
+    if (until) {
+      std::chrono::duration<double> left = *until - std::chrono::steady_clock::now();
       if (left.count() <= 0) return outcomes;
       request["timeout"] = left.count();
     }
@@ -81,17 +59,14 @@ int run_join(invocation& inv) {
   json request = {{"op", "join"}};
   if (auto bad = take_timeout(inv, a, request, exit_failed)) return *bad;
   // --timeout counts from now, across any reconnection.
-  std::optional<std::chrono::steady_clock::time_point> deadline;
-  if (request.contains("timeout"))
-    deadline = std::chrono::steady_clock::now() +
-               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                   std::chrono::duration<double>(request["timeout"].get<double>()));
+  deadline until = deadline_after(
+      request.contains("timeout") ? std::optional(request["timeout"].get<double>()) : std::nullopt);
 
   auto conn = connect_or_print(inv);
   if (!conn) return exit_failed;
   auto found = expand(*conn, a.operands);
   while (found.failure.what == outcome::kind::failed) {  // lost before it could answer
-    auto again = reconnect(inv, deadline);
+    auto again = reconnect(inv, "joining", until);
     if (!again) break;
     *conn = std::move(*again);
     found = expand(*conn, a.operands);
@@ -101,7 +76,7 @@ int run_join(invocation& inv) {
     return exit_failed;
   }
   const auto& names = found.names;
-  auto outcomes = join_each(inv, std::move(*conn), request, names, deadline);
+  auto outcomes = join_each(inv, std::move(*conn), request, names, until);
 
   print_errors(inv, outcomes);
   if (inv.json)
@@ -316,7 +291,8 @@ constexpr verb table[] = {
      "status: the process's own exit status, 128+N when a\n"
      "signal N killed it, 124 when --timeout ran out, 125 when shoal itself failed (bad\n"
      "usage, daemon unreachable, no such process). With several names, the first non-zero\n"
-     "status in the order given. Prints nothing on success.\n"
+     "status in the order given. Prints nothing on success. When shoald goes away, waits up\n"
+     "to 30 s (never past --timeout) for it to come back, and joins there.\n"
      "  --timeout SECONDS   give up after this long (the processes are left alone)\n"
      "  -v, --verbose       print 'NAME exited with N' for each process\n"
      "  --json              print the record (with several names: an array, an error\n"
@@ -373,7 +349,8 @@ constexpr verb table[] = {
      "                   '-' when it no longer knows)\n"
      "  -f, --follow     keep printing lines as they are written, until every process has\n"
      "                   ended and its lines are printed, or until Ctrl-C; with --json, one\n"
-     "                   JSON line per batch of lines\n",
+     "                   JSON line per batch of lines. When shoald goes away, waits up to\n"
+     "                   30 s for it to come back and goes on from the same line\n",
      run_logs},
     {"ping", "ping", "Check that shoald answers; print its version, pid and socket.",
      "Prints: shoald VERSION, protocol N, pid PID, socket PATH\n", run_ping},

@@ -1,5 +1,7 @@
 // The service verbs: reload (re-read the daemon's programs file), watch (its live events) and
 // daemon reexec (an upgrade in place).
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 #include "client/output.hpp"
@@ -7,6 +9,7 @@
 #include "client/event_text.hpp"
 #include "client/invocation.hpp"
 #include "client/process_targets.hpp"
+#include "client/reconnect.hpp"
 #include "client/verbs.hpp"
 
 namespace shoal::cli {
@@ -74,6 +77,28 @@ int run_daemon_reexec(invocation& inv) {
 
 // --- watch -------------------------------------------------------------------------------
 
+long long integer_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<long long>() : 0;
+}
+
+// After a reconnection: a daemon started again numbers its events from 1 (its `epoch` is
+// another), so the watch goes on with all it holds; what the one before had not sent when it
+// went away is lost. Said on stderr, and in the JSON stream for scripts.
+void say_reconnected(invocation& inv, bool readable, const std::string& epoch, bool renumbered,
+                     long long missed) {
+  if (renumbered)
+    inv.err << "shoal: watch: shoald at " << inv.socket_path
+            << " is a new daemon (restarted or upgraded) that numbers its events from 1 again; "
+               "events the old one had not yet sent may have been missed\n";
+  if (readable) return;
+  print_json(inv.out, {{"reconnected",
+                        {{"socket", inv.socket_path},
+                         {"epoch", epoch},
+                         {"renumbered", renumbered},
+                         {"lost", missed}}}});
+}
+
 constexpr option_spec watch_options[] = {
     {"since", 0, true},
     {"count", 'n', true},
@@ -101,35 +126,64 @@ int run_watch(invocation& inv) {
 
   auto conn = connect_or_print(inv);
   if (!conn) return exit_unreachable;
-  auto first = classify(conn->call(std::move(request)));
-  if (first.what != outcome::kind::ok) {
-    report_failure(inv, first);
-    return exit_code(first);
-  }
-  if (auto lost = first.result.find("lost");
-      lost != first.result.end() && lost->is_number_integer() && lost->get<long long>() > 0)
-    inv.err << "shoal: watch: " << lost->get<long long>()
-            << " event(s) after --since are no longer held by shoald and were missed\n";
   bool readable = inv.out_is_tty && !inv.json;
-  // The ok reply came first; every later line on this connection is an event.
-  for (long long printed = 0; count < 0 || printed < count;) {
-    auto line = conn->receive();
-    if (!line) {
-      report_failure(inv, classify(line));
+  // Where the watch stands, to take it up again on the next daemon: the newest seq it knows
+  // and the numbering that seq belongs to (a new daemon numbers from 1 again).
+  std::string epoch;
+  long long seen = 0;
+  long long printed = 0;
+  for (bool again = false;; again = true) {
+    if (again) {
+      request["since"] = seen;
+      request["epoch"] = epoch;
+    }
+    auto o = classify(conn->call(request));
+    std::optional<outcome> lost;
+    if (o.what == outcome::kind::failed && again) {
+      lost = o;
+    } else if (o.what != outcome::kind::ok) {
+      report_failure(inv, o);
+      return exit_code(o);
+    } else {
+      std::string now = o.result.value("epoch", std::string());
+      bool renumbered = again && (now.empty() || now != epoch);
+      long long missed = integer_field(o.result, "lost");
+      if (missed > 0)
+        inv.err << "shoal: watch: " << missed << " event(s) after "
+                << (again ? "the last one seen" : "--since")
+                << " are no longer held by shoald and were missed\n";
+      if (again) say_reconnected(inv, readable, now, renumbered, missed);
+      epoch = now;
+      seen = renumbered ? integer_field(o.result, "seq")
+                        : std::max(seen, integer_field(o.result, "seq"));
+    }
+    // The ok reply came first; every later line on this connection is an event.
+    while (!lost && (count < 0 || printed < count)) {
+      auto line = conn->receive();
+      if (!line) {
+        lost = classify(line);
+        break;
+      }
+      auto event = line->find("event");
+      if (event == line->end() || !event->is_object()) continue;
+      seen = std::max(seen, integer_field(*event, "seq"));
+      // A person at a terminal reads sentences; a pipe or --json gets the events verbatim.
+      if (readable) {
+        inv.out << format_event_line(*event, inv.color) << "\n";
+        inv.out.flush();
+      } else {
+        print_json(inv.out, *event);
+      }
+      ++printed;
+    }
+    if (!lost) return exit_ok;
+    auto next = reconnect(inv, "watching", std::nullopt);
+    if (!next) {
+      report_failure(inv, *lost);
       return exit_unreachable;
     }
-    auto event = line->find("event");
-    if (event == line->end() || !event->is_object()) continue;
-    // A person at a terminal reads sentences; a pipe or --json gets the events verbatim.
-    if (readable) {
-      inv.out << format_event_line(*event, inv.color) << "\n";
-      inv.out.flush();
-    } else {
-      print_json(inv.out, *event);
-    }
-    ++printed;
+    *conn = std::move(*next);
   }
-  return exit_ok;
 }
 
 constexpr verb table[] = {
@@ -146,7 +200,7 @@ constexpr verb table[] = {
      "shoald executes the file now installed at the path it was started from, with the same\n"
      "arguments and pid, keeping its socket open: no child is stopped, no client is refused,\n"
      "and every process is adopted by the new image as after a restart (docs/restore.md).\n"
-     "Other connections (watch, join, logs --follow) are closed and must connect again.\n"
+     "Other connections are closed; join, logs --follow and watch connect again by themselves.\n"
      "Prints: shoald VERSION serving as pid PID, keeper pid PID (the new image's hello).\n"
      "Exit 1 when the exec failed (the old shoald goes on running; the message says why);\n"
      "exit 3 when the new image could not start (see shoald's log).\n"
@@ -159,11 +213,13 @@ constexpr verb table[] = {
      "{\"seq\", \"type\", \"name\", \"time\", ...}; types are started, exited, stopped,\n"
      "restarting, fatal, lock_recovered, value_created, value_deleted.\n"
      "With TARGETs, only events of those processes, programs or values: a name, 'all', or\n"
-     "a quoted glob, which also matches processes started later. Runs until Ctrl-C,\n"
-     "or until shoald goes away (exit 3).\n"
+     "a quoted glob, which also matches processes started later. Runs until Ctrl-C.\n"
+     "When shoald goes away, waits up to 30 s for it to come back and goes on with its\n"
+     "events (a new daemon numbers them from 1 again: stderr, and with JSON a\n"
+     "{\"reconnected\": ...} line, say events may have been missed); exit 3 if none does.\n"
      "  --since SEQ   first replay the events after SEQ that shoald still holds (a warning\n"
      "                on stderr says how many were missed, if any)\n"
-     "  -n, --count N exit 0 after N events\n",
+     "  -n, --count N exit 0 after N events (counted across reconnections)\n",
      run_watch},
 };
 
