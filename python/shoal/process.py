@@ -108,7 +108,7 @@ class Process:
         assert self._daemon_name is not None, "can only join a started process"
         if self._exitcode is None:
             try:
-                record = _run.current().call("join", 
+                record = _run.current().join(
                     self._daemon_name, None if timeout is None else max(0.0, float(timeout)))
             except ShoalError as e:
                 if e.code == "timeout":

@@ -1,5 +1,6 @@
-"""A `shoal join` waiting when the daemon goes away (killed, upgraded) connects to the next one
-and ends with the process's own status (docs/cli.md, `join`; docs/restore.md)."""
+"""A `shoal join`, or a Python `Process.join()`, waiting when the daemon goes away (killed,
+upgraded) connects to the next one and ends with the process's own status (docs/cli.md, `join`;
+docs/python.md; docs/restore.md)."""
 
 import contextlib
 import os
@@ -7,6 +8,7 @@ import subprocess
 import time
 
 from harness import SHOAL, clean_env, ok, wait_until
+from pyprog import last_json_line, records, start_program, write_program
 from restarts import kill9, restart
 
 
@@ -61,3 +63,42 @@ def test_a_join_timeout_runs_on_across_a_restart_of_the_daemon(daemons):
     assert join.returncode == 124, (out, err)
     assert time.monotonic() - began < 5, err
     assert second.record("sleeper")["state"] == "running"
+
+
+JOIN_ACROSS_RESTART = """
+    import json, os, sys, time
+    from shoal import Process
+
+    def gated(gate, ready):
+        open(ready, "w").close()
+        while not os.path.exists(gate):
+            time.sleep(0.02)
+        sys.exit(7)
+
+    if __name__ == "__main__":
+        p = Process(target=gated, args=sys.argv[1:3])
+        p.start()
+        p.join()
+        print(json.dumps({"exitcode": p.exitcode}))
+"""
+
+
+def test_a_python_join_outlives_the_daemon_and_gets_the_exit_code(daemons):
+    first = daemons()
+    gate, ready = os.path.join(first.dir, "go"), os.path.join(first.dir, "ready")
+    path = write_program(first.dir, "join_across.py", JOIN_ACROSS_RESTART)
+    program = start_program(first, path, gate, ready)
+    try:
+        wait_until(lambda: os.path.exists(ready), 30, what="the child to run")
+        kill9(first)
+        second = restart(daemons, first)
+        # The join's answer can only come from the next daemon.
+        open(gate, "w").close()
+        out, err = program.communicate(timeout=60)
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait(10)
+    assert program.returncode == 0, (out, err)
+    assert last_json_line(out) == {"exitcode": 7}, (out, err)
+    assert [r["exitcode"] for r in records(second).values()] == [7]
