@@ -18,9 +18,9 @@ when it ends. Names given explicitly (``Lock(name="jobs")``) are the user's and 
 
 import itertools
 import os
-import time
 import sys
 import threading
+import time
 
 from .errors import ShoalError
 
@@ -198,11 +198,11 @@ def _module_level_key(frame):
     return module, frame.f_lineno
 
 
-# Requests that change nothing, or nothing a second time: repeated when an answer was lost.
 # How long a join whose daemon went away waits for one to answer on the socket again (the
 # CLI's, client/reconnect.hpp): a systemd restart or a reexec is back within a second or two.
 DAEMON_RETURN_PATIENCE = 30.0
 
+# Requests that change nothing, or nothing a second time: repeated when an answer was lost.
 _SAFE_TO_REPEAT = frozenset({"hello", "status", "join", "logs", "value_list", "lock_list"})
 
 _current = None
