@@ -14,15 +14,15 @@ constexpr std::optional<process_state> cannot = std::nullopt;
 // both in declaration order (checked below). `cannot`: the event cannot happen in that state.
 constexpr std::optional<process_state>
     transitions[std::size(all_process_states)][std::size(all_process_events)] = {
-        //              stop         ended      ended_restart ended_give_up respawned
-        /* running  */ {s::stopping, s::exited, s::backoff, s::fatal, cannot},
+        //              stop         ended      ended_restart ended_give_up respawned untraceable
+        /* running  */ {s::stopping, s::exited, s::backoff, s::fatal, cannot, s::lost},
         // A second stop may only shorten the grace period; a stopped run never restarts.
-        /* stopping */ {s::stopping, s::exited, s::exited, s::exited, cannot},
+        /* stopping */ {s::stopping, s::exited, s::exited, s::exited, cannot, s::lost},
         // stop cancels the restart; ended_restart is a respawn that failed.
-        /* backoff  */ {s::exited, s::exited, s::backoff, s::fatal, s::running},
-        /* exited   */ {cannot, cannot, cannot, cannot, cannot},
-        /* fatal    */ {cannot, cannot, cannot, cannot, cannot},
-        /* lost     */ {cannot, cannot, cannot, cannot, cannot},
+        /* backoff  */ {s::exited, s::exited, s::backoff, s::fatal, s::running, cannot},
+        /* exited   */ {cannot, cannot, cannot, cannot, cannot, cannot},
+        /* fatal    */ {cannot, cannot, cannot, cannot, cannot, cannot},
+        /* lost     */ {cannot, cannot, cannot, cannot, cannot, cannot},
 };
 
 constexpr bool in_declaration_order() {
@@ -83,6 +83,8 @@ std::string_view to_string(process_event event) {
       return "ended_give_up";
     case process_event::respawned:
       return "respawned";
+    case process_event::untraceable:
+      return "untraceable";
   }
   return "stop";
 }

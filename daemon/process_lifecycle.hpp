@@ -11,14 +11,17 @@
 //   backoff --ended_give_up--------> fatal
 //   backoff --ended----------------> exited
 //   backoff --stop-----------------> exited   (the restart is cancelled)
+//   running, stopping --untraceable--> lost
 //
 // The three `ended` events are one run ending, told apart by the restart policy
 // (restart_policy.hpp), which judges only runs that were not stopped. exited and fatal are
 // final ("done"): no event leaves them; a new start of the name makes a new record.
 //
-// lost is final too, and no event leads to it: a daemon restoring its records after a crash
-// or an upgrade (docs/restore.md) sets it on a record whose pid it cannot verify as the same
-// process (not held by the keeper, or another start time). Its pid is never signalled.
+// lost is final too. A daemon restoring its records after a crash or an upgrade
+// (docs/restore.md) sets it on a record whose pid it cannot verify as the same process (not
+// held by the keeper, or another start time); while the daemon runs, untraceable leads to it:
+// the keeper that was the process's parent was lost, the process ended under another parent,
+// and its exit status cannot be learned. Its pid is never signalled.
 #pragma once
 
 #include <cstdint>
@@ -35,14 +38,15 @@ enum class process_event {
   ended_restart,  // the run ended and the restart policy wants another
   ended_give_up,  // the run ended and the restart limit is spent
   respawned,      // the back-off delay elapsed and the process runs again
+  untraceable,    // it ended out of the daemon's sight: how is unknown
 };
 
 inline constexpr process_state all_process_states[] = {
     process_state::running, process_state::stopping, process_state::backoff,
     process_state::exited,  process_state::fatal,    process_state::lost};
 inline constexpr process_event all_process_events[] = {
-    process_event::stop, process_event::ended, process_event::ended_restart,
-    process_event::ended_give_up, process_event::respawned};
+    process_event::stop,          process_event::ended,     process_event::ended_restart,
+    process_event::ended_give_up, process_event::respawned, process_event::untraceable};
 
 // Where `event` takes a record in `state`; empty when the event cannot happen there (the
 // caller then changes nothing).

@@ -112,6 +112,12 @@ class supervisor {
   // `pid` was reaped with `wait_status` (waitpid(2)). False when no record owns it: an
   // adopted orphan.
   bool on_reaped(pid_t pid, int wait_status);
+  // `pid` ended where no one will report how (its keeper was lost, and it went to a parent
+  // that is not the daemon's): the record becomes lost with `why`, and is never signalled
+  // again. False when no live record owns it.
+  bool on_untraceable(pid_t pid, const std::string& why);
+  // Every live run's pid and pidfd (-1 without one), the pidfd still the record's own.
+  std::vector<std::pair<pid_t, int>> live_pidfds() const;
 
   // Daemon shutdown: refuse new starts, cancel pending restarts, stop every child (grace, then
   // SIGKILL); orphans the daemon adopted get SIGTERM, then SIGKILL once the supervised ones

@@ -67,6 +67,37 @@ bool supervisor::on_reaped(pid_t pid, int wait_status) {
   return true;
 }
 
+bool supervisor::on_untraceable(pid_t pid, const std::string& why) {
+  auto it = by_pid_.find(pid);
+  if (it == by_pid_.end()) return false;
+  process_record& r = *it->second;
+  if (r.output) r.output->drain();
+  auto told = r.state == process_state::stopping ? supervisor_event::kind::stopped
+                                                 : supervisor_event::kind::exited;
+  r.lost_reason = why;
+  r.ended_at = timers_.wall_now();
+  r.run().pidfd.reset();
+  timers_.cancel(std::exchange(r.run().kill_timer, 0));
+  by_pid_.erase(it);
+  log::warning("'{}' (pid {}) is lost: {}", r.name, r.pid, why);
+  transition(r, process_event::untraceable);
+  tell(told, r);
+  finish(r);
+  evict_exited();
+  check_shutdown_done();
+  return true;
+}
+
+std::vector<std::pair<pid_t, int>> supervisor::live_pidfds() const {
+  std::vector<std::pair<pid_t, int>> out;
+  out.reserve(by_pid_.size());
+  for (const auto& [pid, r] : by_pid_) {
+    const process_run* run = r->run_if_any();
+    out.emplace_back(pid, run && run->pidfd ? run->pidfd.get() : -1);
+  }
+  return out;
+}
+
 void supervisor::judge_run(process_record& r, bool failed) {
   auto d = r.restarts.on_exit(r.run().started, timers_.now(), failed);
   switch (d.what) {

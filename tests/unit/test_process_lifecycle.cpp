@@ -21,37 +21,44 @@ const std::map<std::pair<s, e>, std::optional<s>> expected = {
     {{s::running, e::ended_restart}, s::backoff},
     {{s::running, e::ended_give_up}, s::fatal},
     {{s::running, e::respawned}, std::nullopt},
+    {{s::running, e::untraceable}, s::lost},
 
     {{s::stopping, e::stop}, s::stopping},
     {{s::stopping, e::ended}, s::exited},
     {{s::stopping, e::ended_restart}, s::exited},
     {{s::stopping, e::ended_give_up}, s::exited},
     {{s::stopping, e::respawned}, std::nullopt},
+    {{s::stopping, e::untraceable}, s::lost},
 
     {{s::backoff, e::stop}, s::exited},
     {{s::backoff, e::ended}, s::exited},
     {{s::backoff, e::ended_restart}, s::backoff},
     {{s::backoff, e::ended_give_up}, s::fatal},
     {{s::backoff, e::respawned}, s::running},
+    {{s::backoff, e::untraceable}, std::nullopt},
 
     {{s::exited, e::stop}, std::nullopt},
     {{s::exited, e::ended}, std::nullopt},
     {{s::exited, e::ended_restart}, std::nullopt},
     {{s::exited, e::ended_give_up}, std::nullopt},
     {{s::exited, e::respawned}, std::nullopt},
+    {{s::exited, e::untraceable}, std::nullopt},
 
     {{s::fatal, e::stop}, std::nullopt},
     {{s::fatal, e::ended}, std::nullopt},
     {{s::fatal, e::ended_restart}, std::nullopt},
     {{s::fatal, e::ended_give_up}, std::nullopt},
     {{s::fatal, e::respawned}, std::nullopt},
+    {{s::fatal, e::untraceable}, std::nullopt},
 
-    // lost: set only when restoring a record whose pid cannot be verified; nothing leaves it.
+    // lost: set when restoring a record whose pid cannot be verified, or when a process ended
+    // out of sight (untraceable); nothing leaves it.
     {{s::lost, e::stop}, std::nullopt},
     {{s::lost, e::ended}, std::nullopt},
     {{s::lost, e::ended_restart}, std::nullopt},
     {{s::lost, e::ended_give_up}, std::nullopt},
     {{s::lost, e::respawned}, std::nullopt},
+    {{s::lost, e::untraceable}, std::nullopt},
 };
 
 }  // namespace
