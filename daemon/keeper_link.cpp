@@ -2,10 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,12 +12,8 @@
 
 #include <asio/post.hpp>
 
-#include "daemon/descriptor_limit.hpp"
 #include "daemon/fd_passing.hpp"
-#include "daemon/keeper.hpp"
 #include "daemon/log.hpp"
-
-extern char** environ;
 
 namespace shoal {
 namespace {
@@ -28,120 +21,12 @@ namespace {
 // How long an answer may take: the keeper answers at once unless it is stopped or gone.
 constexpr int answer_patience_ms = 10000;
 
-// sun_path holds 107 bytes; a longer state directory is reached through its descriptor.
-result<sockaddr_un> keeper_address(const std::string& state_dir, unique_fd& dir_holder) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::string path = state_dir + "/" + keeper_socket_name;
-  if (path.size() >= sizeof addr.sun_path) {
-    dir_holder.reset(::open(state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!dir_holder)
-      return status::from_errno(errc::internal, "unable to open '" + state_dir + "'", errno);
-    path = "/proc/self/fd/" + std::to_string(dir_holder.get()) + "/" + keeper_socket_name;
-  }
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  return addr;
-}
-
-unique_fd connect_to(const sockaddr_un& addr) {
-  unique_fd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!fd) return fd;
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
-    return unique_fd();
-  return fd;
-}
-
-// The keeper runs in its own session, so signals meant for the daemon's terminal or group
-// (Ctrl-C) never reach it.
-status start_keeper(const sockaddr_un& addr, const std::string& log_dir) {
-  unique_fd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!listener) return status::from_errno(errc::internal, "unable to make a socket", errno);
-  ::unlink(addr.sun_path);  // a dead keeper's: the instance lock says no live one uses it
-  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listener.get(), 4) != 0)
-    return status::from_errno(
-        errc::internal, std::string("unable to listen on '") + addr.sun_path + "' for the keeper",
-        errno);
-  // Never 3 itself: dup2 onto the same number would leave it close-on-exec.
-  unique_fd high(::fcntl(listener.get(), F_DUPFD_CLOEXEC, 10));
-  if (!high) return status::from_errno(errc::internal, "unable to duplicate a socket", errno);
-
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_init(&actions);
-  sigset_t empty, all;
-  sigemptyset(&empty);
-  std::memset(&all, 0xff, sizeof all);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  // It writes nothing to stdout; stderr stays the daemon's, for its few log lines.
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, high.get(), keeper_listen_fd);
-  posix_spawn_file_actions_addclosefrom_np(&actions, keeper_listen_fd + 1);
-  std::string exe = "/proc/self/exe";
-  std::string flag = keeper_flag;
-  std::string name = "shoald";
-  char* argv[] = {name.data(), flag.data(), const_cast<char*>(log_dir.c_str()), nullptr};
-  pid_t pid = -1;
-  int rc = 0;
-  {
-    // It remembers the limit it starts with as the one to give the children.
-    started_descriptor_limit_scope children_limit;
-    rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv, environ);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return status::from_errno(errc::internal, "unable to start the keeper", rc);
-  log::info("started the keeper (pid {})", pid);
-  return {};
-}
-
 }  // namespace
 
 keeper_link::keeper_link(token, asio::io_context& io, unique_fd sock, bool started_here)
     : io_(io), sock_(io, sock.release()), started_here_(started_here), buf_(new char[buf_size_]) {}
 
 keeper_link::~keeper_link() = default;
-
-result<std::unique_ptr<keeper_link>> keeper_link::open(asio::io_context& io,
-                                                       const std::string& state_dir,
-                                                       const std::string& log_dir) {
-  unique_fd dir_holder;
-  auto addr = keeper_address(state_dir, dir_holder);
-  if (!addr) return addr.error();
-  bool started = false;
-  unique_fd sock = connect_to(*addr);
-  if (!sock) {
-    if (auto st = start_keeper(*addr, log_dir); !st) return st;
-    started = true;
-    sock = connect_to(*addr);
-    if (!sock)
-      return status::from_errno(errc::internal, "unable to reach the keeper just started", errno);
-  }
-  auto link = std::make_unique<keeper_link>(token{}, io, std::move(sock), started);
-  if (auto st = link->hello(); !st) {
-    if (started) return st;
-    // A keeper told to quit by the daemon before us may still have accepted the connection
-    // on its way out: once it has gone, a new one is started.
-    link.reset();
-    for (int round = 0; round < 50; ++round) {
-      unique_fd again = connect_to(*addr);
-      if (!again) break;
-      ::usleep(20000);
-    }
-    if (auto started_now = start_keeper(*addr, log_dir); !started_now) return started_now;
-    unique_fd fresh = connect_to(*addr);
-    if (!fresh)
-      return status::from_errno(errc::internal, "unable to reach the keeper just started", errno);
-    link = std::make_unique<keeper_link>(token{}, io, std::move(fresh), true);
-    if (auto again = link->hello(); !again) return again;
-  }
-  return link;
-}
 
 void keeper_link::send(const keeper_header& h, const std::string& body, const int* fds,
                        std::size_t nfds) {
@@ -253,7 +138,7 @@ status keeper_link::hello() {
               "unable to attach to the keeper in the state directory: it does not answer; "
               "stop it (it runs as 'shoald --keeper') or choose another --state-dir"};
     if (h.op == keeper_op::hello_done) {
-      keeper_pid_ = h.pid;
+      hold_process(h.pid);
       keeper_version_ = static_cast<std::uint32_t>(h.value);
       return {};
     }
@@ -285,7 +170,8 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request,
   };
   if (broken_)
     return refuse({errc::spawn_failed,
-                   "the keeper process that holds the children has ended; restart shoald"});
+                   "the keeper process that starts the children was lost; shoald is starting a "
+                   "new one: try again"});
   std::string body;
   body.reserve(4096);
   auto add = [&body](const std::string& s) {
@@ -329,8 +215,8 @@ result<spawned_child> keeper_link::spawn(const spawn_request& request,
   std::string message;
   std::vector<unique_fd> got;
   if (!await(keeper_op::spawned, reply, &message, &got))
-    return status{errc::spawn_failed,
-                  "the keeper process that holds the children has ended; restart shoald"};
+    return status{errc::spawn_failed, "the keeper process that starts the children was lost (" +
+                                          lost_why_ + "); shoald is starting a new one: try again"};
   if (reply.pid <= 0) return status{static_cast<errc>(reply.flags), message};
   if (request.limits && !limits_inside) set_log_limits(reply.pid, *request.limits);
   spawned_child child;
@@ -445,10 +331,16 @@ void keeper_link::deliver_later() {
 void keeper_link::lost(const std::string& why) {
   if (broken_) return;
   broken_ = true;
-  log::error(
-      "lost the keeper process that holds the children ({}); no child can be started or "
-      "reaped until shoald is restarted",
-      why);
+  lost_why_ = why;
+  log::error("lost the keeper process that holds the children (pid {}): {}", keeper_pid_, why);
+  // Never from inside the request that found it: the daemon replaces the keeper the request
+  // was using, and the host it was called through.
+  if (on_lost_) asio::post(io_, [this] { on_lost_(lost_why_); });
+}
+
+void keeper_link::on_lost(std::function<void(const std::string&)> fn) {
+  on_lost_ = std::move(fn);
+  if (broken_) asio::post(io_, [this] { on_lost_(lost_why_); });
 }
 
 }  // namespace shoal

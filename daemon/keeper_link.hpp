@@ -46,6 +46,11 @@ class keeper_link {
   static result<std::unique_ptr<keeper_link>> open(asio::io_context& io,
                                                    const std::string& state_dir,
                                                    const std::string& log_dir);
+  // Starts a keeper without looking for one: the daemon lost its own, whose socket file may
+  // still be there (and the keeper still listening on it, if it could not be ended).
+  static result<std::unique_ptr<keeper_link>> start_new(asio::io_context& io,
+                                                        const std::string& state_dir,
+                                                        const std::string& log_dir);
   ~keeper_link();
   keeper_link(const keeper_link&) = delete;
   keeper_link& operator=(const keeper_link&) = delete;
@@ -77,12 +82,22 @@ class keeper_link {
 
   // `fn(pid, wait_status)` for each child the keeper reaps; starts listening.
   void on_exit(std::function<void(pid_t, int)> fn);
+  // `fn(why)` once the keeper is lost (gone, or not answering in time), posted to the loop.
+  void on_lost(std::function<void(const std::string& why)> fn);
+  // A lost keeper may still run (stopped, or stuck in a spawn) and act behind the daemon's
+  // back: SIGKILL through the pidfd taken at attach, a bounded wait for its end, and its reap
+  // when this daemon started it. True when it was still running.
+  bool end_process();
 
   struct token {};
   keeper_link(token, asio::io_context& io, unique_fd sock, bool started_here);
 
  private:
+  static result<std::unique_ptr<keeper_link>> attach(asio::io_context& io,
+                                                     const std::string& state_dir,
+                                                     const std::string& log_dir, bool find_first);
   status hello();
+  void hold_process(pid_t pid);
   void send(const keeper_header& h, const std::string& body = {}, const int* fds = nullptr,
             std::size_t nfds = 0);
   // Waits for the answer `op`, queueing exits that come first; false when the keeper is gone.
@@ -107,6 +122,9 @@ class keeper_link {
   bool started_here_;
   bool broken_ = false;
   pid_t keeper_pid_ = -1;
+  unique_fd keeper_pidfd_;
+  std::string lost_why_;
+  std::function<void(const std::string&)> on_lost_;
   std::uint32_t keeper_version_ = 1;  // hello_done's
   std::vector<keeper_entry> entries_;
   std::function<void(pid_t, int)> on_exit_;
