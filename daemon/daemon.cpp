@@ -191,12 +191,18 @@ void daemon::begin_shutdown(int signo) {
 void daemon::detach_and_exit() {
   if (stopping_) return;
   stopping_ = true;
-  log::info("SIGUSR2 received: exiting and leaving {} running process(es) to the keeper (pid {})",
-            supervisor_->running_count(), keeper_->pid());
+  if (keeper_)
+    log::info("SIGUSR2 received: exiting and leaving {} running process(es) to the keeper (pid {})",
+              supervisor_->running_count(), keeper_->pid());
+  else
+    log::warning(
+        "SIGUSR2 received: exiting; shoald has no keeper, so its {} running process(es) go to "
+        "init and the next daemon finds them lost",
+        supervisor_->running_count());
   if (auto st = notifier_.stopping(); !st) log::warning("{}", st.message());
   server_->stop_accepting();
   save_now(true);
-  keeper_->detach();
+  if (keeper_) keeper_->detach();
   server_->close_sessions();
   signals_.cancel();
   io_.stop();

@@ -11,7 +11,7 @@
 //
 // Its files: daemon.cpp (start-up, signals, shutdown, the STATUS= report), daemon_records.cpp
 // (the keeper attached, the records taken back and the record file kept up to date),
-// daemon_ops.cpp (hello, reexec).
+// daemon_keeper_loss.cpp (a lost keeper replaced), daemon_ops.cpp (hello, reexec).
 #pragma once
 
 #include <chrono>
@@ -28,6 +28,7 @@
 #include "daemon/dispatcher.hpp"
 #include "daemon/event_log.hpp"
 #include "daemon/keeper_link.hpp"
+#include "daemon/orphaned_runs.hpp"
 #include "daemon/process_host.hpp"
 #include "daemon/program_table.hpp"
 #include "daemon/record_file.hpp"
@@ -60,6 +61,13 @@ class daemon {
   status attach_keeper();
   void restore_records();
   void on_keeper_exit(pid_t pid, int wait_status);
+  // Exits and the loss of the keeper in keeper_, told from the loop.
+  void listen_to_keeper();
+  // The keeper `link` was lost: it is ended, a new one started (or the daemon spawns itself),
+  // and the runs it held are watched to their end (daemon_keeper_loss.cpp).
+  void keeper_lost(keeper_link* link, const std::string& why);
+  // One line on what became of the lost keeper's children.
+  std::string take_over_runs(pid_t old_keeper, const std::vector<pid_t>& unnamed);
   // The record file follows the supervisor: rewritten at the end of the turn of the loop that
   // changed something, then the keeper may drop the exits it records.
   void save_later();
@@ -85,6 +93,10 @@ class daemon {
   std::unique_ptr<keeper_link> keeper_;  // before supervisor_: the host points into it
   std::unique_ptr<process_logs> logs_;   // before supervisor_, which writes through it
   std::unique_ptr<supervisor> supervisor_;
+  // Keepers this daemon lost: kept, not destroyed, as work they posted may still be queued.
+  std::vector<std::unique_ptr<keeper_link>> lost_keepers_;
+  // The runs lost keepers left, watched to their end; before supervisor_ in destruction.
+  std::unique_ptr<orphaned_runs> orphaned_;
   std::unique_ptr<program_table>
       programs_;                            // null without a programs file; ends before supervisor_
   std::unique_ptr<state_directory> state_;  // holds the instance lock until the daemon ends

@@ -46,14 +46,14 @@ void daemon::restore_records() {
     supervisor_->restore(std::move(table), std::move(held), keeper_->started_here(),
                          [this](pid_t pid) { reaped_unsaved_.push_back(pid); });
   restored_ = true;
-  keeper_->on_exit([this](pid_t pid, int wait_status) { on_keeper_exit(pid, wait_status); });
+  listen_to_keeper();
   save_now(true);
 }
 
 void daemon::on_keeper_exit(pid_t pid, int wait_status) {
   if (!supervisor_->on_reaped(pid, wait_status)) {
     log::debug("reaped orphaned descendant (pid {})", pid);
-    keeper_->forget(pid);
+    if (keeper_) keeper_->forget(pid);
     return;
   }
   reaped_unsaved_.push_back(pid);
@@ -94,13 +94,14 @@ void daemon::save_now(bool whole) {
                st.message());
     return;
   }
-  for (pid_t pid : reaped_unsaved_) keeper_->forget(pid);
+  if (keeper_)
+    for (pid_t pid : reaped_unsaved_) keeper_->forget(pid);
   reaped_unsaved_.clear();
   // A record the file no longer holds must not outlive it in the keeper: a daemon restarted
   // on an exit the keeper still holds, under a name no record has, would take it for a start
   // the file missed and bring the removed process back. So the exits waiting for the keeper's
   // next message go now.
-  if (!removed.empty()) keeper_->flush_forgets();
+  if (!removed.empty() && keeper_) keeper_->flush_forgets();
 }
 
 }  // namespace shoal

@@ -28,8 +28,12 @@ int posix_host::signal_process(int pidfd, int signo) {
 }
 
 std::vector<pid_t> posix_host::living_children() {
-  if (keeper_) return living_children_of(keeper_->pid());
-  return living_children_of_self();
+  if (!keeper_) return living_children_of_self();
+  auto out = living_children_of(keeper_->pid());
+  // A keeper this daemon started and lost left its children and their orphans to the daemon.
+  for (pid_t pid : living_children_of_self())
+    if (pid != keeper_->pid()) out.push_back(pid);
+  return out;
 }
 
 void posix_host::signal_orphan(pid_t pid, int signo) {
