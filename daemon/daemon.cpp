@@ -11,6 +11,7 @@
 #include "daemon/descriptor_limit.hpp"
 #include "daemon/log.hpp"
 #include "daemon/log_sink.hpp"
+#include "daemon/orphans.hpp"
 #include "daemon/path_text.hpp"
 #include "daemon/peer_access.hpp"
 #include "daemon/private_directory.hpp"
@@ -179,6 +180,7 @@ void daemon::begin_shutdown(int signo) {
   supervisor_->shutdown([this] {
     // Every child has ended and is reported: nothing is left for a next daemon to adopt.
     remove_record_file(state_->path());
+    children_stopped_ = true;
     save_pending_ = false;
     restored_ = false;
     if (keeper_) keeper_->quit();
@@ -206,6 +208,16 @@ void daemon::detach_and_exit() {
   server_->close_sessions();
   signals_.cancel();
   io_.stop();
+}
+
+void daemon::wait_for_killed_orphans() {
+  // Orphans a lost keeper left to the daemon were sent SIGKILL just now: a clean stop leaves
+  // nothing behind, so they are reaped before the daemon exits. Bounded: one stuck in an
+  // uninterruptible sleep goes to init.
+  for (int round = 0; round < 200 && !living_children_of_self().empty(); ++round) {
+    ::usleep(10000);
+    reap_children(*supervisor_);
+  }
 }
 
 // "3 running, 1 exited" for `systemctl status`, sent when it changes.
@@ -262,6 +274,7 @@ int daemon::run() {
   wait_for_signals();
   io_.run();
   reap_children(*supervisor_);
+  if (children_stopped_) wait_for_killed_orphans();
   log::info("stopped");
   log::standard_error().detach(final_log_patience_);
   return 0;

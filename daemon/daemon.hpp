@@ -74,6 +74,8 @@ class daemon {
   void save_now(bool whole = false);
   // SIGUSR2: save, leave the children to the keeper, exit (an upgrade, docs/restore.md).
   void detach_and_exit();
+  // After a clean stop: the orphans shoald itself parents (a lost keeper's) are reaped.
+  void wait_for_killed_orphans();
   // The `reexec` op: save, then execute the binary again in place (daemon/reexec.hpp). Comes
   // back only when the exec failed, and answers why.
   void reexec(const responder& reply);
@@ -103,7 +105,8 @@ class daemon {
   std::unique_ptr<shared_state> shared_;
   std::unique_ptr<server> server_;
   bool stopping_ = false;
-  sd_notifier notifier_;  // a no-op unless started with NOTIFY_SOCKET
+  bool children_stopped_ = false;  // a clean stop ended every child
+  sd_notifier notifier_;           // a no-op unless started with NOTIFY_SOCKET
   std::string last_status_;
   bool status_pending_ = false;  // a report is posted for the end of this turn of the loop
   bool save_pending_ = false;

@@ -1,6 +1,7 @@
 #include "daemon/process_host.hpp"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <cerrno>
 
@@ -37,7 +38,11 @@ std::vector<pid_t> posix_host::living_children() {
 }
 
 void posix_host::signal_orphan(pid_t pid, int signo) {
-  if (keeper_)
+  // The daemon's own child (left by a keeper it lost) is the daemon's to signal: the keeper
+  // signals only its own, the only ones whose pids it knows cannot have been reused.
+  siginfo_t info{};
+  bool own = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0;
+  if (keeper_ && !own)
     keeper_->signal_orphan(pid, signo);
   else
     ::kill(pid, signo);

@@ -28,6 +28,15 @@ def wait_replaced(daemon, old, timeout=20):
     return wait_until(replaced, timeout, what=f"a keeper other than {old}")
 
 
+def resume(pid):
+    """SIGCONT, as an operator would once the hung mount is back; the daemon may have killed
+    the keeper already."""
+    try:
+        os.kill(pid, signal.SIGCONT)
+    except ProcessLookupError:
+        pass
+
+
 def stop_within_bound(daemon, *pids):
     """SIGTERM, then: exit 0 within the bound, and none of `pids` (keepers, children) left."""
     daemon.proc.send_signal(signal.SIGTERM)
@@ -69,10 +78,7 @@ def test_a_stopped_keeper_fails_one_start_then_is_replaced(daemons):
         refused = d.cli("start", "--name", "b", "--", "sleep", "300", timeout=30)
         took = time.monotonic() - began
     finally:
-        try:
-            os.kill(old, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
+        resume(old)
     assert refused.returncode == 1, refused
     assert "spawn_failed" in refused.stderr and "keeper" in refused.stderr, refused
     assert took < 15, f"the refused start took {took:.1f} s"
@@ -98,7 +104,7 @@ def test_a_stopped_keeper_never_hangs_the_shutdown(daemons):
     try:
         refused = d.cli("start", "--name", "b", "--", "sleep", "300", timeout=30)
     finally:
-        os.kill(old, signal.SIGCONT)
+        resume(old)
     assert refused.returncode == 1, refused
     new = wait_replaced(d, old)
     stop_within_bound(d, new, old, a["pid"])
