@@ -46,6 +46,17 @@ def stop_within_bound(daemon, *pids):
         wait_until(lambda p=pid: not pid_alive(p), 10, what=f"pid {pid} to end")
 
 
+def start_while_stopped(d, keeper):
+    """`shoal start b` while the keeper is stopped with SIGSTOP; the refused start's result."""
+    os.kill(keeper, signal.SIGSTOP)
+    try:
+        refused = d.cli("start", "--name", "b", "--", "sleep", "300", timeout=30)
+    finally:
+        resume(keeper)
+    assert refused.returncode == 1, refused
+    return refused
+
+
 def test_a_killed_keeper_is_replaced_and_every_record_still_ends(daemons):
     d = daemons()
     a = d.spawn(["sleep", "300"], name="a")
@@ -72,14 +83,9 @@ def test_a_stopped_keeper_fails_one_start_then_is_replaced(daemons):
     d = daemons()
     a = d.spawn(["sleep", "300"], name="a")
     old = d.keeper_pid
-    os.kill(old, signal.SIGSTOP)
-    try:
-        began = time.monotonic()
-        refused = d.cli("start", "--name", "b", "--", "sleep", "300", timeout=30)
-        took = time.monotonic() - began
-    finally:
-        resume(old)
-    assert refused.returncode == 1, refused
+    began = time.monotonic()
+    refused = start_while_stopped(d, old)
+    took = time.monotonic() - began
     assert "spawn_failed" in refused.stderr and "keeper" in refused.stderr, refused
     assert took < 15, f"the refused start took {took:.1f} s"
     wait_until(lambda: not is_keeper(old), 10, what="the stalled keeper to be killed")
@@ -100,12 +106,7 @@ def test_a_stopped_keeper_never_hangs_the_shutdown(daemons):
     d = daemons()
     a = d.spawn(["sleep", "300"], name="a")
     old = d.keeper_pid
-    os.kill(old, signal.SIGSTOP)
-    try:
-        refused = d.cli("start", "--name", "b", "--", "sleep", "300", timeout=30)
-    finally:
-        resume(old)
-    assert refused.returncode == 1, refused
+    start_while_stopped(d, old)
     new = wait_replaced(d, old)
     stop_within_bound(d, new, old, a["pid"])
     assert "'a' (pid %d) was killed by SIGTERM" % a["pid"] in d.stderr()
