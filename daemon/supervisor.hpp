@@ -166,6 +166,9 @@ class supervisor {
   void transition(process_record& r, process_event event);
   void tell(supervisor_event::kind what, const process_record& r, double delay = 0,
             int attempt = 0);
+  // What every end of a run does, reaped or untraceable: its output drained, its end time,
+  // its pidfd and kill timer let go.
+  void end_run(process_record& r);
   void finish(process_record& r);
   // A done record whose process wrote nothing lets its output go (quiet_log_limits).
   void release_if_quiet(process_record& r);

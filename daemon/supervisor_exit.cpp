@@ -34,12 +34,19 @@ void supervisor::before_reap(pid_t pid) {
     host_.signal_group(pid, SIGKILL);
 }
 
+void supervisor::end_run(process_record& r) {
+  // Everything it wrote is in its pipes by now: logged before anyone hears that it ended.
+  if (r.output) r.output->drain();
+  r.ended_at = timers_.wall_now();
+  r.run().pidfd.reset();
+  timers_.cancel(std::exchange(r.run().kill_timer, 0));
+}
+
 bool supervisor::on_reaped(pid_t pid, int wait_status) {
   auto it = by_pid_.find(pid);
   if (it == by_pid_.end()) return false;
   process_record& r = *it->second;
-  // Everything it wrote is in its pipes by now: logged before anyone hears that it ended.
-  if (r.output) r.output->drain();
+  end_run(r);
   if (WIFSIGNALED(wait_status)) {
     r.term_signal = WTERMSIG(wait_status);
     r.exitcode = -*r.term_signal;
@@ -47,9 +54,6 @@ bool supervisor::on_reaped(pid_t pid, int wait_status) {
   } else {
     r.exitcode = WEXITSTATUS(wait_status);
   }
-  r.ended_at = timers_.wall_now();
-  r.run().pidfd.reset();
-  timers_.cancel(std::exchange(r.run().kill_timer, 0));
   by_pid_.erase(it);
   log::info("'{}' (pid {}) {}", r.name, r.pid, describe_exit(r));
   // During shutdown every record is stopping already: nothing restarts.
@@ -71,13 +75,10 @@ bool supervisor::on_untraceable(pid_t pid, const std::string& why) {
   auto it = by_pid_.find(pid);
   if (it == by_pid_.end()) return false;
   process_record& r = *it->second;
-  if (r.output) r.output->drain();
+  end_run(r);
   auto told = r.state == process_state::stopping ? supervisor_event::kind::stopped
                                                  : supervisor_event::kind::exited;
   r.lost_reason = why;
-  r.ended_at = timers_.wall_now();
-  r.run().pidfd.reset();
-  timers_.cancel(std::exchange(r.run().kill_timer, 0));
   by_pid_.erase(it);
   log::warning("'{}' (pid {}) is lost: {}", r.name, r.pid, why);
   transition(r, process_event::untraceable);
