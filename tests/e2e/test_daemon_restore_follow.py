@@ -10,8 +10,8 @@ import re
 import subprocess
 import threading
 
-from harness import SHOAL, clean_env, ok, wait_until
-from restarts import kill9, restart
+from harness import SHOAL, clean_env, wait_until
+from restarts import connected, kill9, reexec, restart
 
 WAITING = "waiting up to 30 s for it to come back"
 
@@ -56,18 +56,6 @@ def reading(daemon, *args):
         yield reader
     finally:
         reader.stop()
-
-
-def connected(daemon, clients=2):
-    """Waits until the test's connection and the command's reach `daemon`."""
-    wait_until(lambda: ok(daemon.request({"op": "hello"}))["clients"] == clients, 20,
-               what="the command to reach the daemon")
-
-
-def reexec(daemon):
-    with daemon.connect(timeout=30) as c:
-        assert ok(c.request({"op": "reexec"}, timeout=30))["pid"] == daemon.pid
-    daemon._client = None  # the old image's connections were closed by the exec
 
 
 def numbers(lines):

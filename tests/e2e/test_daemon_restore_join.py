@@ -7,9 +7,16 @@ import os
 import subprocess
 import time
 
-from harness import SHOAL, clean_env, ok, wait_until
+from harness import SHOAL, clean_env, wait_until
 from pyprog import last_json_line, records, start_program, write_program
-from restarts import kill9, restart
+from restarts import connected, kill9, reexec, restart
+
+
+def gated(directory, code, gate="go"):
+    """A shell command that runs until the file `gate` appears in `directory`, then exits
+    `code`; (argv, the gate's path)."""
+    gate = os.path.join(directory, gate)
+    return ["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit {code}"], gate
 
 
 @contextlib.contextmanager
@@ -21,8 +28,7 @@ def joining(daemon, *args):
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: ok(daemon.request({"op": "hello"}))["clients"] == 2, 10,
-                   what="the join to reach the daemon")
+        connected(daemon)
         yield join
     finally:
         if join.poll() is None:
@@ -32,19 +38,15 @@ def joining(daemon, *args):
 
 def test_a_join_outlives_the_daemon_and_gets_the_exit_code_from_the_next(daemons):
     first = daemons()
-    gate = os.path.join(first.dir, "go")
-    first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 7"], name="slow")
+    argv, gate = gated(first.dir, 7)
+    first.spawn(argv, name="slow")
     with joining(first, "slow") as join:
         kill9(first)
         second = restart(daemons, first)
-        wait_until(lambda: ok(second.request({"op": "hello"}))["clients"] == 2, 20,
-                   what="the join to reach the next daemon")
+        connected(second)
         # And through an upgrade in place, which closes every connection.
-        with second.connect(timeout=30) as c:
-            assert ok(c.request({"op": "reexec"}, timeout=30))["pid"] == second.pid
-        second._client = None  # the old image's connections were closed by the exec
-        wait_until(lambda: ok(second.request({"op": "hello"}))["clients"] == 2, 20,
-                   what="the join to reach the upgraded daemon")
+        reexec(second)
+        connected(second)
         open(gate, "w").close()
         out, err = join.communicate(timeout=30)
     assert join.returncode == 7, (out, err)
