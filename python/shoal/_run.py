@@ -20,7 +20,6 @@ import itertools
 import os
 import sys
 import threading
-import time
 
 from .errors import ShoalError
 
@@ -91,37 +90,13 @@ class Run:
             return getattr(self.client(), method)(*args, **kwargs)
 
     def join(self, name, timeout=None):
-        """client().join(name, timeout), waited for across restarts of the daemon, as
-        `shoal join` does: the keeper holds the child and its exit code meanwhile, so when the
-        connection is lost the join is sent again to the next daemon, asking only for what is
-        left of ``timeout``. Raises ShoalError ``timeout`` when it runs out, and
-        DaemonUnreachable when no daemon answers within DAEMON_RETURN_PATIENCE seconds."""
-        from .errors import DaemonUnreachable, ShoalError
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                return self.client().join(name, left)
-            except DaemonUnreachable as lost:
-                give_up = time.monotonic() + DAEMON_RETURN_PATIENCE
-                if deadline is not None:
-                    give_up = min(give_up, deadline)
-                while not self._reconnect():
-                    if time.monotonic() >= give_up:
-                        if deadline is not None and give_up == deadline:
-                            raise ShoalError("timeout", f"process '{name}' did not exit within "
-                                             "the timeout (shoald was away)") from None
-                        raise lost
-                    time.sleep(0.1)
-
-    def _reconnect(self):
-        """True once a daemon answers on the socket (client() made anew if it must be)."""
-        from .errors import DaemonUnreachable
-        try:
-            self.client()
-            return True
-        except DaemonUnreachable:
-            return False
+        """client().join(name, timeout), which outlives the daemon (Client.join): ShoalError
+        ``timeout`` when the time runs out, DaemonUnreachable when no daemon comes back. A
+        connection already found broken is the one to wait on: Client.join replaces it."""
+        client = self._client
+        if client is None:
+            client = self.client()
+        return client.join(name, timeout)
 
     def segment(self):
         if self._segment is None:
@@ -197,10 +172,6 @@ def _module_level_key(frame):
         module = "__main__"
     return module, frame.f_lineno
 
-
-# How long a join whose daemon went away waits for one to answer on the socket again (the
-# CLI's, client/reconnect.hpp): a systemd restart or a reexec is back within a second or two.
-DAEMON_RETURN_PATIENCE = 30.0
 
 # Requests that change nothing, or nothing a second time: repeated when an answer was lost.
 _SAFE_TO_REPEAT = frozenset({"hello", "status", "join", "logs", "value_list", "lock_list"})

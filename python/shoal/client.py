@@ -8,7 +8,9 @@
 Every refusal raises ShoalError, whose ``code`` is the protocol's error code (``not_found``,
 ``timeout``...). A daemon that cannot be reached raises DaemonUnreachable. A Client may be
 shared by threads: replies are matched to requests by id, so a ``join`` that waits does not
-hold up a ``status`` from another thread.
+hold up a ``status`` from another thread. ``join`` outlives the daemon, as the CLI's does:
+when the connection is lost it waits for a daemon to answer on the socket again, and goes on
+there on a new connection.
 """
 
 import itertools
@@ -16,6 +18,7 @@ import json
 import os
 import socket as _socket
 import threading
+import time
 
 from .errors import DaemonUnreachable, ShoalError
 
@@ -23,6 +26,11 @@ __all__ = ["Client", "ShoalError", "DaemonUnreachable", "default_socket_path"]
 
 # A reply line is at most this long; anything longer means the peer is not shoald.
 _MAX_REPLY = 64 << 20
+
+# How long a join whose daemon went away waits for one to answer on the socket
+# again (the CLI's, client/reconnect.hpp): a systemd restart or a reexec is back within a
+# second or two.
+DAEMON_RETURN_PATIENCE = 30.0
 
 
 def default_runtime_dir():
@@ -44,18 +52,25 @@ def _fields(**fields):
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def _connect(path, timeout):
+    """A new connection to the daemon at ``path``; DaemonUnreachable when none answers."""
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(path)
+    except OSError as e:
+        sock.close()
+        raise DaemonUnreachable(path, e.strerror or str(e)) from None
+    return sock
+
+
 class Client:
     """One connection to shoald. ``socket`` defaults to default_socket_path()."""
 
     def __init__(self, socket=None, timeout=None):
         self.path = socket or default_socket_path()
-        self._sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
-        try:
-            self._sock.settimeout(timeout)
-            self._sock.connect(self.path)
-        except OSError as e:
-            self._sock.close()
-            raise DaemonUnreachable(self.path, e.strerror or str(e)) from None
+        self._timeout = timeout
+        self._sock = _connect(self.path, timeout)
         self._ids = itertools.count(1)
         self._send_lock = threading.Lock()
         # Whoever reads files replies for the others; one reader at a time.
@@ -64,8 +79,18 @@ class Client:
         self._replies = {}
         self._buffer = bytearray()
         self._broken = None
+        # Ids below this one went out on a connection that was since replaced: their answers
+        # will never come.
+        self._first_id = 1
+        self._closed = False
+        self._reconnecting = threading.Lock()
 
     def close(self):
+        self._closed = True
+        try:
+            self._sock.shutdown(_socket.SHUT_RDWR)  # wakes a thread blocked reading it
+        except OSError:
+            pass
         self._sock.close()
 
     def __enter__(self):
@@ -79,7 +104,8 @@ class Client:
 
     @property
     def broken(self):
-        """True once the connection failed; a new Client is needed."""
+        """True once the connection failed, until a ``join`` connects again: other requests
+        raise DaemonUnreachable meanwhile."""
         return self._broken is not None
 
     # --- the wire ----------------------------------------------------------------------------
@@ -126,6 +152,8 @@ class Client:
             while request_id not in self._replies:
                 if self._broken:
                     raise DaemonUnreachable(self.path, self._broken)
+                if request_id < self._first_id:
+                    raise DaemonUnreachable(self.path, "the connection was lost")
                 if self._reading:
                     self._cond.wait()
                     continue
@@ -135,7 +163,7 @@ class Client:
                     reply = self._read_reply()
                 except DaemonUnreachable as e:
                     reply = None
-                    broken = e.message
+                    broken = e.why
                 finally:
                     self._cond.acquire()
                     self._reading = False
@@ -175,6 +203,54 @@ class Client:
             raise DaemonUnreachable(self.path, f"it sent a reply that is not an object: {line[:100]!r}")
         return reply
 
+    # --- across a restart of the daemon ------------------------------------------------------
+
+    def _come_back(self, doing, until=None):
+        """Once the connection is lost, waits for a daemon to answer on the socket again and
+        makes that the connection, as the CLI's long verbs do (client/reconnect.*): tried every
+        tenth of a second for up to DAEMON_RETURN_PATIENCE seconds, never past ``until`` (a
+        time.monotonic()). True once connected; False when ``until`` came first;
+        DaemonUnreachable, saying what was ``doing``, when no daemon came back or the Client
+        was closed. Threads that lose the connection together wait for one new one."""
+        with self._reconnecting:
+            if self._broken is None and not self._closed:
+                return True  # another thread connected again meanwhile
+            give_up = time.monotonic() + DAEMON_RETURN_PATIENCE
+            if until is not None:
+                give_up = min(give_up, until)
+            while not self._closed:
+                try:
+                    self._replace(_connect(self.path, self._timeout))
+                    return True
+                except DaemonUnreachable:
+                    pass
+                now = time.monotonic()
+                if now >= give_up:
+                    if until is not None and give_up == until:
+                        return False
+                    raise DaemonUnreachable(
+                        self.path, f"lost it while {doing}, and no daemon answered there within "
+                        f"{DAEMON_RETURN_PATIENCE:g} s")
+                time.sleep(min(0.1, give_up - now))
+            raise DaemonUnreachable(self.path, f"the Client was closed while {doing}")
+
+    def _replace(self, sock):
+        """Makes ``sock`` the connection. Requests still waiting on the old one fail there."""
+        with self._send_lock, self._cond:
+            try:
+                self._sock.shutdown(_socket.SHUT_RDWR)  # a reader still on it returns
+            except OSError:
+                pass
+            while self._reading:
+                self._cond.wait()
+            self._sock.close()
+            self._sock = sock
+            self._buffer = bytearray()
+            self._replies.clear()
+            self._broken = None
+            self._first_id = next(self._ids)
+            self._cond.notify_all()
+
     # --- processes ---------------------------------------------------------------------------
 
     def hello(self):
@@ -192,8 +268,20 @@ class Client:
             log_max_bytes=log_max_bytes, log_backups=log_backups, logs=logs))
 
     def join(self, name, timeout=None):
-        """The record once the process is done; ShoalError ``timeout`` when it is not by then."""
-        return self.call("join", **_fields(name=name, timeout=timeout))
+        """The record once the process is done; ShoalError ``timeout`` when it is not by then.
+        Outlives the daemon, as `shoal join` does: when the connection is lost, it connects
+        again (_come_back) and joins again on the next daemon, for what is left of
+        ``timeout``. The keeper held the process and its exit code meanwhile, so the record
+        is the one it ended with, even when it ended while no daemon ran."""
+        until = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if until is None else max(0.0, until - time.monotonic())
+            try:
+                return self.call("join", **_fields(name=name, timeout=left))
+            except DaemonUnreachable:
+                if not self._come_back(f"joining '{name}'", until):
+                    raise ShoalError("timeout", f"process '{name}' still running after "
+                                     f"{timeout:g} s (shoald was away meanwhile)") from None
 
     def status(self, *targets, declared=False):
         """Records of the processes the targets name (process names, program names, ``all``,

@@ -19,6 +19,7 @@ class DaemonUnreachable(ShoalError, ConnectionError):
     def __init__(self, path, why, sent=True):
         # `sent`: False when the request never left (nothing can have happened in the daemon).
         self.sent = sent
+        self.why = why
         ShoalError.__init__(
             self, "unreachable",
             f"cannot connect to shoald at {path}: {why}; start it with 'shoald --socket {path}' "

@@ -42,6 +42,16 @@ def in_sleep_syscall(pid):
         return False
 
 
+def reading_a_socket(tid):
+    """True while the thread `tid` of this process waits for data on a Unix stream socket
+    (the kernel function it sleeps in)."""
+    try:
+        with open(f"/proc/self/task/{tid}/wchan") as f:
+            return f.read().startswith("unix_stream_read")
+    except OSError:
+        return False
+
+
 def wait_asleep(pid, timeout=30):
     wait_until(lambda: in_sleep_syscall(pid), timeout,
                what=f"pid {pid} to settle in its sleep system call")
