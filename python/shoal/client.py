@@ -8,9 +8,9 @@
 Every refusal raises ShoalError, whose ``code`` is the protocol's error code (``not_found``,
 ``timeout``...). A daemon that cannot be reached raises DaemonUnreachable. A Client may be
 shared by threads: replies are matched to requests by id, so a ``join`` that waits does not
-hold up a ``status`` from another thread. ``join`` outlives the daemon, as the CLI's does:
-when the connection is lost it waits for a daemon to answer on the socket again, and goes on
-there on a new connection.
+hold up a ``status`` from another thread. ``join`` and ``watch`` outlive the daemon, as the
+CLI's do: when the connection is lost they wait for a daemon to answer on the socket again,
+and go on there on a new connection.
 """
 
 import itertools
@@ -27,7 +27,7 @@ __all__ = ["Client", "ShoalError", "DaemonUnreachable", "default_socket_path"]
 # A reply line is at most this long; anything longer means the peer is not shoald.
 _MAX_REPLY = 64 << 20
 
-# How long a join whose daemon went away waits for one to answer on the socket
+# How long a join or a watch whose daemon went away waits for one to answer on the socket
 # again (the CLI's, client/reconnect.hpp): a systemd restart or a reexec is back within a
 # second or two.
 DAEMON_RETURN_PATIENCE = 30.0
@@ -104,8 +104,8 @@ class Client:
 
     @property
     def broken(self):
-        """True once the connection failed, until a ``join`` connects again: other requests
-        raise DaemonUnreachable meanwhile."""
+        """True once the connection failed, until a ``join`` or a ``watch`` connects again:
+        other requests raise DaemonUnreachable meanwhile."""
         return self._broken is not None
 
     # --- the wire ----------------------------------------------------------------------------
@@ -329,7 +329,8 @@ class Client:
 
     def watch(self, names=None, since=None):
         """An iterator of events (dicts) for as long as it is iterated; it has a connection of
-        its own, closed when the iterator is closed or collected."""
+        its own, closed when the iterator is closed or collected. Across a restart of the
+        daemon it yields a ``{"reconnected": ...}`` item, then goes on (_Watch)."""
         return _Watch(self.path, _fields(names=list(names) if names else None, since=since))
 
     # --- shared values and arrays ------------------------------------------------------------
@@ -399,28 +400,80 @@ class Client:
 
 
 class _Watch:
-    """The event stream of one ``watch`` request, on a connection of its own."""
+    """The event stream of one ``watch`` request, on a connection of its own.
+
+    It outlives the daemon, as `shoal watch` does: when the connection is lost, it connects
+    again (Client._come_back) and watches again from the last event it yielded, sending the
+    ``epoch`` that event's seq belongs to. A daemon started again or re-executed numbers its
+    events from 1 under another epoch and then replays all it holds (with the exits it found
+    at start-up), so no event is yielded twice; what the old one had not sent is lost. Before
+    the events of the new connection it yields the line `shoal watch --json` prints there,
+    ``{"reconnected": {"socket", "epoch", "renumbered", "lost"}}``, which no event has the
+    shape of (an event always has ``type``). Raises DaemonUnreachable when no daemon comes
+    back; ends when closed."""
 
     def __init__(self, path, fields):
         self._client = Client(path)
-        self._id = self._client._send(dict(op="watch", **fields))
+        self._fields = fields
+        try:
+            self.started = self._request(fields)
+        except ShoalError:
+            self._client.close()
+            raise
+        self.epoch = self.started.get("epoch", "")
+        # The newest seq this watch is past: the events after it are still to come.
+        since = fields.get("since")
+        self._seen = self.started.get("seq", 0) if since is None else since
+
+    def _request(self, fields):
+        self._client._send(dict(op="watch", **fields))
         reply = self._client._read_reply()
         if not reply.get("ok"):
-            self._client.close()
             error = reply.get("error") or {}
             raise ShoalError(error.get("code", "internal"), error.get("message", "no message"))
-        self.started = reply.get("result")
+        return reply.get("result") or {}
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        try:
-            line = self._client._read_reply()
-        except DaemonUnreachable:
-            self.close()
-            raise StopIteration from None
-        return line.get("event")
+        while True:
+            try:
+                line = self._client._read_reply()
+            except DaemonUnreachable as lost:
+                return self._resume(lost)
+            event = line.get("event")
+            if isinstance(event, dict):
+                if isinstance(event.get("seq"), int):
+                    self._seen = max(self._seen, event["seq"])
+                return event
+
+    def _resume(self, lost):
+        """Watches again on the next daemon; the item that says so."""
+        while True:
+            if self._client._closed:
+                raise StopIteration
+            self._client._broken = lost.why
+            try:
+                self._client._come_back("watching")
+            except DaemonUnreachable:
+                if self._client._closed:
+                    raise StopIteration from None
+                self.close()
+                raise
+            try:
+                result = self._request(dict(self._fields, since=self._seen,
+                                            **_fields(epoch=self.epoch or None)))
+                break
+            except DaemonUnreachable as again:
+                lost = again  # lost again before it answered
+        now = result.get("epoch", "")
+        renumbered = not now or now != self.epoch
+        if now and self.epoch and now != self.epoch:
+            self._seen = 0  # the daemon replays every event it holds
+        self.epoch = now
+        return {"reconnected": {"socket": self._client.path, "epoch": now,
+                                "renumbered": renumbered, "lost": result.get("lost", 0)}}
 
     def close(self):
         self._client.close()

@@ -1,17 +1,23 @@
-"""`shoal logs --follow` and `shoal watch` outlive the daemon: killed or upgraded, they connect to
-the next one and go on, the follow from its cursor (no line lost or printed twice, across
-rotations), the watch with the new daemon's events and a word on the gap (docs/cli.md, `logs`,
-`watch`; docs/restore.md)."""
+"""`shoal logs --follow`, `shoal watch` and Python's `Client.watch()` outlive the daemon: killed
+or upgraded, they connect to the next one and go on, the follow from its cursor (no line lost
+or printed twice, across rotations), the watch with the new daemon's events and a word on the
+gap (docs/cli.md, `logs`, `watch`; docs/python.md; docs/restore.md)."""
 
 import contextlib
 import json
 import os
 import re
+import socket
 import subprocess
+import sys
 import threading
 
 from harness import SHOAL, clean_env, wait_until
-from restarts import connected, kill9, reexec, restart
+from pyprog import PACKAGE_DIR
+from restarts import connected, in_background, kill9, reexec, restart
+
+sys.path.insert(0, PACKAGE_DIR)
+from shoal import Client  # noqa: E402
 
 WAITING = "waiting up to 30 s for it to come back"
 
@@ -120,3 +126,72 @@ def test_a_watch_goes_on_with_the_next_daemon_and_says_events_may_be_missing(dae
     assert (lines[2]["type"], lines[2]["name"], lines[2]["exitcode"]) == ("exited", "a", 3)
     assert (lines[3]["type"], lines[3]["name"]) == ("started", "b")
     assert lines[3]["seq"] > lines[2]["seq"]
+
+
+@contextlib.contextmanager
+def collecting(watch):
+    """The items of a Client.watch, appended to the list yielded as they come; the watch is
+    closed at the end of the block, which must end its iteration."""
+    items = []
+    iterated = in_background(lambda: [items.append(item) for item in watch])
+    try:
+        yield items
+    finally:
+        watch.close()
+    iterated.result(timeout=10)
+
+
+def test_a_python_watch_goes_on_with_the_next_daemon_and_says_so(daemons):
+    first = daemons()
+    gate = os.path.join(first.dir, "go")
+    with Client(first.socket) as c:
+        watch = c.watch(["a", "b"])
+        with collecting(watch) as items:
+            pid = first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 3"],
+                              name="a")["pid"]
+            wait_until(lambda: len(items) == 1, 20, what="the start to be yielded")
+            kill9(first)
+            # It ends while no daemon runs: the next one tells it, and the watch gets that too.
+            open(gate, "w").close()
+            wait_until(lambda: not os.path.exists(f"/proc/{pid}"), 10, what="a to be reaped")
+            second = restart(daemons, first)
+            wait_until(lambda: len(items) == 3, 40, what="the exit told by the next daemon")
+            second.spawn(["sh", "-c", "exit 4"], name="b")
+            wait_until(lambda: len(items) == 5, 20, what="b's start and exit")
+            # An upgrade in place numbers the events afresh too.
+            reexec(second)
+            wait_until(lambda: len(items) == 6, 40, what="the watch to reach the upgraded daemon")
+            second.spawn(["sh", "-c", "exit 5"], name="b")
+            wait_until(lambda: len(items) == 8, 20, what="b's second start and exit")
+    assert [(i.get("type"), i.get("name"), i.get("exitcode")) for i in items] == [
+        ("started", "a", None), (None, None, None), ("exited", "a", 3),
+        ("started", "b", None), ("exited", "b", 4),
+        (None, None, None), ("started", "b", None), ("exited", "b", 5)], items
+    epochs = [watch.started["epoch"]]
+    for marker in (items[1], items[5]):
+        assert marker["reconnected"]["renumbered"] is True, marker
+        assert marker["reconnected"]["socket"] == first.socket
+        epochs.append(marker["reconnected"]["epoch"])
+    assert len(set(epochs)) == 3 and watch.epoch == epochs[-1], epochs
+    # Each daemon numbers its own events: within one, no seq comes twice or goes back.
+    for run in (items[2:5], items[6:]):
+        assert [e["seq"] for e in run] == sorted({e["seq"] for e in run}), run
+
+
+def test_a_python_watch_cut_off_by_the_same_daemon_goes_on_after_its_last_event(shoal):
+    with Client(shoal.socket) as c:
+        watch = c.watch()
+        with collecting(watch) as items:
+            shoal.spawn(["true"], name="one")
+            wait_until(lambda: len(items) == 2, 20, what="one's start and exit")
+            # As the daemon cuts off a watcher holding too much unread: the same numbering.
+            watch._client._sock.shutdown(socket.SHUT_RDWR)
+            wait_until(lambda: len(items) == 3, 20, what="the watch to connect again")
+            shoal.spawn(["true"], name="two")
+            wait_until(lambda: len(items) == 5, 20, what="two's start and exit")
+    assert items[2] == {"reconnected": {"socket": shoal.socket, "epoch": watch.started["epoch"],
+                                        "renumbered": False, "lost": 0}}, items
+    events = items[:2] + items[3:]
+    assert [(e["type"], e["name"]) for e in events] == [
+        ("started", "one"), ("exited", "one"), ("started", "two"), ("exited", "two")]
+    assert [e["seq"] for e in events] == sorted({e["seq"] for e in events})
