@@ -47,12 +47,7 @@ void supervisor::declare(const std::string& name, process_spec spec) {
 
 void supervisor::undeclare(const std::string& name) { declared_.erase(name); }
 
-std::vector<const process_record*> supervisor::records() const {
-  std::vector<const process_record*> out;
-  out.reserve(records_.size());
-  for (const auto& [name, r] : records_) out.push_back(r.get());
-  return out;
-}
+std::vector<const process_record*> supervisor::records() const { return records_.in_order(); }
 
 std::vector<std::string> supervisor::declared_names() const {
   std::vector<std::string> out;
@@ -114,7 +109,7 @@ std::string supervisor::next_default_name() {
   // Like Python's Process-N: the counter only goes up, and skips names already taken.
   for (;;) {
     std::string name = "Process-" + std::to_string(next_default_++);
-    if (!records_.count(name)) return name;
+    if (!records_.contains(name)) return name;
   }
 }
 
@@ -183,8 +178,7 @@ result<const process_record*, start_error> supervisor::start(std::optional<std::
   r->started_at = timers_.wall_now();
   r->run().started = timers_.now();
   r->start_order = next_start_order_++;
-  process_record& rec = *r;
-  records_[name] = std::move(r);  // replaces a done record of the same name
+  process_record& rec = records_.put(name, std::move(r));  // replaces a done record of the name
   by_pid_[rec.pid] = &rec;
   changed(name);
   log::info("started '{}' (pid {}): {}", name, rec.pid, describe_argv(rec.spec.argv));
@@ -257,7 +251,7 @@ status supervisor::remove(const std::string& name) {
   return {};
 }
 
-void supervisor::forget(record_map::iterator it) {
+void supervisor::forget(record_table::iterator it) {
   // Its logs go with it; a descendant still writing to its pipes gets EPIPE from now on.
   if (auto& output = it->second->output) {
     output->close();

@@ -25,6 +25,7 @@
 #include "daemon/process_record.hpp"
 #include "daemon/process_spec.hpp"
 #include "daemon/record_file.hpp"
+#include "daemon/record_table.hpp"
 #include "daemon/start_error.hpp"
 #include "daemon/timers.hpp"
 
@@ -151,8 +152,6 @@ class supervisor {
   std::size_t exited_count() const;
 
  private:
-  using record_map = std::map<std::string, std::unique_ptr<process_record>, natural_order>;
-
   process_record* lookup(const std::string& name);
   std::string next_default_name();
   // Without `output`, the child's stdout and stderr are /dev/null.
@@ -177,7 +176,7 @@ class supervisor {
   void respawn(process_record& r);
   void judge_run(process_record& r, bool failed);
   void signal_group(process_record& r, int signo);
-  void forget(record_map::iterator it);
+  void forget(record_table::iterator it);
   // Forgets the oldest exited records beyond max_exited_records, and their logs.
   void evict_exited();
   void evict_oldest_exited();
@@ -194,8 +193,7 @@ class supervisor {
   supervisor_options options_;
   std::vector<std::string> child_env_;
   std::vector<subscriber> subscribers_;
-  // In natural order of names (w-2 before w-10), the order `status` lists them in.
-  record_map records_;
+  record_table records_;
   std::unordered_map<pid_t, process_record*> by_pid_;  // alive records only
   std::uint64_t next_default_ = 1;
   std::uint64_t next_start_order_ = 1;

@@ -186,7 +186,7 @@ void supervisor::evict_exited() {
 }
 
 void supervisor::evict_oldest_exited() {
-  using entry = decltype(records_)::iterator;
+  using entry = record_table::iterator;
   std::vector<entry> done;
   for (auto it = records_.begin(); it != records_.end(); ++it)
     if (it->second->done()) done.push_back(it);

@@ -227,7 +227,7 @@ void supervisor::restore_one(const saved_process& p, std::vector<keeper_entry>& 
     release_if_quiet(*r);
     r->end_run();
   }
-  records_[p.name] = std::move(r);
+  records_.put(p.name, std::move(r));
 }
 
 void supervisor::restore(saved_table saved, std::vector<keeper_entry> held, bool keeper_is_new,
