@@ -90,7 +90,7 @@ check values --ops 1000 --requests 20 --window 4 --contended 1000 -- \
   values.baseline values.library values.getpid values.protocol values.protocol_pipelined \
   values.contended_floor values.contended_library values.protocol_latency
 check scale --children 5,10 --clients 1,2 --starts 4 --joiners 2,4 --values 5,10 --requests 3 -- \
-  scale.status_all scale.status_json_floor scale.status_x_json scale.status_reply \
+  scale.status_all scale.status_all_cold scale.status_json_floor scale.status_x_json scale.status_reply \
   scale.status_one scale.status_one_x_hello scale.children_rss scale.children_pss \
   scale.rss_per_child scale.start_rate scale.start_latency scale.join_fanout \
   scale.rss_per_joiner scale.value_get scale.value_get_x_hello
