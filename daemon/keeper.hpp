@@ -7,12 +7,12 @@
 // one poll(2) over the listening socket, the attached daemon, a signalfd for SIGCHLD and,
 // while no daemon is attached, the children's pipes.
 //
-// What it owns, per child it spawned: the pidfd, the start time, the wait status once reaped,
-// and a copy of the read end of the stdout and stderr pipes. While a daemon is attached, the
-// daemon alone reads the pipes; the keeper's copies only keep them open, so a child never
-// gets SIGPIPE. While none is, the keeper appends what the pipes carry to NAME.out and
-// NAME.err itself, so no child blocks on a full pipe; the next daemon takes the read ends
-// back (hello) and reads on where the keeper stopped.
+// What it owns, per child it spawned: the start time, the wait status once reaped, and a copy of
+// the read end of the stdout and stderr pipes. While a daemon is attached, the daemon alone reads
+// the pipes; the keeper's copies only keep them open, so a child never gets SIGPIPE. While none is,
+// the keeper appends what the pipes carry to NAME.out and NAME.err itself, so no child blocks on a
+// full pipe; the next daemon takes the read ends back (hello) and reads on where the keeper
+// stopped.
 #pragma once
 
 namespace shoal {

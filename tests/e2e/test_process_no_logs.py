@@ -161,3 +161,24 @@ def test_a_follower_of_an_earlier_run_is_answered_when_the_name_drops_its_logs(s
         assert error_code(shoal.request({"op": "logs", "name": "x"})) == "invalid_state"
     finally:
         os.kill(straggler, signal.SIGKILL)
+
+
+def test_the_keeper_holds_no_descriptor_for_a_child_without_logs(daemons):
+    # Every descriptor the keeper holds is copied into each child it spawns and closed there:
+    # one held per child made each start cost more than the one before.
+    first = daemons()
+    keeper = first.keeper_pid
+    before = len(descriptors(keeper))
+    pids = [first.spawn(["sleep", "600"], name=f"idle-{i}", logs=False)["pid"] for i in range(20)]
+    assert len(descriptors(keeper)) == before, descriptors(keeper)
+
+    # A daemon that takes them back still gets a pidfd for each: stop signals through it.
+    first.proc.kill()
+    assert first.proc.wait(10) == -signal.SIGKILL
+    first.expected_exit = None
+    second = daemons.create(directory=first.dir).start()
+    assert second.keeper_pid == keeper
+    stopped = ok(second.request({"op": "stop", "name": "idle-7"}))
+    assert (stopped["state"], stopped["exitcode"]) == ("exited", -signal.SIGTERM), stopped
+    assert not pid_alive(pids[7])
+    assert all(pid_alive(p) for i, p in enumerate(pids) if i != 7)
