@@ -1,7 +1,7 @@
 // Live children: a fresh daemon for each size holds 100, 1,000, 10,000 running `sleep`s,
-// started in windows of 64 requests (with `--logs no`, without logs: one descriptor each in
-// the daemon and the keeper instead of five and three, docs/logging.md); at each size, `status`
-// of everything (polled, and as a command run now and then meets it) and of one name, the
+// started in windows of 64 requests (with `--logs no`, without logs: one descriptor in the
+// daemon instead of five, and none in the keeper instead of two, docs/logging.md); at each size,
+// `status` of everything (polled, and as a command run now and then meets it) and of one name, the
 // daemon's memory, and how long its shutdown takes. The benchmark is the subreaper of anything
 // a daemon leaves behind (subreaper.hpp).
 #include <algorithm>

@@ -1,7 +1,7 @@
 // The supervisor's records by name, in natural order (w-2 before w-10), the order `status`
 // lists them in. The order is also kept as a vector, rebuilt by the first listing after a
-// record came or went: a `status` of 10,000 live processes spent a fifth of its time walking
-// the tree, a cache miss per node, and a live table changes far less often than it is listed.
+// record came or went: a `status` of 10,000 live processes spent 15% of its time walking the
+// tree, a cache miss per node, and a live table changes far less often than it is listed.
 #pragma once
 
 #include <map>
