@@ -15,7 +15,8 @@ std::optional<std::string> check_targets(const std::vector<std::string>& targets
 }
 
 expansion expand(connection& conn, const std::vector<std::string>& targets, bool declared) {
-  json request = {{"op", "status"}, {"names", targets}};
+  // Only names and states are needed: no /proc read per process.
+  json request = {{"op", "status"}, {"names", targets}, {"usage", false}};
   if (declared) request["declared"] = true;
   expansion e;
   e.failure = classify(conn.call(std::move(request)));

@@ -283,12 +283,14 @@ class Client:
                     raise ShoalError("timeout", f"process '{name}' still running after "
                                      f"{timeout:g} s (shoald was away meanwhile)") from None
 
-    def status(self, *targets, declared=False):
+    def status(self, *targets, declared=False, usage=True):
         """Records of the processes the targets name (process names, program names, ``all``,
         globs), or of all of them. With ``declared``, the reply as a whole: its ``declared``
-        lists the declared instances that have no record."""
+        lists the declared instances that have no record. Without ``usage``, the daemon reads
+        nothing from /proc: ``cpu_seconds``, ``cpu_percent`` and ``rss_bytes`` are None."""
         result = self.call("status", **_fields(names=list(targets) or None,
-                                               declared=True if declared else None))
+                                               declared=True if declared else None,
+                                               usage=None if usage else False))
         return result if declared else result["processes"]
 
     def stop(self, name, timeout=None):

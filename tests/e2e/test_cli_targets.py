@@ -356,3 +356,42 @@ def test_a_failed_spawn_leaves_no_log_files(shoal):
     r = shoal.cli("start", "--name", "once", "--", "/nonexistent/program")
     assert r.returncode == 1, r
     assert open(shoal.log_path("once")).read() == "ran\n"
+
+
+def daemon_reads(pid):
+    """How many read system calls the daemon has made: one per /proc file it samples."""
+    with open(f"/proc/{pid}/io") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("syscr:"))
+
+
+def test_status_without_usage_reads_nothing_from_proc(shoal):
+    names = [f"u-{i}" for i in range(40)]
+    start_sleepers(shoal, *names)
+    before = daemon_reads(shoal.pid)
+    reply = ok(shoal.request({"op": "status", "names": ["u-*"], "usage": False}))
+    without = daemon_reads(shoal.pid) - before
+    assert [p["name"] for p in reply["processes"]] == names
+    for record in reply["processes"]:
+        assert record["state"] == "running"
+        assert record["cpu_seconds"] is None and record["cpu_percent"] is None
+        assert record["rss_bytes"] is None
+    # None of the 40 has been sampled yet: asked with usage, the daemon reads each one.
+    before = daemon_reads(shoal.pid)
+    reply = ok(shoal.request({"op": "status", "names": ["u-*"]}))
+    with_usage = daemon_reads(shoal.pid) - before
+    assert all(p["rss_bytes"] > 0 for p in reply["processes"])
+    assert without < 10 <= 40 <= with_usage, (without, with_usage)
+    assert error_code(shoal.request({"op": "status", "usage": "no"})) == "bad_request"
+    assert shoal.cli("stop", "all").returncode == 0
+
+
+def test_the_cli_expands_targets_without_reading_proc(shoal):
+    names = [f"e-{i}" for i in range(40)]
+    start_sleepers(shoal, *names)
+    before = daemon_reads(shoal.pid)
+    r = shoal.cli("kill", "e-*", "--signal", "CONT")
+    assert r.returncode == 0, r
+    assert len(r.stdout.splitlines()) == 40
+    # The 40 were never sampled: expanding with usage would read /proc once for each.
+    assert daemon_reads(shoal.pid) - before < 20
+    assert shoal.cli("stop", "all").returncode == 0

@@ -121,6 +121,10 @@ def test_restart_targets_lines_and_an_upgrade_in_place(shoal, tmp_dir):
         assert code_of(c.status, "cache-*") == "not_found"
         whole = c.status("db", declared=True)
         assert [r["name"] for r in whole["processes"]] == ["db"] and whole["declared"] == []
+        assert c.status("db")[0]["rss_bytes"] is not None
+        bare = c.status("web-*", usage=False)
+        assert [(r["name"], r["state"], r["rss_bytes"], r["cpu_seconds"]) for r in bare] == [
+            ("web-1", "running", None, None), ("web-2", "running", None, None)]
 
         def three_lines():
             got = c.logs("web-1", lines=10)
