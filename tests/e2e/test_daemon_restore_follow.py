@@ -37,8 +37,12 @@ class Reader:
         for line in self.proc.stdout:
             self.lines.append(line.rstrip("\n"))
 
-    def wait_for(self, predicate, what, timeout=20):
-        wait_until(lambda: predicate(list(self.lines)), timeout, what=what)
+    def wait_for(self, predicate, what, timeout=30):
+        try:
+            wait_until(lambda: predicate(list(self.lines)), timeout, what=what)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; {len(self.lines)} lines printed, the last: "
+                                 f"{self.lines[-3:]}") from None
 
     def finish(self, timeout=30):
         """Waits for the command's end; its exit code and stderr."""
@@ -68,26 +72,71 @@ def numbers(lines):
     return [int(m.group(1)) for m in map(re.compile(r"line (\d+)$").match, lines) if m]
 
 
+def bursts_writer(directory):
+    """A shell program that prints "line N" ten at a time, with no fork per line so that it keeps
+    pace on a loaded machine. While `hold` exists it prints 450 more lines (4.5 KiB, more than a
+    log file) and then none until `hold` is gone, telling so by `held` (which it removes when it
+    goes on): what it prints
+    while no daemon runs is bounded, so the follow's cursor is rotated away only by a bug. It ends
+    with "last" once `go` exists."""
+    d = directory
+    return ["sh", "-c", f"""i=0; limit=
+        while [ ! -e {d}/go ]; do
+            if [ -e {d}/hold ]; then
+                [ -z "$limit" ] && limit=$((i + 450))
+                if [ $i -ge $limit ]; then touch {d}/held; sleep 0.01; continue; fi
+            else
+                limit=; [ -e {d}/held ] && rm {d}/held
+            fi
+            for j in 1 2 3 4 5 6 7 8 9 10; do i=$((i+1)); echo "line $i"; done
+            sleep 0.01
+        done
+        echo "line $((i+1))"; echo last"""]
+
+
+class Hold:
+    """Bounds what the bursts_writer in `directory` prints: after `start`, 450 lines, then none
+    until `release`."""
+
+    def __init__(self, directory):
+        self.hold = os.path.join(directory, "hold")
+        self.held = os.path.join(directory, "held")
+
+    def start(self):
+        open(self.hold, "w").close()
+
+    def wait_stopped(self):
+        wait_until(lambda: os.path.exists(self.held), 20, what="the writer's bounded burst")
+
+    def release(self):
+        os.unlink(self.hold)
+
+
 def test_a_follow_goes_on_from_its_cursor_across_kill9_and_reexec(daemons):
     # Files of 4 KiB and two backups: the oldest file is dropped every 400 lines or so, while
     # the daemons run and while none does, so the cursor must mean the same byte to the next.
     args = ["--log-max-bytes", "4096", "--log-backups", "2"]
     first = daemons(args=args)
-    gate = os.path.join(first.dir, "go")
-    first.spawn(["sh", "-c", f'i=0; while [ ! -e {gate} ]; do i=$((i+1)); echo "line $i"; '
-                             f'sleep 0.002; done; echo "line $((i+1))"; echo last'],
-                name="counter")
+    first.spawn(bursts_writer(first.dir), name="counter")
     with reading(first, "logs", "counter", "--follow", "-n", "100000") as follow:
         # Past the first dropped file before the kill (12 KiB hold about 1,300 lines).
         follow.wait_for(lambda l: len(numbers(l)) > 1500, "a dropped log file")
+        # A file or more is dropped while no daemon runs, and not the cursor's.
+        hold = Hold(first.dir)
+        hold.start()
         kill9(first)
         printed = len(follow.lines)
+        hold.wait_stopped()
         second = restart(daemons, first, args=args)
-        follow.wait_for(lambda l: len(l) > printed + 500, "lines from the next daemon")
+        hold.release()
+        follow.wait_for(lambda l: len(l) > printed + 1000, "lines from the next daemon")
+        hold.start()
         reexec(second)
         printed = len(follow.lines)
-        follow.wait_for(lambda l: len(l) > printed + 500, "lines from the upgraded daemon")
-        open(gate, "w").close()
+        hold.wait_stopped()
+        hold.release()
+        follow.wait_for(lambda l: len(l) > printed + 1000, "lines from the upgraded daemon")
+        open(os.path.join(first.dir, "go"), "w").close()
         code, err = follow.finish()
         lines = follow.lines
     assert code == 0, err
