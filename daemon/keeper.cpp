@@ -274,7 +274,7 @@ void keeper::serve_daemon() {
       kept_child* c = find(h.pid);
       // Only while the leader is unreaped: until then no other group can have its id.
       int err = (c && !c->exited) ? (::kill(-h.pid, h.value) == 0 ? 0 : errno) : ESRCH;
-      send({keeper_op::result, h.pid, err});
+      if ((h.flags & signal_unanswered) == 0) send({keeper_op::result, h.pid, err});
       break;
     }
     case keeper_op::stopping:

@@ -233,6 +233,14 @@ int keeper_link::signal_group(pid_t pid, int signo) {
   return reply.value;
 }
 
+void keeper_link::signal_group_unanswered(pid_t pid, int signo) {
+  if (keeper_version_ < 4) {
+    (void)signal_group(pid, signo);
+    return;
+  }
+  send({keeper_op::signal_group, pid, signo, signal_unanswered});
+}
+
 void keeper_link::stopping(pid_t pid) { send({keeper_op::stopping, pid}); }
 void keeper_link::signal_orphan(pid_t pid, int signo) {
   send({keeper_op::signal_orphan, pid, signo});

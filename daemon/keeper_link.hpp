@@ -3,8 +3,10 @@
 // and signal, and hears from it when a child is reaped.
 //
 // Requests that need an answer (spawn, signal_group) wait for it synchronously: the keeper
-// answers at once, and a spawn is synchronous anyway. An exit the keeper reports meanwhile
-// is queued and delivered from the event loop, never from inside the request.
+// answers at once, and a spawn is synchronous anyway. A signal whose outcome nobody reads (a
+// stop's) goes unanswered, so a shutdown of thousands waits for no round trip each. An exit the
+// keeper reports meanwhile is queued and delivered from the event loop, never from inside the
+// request.
 #pragma once
 
 #include <sys/types.h>
@@ -66,6 +68,7 @@ class keeper_link {
   // `meanwhile` runs while the keeper spawns (process_host::spawn).
   result<spawned_child> spawn(const spawn_request& request, const std::function<void()>& meanwhile);
   int signal_group(pid_t pid, int signo);
+  void signal_group_unanswered(pid_t pid, int signo);
   void stopping(pid_t pid);
   void signal_orphan(pid_t pid, int signo);
   // Sent with the next message the keeper must act on, not alone: each message wakes the

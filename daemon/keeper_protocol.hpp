@@ -15,7 +15,8 @@ namespace shoal {
 
 // 2: a spawn may carry the child's log limits (spawn_has_log_limits).
 // 3: a spawn may have no output (spawn_without_output).
-inline constexpr std::uint32_t keeper_protocol_version = 3;
+// 4: a signal_group may go unanswered (signal_unanswered).
+inline constexpr std::uint32_t keeper_protocol_version = 4;
 // The largest message: a spawn's argv and environment. Within the socket's default send
 // buffer (net.core.wmem_default, 208 KiB), so no privilege is needed to raise it.
 inline constexpr std::size_t keeper_max_message = 200 * 1024;
@@ -29,6 +30,7 @@ enum class keeper_op : std::uint32_t {
                       // flags & spawn_has_log_limits (version 2), value and ticks are the
                       // child's log limits as in `log_limits`
   signal_group = 3,   // kill(-pid, value) while pid is an unreaped child; answered by `result`
+                      // unless flags & signal_unanswered (version 4)
   stopping = 4,       // pid is being stopped: kill its group just before reaping it
   signal_orphan = 5,  // kill(pid, value) if pid is an unreaped child of the keeper
   forget = 6,         // pid's exit is recorded by shoald: drop the entry and its pipes
@@ -51,6 +53,11 @@ inline constexpr std::uint32_t spawn_has_log_limits = 1;
 // Version 3: no descriptors; the child's stdout and stderr are /dev/null and nothing is kept
 // of them. An older keeper is sent /dev/null in place of each of the four descriptors.
 inline constexpr std::uint32_t spawn_without_output = 2;
+
+// Version 4: a signal_group whose outcome the daemon does not need (a stop, its escalation):
+// no `result`, so a stop costs the daemon no wait for the keeper. An older keeper answers
+// anyway, so a daemon sends the flag only to a keeper of version 4 or later.
+inline constexpr std::uint32_t signal_unanswered = 1;
 
 inline constexpr std::uint32_t entry_exited = 1;
 inline constexpr std::uint32_t entry_has_stdout = 2;

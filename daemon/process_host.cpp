@@ -24,6 +24,11 @@ int posix_host::signal_group(pid_t pid, int signo) {
   return ::kill(-pid, signo) == 0 ? 0 : errno;
 }
 
+void posix_host::signal_group_unanswered(pid_t pid, int signo) {
+  if (keeper_) return keeper_->signal_group_unanswered(pid, signo);
+  ::kill(-pid, signo);
+}
+
 int posix_host::signal_process(int pidfd, int signo) {
   return pidfd_send_signal(pidfd, signo) == 0 ? 0 : errno;
 }

@@ -27,6 +27,9 @@ class process_host {
   // To the process group led by `pid`: only while the leader is unreaped, so that the group
   // id cannot have been reused. 0, or the errno.
   virtual int signal_group(pid_t pid, int signo) = 0;
+  // The same, when the outcome does not matter (a stop: the exit tells): it may be sent
+  // without waiting for it.
+  virtual void signal_group_unanswered(pid_t pid, int signo) { (void)signal_group(pid, signo); }
   // To the process alone, through its pidfd; 0, or the errno (ESRCH once it has exited).
   virtual int signal_process(int pidfd, int signo) = 0;
   // Children of the daemon that are not zombies, adopted orphans among them (orphans.hpp).
@@ -52,6 +55,7 @@ class posix_host final : public process_host {
   result<spawned_child> spawn(const spawn_request& request,
                               const std::function<void()>& meanwhile) override;
   int signal_group(pid_t pid, int signo) override;
+  void signal_group_unanswered(pid_t pid, int signo) override;
   int signal_process(int pidfd, int signo) override;
   std::vector<pid_t> living_children() override;
   void signal_orphan(pid_t pid, int signo) override;

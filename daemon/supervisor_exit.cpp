@@ -31,7 +31,7 @@ std::string describe_exit(const process_record& r) {
 void supervisor::before_reap(pid_t pid) {
   auto it = by_pid_.find(pid);
   if (it != by_pid_.end() && it->second->state == process_state::stopping)
-    host_.signal_group(pid, SIGKILL);
+    host_.signal_group_unanswered(pid, SIGKILL);
 }
 
 void supervisor::end_run(process_record& r) {

@@ -12,7 +12,7 @@
 namespace shoal {
 
 void supervisor::signal_group(process_record& r, int signo) {
-  host_.signal_group(r.pid, signo);
+  host_.signal_group_unanswered(r.pid, signo);
   // The leader may have left its group (setsid); the pidfd reaches it wherever it is.
   if (const process_run* run = r.run_if_any(); run && run->pidfd)
     host_.signal_process(run->pidfd.get(), signo);
