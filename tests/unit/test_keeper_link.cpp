@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -65,6 +66,11 @@ class played_keeper {
     thread_.join();
     return spawn_;
   }
+  // The flags of each signal_group asked for, likewise.
+  const std::vector<std::uint32_t>& signals() {
+    thread_.join();
+    return signals_;
+  }
 
  private:
   void serve() {
@@ -86,6 +92,15 @@ class played_keeper {
         spawn_.body.assign(buf.data() + sizeof h, static_cast<std::size_t>(n) - sizeof h);
         keeper_header spawned{keeper_op::spawned, 4242, 0, 0, 12345};
         send_packet(conn.get(), &spawned, sizeof spawned, nullptr, 0, nullptr, 0);
+      } else if (h.op == keeper_op::signal_group) {
+        signals_.push_back(h.flags);
+        // As a real keeper of its version does; the answer counts the signals asked for, so a
+        // link that left an answer unread would return an older one.
+        if (version_ < 4 || (h.flags & signal_unanswered) == 0) {
+          keeper_header result{keeper_op::result, h.pid,
+                               static_cast<std::int32_t>(signals_.size())};
+          send_packet(conn.get(), &result, sizeof result, nullptr, 0, nullptr, 0);
+        }
       }
     }
   }
@@ -94,6 +109,7 @@ class played_keeper {
   unique_fd listener_;
   std::thread thread_;
   seen_spawn spawn_;
+  std::vector<std::uint32_t> signals_;
 };
 
 spawn_request without_output() {
@@ -172,5 +188,27 @@ TEST_CASE("a child with logs hands the keeper its two pipes' ends, whatever its 
     char c = 0;
     CHECK(::read(out_r.get(), &c, 1) == 1);
     CHECK(c == 'o');
+  }
+}
+
+TEST_CASE("a stop's signal goes unanswered only to a keeper that knows not to answer") {
+  for (std::uint32_t version : {3u, 4u}) {
+    CAPTURE(version);
+    temp_dir dir;
+    played_keeper keeper(dir.path, version);
+    {
+      asio::io_context io;
+      auto link = keeper_link::open(io, dir.path, dir.path);
+      REQUIRE(link);
+      (*link)->signal_group_unanswered(4242, SIGTERM);
+      // The answered signal after it gets its own answer, whether or not the first had one.
+      CHECK((*link)->signal_group(4242, SIGKILL) == 2);
+      CHECK((*link)->alive());
+      (*link)->detach();
+    }
+    const auto& flags = keeper.signals();
+    REQUIRE(flags.size() == 2);
+    CHECK(flags[0] == (version >= 4 ? signal_unanswered : 0u));
+    CHECK(flags[1] == 0u);
   }
 }
