@@ -152,7 +152,9 @@ def test_a_follow_goes_on_from_its_cursor_across_kill9_and_reexec(daemons):
 def test_a_watch_goes_on_with_the_next_daemon_and_says_events_may_be_missing(daemons):
     first = daemons()
     gate = os.path.join(first.dir, "go")
-    with reading(first, "watch", "a", "b", "--json", "--count", "3") as watch:
+    # From the daemon's first event: a watch that had connected but not yet subscribed when `a`
+    # started would otherwise never see that start.
+    with reading(first, "watch", "a", "b", "--json", "--count", "3", "--since", "0") as watch:
         connected(first)
         pid = first.spawn(["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.02; done; exit 3"],
                           name="a")["pid"]
