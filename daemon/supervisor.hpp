@@ -175,7 +175,7 @@ class supervisor {
   void escalate(const std::string& name, pid_t pid);
   void respawn(process_record& r);
   void judge_run(process_record& r, bool failed);
-  void signal_group(process_record& r, int signo);
+  void signal_group(process_record& r, int signo, bool answered = false);
   void forget(record_table::iterator it);
   // Forgets the oldest exited records beyond max_exited_records, and their logs.
   void evict_exited();

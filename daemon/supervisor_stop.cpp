@@ -11,8 +11,11 @@
 
 namespace shoal {
 
-void supervisor::signal_group(process_record& r, int signo) {
-  host_.signal_group_unanswered(r.pid, signo);
+void supervisor::signal_group(process_record& r, int signo, bool answered) {
+  if (answered)
+    host_.signal_group(r.pid, signo);
+  else
+    host_.signal_group_unanswered(r.pid, signo);
   // The leader may have left its group (setsid); the pidfd reaches it wherever it is.
   if (const process_run* run = r.run_if_any(); run && run->pidfd)
     host_.signal_process(run->pidfd.get(), signo);
@@ -34,7 +37,10 @@ void supervisor::begin_stop(process_record& r, double grace) {
     log::info("stopping '{}' (pid {}): {}, SIGKILL in {} s", r.name, r.pid,
               signal_name(r.spec.stop_signal), grace);
     host_.will_stop(r.pid);
-    signal_group(r, r.spec.stop_signal);
+    // Answered, so the keeper has taken the `stopping` before the pidfd's signal can end the
+    // leader: a reap it made first would leave the rest of the group alive. The signals after
+    // this one need no answer.
+    signal_group(r, r.spec.stop_signal, true);
     // A stopped (SIGSTOP, SIGTSTP) process cannot act on the stop signal until it runs again;
     // without this it would always end by SIGKILL. systemd does the same.
     if (r.spec.stop_signal != SIGCONT) signal_group(r, SIGCONT);
