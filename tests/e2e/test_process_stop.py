@@ -108,6 +108,43 @@ def test_stop_kills_a_grandchild_that_ignores_sigterm_after_the_leader_exits(sho
     wait_until(lambda: not pid_alive(grandchild), 15, what=f"grandchild {grandchild} to die")
 
 
+def state_of(pid):
+    """The state letter of /proc/PID/stat (Z: a zombie), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+
+
+def test_a_stop_kills_the_group_even_while_the_keeper_is_slow_to_read_it(shoal, tmp_dir):
+    # The daemon signals the leader through its pidfd as well as through the keeper. With the
+    # keeper held, that signal must not end the leader before the keeper knows of the stop:
+    # it would reap the leader as a plain exit and leave the group's other members alive.
+    gc_file = os.path.join(tmp_dir, "grandchild")
+    script = (f"sh -c 'trap \"\" TERM; echo $$ > {gc_file}; "
+              "while :; do sleep 0.05; done' & wait")
+    leader = shoal.spawn(["/bin/sh", "-c", script], name="leader")["pid"]
+    grandchild = read_pid(gc_file)
+    keeper = shoal.keeper_pid
+    os.kill(keeper, signal.SIGSTOP)
+    try:
+        with shoal.connect() as c:
+            stop_id = c.send({"op": "stop", "name": "leader", "timeout": 0.5})
+            # A daemon that does not wait for the keeper's answer ends the leader now; one that
+            # does, not before the keeper runs again. Either way, a bounded look.
+            try:
+                wait_until(lambda: state_of(leader) == "Z", 1, what="the leader to end")
+            except AssertionError:
+                pass
+            os.kill(keeper, signal.SIGCONT)
+            stopped = ok(c.reply_for(stop_id, timeout=15))
+    finally:
+        os.kill(keeper, signal.SIGCONT)
+    assert stopped["state"] == "exited"
+    wait_until(lambda: not pid_alive(grandchild), 15, what=f"grandchild {grandchild} to die")
+
+
 def test_stop_of_an_exited_process_answers_its_record_at_once(shoal):
     shoal.spawn(["/bin/sh", "-c", "exit 4"], name="gone")
     shoal.join("gone")
