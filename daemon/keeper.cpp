@@ -9,15 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/log_limits.hpp"
@@ -45,7 +41,6 @@ void say(const char* fmt, const std::string& a, long b = 0) {
 // pidfd whenever it needs one: the pid is its own until reaped.
 struct kept_child {
   pid_t pid = -1;
-  std::uint64_t order = 0;  // of its spawn: a daemon that attaches is told of them in it
   std::uint64_t ticks = 0;
   bool exited = false;
   int wait_status = 0;
@@ -58,8 +53,6 @@ struct kept_child {
   log_limits limits{0, 0};
 };
 
-using clock = std::chrono::steady_clock;
-
 class keeper {
  public:
   explicit keeper(std::shared_ptr<const log_directory> log_dir) : log_dir_(std::move(log_dir)) {}
@@ -67,23 +60,10 @@ class keeper {
 
  private:
   kept_child* find(pid_t pid);
-  // `pid`, which waitid saw exit and left unreaped: its group killed first if it was being
-  // stopped, then reaped and told. False if it could not be reaped.
-  bool collect(pid_t pid);
-  // The child a SIGCHLD named, if it has exited: found by pid, in constant time.
-  void reap_named(pid_t pid);
-  // Every exited child, found by scanning them all: SIGCHLD merges, so the exits of others
-  // that ended before it was read carried no signal of their own.
-  void sweep();
-  // Sweeps now if the last one was long enough ago; else when that time comes (sweep_at_).
-  void sweep_soon();
-  // No more often than this: each sweep walks every child in the kernel, so at 10,000 live
-  // an exit that swept at once cost the keeper about as much as the rest of its work.
-  clock::duration sweep_interval() const;
+  void reap();
   void accept_daemon();
   void detach(const char* why);
-  // One message from the daemon, if one is there: false if none was (or it detached).
-  bool serve_daemon();
+  void serve_daemon();
   void send(const keeper_header& h, const std::string& body = {}, const int* fds = nullptr,
             std::size_t nfds = 0);
   void on_hello();
@@ -96,10 +76,7 @@ class keeper {
   std::shared_ptr<const log_directory> log_dir_;
   unique_fd daemon_;
   unique_fd signals_;
-  std::unordered_map<pid_t, std::unique_ptr<kept_child>> children_;
-  std::uint64_t spawned_ = 0;
-  clock::time_point last_sweep_{};
-  std::optional<clock::time_point> sweep_at_;
+  std::vector<std::unique_ptr<kept_child>> children_;
   posix_spawner spawner_;
   // Uninitialised (keeper_link.hpp says why).
   static constexpr std::size_t buf_size_ = keeper_max_message + sizeof(keeper_header);
@@ -108,8 +85,9 @@ class keeper {
 };
 
 kept_child* keeper::find(pid_t pid) {
-  auto it = children_.find(pid);
-  return it == children_.end() ? nullptr : it->second.get();
+  for (auto& c : children_)
+    if (c->pid == pid) return c.get();
+  return nullptr;
 }
 
 void keeper::send(const keeper_header& h, const std::string& body, const int* fds,
@@ -119,56 +97,28 @@ void keeper::send(const keeper_header& h, const std::string& body, const int* fd
   if (err != 0) detach(std::strerror(err));
 }
 
-bool keeper::collect(pid_t pid) {
-  kept_child* c = find(pid);
-  if (c && c->stopping) ::kill(-pid, SIGKILL);
-  int wait_status = 0;
-  pid_t got;
-  do got = ::waitpid(pid, &wait_status, WNOHANG);
-  while (got < 0 && errno == EINTR);
-  if (got != pid) return false;
-  if (c) {
-    c->exited = true;
-    c->wait_status = wait_status;
-    send({keeper_op::exited, pid, wait_status});
-  }
-  return true;
-}
-
-void keeper::reap_named(pid_t pid) {
-  siginfo_t info{};
-  if (pid > 0 && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-      info.si_pid == pid)
-    (void)collect(pid);
-}
-
-void keeper::sweep() {
-  last_sweep_ = clock::now();
-  sweep_at_.reset();
-  // Children of ours and adopted orphans alike, until none is left to reap.
+void keeper::reap() {
+  // SIGCHLD merges: reap until nothing is left, children of ours and adopted orphans alike.
   for (int round = 0; round < 100000; ++round) {
     siginfo_t info{};
     if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
       if (errno == EINTR) continue;
       return;
     }
-    if (info.si_pid == 0 || !collect(info.si_pid)) return;
+    if (info.si_pid == 0) return;
+    pid_t pid = info.si_pid;
+    kept_child* c = find(pid);
+    if (c && c->stopping) ::kill(-pid, SIGKILL);
+    int wait_status = 0;
+    pid_t got;
+    do got = ::waitpid(pid, &wait_status, WNOHANG);
+    while (got < 0 && errno == EINTR);
+    if (got != pid) return;
+    if (!c) continue;
+    c->exited = true;
+    c->wait_status = wait_status;
+    send({keeper_op::exited, pid, wait_status});
   }
-}
-
-clock::duration keeper::sweep_interval() const {
-  // About 1 us per child: a sweep costs a few percent of one CPU at most, and an exit whose
-  // signal merged with another's is seen within 10 ms at 10,000 children, at once at 100.
-  return std::min<clock::duration>(std::chrono::microseconds(children_.size()),
-                                   std::chrono::milliseconds(20));
-}
-
-void keeper::sweep_soon() {
-  auto due = last_sweep_ + sweep_interval();
-  if (clock::now() >= due)
-    sweep();
-  else
-    sweep_at_ = due;
 }
 
 void keeper::accept_daemon() {
@@ -214,18 +164,12 @@ bool keeper::copy_out(kept_child& c, int i) {
 
 void keeper::on_hello() {
   // Whatever the pipes hold now goes to the files first, so the daemon reads on after it.
-  std::vector<kept_child*> in_order;
-  in_order.reserve(children_.size());
-  for (auto& [pid, c] : children_) {
+  for (auto& c : children_)
     for (int i = 0; i < 2; ++i) {
       if (c->pipe[i] && !copy_out(*c, i)) c->pipe[i].reset();
       c->file[i].reset();
     }
-    in_order.push_back(c.get());
-  }
-  std::sort(in_order.begin(), in_order.end(),
-            [](const kept_child* a, const kept_child* b) { return a->order < b->order; });
-  for (kept_child* c : in_order) {
+  for (auto& c : children_) {
     keeper_header h{keeper_op::entry, c->pid, c->wait_status, 0, c->ticks};
     int fds[3];
     std::size_t n = 0;
@@ -277,7 +221,6 @@ void keeper::on_spawn(const keeper_header& h, const char* body, std::size_t len,
   }
   auto c = std::make_unique<kept_child>();
   c->pid = child->pid;
-  c->order = spawned_++;
   c->ticks = read_start_ticks(c->pid).value_or(0);  // unreaped, so the pid is still its own
   c->name = strings[0];
   if (h.flags & spawn_has_log_limits) c->limits = {h.ticks, h.value};
@@ -288,7 +231,7 @@ void keeper::on_spawn(const keeper_header& h, const char* body, std::size_t len,
   reply.pid = c->pid;
   reply.ticks = c->ticks;
   int pidfd = child->pidfd.get();  // the daemon's; closed here once sent
-  children_[reply.pid] = std::move(c);
+  children_.push_back(std::move(c));
   send(reply, {}, &pidfd, 1);
 }
 
@@ -307,15 +250,15 @@ void keeper::signal_orphan(pid_t pid, int signo) {
     ::kill(pid, signo);
 }
 
-bool keeper::serve_daemon() {
+void keeper::serve_daemon() {
   std::vector<unique_fd> fds;
   ssize_t n = recv_packet(daemon_.get(), buf_.get(), buf_size_, fds, MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
   if (n <= 0) {
     detach(n == 0 ? "connection closed" : std::strerror(errno));
-    return false;
+    return;
   }
-  if (static_cast<std::size_t>(n) < sizeof(keeper_header)) return true;
+  if (static_cast<std::size_t>(n) < sizeof(keeper_header)) return;
   keeper_header h;
   std::memcpy(&h, buf_.get(), sizeof h);
   const char* body = buf_.get() + sizeof h;
@@ -341,8 +284,7 @@ bool keeper::serve_daemon() {
       signal_orphan(h.pid, h.value);
       break;
     case keeper_op::forget:
-      if (auto it = children_.find(h.pid); it != children_.end() && it->second->exited)
-        children_.erase(it);
+      std::erase_if(children_, [&](const auto& c) { return c->pid == h.pid && c->exited; });
       break;
     case keeper_op::quit:
       quit_ = true;
@@ -353,7 +295,6 @@ bool keeper::serve_daemon() {
     default:
       break;
   }
-  return true;
 }
 
 int keeper::run() {
@@ -366,7 +307,7 @@ int keeper::run() {
     say("unable to watch for children (%s)", std::strerror(errno));
     return 1;
   }
-  sweep();
+  reap();
   std::vector<pollfd> polled;
   std::vector<std::pair<kept_child*, int>> pipes;
   while (!quit_) {
@@ -377,36 +318,25 @@ int keeper::run() {
     if (daemon_) {
       polled.push_back({daemon_.get(), POLLIN, 0});
     } else {
-      for (auto& [pid, c] : children_)
+      for (auto& c : children_)
         for (int i = 0; i < 2; ++i)
           if (c->pipe[i]) {
             polled.push_back({c->pipe[i].get(), POLLIN, 0});
             pipes.emplace_back(c.get(), i);
           }
     }
-    timespec wait{};
-    if (sweep_at_) {
-      auto left = std::max<clock::duration>(*sweep_at_ - clock::now(), clock::duration::zero());
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      wait = {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    }
-    if (::ppoll(polled.data(), polled.size(), sweep_at_ ? &wait : nullptr, nullptr) < 0) {
+    if (::poll(polled.data(), polled.size(), -1) < 0) {
       if (errno == EINTR) continue;
       say("poll failed (%s)", std::strerror(errno));
       return 1;
     }
     if (polled[0].revents) {
       signalfd_siginfo si;
-      while (::read(signals_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si))
-        reap_named(static_cast<pid_t>(si.ssi_pid));
-      sweep_soon();
-    } else if (sweep_at_ && clock::now() >= *sweep_at_) {
-      sweep();
-    }
-    // A burst (a shutdown's stops and forgets) is taken in one wake-up, boundedly.
-    if (daemon_ && polled[2].revents)
-      for (int taken = 0; taken < 256 && daemon_ && !quit_ && serve_daemon(); ++taken) {
+      while (::read(signals_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
       }
+      reap();
+    }
+    if (daemon_ && polled[2].revents) serve_daemon();
     for (std::size_t i = 0; i < pipes.size(); ++i) {
       if (!polled[2 + i].revents) continue;
       auto [c, stream] = pipes[i];
