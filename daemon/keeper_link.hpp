@@ -4,7 +4,8 @@
 //
 // Requests that need an answer (spawn, signal_group) wait for it synchronously: the keeper
 // answers at once, and a spawn is synchronous anyway. A signal whose outcome nobody reads (a
-// stop's) goes unanswered, so a shutdown of thousands waits for no round trip each. An exit the
+// stop's SIGCONT and escalation) goes unanswered; a stop's first signal is answered, so that the
+// keeper has taken the `stopping` before the leader can die (supervisor_stop.cpp). An exit the
 // keeper reports meanwhile is queued and delivered from the event loop, never from inside the
 // request.
 #pragma once

@@ -54,9 +54,9 @@ inline constexpr std::uint32_t spawn_has_log_limits = 1;
 // of them. An older keeper is sent /dev/null in place of each of the four descriptors.
 inline constexpr std::uint32_t spawn_without_output = 2;
 
-// Version 4: a signal_group whose outcome the daemon does not need (a stop, its escalation):
-// no `result`, so a stop costs the daemon no wait for the keeper. An older keeper answers
-// anyway, so a daemon sends the flag only to a keeper of version 4 or later.
+// Version 4: a signal_group whose outcome the daemon does not need (a stop's SIGCONT, its
+// escalation): no `result`, so those cost the daemon no wait for the keeper. An older keeper
+// answers anyway, so a daemon sends the flag only to a keeper of version 4 or later.
 inline constexpr std::uint32_t signal_unanswered = 1;
 
 inline constexpr std::uint32_t entry_exited = 1;
