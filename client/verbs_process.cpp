@@ -252,7 +252,7 @@ int run_ping(invocation& inv) {
   });
 }
 
-constexpr verb table[] = {
+constexpr verb process_table[] = {
     {"start",
      "start [--name NAME] [--cwd DIR] [--env KEY=VALUE]... [--env-file FILE]... "
      "[--restart MODE] [--user USER] [--group GROUP] [--log-max-bytes BYTES] [--log-backups N] "
@@ -358,6 +358,6 @@ constexpr verb table[] = {
 
 }  // namespace
 
-std::span<const verb> process_verbs() { return table; }
+std::span<const verb> process_verbs() { return process_table; }
 
 }  // namespace shoal::cli

@@ -186,7 +186,7 @@ int run_watch(invocation& inv) {
   }
 }
 
-constexpr verb table[] = {
+constexpr verb service_table[] = {
     {"reload", "reload", "Re-read shoald's programs file and apply it.",
      "New programs start, removed ones stop, changed ones restart, unchanged ones are left\n"
      "alone (like 'supervisorctl update'). An invalid file is refused as a whole, with its\n"
@@ -225,6 +225,6 @@ constexpr verb table[] = {
 
 }  // namespace
 
-std::span<const verb> service_verbs() { return table; }
+std::span<const verb> service_verbs() { return service_table; }
 
 }  // namespace shoal::cli

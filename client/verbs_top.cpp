@@ -449,7 +449,7 @@ int run_top(invocation& inv) {
   return session.run(STDIN_FILENO, STDOUT_FILENO);
 }
 
-constexpr verb table[] = {
+constexpr verb top_table[] = {
     {"top", "top",
      "A live full-screen view: processes, the lock, shared values and the last events.",
      "Updated as shoald's events arrive, and once a second for uptime, the lock and values.\n"
@@ -467,6 +467,6 @@ constexpr verb table[] = {
 
 }  // namespace
 
-std::span<const verb> top_verbs() { return table; }
+std::span<const verb> top_verbs() { return top_table; }
 
 }  // namespace shoal::cli

@@ -7,7 +7,7 @@ namespace shoal {
 
 namespace {
 
-using s = process_state;
+using S = process_state;
 constexpr std::optional<process_state> cannot = std::nullopt;
 
 // Where each event takes each state: a row per process_state and a column per process_event,
@@ -15,11 +15,11 @@ constexpr std::optional<process_state> cannot = std::nullopt;
 constexpr std::optional<process_state>
     transitions[std::size(all_process_states)][std::size(all_process_events)] = {
         //              stop         ended      ended_restart ended_give_up respawned untraceable
-        /* running  */ {s::stopping, s::exited, s::backoff, s::fatal, cannot, s::lost},
+        /* running  */ {S::stopping, S::exited, S::backoff, S::fatal, cannot, S::lost},
         // A second stop may only shorten the grace period; a stopped run never restarts.
-        /* stopping */ {s::stopping, s::exited, s::exited, s::exited, cannot, s::lost},
+        /* stopping */ {S::stopping, S::exited, S::exited, S::exited, cannot, S::lost},
         // stop cancels the restart; ended_restart is a respawn that failed.
-        /* backoff  */ {s::exited, s::exited, s::backoff, s::fatal, s::running, cannot},
+        /* backoff  */ {S::exited, S::exited, S::backoff, S::fatal, S::running, cannot},
         /* exited   */ {cannot, cannot, cannot, cannot, cannot, cannot},
         /* fatal    */ {cannot, cannot, cannot, cannot, cannot, cannot},
         /* lost     */ {cannot, cannot, cannot, cannot, cannot, cannot},

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/process_host.hpp"
+#include "daemon/process_spec.hpp"
 #include "daemon/timers.hpp"
 #include "unit/temp_dir.hpp"
 
@@ -116,5 +117,12 @@ class manual_timers final : public timer_service {
   std::map<id, std::pair<steady_clock::time_point, std::function<void()>>> due_;
   std::vector<std::function<void()>> posted_;
 };
+
+// A spec that runs argv, every other setting at its default.
+inline process_spec command(std::vector<std::string> argv) {
+  process_spec spec;
+  spec.argv = std::move(argv);
+  return spec;
+}
 
 }  // namespace shoal::testing

@@ -40,7 +40,7 @@ json running(const std::string& name, json argv) {
           {"rss_bytes", 3565158}};
 }
 
-json exited(const std::string& name, int code, json signal = nullptr) {
+json exited_row(const std::string& name, int code, json signal = nullptr) {
   return {{"name", name},
           {"pid", 7},
           {"state", "exited"},
@@ -100,8 +100,8 @@ TEST_CASE("RFC 3339 times from the protocol parse to the millisecond; others do 
 }
 
 TEST_CASE("the status table aligns every column and says how each process is doing") {
-  json processes = {exited("bear", 3), running("a-long-process-name", {"sleep", "60"}),
-                    exited("victim", -9, "SIGKILL")};
+  json processes = {exited_row("bear", 3), running("a-long-process-name", {"sleep", "60"}),
+                    exited_row("victim", -9, "SIGKILL")};
   table_style style;
   style.now = now;
   auto lines = lines_of(render_status_table(processes, style));
@@ -132,9 +132,9 @@ TEST_CASE("rows come in natural order: w-2 before w-10") {
 }
 
 TEST_CASE("the summary counts processes by state, in the order they live through them") {
-  json fatal = exited("f", 1);
+  json fatal = exited_row("f", 1);
   fatal["state"] = "fatal";
-  json processes = {exited("a", 0),      running("b", {"x"}), fatal,
+  json processes = {exited_row("a", 0),  running("b", {"x"}), fatal,
                     running("c", {"x"}), running("d", {"x"}), running("e", {"x"}),
                     running("g", {"x"})};
   CHECK(status_summary(processes) == "5 running, 1 exited, 1 fatal");
@@ -172,15 +172,16 @@ TEST_CASE("colour marks running green and failed red without breaking the alignm
   table_style style;
   style.now = now;
   style.color = true;
-  auto lines = lines_of(
-      render_status_table(json{running("a", {"x"}), exited("b", 1), exited("c", 0)}, style));
+  auto lines = lines_of(render_status_table(
+      json{running("a", {"x"}), exited_row("b", 1), exited_row("c", 0)}, style));
   REQUIRE(lines.size() == 4);
   CHECK(lines[1].find("\x1b[32mrunning\x1b[0m") != std::string::npos);
   CHECK(lines[2].find("\x1b[31mexited\x1b[0m") != std::string::npos);
   CHECK(lines[2].find("\x1b[31m1\x1b[0m") != std::string::npos);
   CHECK(lines[3].find("\x1b[") == std::string::npos);
-  auto plain = lines_of(render_status_table(
-      json{running("a", {"x"}), exited("b", 1), exited("c", 0)}, table_style{false, 0, now}));
+  auto plain = lines_of(
+      render_status_table(json{running("a", {"x"}), exited_row("b", 1), exited_row("c", 0)},
+                          table_style{false, 0, now}));
   CHECK(plain[2] == "b     root   -     exited   1     4s ago  0         -     -     ./bear.sh 3");
 }
 
@@ -205,9 +206,9 @@ TEST_CASE("on a narrow terminal the command is cut to fit, on whole characters")
 }
 
 TEST_CASE("a process that is not running shows when it ended, whatever its state") {
-  json fatal = exited("flaky", 1);
+  json fatal = exited_row("flaky", 1);
   fatal["state"] = "fatal";
-  json backoff = exited("retry", 2);
+  json backoff = exited_row("retry", 2);
   backoff["state"] = "backoff";
   table_style style;
   style.now = now;

@@ -24,7 +24,7 @@ using shoal::test::nowhere;
 using shoal::test::ran;
 using shoal::test::shoal_cli;
 
-json exited(const std::string& name, int exitcode, json signal = nullptr) {
+json exited_reply(const std::string& name, int exitcode, json signal = nullptr) {
   return {{"name", name},
           {"pid", 100},
           {"state", "exited"},
@@ -166,9 +166,9 @@ TEST_CASE("a refusal exits 1 with 'shoal: code: message' on stderr and nothing o
 TEST_CASE("join waits for all names on one connection and exits with the first failure in order") {
   fake_daemon daemon(fake_daemon::expanding({"a", "b", "c"}, 3, [](const std::vector<json>& req) {
     // Replies in reverse order: the CLI must match them by id, not by position.
-    return std::vector<std::string>{reply_line(req[2], exited("c", 5)),
-                                    reply_line(req[1], exited("b", -9, "SIGKILL")),
-                                    reply_line(req[0], exited("a", 0))};
+    return std::vector<std::string>{reply_line(req[2], exited_reply("c", 5)),
+                                    reply_line(req[1], exited_reply("b", -9, "SIGKILL")),
+                                    reply_line(req[0], exited_reply("a", 0))};
   }));
   auto r = shoal_cli({"join", "a", "b", "c", "--timeout", "2.5", "-v"}, daemon.path());
   CHECK(r.code == 128 + 9);
@@ -186,7 +186,7 @@ TEST_CASE("join waits for all names on one connection and exits with the first f
 
 TEST_CASE("join prints nothing on success, and its records with --json") {
   fake_daemon quiet(fake_daemon::expanding({"a"}, 1, [](const std::vector<json>& req) {
-    return std::vector<std::string>{reply_line(req[0], exited("a", 0))};
+    return std::vector<std::string>{reply_line(req[0], exited_reply("a", 0))};
   }));
   auto r = shoal_cli({"join", "a"}, quiet.path());
   CHECK(r.code == 0);
@@ -194,7 +194,7 @@ TEST_CASE("join prints nothing on success, and its records with --json") {
   CHECK(r.err.empty());
 
   fake_daemon two(fake_daemon::expanding({"a", "b"}, 2, [](const std::vector<json>& req) {
-    return std::vector<std::string>{reply_line(req[0], exited("a", 3)),
+    return std::vector<std::string>{reply_line(req[0], exited_reply("a", 3)),
                                     error_line(req[1], errc::timeout, "b is still running")};
   }));
   auto j = shoal_cli({"--json", "join", "a", "b"}, two.path());
@@ -232,10 +232,10 @@ TEST_CASE("a daemon that drops the connection mid-request exits 3 for other verb
 
 TEST_CASE("stop says how each process ended; one refusal makes the exit code 1") {
   fake_daemon daemon(fake_daemon::expanding({"a", "b", "c"}, 3, [](const std::vector<json>& req) {
-    json escalated = exited("b", -9, "SIGKILL");
+    json escalated = exited_reply("b", -9, "SIGKILL");
     escalated["escalated"] = true;
     return std::vector<std::string>{reply_line(req[1], escalated),
-                                    reply_line(req[0], exited("a", -15, "SIGTERM")),
+                                    reply_line(req[0], exited_reply("a", -15, "SIGTERM")),
                                     error_line(req[2], errc::not_found, "no process named 'c'")};
   }));
   auto r = shoal_cli({"stop", "a", "b", "c", "--timeout", "1"}, daemon.path());

@@ -10,55 +10,55 @@ using namespace shoal;
 
 namespace {
 
-using s = process_state;
-using e = process_event;
+using S = process_state;
+using E = process_event;
 
 // The whole table written out: every state against every event, and where it leads (empty:
 // the event cannot happen in that state and changes nothing).
-const std::map<std::pair<s, e>, std::optional<s>> expected = {
-    {{s::running, e::stop}, s::stopping},
-    {{s::running, e::ended}, s::exited},
-    {{s::running, e::ended_restart}, s::backoff},
-    {{s::running, e::ended_give_up}, s::fatal},
-    {{s::running, e::respawned}, std::nullopt},
-    {{s::running, e::untraceable}, s::lost},
+const std::map<std::pair<S, E>, std::optional<S>> expected = {
+    {{S::running, E::stop}, S::stopping},
+    {{S::running, E::ended}, S::exited},
+    {{S::running, E::ended_restart}, S::backoff},
+    {{S::running, E::ended_give_up}, S::fatal},
+    {{S::running, E::respawned}, std::nullopt},
+    {{S::running, E::untraceable}, S::lost},
 
-    {{s::stopping, e::stop}, s::stopping},
-    {{s::stopping, e::ended}, s::exited},
-    {{s::stopping, e::ended_restart}, s::exited},
-    {{s::stopping, e::ended_give_up}, s::exited},
-    {{s::stopping, e::respawned}, std::nullopt},
-    {{s::stopping, e::untraceable}, s::lost},
+    {{S::stopping, E::stop}, S::stopping},
+    {{S::stopping, E::ended}, S::exited},
+    {{S::stopping, E::ended_restart}, S::exited},
+    {{S::stopping, E::ended_give_up}, S::exited},
+    {{S::stopping, E::respawned}, std::nullopt},
+    {{S::stopping, E::untraceable}, S::lost},
 
-    {{s::backoff, e::stop}, s::exited},
-    {{s::backoff, e::ended}, s::exited},
-    {{s::backoff, e::ended_restart}, s::backoff},
-    {{s::backoff, e::ended_give_up}, s::fatal},
-    {{s::backoff, e::respawned}, s::running},
-    {{s::backoff, e::untraceable}, std::nullopt},
+    {{S::backoff, E::stop}, S::exited},
+    {{S::backoff, E::ended}, S::exited},
+    {{S::backoff, E::ended_restart}, S::backoff},
+    {{S::backoff, E::ended_give_up}, S::fatal},
+    {{S::backoff, E::respawned}, S::running},
+    {{S::backoff, E::untraceable}, std::nullopt},
 
-    {{s::exited, e::stop}, std::nullopt},
-    {{s::exited, e::ended}, std::nullopt},
-    {{s::exited, e::ended_restart}, std::nullopt},
-    {{s::exited, e::ended_give_up}, std::nullopt},
-    {{s::exited, e::respawned}, std::nullopt},
-    {{s::exited, e::untraceable}, std::nullopt},
+    {{S::exited, E::stop}, std::nullopt},
+    {{S::exited, E::ended}, std::nullopt},
+    {{S::exited, E::ended_restart}, std::nullopt},
+    {{S::exited, E::ended_give_up}, std::nullopt},
+    {{S::exited, E::respawned}, std::nullopt},
+    {{S::exited, E::untraceable}, std::nullopt},
 
-    {{s::fatal, e::stop}, std::nullopt},
-    {{s::fatal, e::ended}, std::nullopt},
-    {{s::fatal, e::ended_restart}, std::nullopt},
-    {{s::fatal, e::ended_give_up}, std::nullopt},
-    {{s::fatal, e::respawned}, std::nullopt},
-    {{s::fatal, e::untraceable}, std::nullopt},
+    {{S::fatal, E::stop}, std::nullopt},
+    {{S::fatal, E::ended}, std::nullopt},
+    {{S::fatal, E::ended_restart}, std::nullopt},
+    {{S::fatal, E::ended_give_up}, std::nullopt},
+    {{S::fatal, E::respawned}, std::nullopt},
+    {{S::fatal, E::untraceable}, std::nullopt},
 
     // lost: set when restoring a record whose pid cannot be verified, or when a process ended
     // out of sight (untraceable); nothing leaves it.
-    {{s::lost, e::stop}, std::nullopt},
-    {{s::lost, e::ended}, std::nullopt},
-    {{s::lost, e::ended_restart}, std::nullopt},
-    {{s::lost, e::ended_give_up}, std::nullopt},
-    {{s::lost, e::respawned}, std::nullopt},
-    {{s::lost, e::untraceable}, std::nullopt},
+    {{S::lost, E::stop}, std::nullopt},
+    {{S::lost, E::ended}, std::nullopt},
+    {{S::lost, E::ended_restart}, std::nullopt},
+    {{S::lost, E::ended_give_up}, std::nullopt},
+    {{S::lost, E::respawned}, std::nullopt},
+    {{S::lost, E::untraceable}, std::nullopt},
 };
 
 }  // namespace
@@ -85,18 +85,18 @@ TEST_CASE("done states are final, alive states have a process, backoff has neith
       for (auto event : all_process_events) CHECK_FALSE(next_state(state, event));
     CHECK_FALSE((is_done(state) && is_alive(state)));
   }
-  CHECK(is_alive(s::running));
-  CHECK(is_alive(s::stopping));
-  CHECK_FALSE(is_alive(s::backoff));
-  CHECK_FALSE(is_done(s::backoff));
-  CHECK(is_done(s::exited));
-  CHECK(is_done(s::fatal));
+  CHECK(is_alive(S::running));
+  CHECK(is_alive(S::stopping));
+  CHECK_FALSE(is_alive(S::backoff));
+  CHECK_FALSE(is_done(S::backoff));
+  CHECK(is_done(S::exited));
+  CHECK(is_done(S::fatal));
 }
 
 TEST_CASE("only runs that were not stopped are judged by the restart policy") {
-  CHECK(restart_policy_applies(s::running));
-  CHECK(restart_policy_applies(s::backoff));
-  CHECK_FALSE(restart_policy_applies(s::stopping));
-  CHECK_FALSE(restart_policy_applies(s::exited));
-  CHECK_FALSE(restart_policy_applies(s::fatal));
+  CHECK(restart_policy_applies(S::running));
+  CHECK(restart_policy_applies(S::backoff));
+  CHECK_FALSE(restart_policy_applies(S::stopping));
+  CHECK_FALSE(restart_policy_applies(S::exited));
+  CHECK_FALSE(restart_policy_applies(S::fatal));
 }

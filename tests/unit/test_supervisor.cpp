@@ -32,12 +32,6 @@ bool wait_exited(supervisor& s, const std::string& name) {
   return false;
 }
 
-process_spec command(std::vector<std::string> argv) {
-  process_spec spec;
-  spec.argv = std::move(argv);
-  return spec;
-}
-
 struct real_rig {
   temp_dir dir;
   asio::io_context io;

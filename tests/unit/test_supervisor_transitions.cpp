@@ -54,12 +54,6 @@ struct rig : supervision_rig {
 
 const restart_settings on_failure{restart_mode::on_failure, 2, 300};
 
-process_spec command(std::vector<std::string> argv) {
-  process_spec spec;
-  spec.argv = std::move(argv);
-  return spec;
-}
-
 }  // namespace
 
 TEST_CASE("a process that exits on its own, with no restart, is done") {
