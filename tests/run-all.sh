@@ -41,9 +41,13 @@ run_tree() {
   fi
 }
 
-# -Werror in both trees: each optimisation level finds warnings of its own.
+# -Werror in both trees: each optimisation level finds warnings of its own. The sanitizer tree,
+# which nothing ships and no one rebuilds one file at a time, compiles as a unity build: eight
+# sources a compiler run, so Asio's and nlohmann/json's headers are parsed an eighth as often
+# (half the build's time). The release tree compiles each file alone, as a package does.
 run_tree release -DCMAKE_BUILD_TYPE=Release -DSHOAL_SANITIZE=OFF -DSHOAL_WERROR=ON
-run_tree sanitize -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON -DSHOAL_WERROR=ON
+run_tree sanitize -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON -DSHOAL_WERROR=ON \
+  -DCMAKE_UNITY_BUILD=ON
 
 if ((${#failed[@]} > 0)); then
   echo "=== run-all: FAILED: ${failed[*]}" >&2
