@@ -29,12 +29,18 @@ if ((${#files[@]} == 0)); then
   echo "check_format: no C++ sources under $source_dir" >&2
   exit 1
 fi
-bad=()
-for f in "${files[@]}"; do
-  clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || bad+=("$f")
-done
-if ((${#bad[@]} > 0)); then
-  echo "check_format: ${#bad[@]} of ${#files[@]} files are not formatted; run: clang-format -i ${bad[*]}" >&2
+# One clang-format for every file: most of a run per file was loading clang-format itself
+# (44 s for 351 files, against 2 s). It names each misformatted file in its diagnostics.
+if output=$(clang-format --dry-run --Werror "${files[@]}" 2>&1); then
+  echo "check_format: ${#files[@]} files formatted"
+  exit 0
+fi
+mapfile -t bad < <(sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: [a-z]*: code should be clang-formatted.*/\1/p' \
+  <<<"$output" | sort -u)
+if ((${#bad[@]} == 0)); then
+  echo "$output" >&2
+  echo "check_format: clang-format failed (above)" >&2
   exit 1
 fi
-echo "check_format: ${#files[@]} files formatted"
+echo "check_format: ${#bad[@]} of ${#files[@]} files are not formatted; run: clang-format -i ${bad[*]}" >&2
+exit 1
