@@ -2,7 +2,7 @@
 # Fails, printing each finding, when clang-tidy with the repository's .clang-tidy finds anything
 # in the sources of shoal_common, shoal_daemon and shoal_client (and the headers they include).
 #   check_tidy.sh BUILD_DIR          every .cpp of common/, daemon/, client/, with BUILD_DIR's
-#                                    compiler and flags, eight files to a clang-tidy run; two
+#                                    compiler, eight files to a clang-tidy run; two
 #                                    runs at a time (SHOAL_TIDY_JOBS)
 #   check_tidy.sh --refuses FIXTURE  succeeds only if clang-tidy refuses FIXTURE (C++ text) with
 #                                    the check named on its first line ("// expect: CHECK")
@@ -49,7 +49,7 @@ fi
 # Most of clang-tidy's time goes to parsing Asio and nlohmann/json and walking what it parsed,
 # once per file it is given. A unity configuration of the same sources (configured only, never
 # built) hands it eight files of one part at a time, so those headers are parsed an eighth as
-# often: 70 s instead of five minutes and more on two cores. A finding still names the file and
+# often: 85 to 110 s instead of five minutes and more on two cores. A finding names the file and
 # line it is in (.clang-tidy's HeaderFilterRegex admits the sources as well as the headers).
 compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
 tidy_dir=$build_dir/tidy-unity
