@@ -241,8 +241,15 @@ bool rotating_log::rotate() {
       return false;
     }
   } else {
+    // Only the backups there are: renaming every number up to the limit cost 999 failed
+    // renames a rotation with `--log-backups 1000`, which held the daemon (or the keeper, and
+    // with it a new daemon's hello) for seconds. Backups another writer of these files (the
+    // keeper, or a daemon before) added since they were counted are looked for past the count.
+    const auto limit = static_cast<std::size_t>(limits_.backups);
+    std::size_t oldest = std::min(backups_.size(), limit - 1);
+    while (oldest < limit - 1 && dir_->exists(numbered(oldest + 1))) ++oldest;
     // Oldest first, so each rename replaces a file already moved on (or the one to drop).
-    for (std::size_t i = static_cast<std::size_t>(limits_.backups) - 1; i >= 1; --i) {
+    for (std::size_t i = oldest; i >= 1; --i) {
       auto moved = dir_->rename(numbered(i), numbered(i + 1));
       // A backup that could not move is overwritten by the next one; reads notice the hole.
       if (!moved && moved.code() != errc::not_found)

@@ -125,6 +125,41 @@ TEST_CASE("rotation keeps every file within max_bytes, K backups, each starting 
   CHECK(from_zero->data == on_disk);
 }
 
+// A rotation renames only the backups there are, however high the limit; one another writer
+// of the files (the keeper, while no daemon ran) added after this log counted them still moves
+// up rather than being overwritten.
+TEST_CASE("a rotation under a high limit moves up every backup there is, counted or not") {
+  temp_dir dir;
+  auto logs = logs_in(dir);
+  rotating_log log(logs, "p.out", "stdout of 'p'", {4096, 1000});
+  REQUIRE(log.open().ok());
+  std::string text = numbered_lines(1, 3000);  // 36,000 bytes: 8 rotations
+  std::mt19937 rng(3);
+  write_in_pieces(log, text, rng, true);
+  const std::string at = dir.path + "/logs/p.out";
+  std::string on_disk;
+  for (int i = 8; i >= 1; --i) on_disk += slurp(at + "." + std::to_string(i));
+  on_disk += slurp(at);
+  CHECK_FALSE(fs::exists(at + ".9"));
+  CHECK(on_disk == text);
+
+  // Two files appear past the eight this log knows of; the next rotation keeps them, oldest last.
+  std::ofstream(at + ".9") << "older\n";
+  std::ofstream(at + ".10") << "oldest\n";
+  const auto before = log.rotations();
+  std::string more = numbered_lines(3001, 400);
+  log.write(more);
+  const auto moved = static_cast<int>(log.rotations() - before);
+  REQUIRE(moved >= 1);
+  CHECK(slurp(at + "." + std::to_string(10 + moved)) == "oldest\n");
+  CHECK(slurp(at + "." + std::to_string(9 + moved)) == "older\n");
+  CHECK_FALSE(fs::exists(at + "." + std::to_string(11 + moved)));
+  on_disk.clear();
+  for (int i = 8 + moved; i >= 1; --i) on_disk += slurp(at + "." + std::to_string(i));
+  on_disk += slurp(at);
+  CHECK(on_disk == text + more);
+}
+
 TEST_CASE("a reader that keeps up sees every byte once, across rotations") {
   temp_dir dir;
   rotating_log log(logs_in(dir), "p.out", "stdout of 'p'", {4096, 1});
