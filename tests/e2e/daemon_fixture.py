@@ -13,7 +13,8 @@ import time
 
 from binaries import SANITIZER_MARKERS, SHOALD, clean_env, run_cli
 from polling import wait_until
-from procfs import children_of, is_keeper, kill_keeper, pid_alive, processes_with_env
+from procfs import (children_of, is_keeper, keepers_of, kill_keeper, pid_alive,
+                    processes_with_env)
 from protocol_client import Client, ok
 
 
@@ -172,6 +173,10 @@ class Daemon:
             return problems
         was_running = self.proc.poll() is None
         keeper = self.keeper_pid if not self.replaced else None
+        if keeper is None and not self.replaced:
+            # No hello answered (a daemon that failed to start): its keeper, if it has one, is
+            # still this teardown's to end.
+            keeper = next(iter(keepers_of(os.path.join(self.state_dir, "logs"))), None)
         child_pids = [pid for pid, _ in self.children()] if was_running else []
         shm_files = set(self.shm_paths()) | (self.mapped_shm_paths() if was_running else set())
         code, killed = self.terminate()

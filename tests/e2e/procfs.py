@@ -107,6 +107,23 @@ def is_keeper(pid):
     return len(argv) > 1 and argv[1] == b"--keeper" and pid_alive(pid)
 
 
+def keepers_of(log_dir):
+    """The pids of live keepers writing to `log_dir`: found by their command line, for when
+    no daemon answered hello to say which one it had."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv[1:3] == [b"--keeper", os.fsencode(log_dir)] and pid_alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
 def kill_keeper(pid, timeout=10):
     """SIGKILL to a keeper and every child it holds; waits until they are gone."""
     for child, _ in children_of(pid):
