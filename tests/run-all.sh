@@ -10,6 +10,10 @@ cd "$repo_root"
 bash tests/install-deps.sh </dev/null
 
 jobs=${SHOAL_BUILD_JOBS:-2}
+# One test more than the CPUs: the end-to-end tests spend most of their time waiting for the
+# processes they drive, and in the release tree the two longest (tidy and the package) hold
+# two slots for minutes.
+test_jobs=${SHOAL_TEST_JOBS:-3}
 # The package test (tests/e2e/test_service_deb.py) builds the shipped binaries in a tree of its
 # own, at the same depth under build/ and with the release tree's flags (Release, -Werror), so
 # with ccache rewriting paths under the repository as relative ones it compiles nothing again.
@@ -36,7 +40,7 @@ run_tree() {
     return
   fi
   echo "=== run-all: testing $dir"
-  if ! (cd "$dir" && ctest --output-on-failure -j2 --timeout 600 </dev/null); then
+  if ! (cd "$dir" && ctest --output-on-failure -j "$test_jobs" --timeout 600 </dev/null); then
     failed+=("$name (tests)")
   fi
 }
