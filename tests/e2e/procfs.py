@@ -80,20 +80,25 @@ def quiet_for(pid, seconds):
     return voluntary_switches(pid) - now
 
 
-def children_of(ppid):
-    """(pid, state) for every process whose parent is `ppid`."""
-    found = []
+def each_process(file):
+    """(pid, contents of /proc/PID/FILE) for every process whose file could be read."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
+            with open(f"/proc/{entry}/{file}", "rb") as f:
+                yield int(entry), f.read()
         except OSError:
             continue
+
+
+def children_of(ppid):
+    """(pid, state) for every process whose parent is `ppid`."""
+    found = []
+    for pid, stat in each_process("stat"):
         fields = stat[stat.rindex(b")") + 2:].split()
         if int(fields[1]) == ppid:
-            found.append((int(entry), fields[0].decode()))
+            found.append((pid, fields[0].decode()))
     return found
 
 
@@ -110,18 +115,9 @@ def is_keeper(pid):
 def keepers_of(log_dir):
     """The pids of live keepers writing to `log_dir`: found by their command line, for when
     no daemon answered hello to say which one it had."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if argv[1:3] == [b"--keeper", os.fsencode(log_dir)] and pid_alive(int(entry)):
-            found.append(int(entry))
-    return found
+    wanted = [b"--keeper", os.fsencode(log_dir)]
+    return [pid for pid, cmdline in each_process("cmdline")
+            if cmdline.split(b"\0")[1:3] == wanted and pid_alive(pid)]
 
 
 def kill_keeper(pid, timeout=10):
@@ -151,15 +147,5 @@ def environ_entries(pid, timeout=10):
 def processes_with_env(entry):
     """Pids of live processes whose environment holds exactly `entry` (e.g. SHOAL_SOCKET=...)."""
     needle = entry.encode()
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                environ = f.read().split(b"\0")
-        except OSError:
-            continue
-        if needle in environ and pid_alive(int(pid)):
-            found.append(int(pid))
-    return found
+    return [pid for pid, environ in each_process("environ")
+            if pid != os.getpid() and needle in environ.split(b"\0") and pid_alive(pid)]
