@@ -10,10 +10,13 @@ cd "$repo_root"
 bash tests/install-deps.sh </dev/null
 
 jobs=${SHOAL_BUILD_JOBS:-2}
-# One test more than the CPUs: the end-to-end tests spend most of their time waiting for the
-# processes they drive, and in the release tree the two longest (tidy and the package) hold
-# two slots for minutes.
-test_jobs=${SHOAL_TEST_JOBS:-3}
+# Tests at a time in the release tree: one more than the CPUs, as its end-to-end tests spend
+# most of their time waiting for the processes they drive while its two longest (tidy and the
+# package) hold two slots for minutes (tests 5 min against 6.5). The sanitizer tree's tests
+# are busy starting sanitized processes: three at a time took longer than two (8 min
+# against 7.3), so it runs as many as there are CPUs.
+release_test_jobs=${SHOAL_TEST_JOBS:-3}
+sanitize_test_jobs=${SHOAL_TEST_JOBS:-2}
 # The package test (tests/e2e/test_service_deb.py) builds the shipped binaries in a tree of its
 # own, at the same depth under build/ and with the release tree's flags (Release, -Werror), so
 # with ccache rewriting paths under the repository as relative ones it compiles nothing again.
@@ -27,8 +30,8 @@ export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 
 failed=()
 run_tree() {
-  local name=$1
-  shift
+  local name=$1 test_jobs=$2
+  shift 2
   local dir="build/$name"
   echo "=== run-all: configuring and building $dir ($*)"
   if ! cmake -S . -B "$dir" "$@" </dev/null; then
@@ -49,8 +52,8 @@ run_tree() {
 # which nothing ships and no one rebuilds one file at a time, compiles as a unity build: eight
 # sources a compiler run, so Asio's and nlohmann/json's headers are parsed an eighth as often
 # (half the build's time). The release tree compiles each file alone, as a package does.
-run_tree release -DCMAKE_BUILD_TYPE=Release -DSHOAL_SANITIZE=OFF -DSHOAL_WERROR=ON
-run_tree sanitize -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON -DSHOAL_WERROR=ON \
+run_tree release "$release_test_jobs" -DCMAKE_BUILD_TYPE=Release -DSHOAL_SANITIZE=OFF -DSHOAL_WERROR=ON
+run_tree sanitize "$sanitize_test_jobs" -DCMAKE_BUILD_TYPE=Debug -DSHOAL_SANITIZE=ON -DSHOAL_WERROR=ON \
   -DCMAKE_UNITY_BUILD=ON
 
 if ((${#failed[@]} > 0)); then
