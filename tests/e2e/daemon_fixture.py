@@ -103,8 +103,9 @@ class Daemon:
 
     # --- talking to it ----------------------------------------------------------------------
 
-    def cli(self, *args, timeout=30, env=None, cwd=None):
-        return run_cli(["--socket", self.socket, *args], timeout=timeout, env=env, cwd=cwd)
+    def cli(self, *args, timeout=30, env=None, cwd=None, leak_check=False):
+        return run_cli(["--socket", self.socket, *args], timeout=timeout, env=env, cwd=cwd,
+                       leak_check=leak_check)
 
     def connect(self, timeout=10):
         return Client(self.socket, timeout)

@@ -115,7 +115,7 @@ def test_random_command_lines_end_as_documented(shoal):
             waits = bool(argv) and argv[0] in WAITING
             where = f"shoal {' '.join(argv)!r} (seed {SEED})"
             try:
-                result = shoal.cli(*argv, timeout=1 if waits else 30, cwd=cwd)
+                result = shoal.cli(*argv, timeout=1 if waits else 30, cwd=cwd, leak_check=True)
             except subprocess.TimeoutExpired:
                 assert waits, f"{where} hung"
                 statuses["cut short"] += 1
