@@ -23,7 +23,8 @@ case "${1:-}" in
   *) echo "usage: bench/run.sh [--scale]" >&2; exit 2 ;;
 esac
 
-cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Built as the package builds the binaries it ships (packaging/build-deb.sh): a unity build.
+cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build "$build_dir" -j"$jobs" --target shoald shoal shoal_bench_spawn shoal_bench_control \
   shoal_bench_status shoal_bench_values shoal_bench_memory shoal_bench_scale >/dev/null
 

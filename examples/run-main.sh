@@ -9,7 +9,8 @@ cd "$repo_root"
 bash tests/install-deps.sh </dev/null
 
 build_dir="$repo_root/build/release"
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release </dev/null
+# The tree tests/run-all.sh builds too, configured the same way (a unity build, as the package).
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_UNITY_BUILD=ON </dev/null
 # Only what the examples need; the test binaries are built by tests/run-all.sh.
 targets=(shoald shoal salmon_run)
 # Example programs built from examples/CMakeLists.txt are added here by their target names.
